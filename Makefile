@@ -1,0 +1,37 @@
+# Rempart — the two quick-start commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint bench install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Main job: hash the sample media folder (becomes `rempart serve` later).
+run: $(STAMP)
+	$(BIN)/rempart hash --recursive examples/media
+
+## Whole test suite, with lint and types.
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/pytest -n 2
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/rempart bench hashing
+	$(BIN)/rempart bench robustness
+
+clean:
+	rm -rf $(VENV) build *.egg-info

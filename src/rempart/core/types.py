@@ -1,0 +1,76 @@
+"""Frozen value types shared by every layer.
+
+Signal names are stable storage keys: ``md5``, ``sha256``, ``pdq``, ``vpdq``, ``orb``.
+
+Example::
+
+    >>> PdqHash("f" * 64, 100).hash[:4]
+    'ffff'
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+SignalName = Literal["md5", "sha256", "pdq", "vpdq", "orb"]
+SIGNAL_NAMES: tuple[str, ...] = ("md5", "sha256", "pdq", "vpdq", "orb")
+MediaKind = Literal["image", "video", "unsupported"]
+
+
+@dataclass(frozen=True, slots=True)
+class PdqHash:
+    """A 256-bit PDQ hash as 64 lowercase hex characters, with PDQ's quality (0-100)."""
+
+    hash: str
+    quality: int
+
+
+@dataclass(frozen=True, slots=True)
+class PdqVariant:
+    """A PDQ hash of a transformed view of an image (rotation, mirror, trimmed borders, region).
+
+    ``variant`` names the view, e.g. ``rot90``, ``flipx``, ``trim``, ``band-top20``, ``center50``.
+    """
+
+    variant: str
+    hash: str
+    quality: int
+
+
+@dataclass(frozen=True, slots=True)
+class FrameHash:
+    """PDQ of one sampled video frame, in vPDQ's feature format (timestamp in seconds)."""
+
+    t: float
+    hash: str
+    quality: int
+    frame: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MediaHashes:
+    """Everything Rempart keeps of one media file: hashes and metadata, never the bytes."""
+
+    kind: MediaKind
+    md5: str
+    sha256: str
+    size: int
+    format: str | None = None
+    width: int | None = None
+    height: int | None = None
+    pdq: PdqHash | None = None
+    pdq_variants: tuple[PdqVariant, ...] = ()
+    vpdq: tuple[FrameHash, ...] = ()
+    orb: str | None = None
+    duration: float | None = None
+    error: str | None = None
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (the `rempart hash --jsonl` record, without ``path``)."""
+        out = asdict(self)
+        out["warnings"] = list(self.warnings)
+        out["pdq_variants"] = [asdict(v) for v in self.pdq_variants]
+        out["vpdq"] = [asdict(f) for f in self.vpdq]
+        return out
