@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks against the field's reference tools (`rempart bench ...`)."""
