@@ -36,5 +36,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REMPART_", env_nested_delimiter="__")
 
     database_url: str = "sqlite:///rempart.sqlite3"
+    # Flood guard: a bank entry matching this many distinct uploads within the window is put
+    # on hold for review instead of acted upon (see core/flood.py).
+    flood_max_distinct_uploads: int = 50
+    flood_window_seconds: float = 3600.0
     hashing: HashSettings = Field(default_factory=HashSettings)
     workers: int = 0

@@ -1,0 +1,1 @@
+"""Alembic migrations of the Rempart database, run by ``rempart.store.migrate(url)``."""

@@ -1,0 +1,113 @@
+"""SQLAlchemy tables. Change them only together with a migration in ``migrations/versions``.
+
+``seq`` columns carry the change-feed sequence: every insert, update or tombstone of a bank or
+entry takes the next numbers from the one-row ``change_counter`` table, whose row lock also
+orders concurrent writers, so a reader never sees seq N before every seq < N is committed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+# Stable constraint names, so migrations can refer to them on every backend.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+# BIGINT primary keys do not autoincrement on SQLite; INTEGER there is already 64-bit.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+Stamp = DateTime(timezone=True)
+
+change_counter = Table(
+    "change_counter",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("value", BigInteger, nullable=False),
+)
+
+banks = Table(
+    "banks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("policy", String(20), nullable=False),
+    Column("pdq_threshold", Integer, nullable=False),
+    Column("vpdq_threshold", Integer, nullable=False),
+    Column("vpdq_query_match_percent", Float, nullable=False),
+    Column("vpdq_index_match_percent", Float, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("created_at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+    Column("deleted_at", Stamp, nullable=True),
+    Column("seq", BigInteger, nullable=False, index=True),
+    # A deleted bank keeps its row (its entries' tombstones point at it) and frees its name.
+    Index(
+        "uq_banks_name_live",
+        "name",
+        unique=True,
+        sqlite_where=text("deleted_at IS NULL"),
+        postgresql_where=text("deleted_at IS NULL"),
+    ),
+)
+
+bank_entries = Table(
+    "bank_entries",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("bank_id", Integer, ForeignKey("banks.id", ondelete="CASCADE"), nullable=False),
+    Column("content_group", String(64), nullable=False, index=True),
+    Column("signal_type", String(32), nullable=False),
+    Column("value", Text, nullable=False),
+    # value if short, else sha256(value): B-tree indexes cannot hold long vPDQ/ORB values.
+    Column("lookup_key", String(64), nullable=False),
+    Column("quality", Integer, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("source", String(200), nullable=True),
+    Column("submitted_at", Stamp, nullable=True),
+    Column("external_id", String(200), nullable=True),
+    Column("case_id", String(200), nullable=True),
+    Column("labels", JSON, nullable=False),
+    Column("meta", JSON, nullable=False),
+    Column("created_at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+    Column("removed_at", Stamp, nullable=True),
+    Column("removed_reason", Text, nullable=True),
+    Column("seq", BigInteger, nullable=False, index=True),
+    Index("ix_bank_entries_bank_id_status", "bank_id", "status"),
+    Index("ix_bank_entries_signal_type_lookup_key", "signal_type", "lookup_key"),
+)
+
+entry_hits = Table(
+    "entry_hits",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column(
+        "entry_id", BigInteger, ForeignKey("bank_entries.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("fingerprint", String(128), nullable=False),
+    Column("at", Stamp, nullable=False, index=True),
+    Index("ix_entry_hits_entry_id_at", "entry_id", "at"),
+)
