@@ -195,9 +195,9 @@ def test_export_import_round_trip_carries_tombstones(store: SqlBankStore, fmt: s
     svc.remove_entry(store, "src", gone, reason="withdrawn")
 
     buf = io.StringIO()
-    assert svc.export_entries(store, "src", buf, fmt, include_removed=True) == 3  # type: ignore[arg-type]
+    assert svc.export_entries(store, "src", buf, fmt, include_removed=True) == 3
     buf.seek(0)
-    out = svc.import_entries(store, "dst", buf, fmt)  # type: ignore[arg-type]
+    out = svc.import_entries(store, "dst", buf, fmt)
     assert len(out.added) == 2 and out.removed == 1
     assert sorted(_entries(store, "dst")) == sorted(_entries(store, "src"))
     copied = store.get_entry(out.added[0])
@@ -207,7 +207,7 @@ def test_export_import_round_trip_carries_tombstones(store: SqlBankStore, fmt: s
     assert copied.content_group == "g1"
 
     plain = io.StringIO()
-    svc.export_entries(store, "src", plain, fmt)  # type: ignore[arg-type]
+    svc.export_entries(store, "src", plain, fmt)
     assert "withdrawn" not in plain.getvalue() and MD5 not in plain.getvalue()
 
 

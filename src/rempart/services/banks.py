@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any
 
 from rempart.core.banks import (
     DEFAULT_PDQ_THRESHOLD,
@@ -56,7 +56,6 @@ from rempart.services.errors import (
 )
 from rempart.store.interface import BankNameTaken, BankStore
 
-Format = Literal["csv", "jsonl", "txt"]
 FORMATS: tuple[str, ...] = ("csv", "jsonl", "txt")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$")
 _HASH_BITS = 256
@@ -233,7 +232,7 @@ def import_entries(
     store: BankStore,
     name: str,
     stream: Iterable[str],
-    fmt: Format = "csv",
+    fmt: str = "csv",
     source: str | None = None,
     signal_type: str | None = None,
 ) -> ImportOutcome:
@@ -242,6 +241,7 @@ def import_entries(
     Rows already live in the bank are skipped; tombstone rows remove matching entries.
     ``source`` fills rows without one; ``signal_type`` types rows without one.
     """
+    _check_format(fmt)
     bank = get_bank(store, name)
     parse = _parse_jsonl if fmt == "jsonl" else _parse_csv
     parsed = _Parsed()
@@ -251,6 +251,11 @@ def import_entries(
         except (ValueError, TypeError, KeyError) as e:
             raise BankImportError(line, str(e).strip("'\"")) from None
     return store.import_entries(bank.id, parsed.entries, parsed.removals, reason="imported")
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise InvalidArgument(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
 
 
 _ALIASES = {
@@ -403,13 +408,13 @@ def entry_record(entry: BankEntry) -> dict[str, Any]:
 
 
 def export_entries(
-    store: BankStore, name: str, out: IO[str], fmt: Format = "csv",
-    include_removed: bool = False,
+    store: BankStore, name: str, out: IO[str], fmt: str = "csv", include_removed: bool = False
 ) -> int:
     """Write the bank's active entries (and tombstones if asked) to ``out``; returns the count.
 
     Entries on hold are left out: they await review.
     """
+    _check_format(fmt)
     statuses = {EntryStatus.ACTIVE} | ({EntryStatus.REMOVED} if include_removed else set())
     entries = store.iter_entries(get_bank(store, name).id, statuses)
     count = 0

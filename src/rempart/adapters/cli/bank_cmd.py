@@ -1,0 +1,287 @@
+"""`rempart bank ...`: manage hash banks (create, list, add, import, export, remove).
+
+Example::
+
+    $ rempart bank create victims --kind victim
+    $ rempart bank add victims photo.jpg --case-id 42 --label ncii
+    $ rempart bank import partner hashes.csv
+    $ rempart bank export partner --format jsonl --include-removed -o partner.jsonl
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from rempart.config import Settings
+from rempart.core.banks import (
+    DEFAULT_PDQ_THRESHOLD,
+    DEFAULT_VPDQ_THRESHOLD,
+    BankKind,
+    BankPolicy,
+    Provenance,
+)
+from rempart.services import banks as svc
+from rempart.services.errors import RempartError
+from rempart.store.interface import BankStore
+from rempart.store.sql import open_store
+
+
+class FileFormat(StrEnum):
+    """Hash file formats (``txt``: threatexchange's ``signal_type signal_value`` lines)."""
+
+    CSV = "csv"
+    JSONL = "jsonl"
+    TXT = "txt"
+
+
+Db = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: REMPART_DATABASE_URL or a SQLite file).",
+                 show_default=False),
+]
+Name = Annotated[str, typer.Argument(help="Bank name.")]
+Jsonl = Annotated[bool, typer.Option("--jsonl", help="One JSON object per line on stdout.")]
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+@contextmanager
+def _store(db: str | None) -> Iterator[BankStore]:
+    """The bank store for ``--db``; domain and database errors become one-line exits."""
+    url = db or Settings().database_url
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        _fail(f"invalid database URL {url!r}")
+    try:
+        store = open_store(url)
+    except SQLAlchemyError as e:
+        _fail(f"cannot open database {shown}: {e.__class__.__name__}: {_first_line(e)}")
+    try:
+        yield store
+    except RempartError as e:
+        _fail(str(e))
+    except SQLAlchemyError as e:
+        _fail(f"database error: {_first_line(e)}")
+    finally:
+        store.close()
+
+
+def _first_line(e: Exception) -> str:
+    return str(getattr(e, "orig", None) or e).strip().splitlines()[0]
+
+
+def _emit(record: dict[str, object]) -> None:
+    typer.echo(json.dumps(record, separators=(",", ":")))
+
+
+def create(
+    name: Name,
+    kind: Annotated[BankKind, typer.Option(help="Where the hashes come from.")] = (
+        BankKind.MODERATOR),
+    policy: Annotated[BankPolicy | None, typer.Option(
+        help="Action on match (default: review for victim banks, block otherwise).",
+        show_default=False)] = None,
+    threshold: Annotated[int, typer.Option(help="PDQ match threshold (bits).")] = (
+        DEFAULT_PDQ_THRESHOLD),
+    vpdq_threshold: Annotated[int, typer.Option(help="vPDQ per-frame threshold (bits).")] = (
+        DEFAULT_VPDQ_THRESHOLD),
+    description: Annotated[str, typer.Option(help="Free text.")] = "",
+    db: Db = None,
+) -> None:
+    """Create a bank. Example: rempart bank create victims --kind victim"""
+    with _store(db) as store:
+        bank = svc.create_bank(store, name, kind, policy, threshold, vpdq_threshold, description)
+    typer.echo(f"created bank {bank.name} (kind {bank.kind}, policy {bank.policy}, "
+               f"PDQ threshold {bank.pdq_threshold})")
+
+
+def list_(jsonl: Jsonl = False, db: Db = None) -> None:
+    """List banks with their entry counts. Example: rempart bank list --jsonl"""
+    with _store(db) as store:
+        summaries = svc.list_banks(store)
+    if jsonl:
+        for s in summaries:
+            _emit(s.to_json())
+        return
+    table = Table("name", "kind", "policy", "PDQ", "vPDQ", "enabled", "active", "on hold",
+                  "removed")
+    for s in summaries:
+        b = s.bank
+        table.add_row(b.name, b.kind, b.policy, str(b.pdq_threshold), str(b.vpdq_threshold),
+                      "yes" if b.enabled else "no",
+                      *(str(n) for n in s.counts.values()))
+    Console().print(table)
+
+
+def remove(
+    name: Name,
+    force: Annotated[bool, typer.Option("--force", help="Also when entries remain "
+                                        "(they are tombstoned).")] = False,
+    db: Db = None,
+) -> None:
+    """Remove a bank (refused while it holds entries, unless --force)."""
+    with _store(db) as store:
+        n = svc.remove_bank(store, name, force)
+    typer.echo(f"removed bank {name}" + (f" ({n} entries tombstoned)" if n else ""))
+
+
+def add(
+    name: Name,
+    files: Annotated[list[Path], typer.Argument(
+        help="Media files: hashed here, only their signals are stored.",
+        exists=True, dir_okay=False, readable=True)],
+    label: Annotated[list[str] | None, typer.Option("--label", help="Label (repeatable).")] = None,
+    case_id: Annotated[str | None, typer.Option(help="Case this media belongs to.")] = None,
+    source: Annotated[str | None, typer.Option(help="Who submitted it.")] = None,
+    jsonl: Jsonl = False,
+    db: Db = None,
+) -> None:
+    """Hash media files, store their signals. Example: rempart bank add victims a.jpg --label x"""
+    from rempart.services.hashing import hash_paths  # heavy (image and video decoders)
+
+    settings = Settings()
+    provenance = Provenance(source=source, submitted_at=datetime.now(UTC), case_id=case_id,
+                            labels=tuple(label or ()))
+    with _store(db) as store:
+        svc.get_bank(store, name)  # fail before hashing
+        hashed = hash_paths(files, settings.hashing, settings.workers)
+        added = svc.add_media(store, name, hashed, provenance)
+    failed = 0
+    for item in added:
+        if item.error:
+            failed += 1
+            typer.echo(f"error: {item.path}: {item.error}", err=True)
+        elif jsonl:
+            _emit({"path": str(item.path), "content_group": item.content_group,
+                   "entry_ids": list(item.entry_ids)})
+        else:
+            typer.echo(f"{item.path}: {len(item.entry_ids)} signals, "
+                       f"content group {item.content_group}")
+    if failed:
+        raise typer.Exit(1)
+
+
+def import_(
+    name: Name,
+    file: Annotated[str, typer.Argument(help="Hash file, or - for stdin.")],
+    format: Annotated[FileFormat | None, typer.Option(
+        "--format", help="File format (default: from the extension, else csv).",
+        show_default=False)] = None,
+    signal_type: Annotated[str | None, typer.Option(
+        help="Signal type of rows that name none (e.g. pdq).")] = None,
+    source: Annotated[str | None, typer.Option(help="Source of rows that name none.")] = None,
+    db: Db = None,
+) -> None:
+    """Import a CSV/JSONL/txt hash file, all or nothing. Example: rempart bank import p h.csv"""
+    fmt = format or _guess_format(file)
+    with _store(db) as store:
+        if file == "-":
+            out = svc.import_entries(store, name, sys.stdin, fmt.value, source, signal_type)
+        else:
+            try:
+                with open(file, encoding="utf-8", newline="") as f:
+                    out = svc.import_entries(store, name, f, fmt.value, source, signal_type)
+            except OSError as e:
+                _fail(f"cannot read {file}: {e.strerror}")
+            except UnicodeDecodeError:
+                _fail(f"cannot read {file}: not UTF-8 text")
+    typer.echo(f"imported {len(out.added)} entries into {name} "
+               f"({out.duplicates} already present, {out.removed} removed)")
+
+
+def _guess_format(file: str) -> FileFormat:
+    suffix = Path(file).suffix.lower().lstrip(".")
+    return FileFormat(suffix) if suffix in FileFormat.__members__.values() else FileFormat.CSV
+
+
+def export(
+    name: Name,
+    format: Annotated[FileFormat, typer.Option("--format", help="Output format.")] = (
+        FileFormat.CSV),
+    include_removed: Annotated[bool, typer.Option(
+        "--include-removed", help="Also tombstones of removed entries.")] = False,
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Write here instead of stdout.", dir_okay=False)] = None,
+    db: Db = None,
+) -> None:
+    """Export a bank's signals. Example: rempart bank export partner --format jsonl -o p.jsonl"""
+    with _store(db) as store:
+        if output is None:
+            n = svc.export_entries(store, name, sys.stdout, format.value, include_removed)
+        else:
+            svc.get_bank(store, name)
+            try:
+                with output.open("w", encoding="utf-8", newline="") as f:
+                    n = svc.export_entries(store, name, f, format.value, include_removed)
+            except OSError as e:
+                _fail(f"cannot write {output}: {e.strerror}")
+    typer.echo(f"exported {n} entries from {name}", err=True)
+
+
+def entries(
+    name: Name,
+    include_removed: Annotated[bool, typer.Option(
+        "--include-removed", help="Also removed entries (tombstones).")] = False,
+    jsonl: Jsonl = False,
+    db: Db = None,
+) -> None:
+    """List a bank's entries. Example: rempart bank entries victims --jsonl"""
+    with _store(db) as store:
+        rows = list(svc.list_entries(store, name, include_removed))
+    if jsonl:
+        for entry in rows:
+            _emit(svc.entry_record(entry))
+        return
+    table = Table("id", "signal", "value", "status", "group", "source", "case", "labels")
+    for e in rows:
+        value = e.value if len(e.value) <= 64 else e.value[:61] + "..."
+        table.add_row(str(e.id), e.signal_type, value, e.status, e.content_group[:8],
+                      e.provenance.source or "", e.provenance.case_id or "",
+                      " ".join(e.provenance.labels))
+    Console(width=200).print(table)
+
+
+def remove_entry(
+    name: Name,
+    entry_id: Annotated[int, typer.Argument(help="Entry id (see `rempart bank entries`).")],
+    reason: Annotated[str | None, typer.Option(help="Why (kept in the tombstone).")] = None,
+    whole_item: Annotated[bool, typer.Option(
+        "--whole-item", help="Remove every signal of the entry's media item.")] = False,
+    db: Db = None,
+) -> None:
+    """Remove an entry, leaving a tombstone. Example: rempart bank remove-entry victims 12"""
+    with _store(db) as store:
+        n = svc.remove_entry(store, name, entry_id, reason, whole_item)
+    typer.echo(f"removed {n} entries from {name}")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the ``bank`` command group."""
+    bank_app = typer.Typer(help="Hash banks: create, fill, import, export, remove.",
+                           no_args_is_help=True)
+    bank_app.command("create")(create)
+    bank_app.command("list")(list_)
+    bank_app.command("remove")(remove)
+    bank_app.command("add")(add)
+    bank_app.command("import")(import_)
+    bank_app.command("export")(export)
+    bank_app.command("entries")(entries)
+    bank_app.command("remove-entry")(remove_entry)
+    app.add_typer(bank_app, name="bank")
