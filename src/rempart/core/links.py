@@ -16,7 +16,7 @@ Example::
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
@@ -101,11 +101,14 @@ _FOLD = str.maketrans({"．": ".", "｡": ".", "／": "/", "＋": "+", "ｔ": "t
 _TRAILING = ".,;:!?)]}'\"»”…"
 
 
-def extract_links(text: str, *, hrefs: Iterable[tuple[str, int, int]] = ()) -> tuple[Link, ...]:
+def extract_links(text: str, *,
+                  hrefs: Sequence[tuple[str, int, int]] = ()) -> tuple[Link, ...]:
     """Every link in ``text`` and in ``hrefs`` (``(url, start, end)`` of hidden link targets).
 
     Records are deduplicated on ``(kind, url)`` (the first occurrence wins) and sorted by start.
     """
+    if not hrefs and not _may_have_links(text):
+        return ()
     found: dict[tuple[str, str], Link] = {}
 
     def add(link: Link | None) -> None:
@@ -130,6 +133,16 @@ def extract_links(text: str, *, hrefs: Iterable[tuple[str, int, int]] = ()) -> t
     for m in _OBFUSCATED.finditer(clean):
         add(_from_match(m.groupdict(), *span(m), True))
     return tuple(sorted(found.values(), key=lambda x: (x.start, x.end, x.kind)))
+
+
+def _may_have_links(text: str) -> bool:
+    """A cheap test that rules out most link-free texts before the regular expressions run."""
+    if "/" in text or "@" in text or "\\" in text:
+        return True
+    if text.isascii():
+        lower = text.lower()
+        return "t.me" in lower or "www." in lower
+    return True
 
 
 def canonical_message_link(chat: str | int, message_id: int) -> str:

@@ -30,6 +30,8 @@ _MEDIA_TYPES: dict[str, MediaRefKind] = {
 # Old Telegram Desktop versions wrote peer ids with the peer type in bits 32+.
 _USER_SHIFT = 1 << 32
 _CHAT_SHIFT = 2 << 32
+_EXTRA_KEYS = frozenset({"poll", "todo_list", "place_name", "address", "game_title",
+                         "game_description", "invoice_information"})
 # Service-message fields worth putting in the item's text (names and titles can carry links).
 _SERVICE_FIELDS = ("title", "new_title", "information_text", "inviter", "reason_domain",
                    "reason_app_name", "emoticon", "gift_code", "text")
@@ -194,7 +196,9 @@ def _ref(raw: str, kind: MediaRefKind, message: dict[str, Any], resolver: MediaR
 
 def _text(entities: Any, text: Any) -> tuple[str, list[tuple[str, int, int]]]:
     """Plain text and the hidden link targets (``text_link`` hrefs) with their spans."""
-    source = entities if isinstance(entities, list) else text
+    # Both spell the same text when both are present; an empty entity list next to a
+    # non-empty text (hand-made files) must not hide the text.
+    source = entities if isinstance(entities, list) and (entities or not text) else text
     if isinstance(source, str):
         return source, []
     hrefs: list[tuple[str, int, int]] = []
@@ -220,6 +224,8 @@ def _text(entities: Any, text: Any) -> tuple[str, list[tuple[str, int, int]]]:
 
 def _extra_text(message: dict[str, Any], text: str) -> str:
     """Append the other text a message shows: polls, to-do lists, venues, games, invoices."""
+    if _EXTRA_KEYS.isdisjoint(message):
+        return text
     extra: list[str] = []
     poll = message.get("poll")
     if isinstance(poll, dict):

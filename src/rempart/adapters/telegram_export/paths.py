@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from pathlib import Path
 
 from rempart.core.items import MediaProblem
@@ -30,6 +31,7 @@ class MediaResolver:
     def __init__(self, root: Path) -> None:
         self.root = Path(os.path.realpath(root))
         self._prefix = str(self.root).rstrip(os.sep) + os.sep
+        self._parents: dict[tuple[str, ...], str | None] = {}
 
     def resolve(self, raw: str) -> Resolution:
         """``(absolute path, None, None)`` or ``(None, problem, detail)``."""
@@ -49,11 +51,35 @@ class MediaResolver:
             return None, "refused_path", "path goes up with '..'"
         if not parts:
             return None, "empty_path", "the export gives an empty path"
-        real = os.path.realpath(os.path.join(self.root, *parts))
-        if not real.startswith(self._prefix):
+        parent = self._parent(tuple(parts[:-1]))
+        if parent is None:
             return None, "refused_path", "a symlink leads out of the export folder"
-        if not os.path.exists(real):
+        full = os.path.join(parent, parts[-1])
+        try:
+            mode = os.lstat(full).st_mode
+        except FileNotFoundError:
             return None, "missing", "no such file in the export folder"
-        if not os.path.isfile(real):
+        except OSError as exc:
+            return None, "missing", f"cannot be read: {exc.strerror}"
+        if stat.S_ISLNK(mode):
+            full = os.path.realpath(full)
+            if not full.startswith(self._prefix):
+                return None, "refused_path", "a symlink leads out of the export folder"
+            if not os.path.exists(full):
+                return None, "missing", "a symlink to a file that does not exist"
+            mode = os.stat(full).st_mode
+        if not stat.S_ISREG(mode):
             return None, "not_a_file", "not a regular file"
-        return real, None, None
+        return full, None, None
+
+    def _parent(self, parts: tuple[str, ...]) -> str | None:
+        """The real path of a folder inside the export, or None when it leads out (cached:
+        an export has few folders and many files)."""
+        if parts in self._parents:
+            return self._parents[parts]
+        real = os.path.realpath(os.path.join(self.root, *parts))
+        inside = real == str(self.root) or real.startswith(self._prefix)
+        result = real if inside else None
+        if len(self._parents) < 100_000:
+            self._parents[parts] = result
+        return result

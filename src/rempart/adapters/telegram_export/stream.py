@@ -167,8 +167,8 @@ class _Drain:
         last_key = root.order[-1] if root.order else None
         if "messages" in root:
             self.seen_chats = True
-            done = at_end or last_key != "messages"
-            yield from self._chat(root, "chat", done=done, at_end=at_end)
+            yield from self._chat(root, "chat", complete=at_end,
+                                  list_done=at_end or last_key != "messages")
         for section in SECTIONS:
             holder = root.get(section)
             if not isinstance(holder, dict):
@@ -177,29 +177,30 @@ class _Drain:
             chats = holder.get("list")
             if not isinstance(chats, list):
                 continue
-            section_done = at_end or last_key != section or (holder and
-                                                             next(reversed(holder)) != "list")
+            section_done = at_end or last_key != section or _closed(holder, "list")
             for i, chat in enumerate(chats):
                 if isinstance(chat, dict):
-                    done = section_done or i < len(chats) - 1
-                    yield from self._chat(chat, section, done=done, at_end=at_end)
+                    complete = section_done or i < len(chats) - 1
+                    yield from self._chat(chat, section, complete=complete,
+                                          list_done=complete or _closed(chat))
             keep = 0 if section_done else 1
             for chat in chats[: len(chats) - keep]:
                 self.headers.pop(id(chat), None)
             del chats[: len(chats) - keep]
 
-    def _chat(self, chat: dict[str, Any], section: str, *, done: bool,
-              at_end: bool) -> Iterator[tuple[ChatHeader, dict[str, Any]]]:
+    def _chat(self, chat: dict[str, Any], section: str, *, complete: bool,
+              list_done: bool) -> Iterator[tuple[ChatHeader, dict[str, Any]]]:
+        """Hand over the chat's complete messages; ``complete`` says no key can follow."""
         messages = chat.get("messages")
         if not isinstance(messages, list):
             return
-        if not done and ("type" not in chat or "id" not in chat):
-            return  # an unusual key order: wait for the chat's own fields
+        if not complete and not _fields_first(chat):
+            return  # an unusual key order: keep the messages until the chat's fields are known
         header = self.headers.get(id(chat))
-        if header is None or done:
+        if header is None or complete:
             header = self._header(chat, section, header)
         # While the list is being filled, its last element may still be incomplete.
-        count = len(messages) if (done or at_end or chat_list_closed(chat)) else len(messages) - 1
+        count = len(messages) if list_done else len(messages) - 1
         if count <= 0:
             return
         batch = messages[:count]
@@ -223,9 +224,20 @@ class _Drain:
         return header
 
 
-def chat_list_closed(chat: dict[str, Any]) -> bool:
-    """True when a key follows ``messages`` in the chat: the list is then complete."""
-    return next(reversed(chat)) != "messages"
+def _closed(container: dict[str, Any], key: str = "messages") -> bool:
+    """True when another key follows ``key`` in ``container``: that value is then complete."""
+    return bool(container) and next(reversed(container)) != key
+
+
+def _fields_first(chat: dict[str, Any]) -> bool:
+    """True when ``type`` and ``id`` came before ``messages`` (Telegram Desktop's order)."""
+    seen = 0
+    for key in chat.order if isinstance(chat, _Root) else chat:
+        if key == "messages":
+            return seen == 2
+        if key in ("type", "id"):
+            seen += 1
+    return False
 
 
 def _located(path: Path, exc: Exception, replaced: int) -> ExportError:
