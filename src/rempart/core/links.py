@@ -89,7 +89,9 @@ _OBFUSCATED = re.compile(
     r"|joinchat" + _SLASH + r"(?P<joinchat>" + _HASH + r")"
     r"|addlist" + _SLASH + r"(?P<addlist>" + _HASH + r")"
     r"|c" + _SLASH + r"(?P<cid>\d{1,20})(?:" + _SLASH + r"(?P<cpost1>\d{1,12}))?"
+    r"(?:" + _SLASH + r"(?P<cpost2>\d{1,12}))?"
     r"|(?P<name>" + _NAME + r")(?:" + _SLASH + r"(?P<post1>\d{1,12}))?"
+    r"(?:" + _SLASH + r"(?P<post2>\d{1,12}))?"
     r")(?![A-Za-z0-9_-])",
     re.IGNORECASE,
 )
