@@ -1,0 +1,27 @@
+"""Access to the optional C kernel ``_native`` (built by ``pip install -e .``).
+
+Set ``REMPART_INDEX_NATIVE=0`` to force the pure-numpy path.
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+
+def load_kernel(required: bool | None = None) -> ModuleType | None:
+    """The native kernel module, or None for the numpy path.
+
+    ``required=None`` uses it when present, ``False`` never, ``True`` raises if it is missing.
+    """
+    if required is False or (required is None and os.environ.get("REMPART_INDEX_NATIVE") == "0"):
+        return None
+    try:
+        from rempart.core.index import _native
+    except ImportError:
+        if required:
+            raise RuntimeError(
+                "the native PDQ index kernel is not built; run `pip install -e .` with gcc"
+            ) from None
+        return None
+    return _native
