@@ -14,7 +14,10 @@ import importlib
 
 import typer
 
-BENCH_MODULES: tuple[str, ...] = ("rempart.bench.media_cli",)
+BENCH_MODULES: tuple[str, ...] = (
+    "rempart.bench.media_cli",
+    "rempart.bench.text",
+)
 
 
 def register(app: typer.Typer) -> None:

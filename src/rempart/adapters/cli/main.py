@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rempart.adapters.cli.hash_cmd",
     "rempart.adapters.cli.bank_cmd",
     "rempart.adapters.cli.bench",
+    "rempart.adapters.cli.text_cmd",
 )
 
 app = typer.Typer(

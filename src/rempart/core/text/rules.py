@@ -1,0 +1,147 @@
+"""Rules over the word classes: which label the grammar supports, how strongly, and why.
+
+A rule names the word classes that made it fire; their matches are the spans a moderator sees.
+Honest contexts (victims asking for help, reports, news and law) switch rules off and are
+also handed to the model as features.
+
+Example::
+
+    >>> from rempart.core.text.normalise import normalise
+    >>> e = analyse(normalise("qui a des nudes de la meuf du 93 ?").text)
+    >>> e.fired["ncii_request"].name
+    'request+content+target'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rempart.core.text.lexicon import CLASSES
+
+_ORDER = tuple(CLASSES)
+_PAIRED = ("request", "offer", "exchange", "content", "content_weak", "target", "locator",
+           "channel", "link", "minor", "csam_code", "sexual", "pii", "harass", "help", "report",
+           "news", "nonconsent", "missing", "parent", "group")
+_INTIMATE_WEAK = frozenset({"dossiers", "dossier", "doss", "bails", "fiche"})
+_SOFT_CODES = frozenset({"cp", "pizzaemoji"})
+_STRONG_MINOR_PREFIX = ("mineur", "moins de 18", "-1", "under", "pedo", "childporn",
+                        "child porn", "kiddie", "preteen")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One fired rule: its name, strength (0-1) and the classes whose matches explain it."""
+
+    name: str
+    score: float
+    classes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Matches per word class (normalised offsets), fired rules per label, model features."""
+
+    hits: dict[str, tuple[tuple[int, int, str], ...]]
+    fired: dict[str, Rule]
+    features: tuple[str, ...]
+
+
+# Classes that only qualify a message: skipped when nothing suspicious matched (most chat).
+_CONTEXT = ("help", "report", "news", "nude_ok", "art", "dossier_ok", "bails_ok", "missing",
+            "parent", "harass", "nonconsent", "sexual", "locator", "group", "channel")
+_CUES = tuple(n for n in _ORDER if n not in _CONTEXT)
+_TRIGGERS = ("content", "content_weak", "minor", "csam_code", "pii", "link", "offer",
+             "exchange")
+
+
+def _find(text: str) -> dict[str, tuple[tuple[int, int, str], ...]]:
+    hits: dict[str, tuple[tuple[int, int, str], ...]] = {}
+    for name in _CUES:
+        found = tuple((m.start(), m.end(), m.group(0)) for m in CLASSES[name].finditer(text))
+        if found:
+            hits[name] = found
+    if any(t in hits for t in _TRIGGERS):
+        for name in _CONTEXT:
+            found = tuple((m.start(), m.end(), m.group(0)) for m in CLASSES[name].finditer(text))
+            if found:
+                hits[name] = found
+    return hits
+
+
+def _words(hits: dict[str, tuple[tuple[int, int, str], ...]], name: str) -> set[str]:
+    return {w for _, _, w in hits.get(name, ())}
+
+
+def analyse(text: str) -> Evidence:
+    """Run every word class and rule on NORMALISED ``text``."""
+    hits = _find(text)
+    has = hits.__contains__
+    honest = has("help") or has("report") or has("news")
+    weak = _words(hits, "content_weak")
+    intimate_weak = bool(weak & _INTIMATE_WEAK) and not has("dossier_ok") and not has("bails_ok")
+    nude_only = _words(hits, "content") <= {"nude", "nu", "nue", "nus", "nues"}
+    benign_nude = nude_only and (has("nude_ok") or has("art"))
+    content = has("content") and not benign_nude
+    intimate = content or intimate_weak or (bool(weak) and (has("sexual") or has("nonconsent")))
+    ask = has("request")
+    give = has("offer") or has("exchange")
+    codes = _words(hits, "csam_code")
+    hard_code = bool(codes - _SOFT_CODES)
+    minors = _words(hits, "minor")
+    strong_minor = any(w.startswith(_STRONG_MINOR_PREFIX) or w[:2].isdigit() for w in minors)
+    fired: dict[str, Rule] = {}
+
+    def fire(label: str, name: str, score: float, *classes: str) -> None:
+        if label not in fired or fired[label].score < score:
+            fired[label] = Rule(name, score, tuple(c for c in classes if has(c)))
+
+    if not honest:
+        if ask and intimate:
+            if has("target") or has("locator"):
+                fire("ncii_request", "request+content+target", 0.95,
+                     "request", "content", "content_weak", "target", "locator")
+            else:
+                fire("ncii_request", "request+content", 0.7, "request", "content", "content_weak")
+        if give and intimate:
+            fire("ncii_share", "offer+content", 0.9 if has("target") or content else 0.75,
+                 "offer", "exchange", "content", "content_weak", "target")
+        if has("nonconsent") and (content or weak) and not has("missing"):
+            fire("ncii_share", "nonconsent+content", 0.85, "nonconsent", "content",
+                 "content_weak")
+        if hard_code:
+            fire("child_exploitation", "csam-code", 0.95, "csam_code")
+        elif codes and (ask or give or has("channel") or has("link") or has("group")) \
+                and not has("parent"):
+            fire("child_exploitation", "coded-minor+trade", 0.9, "csam_code", "request",
+                 "offer", "exchange", "channel", "link")
+        if minors and not has("parent") and not has("missing"):
+            if content or (has("sexual") and (weak or ask or give)):
+                fire("child_exploitation", "minor+sexual-content", 0.9, "minor", "content",
+                     "sexual", "content_weak")
+            elif weak and (ask or give or has("channel")):
+                fire("child_exploitation", "minor+content+trade", 0.75, "minor", "content_weak",
+                     "request", "offer", "exchange", "channel")
+            elif strong_minor and (give or has("channel") or has("link") or has("group")):
+                fire("child_exploitation", "minor+group/trade", 0.85, "minor", "group", "link",
+                     "channel", "offer", "exchange")
+        if has("pii") and not has("missing"):
+            if has("harass"):
+                fire("doxxing", "identity+harassment", 0.9, "pii", "harass", "target")
+            elif ask and has("target") and (intimate or has("sexual")):
+                fire("doxxing", "identity-request+target", 0.7, "pii", "request", "target")
+        if has("link") and (intimate or codes or strong_minor or "fisha" in text):
+            fire("group_promotion", "invite+harmful-context", 0.9, "link", "content",
+                 "content_weak", "csam_code", "minor")
+        elif has("link") and fired:
+            fire("group_promotion", "invite+harmful-label", 0.8, "link")
+
+    features = [f"c:{n}" for n in hits]
+    present = [n for n in _PAIRED if n in hits]
+    features += [f"c:{a}&{b}" for i, a in enumerate(present) for b in present[i + 1:]]
+    features += [f"r:{label}" for label in fired]
+    features += [f"r:{label}:{rule.name}" for label, rule in fired.items()]
+    if honest:
+        features.append("c:honest")
+    if benign_nude:
+        features.append("c:benign_nude")
+    return Evidence(hits, fired, tuple(features))
