@@ -17,6 +17,7 @@ import typer
 BENCH_MODULES: tuple[str, ...] = (
     "rempart.bench.media_cli",
     "rempart.bench.text",
+    "rempart.bench.index",
 )
 
 
