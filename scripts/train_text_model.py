@@ -24,7 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from rempart.core.text.classify import classify
-from rempart.core.text.features import extract
+from rempart.core.text.features import CHAR_SIZES, extract
 from rempart.core.text.model import from_json
 from rempart.core.text.verdict import LABELS
 
@@ -127,7 +127,7 @@ def main() -> None:
         "thresholds": thresholds,
         "meta": {"C": args.C, "min_df": args.min_df, "n_train": len(train),
                  "trained_on": "data/text/messages.jsonl split=train",
-                 "char_ngrams": [3, 5], "word_ngrams": [1, 2]},
+                 "char_ngrams": list(CHAR_SIZES), "word_ngrams": [1, 2]},
     }
     args.out.write_text(json.dumps(weights, ensure_ascii=False, separators=(",", ":")) + "\n",
                         "utf-8")

@@ -81,7 +81,8 @@ def classify(text: str, model: Model | None = None) -> TextVerdict:
         rule = evidence.fired.get(label)
         if rule and rule.score >= RULE_FLOOR:
             score = max(score, rule.score)
-        elif not rule and not any(c in evidence.hits for c in _REQUIRES[label]):
+        elif not rule and (label not in evidence.gates
+                           or not any(c in evidence.hits for c in _REQUIRES[label])):
             score = min(score, 0.5 * model.thresholds.get(label, 0.5))
         scores[label] = score
         if score >= model.thresholds.get(label, 0.5):

@@ -18,11 +18,11 @@ from rempart.core.text.normalise import Normalised, normalise
 from rempart.core.text.rules import Evidence, analyse
 
 _TOKEN = re.compile(r"[a-z0-9€@_+]+")
-CHAR_SIZES = (3, 4, 5)
+CHAR_SIZES = (3, 4)
 
 
 def ngrams(text: str) -> list[str]:
-    """Word unigrams/bigrams (``w:``) and in-word character 3-5-grams (``g:``) of ``text``."""
+    """Word unigrams/bigrams (``w:``) and in-word character 3-4-grams (``g:``) of ``text``."""
     tokens = _TOKEN.findall(text)
     out = [f"w:{t}" for t in tokens]
     out += [f"b:{a} {b}" for a, b in pairwise(tokens)]

@@ -17,7 +17,10 @@ import re
 
 _RAW: dict[str, str] = {
     # Asking for material.
-    "request": r"""qui (?:a|as|aurait|possede|detient|peut|pourrait|garde)|
+    "request": r"""qui (?:a|as|aurait|possede|detient|peut|pourrait|garde)|il me (?:faut|les faut)|
+        je (?:paye|paie) (?:pour|bien|cher)|paying|will pay|
+        me faut|(?:des gens|des mecs|des gars|quelqu un|qui) (?:qui )?(?:ont|a|aurait) garde|
+        faites peter|fais peter|qui ont|holding|who s holding|pas moyen d avoir|
         quelqu un(?: qui| d autre)* (?:a|aurait|possede|peut|garde|sait)|quelqu un \?|
         y a (?:quelqu un|des gens|personne|moyen)|il y a quelqu un|des gens (?:ont|qui ont)|
         personne (?:n )?a|vous (?:avez|
@@ -31,12 +34,14 @@ _RAW: dict[str, str] = {
         requesting|send(?: me)?|where can i|got any|any (?:nudes|leaks?|pics|photos|dirt)|
         plea?se""",
     # Offering, selling or posting material.
-    "offer": r"""j ai(?: tout| toute| les| des| la| le| ses| son)?|je (?:vous )?(?:vends|vend|
+    "offer": r"""j ai(?: tout| toute| les| des| la| le| ses| son)?|tenez|je (?:vous )?lache|
+        lachez|je fais fuiter|fuiter|(?:mis|mises|mets|sont) en ligne|je possede|
+        je (?:vous )?(?:vends|vend|
         revends|
         partage|poste|reposte|publie|balance|drop|leak|mets|met|envoie|envoi|donne|montre|fais
         tourner|fais un|sors|ressors|ferai|vais afficher|vais poster|vais balancer|publierai)|
         j envoie|jpost|je drop|vends?|a vendre|dispo|disponible|en stock|stock|pack|lot|
-        collection|collec|album|cadeau|gratuit|prix|tarif|€|\d+ ?(?:e|eur|euros|balles|bucks?|\$)|
+        collection|collec|album|cadeau|gratuit|prix|tarif|€|\d+ ?(?:eur|euros|balles|bucks?|\$)|
         paypal|pcs|paysafecard|crypto|btc|abonnement|qui veut|voici|voila|vla|tiens|regardez|
         servez vous|regalez vous|profitez|faites tourner|partagez|tournent|circulent|fuite[es]?|
         nouveaux? (?:doss|dossiers?|fishas?)|i (?:have|got)|ive got|got (?:vids|pics|her)|selling|
@@ -45,7 +50,10 @@ _RAW: dict[str, str] = {
     "exchange": r"""echanges?|echanger|ech|troc|troquer|trade|trading|swap|contre (?:les|des|ses|
         vos|tes|mes|d autres|ceux)|en echange|je rends la pareille""",
     # Intimate material (strong) and words that only become intimate in context (weak).
-    "content": r"""nudes|nude(?= de| d | of)|sextapes?|sex ?tapes?|photos? (?:intimes|nues?|
+    "content": r"""nudes|cliches? (?:d elle|nue?s?|intimes|coquins)|sans (?:habits|vetements)|
+        denude\w*|en petite tenue|lingerie|compromettant\w*|spicy|en string|en culotte|culottes?|
+        topless|seins nus|photos? sexy|nude(?= de| d | of)|sextapes?|sex ?tapes?|
+        photos? (?:intimes|nues?|
         privees|perso|volees|cochonnes|coquines|de (?:elle|lui) nue?)|a poil|toute nue|nues?|
         fishas?|porno?s?|xxx|(?:videos?|photos?) (?:hot|chaudes?|perso|privees?|cochonnes|
         intimes|cachees)|leaks?(?: (?:mym|of|onlyfans))?|mym|onlyfans|(?:camera|cam) cachee|
@@ -55,7 +63,8 @@ _RAW: dict[str, str] = {
         en maillot|seins|chatte|tits|pussy|naked|nsfwemoji|sexemoji|private (?:pics|photos|
         snaps)|leaked|sextorqu\w*|revenge|exposed|contenu prive|sa (?:bite|chatte)|
         intimate""",
-    "content_weak": r"""dossiers?|doss|bails|photos?|videos?|contenus?|content|trucs?|fiche|
+    "content_weak": r"""cliches?|folders?|dossiers?|doss|bails|photos?|videos?|contenus?|content|
+        trucs?|fiche|
         albums?|galerie|drive|mega|snaps?|screens?|croustillant|du lourd|dirt|stuff|folder|tape|
         vid|tout ce que (?:vous avez|t as|tu as)|everything|anything|affich\w*""",
     # Who the material is about.
@@ -72,7 +81,8 @@ _RAW: dict[str, str] = {
         campus|uni|school|county|idf|region""",
     "channel": r"""pv|mp|dm|en prive|prive|inbox|lien|link|liens|links|telegram|t\.me|
         groupes?|canal|canaux|channel|serveur|backup|vip|bio|profil""",
-    "link": r"""t\s*(?:\.|\(\.\)|\[\.\]|point|dot)\s*me\s*(?:/|slash)\s*(?:\+|plus|
+    "link": r"""venez sur|le lien est en (?:pv|mp|bio|dm)|lien est en (?:pv|mp|bio)|entrez dans|
+        t\s*(?:\.|\(\.\)|\[\.\]|point|dot)\s*me\s*(?:/|slash)\s*(?:\+|plus|
         joinchat)?\s*/?\s*[a-z0-9_]+|
         telegram\.me/\S+|https?://\S+|@[a-z0-9_]{4,}|discord\.gg/\S+|
         chat\.whatsapp\.com/\S+|lien (?:en|dans|du|vers|pour|dispo)|liens? en (?:pv|mp|bio|dm|
@@ -90,14 +100,15 @@ _RAW: dict[str, str] = {
         1[0-7] ?- ?1[0-7](?: ans)?|nee?s? en 20(?:0[89]|1\d)|des 20(?:0[89]|1\d)|
         (?:en|de|of) (?:[3-6]e(?:me)?|sixieme|cinquieme|quatrieme|troisieme|seconde|premiere|
         cm[12]|6th|7th|8th|grade)|[3-6]e(?:me)?|eleves|(?:ma|sa|mon|ta) (?:niece|belle fille)|
-        niece|petites?|minots""",
+        niece|(?:des|les|de|aux) petites|minots|under 1[0-8]|moins de 1[0-8]|sous 1[0-8]""",
     "csam_code": r"""pthc|ptsc|hussyfan|preteens?|jailbait|lolis?|lolicon|lolita|shota(?:con)?|
         toddlercon|opva|lsbar|cheese ?pizza|childporn|child porn|kiddie (?:porn|content)|
         pedo ?porn\w*|contenus? pedo|pizzaemoji|cp(?= |$|,|\.|!|\?)""",
     "sexual": r"""chaud(?:e|es|s)?|hot|sexy|coquines?|excitant\w*|nsfwemoji|sexemoji|bonne|
         en chien|cul|sexe|baise\w*|nue?s?|nudes|sous vet\w*|maillot|se changer|douche|
         vestiaires|toilettes""",
-    "pii": r"""adresse|habite|vit|numero|num|tel|telephone|portable|06(?:[ .]*\d\d){4}|
+    "pii": r"""rue|avenue|boulevard|impasse|des infos sur|infos sur (?:elle|la|cette)|adresse|
+        habite|vit|numero|num|tel|telephone|portable|06(?:[ .]*\d\d){4}|
         07(?:[ .]*\d\d){4}|snap(?:chat)?|insta(?:gram)?|tiktok|facebook|linkedin|compte|nom(?:
         de famille| complet)?|prenom|identite|qui c est|c est qui|qui la (?:connait|reconnait)|
         la reconnait|quelle classe|quel (?:lycee|bahut|quartier)|de quel (?:lycee|quartier)|
@@ -105,21 +116,30 @@ _RAW: dict[str, str] = {
         copain|son mec|coordonnees|code d entree|ip|address|full name|where she (?:lives|works)|
         lives|works|her (?:number|ig|snap|insta)|number|home address|school|identifier|
         identifiez|retrouve\w*|trouve\w*|find|hack\w*|sait ou""",
-    "harass": r"""harcel\w*|spam\w*|afficher|affiche|l afficher|fiche|exposer|expose|rendre visite|
+    "harass": r"""harcel\w*|appelez (?:la|le)|tout lui (?:raconter|dire|envoyer)|regretter|
+        pourrir|make her famous|she s gonna regret|regret|passer la voir|spam\w*|afficher|affiche|
+        l afficher|fiche|exposer|expose|rendre visite|
         allez (?:la|lui|tous)|on va (?:la|lui|tout)|menacer|prevenir|prevenez|envoyez (?:a|lui|
         tout)|qu elle comprenne|descendre|demonter|detruire|faites tourner|faites ce que vous
         voulez|dox\w*|flood|pay her a visit|learn|needs to be exposed|tell (?:her|him)|dire
         bonjour|la retrouver|la trouve|l exposer|partagez|horreurs|laisser des avis""",
     # Honest contexts.
-    "help": r"""on m a (?:affiche\w*|poste\w*|doxx?e\w*)|mes (?:nudes|photos|videos)|ma photo|
-        de moi|aide[zr]? ?moi|aidez|aider|que faire|je fais quoi|on fait quoi|comment (?:faire|
+    "help": r"""(?:mon|my) (?:mym|onlyfans|of|contenu|content|canal|channel)|mon propre contenu|
+        my own content|my (?:pics|nudes|photos|videos)|what do i do|que dois je faire|
+        on m a (?:affiche\w*|poste\w*|doxx?e\w*)|mes (?:nudes|photos|videos)|ma photo|
+        de moi|aidez moi|aide moi|m aider a (?:faire|supprimer|retirer)|que faire|je fais quoi|
+        on fait quoi|comment (?:faire|
         je|on|signaler|supprimer|aider|prouver|proteger|parler|lutter|contacter)|porter plainte|
         plainte|victimes?|temoign\w*|faire (?:retirer|supprimer)|retir\w*|soutien|pas seules?|
         help|how (?:do|can) (?:i|we)|what can i do|victim|conseils? pour|est ce que c est
         illegal|j ai peur|accompagne|protegez|proteger|protect""",
-    "report": r"""signal\w*|report\w*|bann(?:ir|i|is|ed|ie)|ban direct|supprimez|supprimer|
+    "report": r"""(?<!m a )(?<!nous a )(?<!qui a )signal\w*|peut ban|ban (?:le|ce|la|cette)|
+        attention|prevenez (?:vos|les)|mefiez vous|
+        vigilant\w*|(?<!m a )(?<!nous a )(?<!qui a )report\w*|bann(?:ir|i|is|ed|ie)|ban direct|
+        supprimez|supprimer|
         supprime (?:et|les|direct)|j ai supprime|denonc\w*|pharos|point de contact|
-        stopfisha|stopncii|3018|e enfance|police|gendarmerie|commissariat|avocat|lawyer|justice|
+        stopfisha|stopncii|3018|e enfance|(?<!pas de )(?<!no )police|gendarmerie|commissariat|
+        avocat|lawyer|justice|
         moderatrice|moderateur|moderation|regle|rule|interdit|interdiction|never (?:share|
         forward)|don t
         (?:forward|share)|ne (?:partagez|transferez|jamais)|arretez|degagez|malsain|c est (?:
@@ -137,7 +157,7 @@ _RAW: dict[str, str] = {
     "art": r"""modele vivant|croquis|dessin|drawing|peinture|musee|museum|exposition|exhibition|
         sculpture|tableaux?|botticelli|venus|louvre|artistique|academique|naturiste|fusains?|
         charcoal|photographe|boudoir|pose nue""",
-    "dossier_ok": r"""parcoursup|candidature|inscription|caf|location|bourse|medica\w*|
+    "dossier_ok": r"""stage|parcoursup|candidature|inscription|caf|location|bourse|medica\w*|
         administratif|surendettement|naturalisation|mdph|pret|erasmus|td|projet|presse|
         reforme|visa|scolaire|par mail|expose|secret defense|application|clos|canard|retraites""",
     "bails_ok": r"""le bail|un bail|du bail|bail (?:de|commercial)|loyer|appart|proprietaire|
@@ -148,12 +168,15 @@ _RAW: dict[str, str] = {
         derniere fois|last seen|missing|si vous l avez vue?|appelez (?:le )?(?:17|197)|call 911|
         contactez (?:la police|la gendarmerie|immediatement)|perdu|lost|recompense|je dois lui
         rendre|rendre son|anniv\w*|surprise|colis|carte|on s inquiete|perdu contact""",
-    "parent": r"""ma fille|mon fils|mon neveu|mon petit frere|ma petite soeur|my daughter|my son|
+    "parent": r"""vetements|poussette|jouets|affaires pour|communion|diplomes|ma fille|mon fils|
+        mon neveu|mon petit frere|ma petite soeur|my daughter|my son|
         ma petite derniere|my little sister|mon ado|parents d eleves|kermesse|sortie scolaire|
         spectacle|tournoi|brevet|club de|equipe|anniversaire|baby sitter|nounou|colo|stage|
         cours de|fournitures|maitresse|classe de|c etait mon|vetements|dinosaures|skate|
         volunteer|library|soccer|team""",
-    "nonconsent": r"""a son insu|en cachette|en douce|discretement|elle (?:le )?sai(?:t|s) pas|
+    "nonconsent": r"""si elle (?:me )?(?:rembourse|paye|revient|repond)|pendant qu elle dormait|
+        sur son (?:telephone|tel|phone)|took them secretly|secretly|a son insu|en cachette|
+        en douce|discretement|elle (?:le )?sai(?:t|s) pas|
         sans qu elle sache|elle saura jamais|sans (?:son|leur) (?:accord|consentement)|elle
         savait pas|croyait que c etait prive|thought it was private|didn t know|doesn t know|
         en confiance|vole\w*|hack\w*|cachee?|hidden|spycam|upskirt|m a (?:trompe|largue|quitte|

@@ -22,8 +22,13 @@ _ORDER = tuple(CLASSES)
 _PAIRED = ("request", "offer", "exchange", "content", "content_weak", "target", "locator",
            "channel", "link", "minor", "csam_code", "sexual", "pii", "harass", "help", "report",
            "news", "nonconsent", "missing", "parent", "group")
-_INTIMATE_WEAK = frozenset({"dossiers", "dossier", "doss", "bails", "fiche"})
-_SOFT_CODES = frozenset({"cp", "pizzaemoji"})
+_INTIMATE_WEAK = frozenset({"dossiers", "dossier", "doss", "bails", "fiche", "folder", "folders"})
+_INSULTS = frozenset({"salope", "salopes", "pute", "putes", "cette salope", "cette pute"})
+_SOFT_CODES = frozenset({"cp", "pizzaemoji", "cheese pizza", "cheesepizza"})
+_COMMERCE = frozenset({"vends", "vend", "a vendre", "dispo", "disponible", "crypto", "btc",
+                       "paysafecard", "pcs", "paypal", "prix", "collection", "collec", "hmu",
+                       "hit me up", "dm for", "mp pour", "dm pour", "selling", "for sale"})
+_FEMALE = frozenset({"elle", "d elle", "de elle", "sur elle", "her", "she"})
 _STRONG_MINOR_PREFIX = ("mineur", "moins de 18", "-1", "under", "pedo", "childporn",
                         "child porn", "kiddie", "preteen")
 
@@ -44,6 +49,8 @@ class Evidence:
     hits: dict[str, tuple[tuple[int, int, str], ...]]
     fired: dict[str, Rule]
     features: tuple[str, ...]
+    gates: frozenset[str] = frozenset()
+    """Labels the model may propose without a rule (the grammar's minimum is present)."""
 
 
 # Classes that only qualify a message: skipped when nothing suspicious matched (most chat).
@@ -89,6 +96,26 @@ def analyse(text: str) -> Evidence:
     hard_code = bool(codes - _SOFT_CODES)
     minors = _words(hits, "minor")
     strong_minor = any(w.startswith(_STRONG_MINOR_PREFIX) or w[:2].isdigit() for w in minors)
+    trade = ask or give or has("channel") or has("link") or has("group")
+    # Coded words (cp, pizza) need a real trade context: private channel, link, swap, sale.
+    code_trade = ask or has("exchange") or has("channel") or has("link") or has("group") or bool(
+        _words(hits, "offer") & _COMMERCE)
+    about_her = bool(_words(hits, "target") - {"ex"}) and not has("parent")
+    intimate_any = intimate or (bool(weak) and about_her and (ask or give))
+    pii = _words(hits, "pii") | {w for w in _words(hits, "locator") if not w.startswith("du ")}
+    insult = bool(_words(hits, "target") & _INSULTS)
+    gates: set[str] = set()
+    if not honest and intimate_any:
+        gates |= {"ncii_request", "ncii_share"}
+    if not has("parent") and (hard_code or (codes and code_trade) or (
+            minors and (intimate_any or has("sexual") or trade or weak))) and (
+            not honest or hard_code):
+        gates.add("child_exploitation")
+    if _words(hits, "pii") and not has("missing") and not honest and (
+            has("harass") or intimate_any or has("sexual") or insult or len(pii) >= 2):
+        gates.add("doxxing")
+    if has("link") and not honest and (intimate_any or codes or minors or "fisha" in text):
+        gates.add("group_promotion")
     fired: dict[str, Rule] = {}
 
     def fire(label: str, name: str, score: float, *classes: str) -> None:
@@ -110,8 +137,7 @@ def analyse(text: str) -> Evidence:
                  "content_weak")
         if hard_code:
             fire("child_exploitation", "csam-code", 0.95, "csam_code")
-        elif codes and (ask or give or has("channel") or has("link") or has("group")) \
-                and not has("parent"):
+        elif codes and code_trade and not has("parent"):
             fire("child_exploitation", "coded-minor+trade", 0.9, "csam_code", "request",
                  "offer", "exchange", "channel", "link")
         if minors and not has("parent") and not has("missing"):
@@ -129,6 +155,8 @@ def analyse(text: str) -> Evidence:
                 fire("doxxing", "identity+harassment", 0.9, "pii", "harass", "target")
             elif ask and has("target") and (intimate or has("sexual")):
                 fire("doxxing", "identity-request+target", 0.7, "pii", "request", "target")
+            elif len(pii) >= 2 and (ask or give):
+                fire("doxxing", "several-identifiers", 0.7, "pii", "request", "offer")
         if has("link") and (intimate or codes or strong_minor or "fisha" in text):
             fire("group_promotion", "invite+harmful-context", 0.9, "link", "content",
                  "content_weak", "csam_code", "minor")
@@ -144,4 +172,5 @@ def analyse(text: str) -> Evidence:
         features.append("c:honest")
     if benign_nude:
         features.append("c:benign_nude")
-    return Evidence(hits, fired, tuple(features))
+    features += [f"g:{label}" for label in sorted(gates)]
+    return Evidence(hits, fired, tuple(features), frozenset(gates | set(fired)))
