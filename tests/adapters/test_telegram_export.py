@@ -22,7 +22,9 @@ from rempart.adapters.telegram_export import (
     normalise_chat_id,
     read_folder_items,
     read_items,
+    stream,
 )
+from rempart.adapters.telegram_export.sanitise import DepthGuard, EscapeFixer, NestingTooDeep
 from rempart.adapters.telegram_export.stream import iter_messages
 from rempart.bench.synthetic_export import make_export
 from rempart.core.items import MEDIA_PROBLEMS, MEDIA_REF_KINDS, Item
@@ -309,6 +311,41 @@ def test_not_an_export(tmp_path: Path, content: bytes) -> None:
     (tmp_path / "result.json").write_bytes(content)
     with pytest.raises(ExportError):
         list(read_items(tmp_path))
+
+
+def test_absurd_nesting_is_refused_before_the_parser(tmp_path: Path) -> None:
+    depth = 200_000  # would take the streaming parser tens of GB (one prefix per level)
+    (tmp_path / "result.json").write_text(
+        '{"name": "x", "type": "private_group", "id": 1, "messages": [{"id": 1, "type": '
+        '"message", "text": "ok"}, {"id": 2, "type": "message", "text": '
+        + "[" * depth + "]" * depth + "}]}", encoding="utf-8")
+    got: list[Item] = []
+    with pytest.raises(ExportError, match="nested deeper"):
+        got.extend(read_items(tmp_path, chunk_size=64))
+    assert [i.location.message_id for i in got] == [1, 2]  # 2 as far as it was read
+    assert got[1].text == ""
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 5, 1000])
+def test_depth_guard_ignores_strings_and_escapes(chunk_size: int) -> None:
+    value = {"a": '[[[[[[" [[[[\\', "b": [[1]], "c": ']]]]\\"]]{{{', "d": "\\x41[["}
+    data = json.dumps(value).encode()
+    guard, fixer = DepthGuard(max_depth=3), EscapeFixer()
+    for i in range(0, len(data), chunk_size):
+        if part := fixer.feed(data[i:i + chunk_size]):
+            guard.check(part)
+    guard.check(fixer.flush())
+    assert (guard.depth, guard.in_string) == (0, False)
+    with pytest.raises(NestingTooDeep):
+        DepthGuard(max_depth=3).check(b'{"a": [[[1]]]}')
+
+
+def test_pure_python_parser_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ijson
+
+    expected = [i.to_json() for i in read_items(DATA / "full_account")]
+    monkeypatch.setattr(stream, "_parser_backend", lambda: ijson.get_backend("python"))
+    assert [i.to_json() for i in read_items(DATA / "full_account", chunk_size=9)] == expected
 
 
 def test_missing_export_and_json_discovery(tmp_path: Path) -> None:

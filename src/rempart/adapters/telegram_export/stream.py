@@ -16,9 +16,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import ijson
+
+from rempart.adapters.telegram_export.sanitise import DepthGuard, EscapeFixer, NestingTooDeep
 
 CHUNK_SIZE = 256 * 1024
 SECTIONS = ("chats", "left_chats")
@@ -89,29 +91,11 @@ class _Factory:
         return {}
 
 
-class _EscapeFixer:
-    r"""Rewrites ``\xHH`` (an odd run of backslashes then ``x``) to ``\u00HH``, across chunks."""
-
-    _PATTERN = re.compile(rb"(?<!\\)((?:\\\\)*)\\x")
-
-    def __init__(self) -> None:
-        self.carry = b""
-        self.replaced = 0
-
-    def feed(self, chunk: bytes) -> bytes:
-        data = self.carry + chunk
-        # Hold back a trailing run of backslashes: the next chunk decides what they escape.
-        cut = len(data.rstrip(b"\\"))
-        data, self.carry = data[:cut], data[cut:]
-        if b"\\x" not in data:
-            return data
-        data, n = self._PATTERN.subn(rb"\1\\u00", data)
-        self.replaced += n
-        return data
-
-    def flush(self) -> bytes:
-        data, self.carry = self.carry, b""
-        return data
+def _open(path: Path) -> BinaryIO:
+    try:
+        return path.open("rb")
+    except OSError as exc:
+        raise ExportError(f"cannot be opened: {exc.strerror}", path=path) from None
 
 
 def _parser_backend() -> Any:
@@ -129,20 +113,29 @@ def iter_messages(path: Path, *,
     factory = _Factory()
     sink = ijson.sendable_list()
     coro = backend.items_coro(sink, "", map_type=factory, use_float=True)
-    fixer = _EscapeFixer()
+    fixer = EscapeFixer()
+    guard = DepthGuard()
     drain = _Drain()
-    with path.open("rb") as f:
+    fed = 0
+    with _open(path) as f:
         try:
             while chunk := f.read(chunk_size):
                 data = fixer.feed(chunk)
                 if data:  # an empty chunk would tell the parser the input ended
+                    guard.check(data)  # before the parser: deep nesting costs it O(depth²)
                     coro.send(data)
+                    fed += len(data)
                 if factory.root is not None:
                     yield from drain.run(factory.root, at_end=False)
             if tail := fixer.flush():
                 coro.send(tail)
             coro.close()
-        except ijson.JSONError as exc:
+        except NestingTooDeep as exc:
+            if factory.root is not None:
+                yield from drain.run(factory.root, at_end=True)
+            raise ExportError(f"{exc}: not a Telegram Desktop export; the messages before it "
+                              "were read", path=path, offset=fed) from None
+        except (ijson.JSONError, UnicodeDecodeError) as exc:
             if factory.root is not None:
                 yield from drain.run(factory.root, at_end=True)
             raise _located(path, exc, fixer.replaced) from None
@@ -295,7 +288,7 @@ def _error_offset(path: Path) -> int | None:
 
 
 def _fixed_chunks(path: Path) -> Iterator[bytes]:
-    fixer = _EscapeFixer()
+    fixer = EscapeFixer()
     with path.open("rb") as f:
         while chunk := f.read(CHUNK_SIZE):
             yield fixer.feed(chunk)
