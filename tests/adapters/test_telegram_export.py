@@ -305,7 +305,14 @@ def test_garbage_in_the_middle_names_its_line(tmp_path: Path) -> None:
     assert info.value.offset == len(text[:bad].encode())
 
 
-@pytest.mark.parametrize("content", [b"", b"[1, 2]", b'{"about": "x", "contacts": {}}',
+def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    data = (DATA / "legacy_2019" / "result.json").read_bytes()
+    (tmp_path / "result.json").write_bytes(b"\xef\xbb\xbf" + data)
+    assert len(list(read_items(tmp_path, chunk_size=2))) == 4
+
+
+@pytest.mark.parametrize("content", [b"", b"[1, 2]", b'[{"messages": []}]',
+                                     b'{"about": "x", "contacts": {}}',
                                      b"\xff\xfe{", b'{"messages": [{"id": 1, "text": "\xff"}]}'])
 def test_not_an_export(tmp_path: Path, content: bytes) -> None:
     (tmp_path / "result.json").write_bytes(content)
@@ -352,6 +359,9 @@ def test_missing_export_and_json_discovery(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="no such file"):
         list(read_items(tmp_path / "nope"))
     with pytest.raises(ExportError, match=r"no result\.json"):
+        find_result_json(tmp_path)
+    (tmp_path / "messages.html").write_text("<html></html>")
+    with pytest.raises(ExportError, match="HTML export"):
         find_result_json(tmp_path)
     renamed = tmp_path / "exported.json"
     shutil.copy(DATA / "single_chat" / "result.json", renamed)

@@ -54,6 +54,9 @@ def find_result_json(path: str | os.PathLike[str]) -> Path:
     others = sorted(x for x in p.glob("*.json") if x.is_file())
     if len(others) == 1:
         return others[0]
+    if (p / "messages.html").is_file() or (p / "export_results.html").is_file():
+        raise ExportError("this is an HTML export: export again from Telegram Desktop with the "
+                          "format 'Machine-readable JSON'", path=p)
     raise ExportError("no result.json in this folder: export the chat from Telegram Desktop "
                       "with the format 'Machine-readable JSON'", path=p)
 

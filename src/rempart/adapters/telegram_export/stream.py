@@ -12,6 +12,7 @@ escapes are rewritten to ``\\u00HH`` on the fly.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -98,6 +99,16 @@ def _open(path: Path) -> BinaryIO:
         raise ExportError(f"cannot be opened: {exc.strerror}", path=path) from None
 
 
+def _check_start(path: Path, chunk: bytes) -> bytes:
+    """The first chunk without a UTF-8 byte order mark; the top level must be an object."""
+    chunk = chunk.removeprefix(codecs.BOM_UTF8)
+    head = chunk.lstrip()
+    if head and not head.startswith(b"{"):
+        raise ExportError("the top level is not a JSON object: not a Telegram Desktop export",
+                          path=path)
+    return chunk
+
+
 def _parser_backend() -> Any:
     try:
         return ijson.get_backend("yajl2_c")
@@ -119,7 +130,11 @@ def iter_messages(path: Path, *,
     fed = 0
     with _open(path) as f:
         try:
-            while chunk := f.read(chunk_size):
+            first = True
+            while chunk := f.read(max(chunk_size, 64) if first else chunk_size):
+                if first:
+                    chunk = _check_start(path, chunk)
+                    first = False
                 data = fixer.feed(chunk)
                 if data:  # an empty chunk would tell the parser the input ended
                     guard.check(data)  # before the parser: deep nesting costs it O(depth²)
@@ -238,6 +253,9 @@ def _located(path: Path, exc: Exception, replaced: int) -> ExportError:
     reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     reason = reason.removeprefix("b'").removeprefix('b"')
     offset = _error_offset(path)
+    if offset is not None:
+        with path.open("rb") as f:
+            offset += len(codecs.BOM_UTF8) if f.read(3) == codecs.BOM_UTF8 else 0
     line = column = None
     if offset is not None:
         line, column = _line_column(path, offset)
@@ -290,7 +308,10 @@ def _error_offset(path: Path) -> int | None:
 def _fixed_chunks(path: Path) -> Iterator[bytes]:
     fixer = EscapeFixer()
     with path.open("rb") as f:
+        first = True
         while chunk := f.read(CHUNK_SIZE):
+            if first:
+                chunk, first = chunk.removeprefix(codecs.BOM_UTF8), False
             yield fixer.feed(chunk)
     if tail := fixer.flush():
         yield tail
