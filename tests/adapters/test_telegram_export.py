@@ -231,6 +231,19 @@ def test_chat_fields_after_messages(tmp_path: Path) -> None:
         assert items[0].location.chat_name == "Keys Last"
 
 
+def test_service_text_keeps_hidden_link_spans(tmp_path: Path) -> None:
+    root = _write_export(tmp_path, [
+        {"id": 3, "type": "service", "actor": "Ann Example", "actor_id": "user1",
+         "action": "send_star_gift", "gift_text": "for you t.me/+GiftLink12345",
+         "text": [{"type": "text_link", "text": "open", "href": "https://t.me/+Hidden98765"}]},
+    ])
+    [item] = read_items(root)
+    assert item.text == "send_star_gift: for you t.me/+GiftLink12345\nopen"
+    assert item.location.sender_name == "Ann Example"
+    spans = {x.target: item.text[x.start:x.end] for x in item.links}
+    assert spans == {"GiftLink12345": "t.me/+GiftLink12345", "Hidden98765": "open"}
+
+
 def test_chat_ids_are_normalised() -> None:
     assert normalise_chat_id(-1001234567890, "public_supergroup") == 1234567890
     assert normalise_chat_id("1234567890", "private_channel") == 1234567890

@@ -73,6 +73,9 @@ class SyntheticExport:
     def __fspath__(self) -> str:
         return str(self.root)
 
+    def __truediv__(self, other: str) -> Path:
+        return self.root / other
+
 
 def make_export(dest: Path, *, messages: int, photos: int, banked: Sequence[bytes] = (),
                 copies_per_banked: int = 3, seed: int = 0, shape: Shape = "single",

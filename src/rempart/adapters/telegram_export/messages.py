@@ -34,7 +34,7 @@ _EXTRA_KEYS = frozenset({"poll", "todo_list", "place_name", "address", "game_tit
                          "game_description", "invoice_information"})
 # Service-message fields worth putting in the item's text (names and titles can carry links).
 _SERVICE_FIELDS = ("title", "new_title", "information_text", "inviter", "reason_domain",
-                   "reason_app_name", "emoticon", "gift_code", "text")
+                   "reason_app_name", "emoticon", "gift_code", "gift_text")
 
 
 @dataclass
@@ -126,7 +126,9 @@ def to_item(message: dict[str, Any], chat: ChatContext, resolver: MediaResolver,
     date_utc, is_local = _date(message)
     text, hrefs = _text(message.get("text_entities"), message.get("text"))
     if raw_type == "service":
-        text = _service_text(message, text)
+        head = _service_head(message)
+        hrefs = [(url, start + len(head) + 1, end + len(head) + 1) for url, start, end in hrefs]
+        text = f"{head}\n{text}" if text else head
         sender_key, name_key = "actor_id", "actor"
     else:
         text = _extra_text(message, text)
@@ -248,7 +250,7 @@ def _extra_text(message: dict[str, Any], text: str) -> str:
     return "\n".join([text, *extra]) if text else "\n".join(extra)
 
 
-def _service_text(message: dict[str, Any], text: str) -> str:
+def _service_head(message: dict[str, Any]) -> str:
     """A readable description of a service message, e.g. ``invite_members: Ann, Bob``."""
     action = _str(message.get("action")) or "service"
     details = [_plain(message.get(key)) for key in _SERVICE_FIELDS]
@@ -256,8 +258,6 @@ def _service_text(message: dict[str, Any], text: str) -> str:
     if isinstance(members, list):
         details.append(", ".join(m for m in members if isinstance(m, str)))
     details = [d for d in details if d]
-    if text:
-        details.append(text)
     return f"{action}: {'; '.join(details)}" if details else action
 
 
