@@ -88,6 +88,8 @@ def make_export(dest: Path, *, messages: int, photos: int, banked: Sequence[byte
     """
     if photos > messages:
         raise ValueError("photos must not exceed messages")
+    if shape not in ("single", "full"):
+        raise ValueError(f"shape must be 'single' or 'full', not {shape!r}")
     rng = random.Random(seed)
     dest.mkdir(parents=True, exist_ok=True)
     writer = _Writer(dest, rng, legacy=legacy, hostile=hostile, pool=pool, photos=photos)
