@@ -61,9 +61,11 @@ class Segment:
     ) -> Segment:
         """Sort ``(ids, hashes)`` by id and build the tables of ``plan`` (by default the one
         chosen for their size)."""
-        order = np.argsort(ids, kind="stable")
-        ids = np.ascontiguousarray(ids[order], dtype=np.int64)
-        hashes = np.ascontiguousarray(hashes[order], dtype=np.uint8)
+        if ids.size > 1 and bool(np.any(ids[1:] < ids[:-1])):
+            order = np.argsort(ids, kind="stable")
+            ids, hashes = ids[order], hashes[order]
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        hashes = np.ascontiguousarray(hashes, dtype=np.uint8)
         n = ids.shape[0]
         if plan == "auto":
             plan = choose_plan(n)
