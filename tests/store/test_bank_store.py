@@ -244,3 +244,15 @@ def test_import_entries_many_values(store: SqlBankStore) -> None:
     store.import_entries(bank.id, _entries(1200))
     out = store.import_entries(bank.id, _entries(1300))
     assert out.duplicates == 1200 and len(out.added) == 100
+
+
+def test_bulk_insert_keeps_each_rows_json(store: SqlBankStore) -> None:
+    bank = store.create_bank(NewBank("a"))
+    metas: list[dict[str, object]] = [{"k": 1}, {"k": True}, {"k": 1.5}, {"k": [1, 2]}, {}]
+    entries = [NewEntry("md5", f"{i:032x}", "g", provenance=Provenance(
+        labels=("x",) * i, metadata=m)) for i, m in enumerate(metas)]
+    ids = store.add_entries(bank.id, entries)
+    got = [store.get_entry(i) for i in ids]
+    assert [e.provenance.metadata for e in got if e] == metas
+    assert [len(e.provenance.labels) for e in got if e] == [0, 1, 2, 3, 4]
+    assert all(e is not None and isinstance(e.provenance.metadata["k"], bool) for e in got[1:2])

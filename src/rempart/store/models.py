@@ -96,8 +96,11 @@ bank_entries = Table(
     Column("removed_at", Stamp, nullable=True),
     Column("removed_reason", Text, nullable=True),
     Column("seq", BigInteger, nullable=False, index=True),
-    Index("ix_bank_entries_bank_id_status", "bank_id", "status"),
+    # Exact lookups across banks, and within one bank (import de-duplication); the second
+    # also serves "entries of bank N".
     Index("ix_bank_entries_signal_type_lookup_key", "signal_type", "lookup_key"),
+    Index("ix_bank_entries_bank_id_signal_type_lookup_key", "bank_id", "signal_type",
+          "lookup_key"),
 )
 
 entry_hits = Table(

@@ -34,6 +34,7 @@ from rempart.core.banks import (
     lookup_key,
 )
 from rempart.core.flood import FloodRule, Hit
+from rempart.store.bulk import insert_entries
 from rempart.store.engine import WRITE_OPTION, make_engine, migrate_engine
 from rempart.store.interface import BankNameTaken, UnknownBankId
 from rempart.store.models import bank_entries, banks, change_counter, entry_hits
@@ -283,43 +284,36 @@ class SqlBankStore:
     ) -> dict[tuple[str, str], list[int]]:
         """Ids of the bank's live (not removed) entries having each (signal_type, value)."""
         found: dict[tuple[str, str], list[int]] = {}
-        for chunk in _chunks({lookup_key(v) for _, v in keys}):
-            rows = conn.execute(
-                select(bank_entries.c.id, bank_entries.c.signal_type, bank_entries.c.value)
-                .where(bank_entries.c.bank_id == bank_id,
-                       bank_entries.c.status != EntryStatus.REMOVED.value,
-                       bank_entries.c.lookup_key.in_(chunk))
-            )
-            for entry_id, signal_type, value in rows:
-                if (signal_type, value) in keys:
-                    found.setdefault((signal_type, value), []).append(entry_id)
+        by_type: dict[str, set[str]] = {}
+        for signal_type, value in keys:
+            by_type.setdefault(signal_type, set()).add(lookup_key(value))
+        for signal_type, lookup_keys in by_type.items():
+            for chunk in _chunks(lookup_keys):
+                rows = conn.execute(
+                    select(bank_entries.c.id, bank_entries.c.value)
+                    .where(bank_entries.c.signal_type == signal_type,
+                           bank_entries.c.lookup_key.in_(chunk),
+                           bank_entries.c.bank_id == bank_id,
+                           bank_entries.c.status != EntryStatus.REMOVED.value)
+                )
+                for entry_id, value in rows:
+                    if (signal_type, value) in keys:
+                        found.setdefault((signal_type, value), []).append(entry_id)
         return found
 
     @staticmethod
     def _insert(tx: _Tx, bank_id: int, entries: Sequence[NewEntry]) -> list[int]:
         if not entries:
             return []
-        now = _now()
-        rows = [
-            {
-                "bank_id": bank_id, "content_group": e.content_group,
-                "signal_type": e.signal_type, "value": e.value,
-                "lookup_key": lookup_key(e.value), "quality": e.quality,
-                "status": EntryStatus.ACTIVE.value, "source": e.provenance.source,
-                "submitted_at": _utc(e.provenance.submitted_at),
-                "external_id": e.provenance.external_id, "case_id": e.provenance.case_id,
-                "labels": list(e.provenance.labels), "meta": dict(e.provenance.metadata),
-                "created_at": now, "updated_at": now, "removed_at": None,
-                "removed_reason": None, "seq": seq,
-            }
-            for e, seq in zip(entries, tx.take(len(entries)), strict=True)
-        ]
-        # Multi-row INSERT ... RETURNING per batch ("insertmanyvalues"), not one per row.
-        result = tx.conn.execute(
-            insert(bank_entries).returning(bank_entries.c.id, sort_by_parameter_order=True),
-            rows,
-        )
-        return list(result.scalars().all())
+        seqs = tx.take(len(entries))
+        insert_entries(tx.conn, bank_id, entries, seqs, _now())
+        # Writers are serialized by the counter lock and seqs follow input order.
+        ids = tx.conn.execute(
+            select(bank_entries.c.id)
+            .where(bank_entries.c.seq.between(seqs[0], seqs[-1]))
+            .order_by(bank_entries.c.seq)
+        ).scalars().all()
+        return list(ids)
 
     def get_entry(self, entry_id: int) -> BankEntry | None:
         with self._read() as conn:

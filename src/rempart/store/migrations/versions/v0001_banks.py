@@ -82,7 +82,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_bank_entries_content_group", "bank_entries", ["content_group"])
     op.create_index("ix_bank_entries_seq", "bank_entries", ["seq"])
-    op.create_index("ix_bank_entries_bank_id_status", "bank_entries", ["bank_id", "status"])
+    op.create_index(
+        "ix_bank_entries_bank_id_signal_type_lookup_key",
+        "bank_entries",
+        ["bank_id", "signal_type", "lookup_key"],
+    )
     op.create_index(
         "ix_bank_entries_signal_type_lookup_key", "bank_entries", ["signal_type", "lookup_key"]
     )
