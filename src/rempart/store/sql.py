@@ -128,8 +128,13 @@ class SqlBankStore:
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                # One snapshot for every statement: changes_since reads two tables and must
+                # not see a bank change committed after the entries it read.
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
 
     @contextmanager
     def _write(self) -> Iterator[_Tx]:
