@@ -1,1 +1,1 @@
-"""Rempart."""
+"""Signal types: one module each (``exact``, ``pdq``, ``vpdq``, ``orb``), names stable forever."""

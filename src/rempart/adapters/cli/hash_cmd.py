@@ -1,0 +1,96 @@
+"""`rempart hash PATH... [--jsonl] [--recursive]`: the signals of media files.
+
+Example::
+
+    $ rempart hash --jsonl --recursive examples/media
+    {"path": "examples/media/harbour.jpg", "kind": "image", "md5": "…", "pdq": {…}, …}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from rempart.adapters.cli.output import emit_jsonl, stderr
+from rempart.config import HashSettings
+from rempart.core.types import MediaHashes
+from rempart.services.hashing import expand_paths, hash_paths
+
+
+def hash_record(path: Path, h: MediaHashes, *, with_orb: bool = True) -> dict[str, Any]:
+    """The `rempart hash --jsonl` record of one file."""
+    out: dict[str, Any] = {"path": str(path)}
+    out.update(h.to_json())
+    if not with_orb:
+        out.pop("orb", None)
+    if h.kind != "video":
+        out.pop("vpdq", None)
+        out.pop("duration", None)
+    return out
+
+
+def progress_bar() -> Progress:
+    """A Rich progress bar on stderr with counts and ETA."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=stderr,
+        transient=True,
+    )
+
+
+def hash_command(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to hash.")],
+    jsonl: Annotated[
+        bool, typer.Option("--jsonl", help="One JSON object per file on stdout.")
+    ] = False,
+    recursive: Annotated[
+        bool, typer.Option("--recursive", "-r", help="Descend into folders.")
+    ] = False,
+    workers: Annotated[int, typer.Option(help="Worker processes (0: one per core).")] = 0,
+    fps: Annotated[float, typer.Option(help="Video frames sampled per second.")] = 1.0,
+    robust: Annotated[bool, typer.Option(help="Compute the robust signals (orb, regions).")] = True,
+    with_orb: Annotated[
+        bool, typer.Option("--with-orb/--no-orb", help="Print the long orb signal.")
+    ] = True,
+) -> None:
+    """Hash images and videos: md5, sha256, PDQ (+ robust variants), vPDQ; media are not kept."""
+    if fps <= 0:
+        raise typer.BadParameter("--fps must be > 0")
+    settings = HashSettings(video_fps=fps, robust=robust)
+    files = list(expand_paths(paths, recursive=recursive))
+    table = Table("path", "kind", "size", "pdq", "q", "frames", "error", box=None)
+    errors = 0
+    with progress_bar() as progress:
+        task = progress.add_task("hashing", total=len(files))
+        for path, h in hash_paths(files, settings, workers):
+            errors += h.error is not None
+            if jsonl:
+                emit_jsonl(hash_record(path, h, with_orb=with_orb))
+            else:
+                table.add_row(
+                    str(path),
+                    h.kind,
+                    str(h.size),
+                    h.pdq.hash[:16] + "…" if h.pdq else "",
+                    str(h.pdq.quality) if h.pdq else "",
+                    str(len(h.vpdq) or ""),
+                    h.error or "",
+                )
+            progress.advance(task)
+    if not jsonl:
+        from rich.console import Console
+
+        Console().print(table)
+    stderr.print(f"{len(files)} file(s) hashed, {errors} with an error", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``rempart hash``."""
+    app.command("hash")(hash_command)

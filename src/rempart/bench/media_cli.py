@@ -1,0 +1,57 @@
+"""`rempart bench hashing` and `rempart bench robustness`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+CorpusOpt = Annotated[
+    Path | None, typer.Option(help="Folder of images/ and videos/ (default ../shared/corpus).")
+]
+
+
+def hashing(
+    corpus: CorpusOpt = None,
+    limit: Annotated[int, typer.Option(help="At most this many images.")] = 200,
+    videos: Annotated[int, typer.Option(help="At most this many videos.")] = 10,
+) -> None:
+    """Images/s per core vs threatexchange's PdqSignal.hash_from_file; video vs decode-only."""
+    from rempart.bench.hashing import run
+
+    run(corpus, limit=limit, max_videos=videos)
+
+
+def robustness(
+    corpus: CorpusOpt = None,
+    limit: Annotated[int, typer.Option(help="At most this many originals.")] = 200,
+    copies: Annotated[int, typer.Option(help="Edited copies per family and image.")] = 1,
+    edits: Annotated[str, typer.Option(help="Comma-separated edit families (default all).")] = "",
+    seed: Annotated[int, typer.Option(help="Seed of the edit parameters.")] = 0,
+    workers: Annotated[int, typer.Option(help="Worker processes (0: one per core).")] = 0,
+    end_to_end: Annotated[
+        bool,
+        typer.Option(help="Bank the originals in a database and run the matcher on the copies."),
+    ] = False,
+    jsonl: Annotated[Path | None, typer.Option(help="Also write per-copy results here.")] = None,
+) -> None:
+    """Recall per edit family and false matches: Rempart vs plain PDQ vs imagehash.phash."""
+    from rempart.bench.robustness import run
+
+    run(
+        corpus,
+        limit=limit,
+        copies=copies,
+        families=[e for e in edits.split(",") if e],
+        seed=seed,
+        workers=workers,
+        end_to_end=end_to_end,
+        jsonl=jsonl,
+    )
+
+
+def register(bench_app: typer.Typer) -> None:
+    """Add the media benchmarks."""
+    bench_app.command("hashing")(hashing)
+    bench_app.command("robustness")(robustness)

@@ -1,0 +1,161 @@
+"""Media bytes → every signal Rempart keeps (``MediaHashes``); the bytes are then dropped.
+
+Images: md5, sha256, PDQ of the full image and its 7 rotations/mirrors, PDQ of the picture
+with uniform borders trimmed, PDQ of regions, and the ``orb`` local-feature signal.
+Videos and animations: md5, sha256 and vPDQ frames (plus PDQ of the first frame).
+
+Example::
+
+    >>> import io; from PIL import Image
+    >>> buf = io.BytesIO(); Image.new("RGB", (32, 32), "red").save(buf, "PNG")
+    >>> hash_bytes(buf.getvalue()).kind
+    'image'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+
+from rempart.config import HashSettings
+from rempart.core import media
+from rempart.core.errors import MediaError
+from rempart.core.signals import orb
+from rempart.core.signals.exact import exact_hashes
+from rempart.core.signals.pdq import fit, pdq_dihedral, pdq_hash
+from rempart.core.signals.views import is_trimmed, trim_box
+from rempart.core.types import FrameHash, MediaHashes, MediaKind, PdqVariant
+
+_DEFAULT = HashSettings()
+
+
+@dataclass
+class Analysis:
+    """The signals of one media item and, when asked for, its probe features for matching."""
+
+    hashes: MediaHashes
+    probe: orb.OrbProbe | None = None
+
+
+def hash_bytes(data: bytes, settings: HashSettings = _DEFAULT) -> MediaHashes:
+    """All signals of one media file held in memory; errors become an error record."""
+    return analyze(data, settings).hashes
+
+
+def analyze(data: bytes, settings: HashSettings = _DEFAULT, *, probe: bool = False) -> Analysis:
+    """Like :func:`hash_bytes`; with ``probe=True``, an image gets ORB probe features for
+    matching instead of the reference features (``orb``, regions) it would get for banking."""
+    md5, sha256 = exact_hashes(data)
+    base = MediaHashes(kind="unsupported", md5=md5, sha256=sha256, size=len(data))
+    fmt: str | None = None
+    try:
+        media.check_size(data, settings.limits)
+        fmt = media.sniff(data)
+        if fmt in media.VIDEO_FORMATS:
+            return Analysis(_video(data, fmt, base, settings))
+        if fmt in media.IMAGE_FORMATS or fmt is None:
+            return _image(data, base, settings, probe)
+        raise MediaError("unsupported", f"unsupported format {fmt}")
+    except MediaError as exc:
+        if exc.code == "unsupported" and fmt is None:
+            return Analysis(replace(base, error="unsupported: not a recognised image or video"))
+        kind: MediaKind = "unsupported"
+        if fmt in media.VIDEO_FORMATS:
+            kind = "video"
+        elif fmt in media.IMAGE_FORMATS:
+            kind = "image"
+        return Analysis(replace(base, kind=kind, format=fmt, error=str(exc)))
+
+
+def _image(data: bytes, base: MediaHashes, settings: HashSettings, probe: bool) -> Analysis:
+    # Banking needs the longer side at 512 px (PDQ, reference features); a probe for matching
+    # needs the shorter side at 512 px (screenshots are tall and show the picture small).
+    if probe:
+        decoded = media.decode_image(data, settings.limits, short_side=orb.PROBE_SIDE)
+    else:
+        decoded = media.decode_image(data, settings.limits, long_side=orb.REF_SIDE)
+    if decoded.frames > 1 and decoded.format in ("gif", "webp"):
+        return Analysis(_video(data, decoded.format, base, settings, first=decoded))
+    rgb = fit(decoded.rgb, orb.PROBE_MAX_SIDE)
+    small = fit(rgb, 512)
+    first, dihedral = pdq_dihedral(small)
+    variants: list[PdqVariant] = list(dihedral)
+    gray_small = _gray(small)
+    box = trim_box(gray_small)
+    if is_trimmed(box, gray_small.shape):
+        left, top, right, bottom = box
+        trimmed = pdq_hash(small[top:bottom, left:right])
+        variants.append(PdqVariant("trim", trimmed.hash, trimmed.quality))
+    orb_value = None
+    probe_features = None
+    if probe:
+        # Checking an image: the probe's own features, not a reference to bank.
+        probe_features = orb.probe_features(_gray(rgb))
+    elif settings.robust:
+        ref = orb.reference_features(gray_small)
+        orb_value = ref.serialize()
+        variants.extend(
+            PdqVariant(f"region-{name}", h.hex(), q)
+            for name, (h, q) in ref.regions.items()
+            if name != "full"
+        )
+    hashes = replace(
+        base,
+        kind="image",
+        format=decoded.format,
+        width=decoded.width,
+        height=decoded.height,
+        pdq=first,
+        pdq_variants=tuple(variants),
+        orb=orb_value,
+    )
+    return Analysis(hashes, probe_features)
+
+
+def _video(
+    data: bytes,
+    fmt: str,
+    base: MediaHashes,
+    settings: HashSettings,
+    first: media.DecodedImage | None = None,
+) -> MediaHashes:
+    warnings: list[str] = []
+    duration: float | None
+    if fmt in ("gif", "webp"):
+        duration, frames = media.read_animation(data, settings.limits, fps=settings.video_fps)
+        width = first.width if first else frames[0].rgb.shape[1]
+        height = first.height if first else frames[0].rgb.shape[0]
+    else:
+        info, frames = media.read_video(data, settings.limits, fps=settings.video_fps)
+        duration, width, height = info.duration, info.width, info.height
+        if info.duration and frames and frames[-1].t + 2.0 / settings.video_fps < info.duration:
+            warnings.append(
+                f"truncated: frames decoded up to {frames[-1].t:.1f} s of {info.duration:.1f} s"
+            )
+    hashes: list[FrameHash] = []
+    for frame in frames:
+        h = pdq_hash(frame.rgb)
+        hashes.append(FrameHash(round(frame.t, 3), h.hash, h.quality, frame.index))
+    first_pdq = pdq_hash(frames[0].rgb) if frames else None
+    return replace(
+        base,
+        kind="video",
+        format=fmt,
+        width=width,
+        height=height,
+        duration=None if duration is None else round(float(duration), 3),
+        pdq=first_pdq,
+        vpdq=tuple(hashes),
+        warnings=tuple(warnings),
+    )
+
+
+def _gray(rgb: np.ndarray) -> orb.Gray:
+    return np.asarray(cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY), np.uint8)
+
+
+def frame_probe(rgb: np.ndarray) -> orb.OrbProbe:
+    """ORB probe features of a decoded RGB frame (a photo re-posted inside a video)."""
+    return orb.probe_features(_gray(rgb))

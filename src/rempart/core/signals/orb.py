@@ -1,0 +1,333 @@
+"""``orb``: local features that find an image again after crops, captions, frames and rotations.
+
+PDQ sees the whole frame: a 4 % crop already moves it past its threshold. This signal keeps
+ORB keypoints (positions and 256-bit descriptors) of a reference image, plus PDQ hashes of a
+few of its regions. A probe image matches a reference when
+
+1. enough descriptors agree under one similarity transform (RANSAC), which gives the geometry
+   (crop, scale, rotation, position inside a screenshot...), and
+2. the probe, warped back into the reference's frame, has the PDQ of one of the reference's
+   regions within the PDQ threshold: an exact, content-level confirmation that keeps repetitive
+   structures (colonnades, grids, text) from matching unrelated photos.
+
+Privacy: keypoints and descriptors say more about an image than one PDQ hash; only positions
+rounded to 1/32 px of a 512 px copy and the descriptors are kept, never pixels.
+
+Example::
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> img = cv2.GaussianBlur(rng.random((300, 400)) * 255, (0, 0), 2).astype(np.uint8)
+    >>> ref = reference_features(img)
+    >>> verify(probe_features(img[20:280, 30:]), ref) is not None
+    True
+"""
+
+from __future__ import annotations
+
+import base64
+import struct
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+import pdqhash
+from numpy.typing import NDArray
+
+from rempart.core.signals.pdq import DEFAULT_THRESHOLD
+
+REF_SIDE = 512  # reference images: longer side
+PROBE_SIDE = 512  # probes: shorter side (screenshots are tall), longer side capped below
+PROBE_MAX_SIDE = 1024
+REF_FEATURES = 500
+PROBE_FEATURES = 1500
+REGION_SIZE = 128
+MIN_INLIERS = 6
+RATIO = 0.8
+RANSAC_PX = 5.0
+_MAGIC = b"RO1"
+
+# Regions of the reference (left, top, right, bottom as shares of the frame). One of them is
+# fully visible in any crop of ≤ 25 % per side, or in any image with a caption band.
+REGIONS: dict[str, tuple[float, float, float, float]] = {
+    "full": (0.0, 0.0, 1.0, 1.0),
+    "c60": (0.2, 0.2, 0.8, 0.8),
+    "c40": (0.3, 0.3, 0.7, 0.7),
+    "top60": (0.0, 0.0, 1.0, 0.6),
+    "bottom60": (0.0, 0.4, 1.0, 1.0),
+    "left60": (0.0, 0.0, 0.6, 1.0),
+    "right60": (0.4, 0.0, 1.0, 1.0),
+}
+_REGION_NAMES = tuple(REGIONS)
+
+Gray = NDArray[np.uint8]
+
+
+def _orb(n: int) -> Any:
+    return cv2.ORB_create(  # type: ignore[attr-defined]
+        nfeatures=n, scaleFactor=1.2, nlevels=8, edgeThreshold=15, patchSize=31, fastThreshold=10
+    )
+
+
+def _scaled(gray: Gray, scale: float) -> Gray:
+    if scale >= 1:
+        return np.ascontiguousarray(gray)
+    h, w = gray.shape
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return np.ascontiguousarray(cv2.resize(gray, size, interpolation=cv2.INTER_AREA))
+
+
+def _region_pdq(gray: Gray) -> tuple[bytes, int]:
+    small = cv2.resize(gray, (REGION_SIZE, REGION_SIZE), interpolation=cv2.INTER_AREA)
+    bits, quality = pdqhash.compute(np.ascontiguousarray(np.repeat(small[:, :, None], 3, axis=2)))
+    return np.packbits(bits.astype(np.uint8)).tobytes(), int(quality)
+
+
+@dataclass(frozen=True)
+class OrbReference:
+    """What a bank keeps of an image for this signal: keypoints, descriptors, region hashes."""
+
+    width: int
+    height: int
+    points: NDArray[np.float32]  # (n, 2) in the reference's REF_SIDE frame
+    descriptors: NDArray[np.uint8]  # (n, 32)
+    regions: dict[str, tuple[bytes, int]] = field(default_factory=dict)
+
+    def serialize(self) -> str:
+        """A compact text form (stored as the ``orb`` signal value)."""
+        n = len(self.points)
+        head = _MAGIC + struct.pack("<HHHB", self.width, self.height, n, len(self.regions))
+        regions = b"".join(
+            struct.pack("<B", _REGION_NAMES.index(name)) + h + struct.pack("<B", q)
+            for name, (h, q) in self.regions.items()
+        )
+        pts = np.clip(np.round(self.points * 32), 0, 65535).astype("<u2").tobytes()
+        return base64.b64encode(head + regions + pts + self.descriptors.tobytes()).decode("ascii")
+
+    @classmethod
+    def parse(cls, value: str) -> OrbReference:
+        """Inverse of :meth:`serialize`; raises ValueError on malformed input."""
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except (ValueError, TypeError) as exc:
+            raise ValueError("orb signal is not valid base64") from exc
+        if not raw.startswith(_MAGIC) or len(raw) < 10:
+            raise ValueError("orb signal has an unknown format")
+        width, height, n, nreg = struct.unpack_from("<HHHB", raw, 3)
+        if width == 0 or height == 0:
+            raise ValueError("orb signal has an empty frame")
+        pos = 10
+        regions: dict[str, tuple[bytes, int]] = {}
+        for _ in range(nreg):
+            if pos + 34 > len(raw) or raw[pos] >= len(_REGION_NAMES):
+                raise ValueError("orb signal has a malformed region")
+            regions[_REGION_NAMES[raw[pos]]] = (raw[pos + 1 : pos + 33], raw[pos + 33])
+            pos += 34
+        if len(raw) != pos + n * 4 + n * 32:
+            raise ValueError("orb signal has the wrong length")
+        pts = (np.frombuffer(raw, "<u2", n * 2, pos).reshape(n, 2) / 32).astype(np.float32)
+        des = np.frombuffer(raw, np.uint8, n * 32, pos + n * 4).reshape(n, 32).copy()
+        return cls(width, height, pts, des, regions)
+
+
+def reference_features(gray: Gray) -> OrbReference:
+    """Keypoints, descriptors and region hashes of an image to be banked (grayscale input)."""
+    g = _scaled(gray, REF_SIDE / max(gray.shape))
+    h, w = g.shape
+    pts, des = _detect(g, REF_FEATURES)
+    regions = {}
+    for name, (x0, y0, x1, y1) in REGIONS.items():
+        crop = g[
+            round(y0 * h) : max(round(y1 * h), round(y0 * h) + 1),
+            round(x0 * w) : max(round(x1 * w), round(x0 * w) + 1),
+        ]
+        regions[name] = _region_pdq(crop)
+    return OrbReference(w, h, pts, des, regions)
+
+
+@dataclass
+class OrbProbe:
+    """Features of an image being checked, with its pixels kept in memory for confirmation."""
+
+    gray: Gray
+    points: NDArray[np.float32]
+    descriptors: NDArray[np.uint8]
+    mirrored: bool = False
+    _flipped: OrbProbe | None = None
+
+    def flipped(self) -> OrbProbe:
+        """The same probe, mirrored left-right (computed once, on demand)."""
+        if self._flipped is None:
+            self._flipped = _probe(np.ascontiguousarray(self.gray[:, ::-1]), mirrored=True)
+        return self._flipped
+
+
+def _detect(g: Gray, n: int) -> tuple[NDArray[np.float32], NDArray[np.uint8]]:
+    """ORB keypoints and descriptors in a spatially balanced order.
+
+    Keypoints are taken round-robin over a 6×6 grid, strongest first in each cell, so that any
+    prefix covers the whole picture instead of the text of a caption or of a screenshot's UI.
+    """
+    kps, des = _orb(n).detectAndCompute(g, None)
+    if des is None or not kps:
+        return np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8)
+    pts = np.array([k.pt for k in kps], np.float32).reshape(-1, 2)
+    response = np.array([k.response for k in kps], np.float32)
+    h, w = g.shape
+    cell = (np.minimum(pts[:, 1] * 6 // h, 5) * 6 + np.minimum(pts[:, 0] * 6 // w, 5)).astype(int)
+    by_strength = np.argsort(-response, kind="stable")
+    rank_in_cell = np.empty(len(pts), np.int64)
+    seen = np.zeros(36, np.int64)
+    for i in by_strength:
+        rank_in_cell[i] = seen[cell[i]]
+        seen[cell[i]] += 1
+    order = np.lexsort((-response, rank_in_cell))
+    return np.ascontiguousarray(pts[order]), np.ascontiguousarray(des[order])
+
+
+def _probe(g: Gray, mirrored: bool = False) -> OrbProbe:
+    pts, des = _detect(g, PROBE_FEATURES)
+    return OrbProbe(g, pts, des, mirrored)
+
+
+def probe_features(gray: Gray) -> OrbProbe:
+    """Features of an image to check against references (grayscale input)."""
+    h, w = gray.shape
+    scale = min(PROBE_SIDE / min(h, w), PROBE_MAX_SIDE / max(h, w))
+    return _probe(_scaled(gray, scale))
+
+
+@dataclass(frozen=True, slots=True)
+class OrbMatch:
+    """A verified match: RANSAC inliers, and the confirming region's PDQ distance."""
+
+    inliers: int
+    distance: int
+    region: str
+    mirrored: bool
+    scale: float
+
+
+def hamming_matrix(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> NDArray[np.int64]:
+    """All pairwise Hamming distances between rows of two (n, 32) uint8 descriptor arrays."""
+    a64 = np.ascontiguousarray(a).view(np.uint64)
+    b64 = np.ascontiguousarray(b).view(np.uint64)
+    out = np.zeros((len(a64), len(b64)), np.int64)
+    for k in range(4):
+        out += np.bitwise_count(a64[:, k, None] ^ b64[None, :, k])
+    return out
+
+
+def _transform(probe: OrbProbe, ref: OrbReference) -> tuple[NDArray[np.float64], int] | None:
+    if len(probe.descriptors) < MIN_INLIERS or len(ref.descriptors) < 2:
+        return None
+    d = hamming_matrix(probe.descriptors, ref.descriptors)
+    two = np.partition(d, 1, axis=1)[:, :2]
+    best = d.argmin(axis=1)
+    good = np.flatnonzero(two[:, 0] < RATIO * two[:, 1])
+    return _ransac(probe.points[good], ref.points[best[good]])
+
+
+def _ransac(
+    src: NDArray[np.float32], dst: NDArray[np.float32]
+) -> tuple[NDArray[np.float64], int] | None:
+    """The similarity transform most correspondences agree on, and how many do."""
+    if len(src) < MIN_INLIERS:
+        return None
+    matrix, mask = cv2.estimateAffinePartial2D(
+        src, dst, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX, maxIters=2000, confidence=0.99
+    )
+    if matrix is None or mask is None:
+        return None
+    inliers = int(mask.sum())
+    if inliers < MIN_INLIERS:
+        return None
+    return np.asarray(matrix, np.float64), inliers
+
+
+def _confirm(
+    probe: OrbProbe, ref: OrbReference, matrix: NDArray[np.float64], threshold: int
+) -> tuple[int, str] | None:
+    """Best region distance among the reference regions fully visible in the probe."""
+    try:
+        to_probe = cv2.invertAffineTransform(matrix)
+    except cv2.error:
+        return None
+    ph, pw = probe.gray.shape
+    tol = 0.02 * max(ph, pw)
+    best: tuple[int, str] | None = None
+    side = 2 * REGION_SIZE
+    for name, (x0, y0, x1, y1) in REGIONS.items():
+        stored = ref.regions.get(name)
+        if stored is None or stored[1] < 10:
+            continue
+        bx0, by0, bx1, by1 = x0 * ref.width, y0 * ref.height, x1 * ref.width, y1 * ref.height
+        corners = np.array([[bx0, by0], [bx1, by0], [bx0, by1], [bx1, by1]])
+        seen = corners @ to_probe[:, :2].T + to_probe[:, 2]
+        if (
+            (seen[:, 0] < -tol).any()
+            or (seen[:, 0] > pw + tol).any()
+            or (seen[:, 1] < -tol).any()
+            or (seen[:, 1] > ph + tol).any()
+        ):
+            continue
+        grid = np.array([[(bx1 - bx0) / side, 0, bx0], [0, (by1 - by0) / side, by0], [0, 0, 1]])
+        warp = (np.vstack([to_probe, [0, 0, 1]]) @ grid)[:2]
+        view: Gray = cv2.warpAffine(  # type: ignore[assignment]
+            probe.gray,
+            warp,
+            (side, side),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        got, _ = _region_pdq(view)
+        d = int(
+            np.unpackbits(
+                np.bitwise_xor(np.frombuffer(got, np.uint8), np.frombuffer(stored[0], np.uint8))
+            ).sum()
+        )
+        if best is None or d < best[0]:
+            best = (d, name)
+        if d <= threshold // 2:
+            break
+    return best if best is not None and best[0] <= threshold else None
+
+
+def _accept(
+    probe: OrbProbe,
+    ref: OrbReference,
+    found: tuple[NDArray[np.float64], int] | None,
+    threshold: int,
+) -> OrbMatch | None:
+    if found is None:
+        return None
+    matrix, inliers = found
+    confirmed = _confirm(probe, ref, matrix, threshold)
+    if confirmed is None:
+        return None
+    scale = float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
+    return OrbMatch(inliers, confirmed[0], confirmed[1], probe.mirrored, scale)
+
+
+def verify(
+    probe: OrbProbe, ref: OrbReference, *, threshold: int = DEFAULT_THRESHOLD, mirror: bool = True
+) -> OrbMatch | None:
+    """Whether ``probe`` shows (part of) the reference image; None when it does not."""
+    for candidate in (probe, probe.flipped()) if mirror else (probe,):
+        match = _accept(candidate, ref, _transform(candidate, ref), threshold)
+        if match is not None:
+            return match
+    return None
+
+
+def verify_pairs(
+    probe: OrbProbe,
+    ref: OrbReference,
+    probe_idx: NDArray[np.int64],
+    ref_idx: NDArray[np.int64],
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> OrbMatch | None:
+    """Like :func:`verify`, from putative correspondences found by an index (no full matching)."""
+    return _accept(probe, ref, _ransac(probe.points[probe_idx], ref.points[ref_idx]), threshold)

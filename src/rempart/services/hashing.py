@@ -1,0 +1,99 @@
+"""Hash files from disk, in parallel over a process pool; bytes never leave memory.
+
+Example::
+
+    >>> from pathlib import Path
+    >>> list(expand_paths([Path("/nonexistent")], recursive=False))
+    [PosixPath('/nonexistent')]
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from rempart.config import HashSettings
+from rempart.core.media_signals import hash_bytes
+from rempart.core.types import MediaHashes
+
+
+def expand_paths(paths: Iterable[Path], *, recursive: bool) -> Iterator[Path]:
+    """Files named, and files inside folders named (their descendants with ``recursive``).
+
+    Hidden files and folders are skipped inside folders; a path that does not exist is passed
+    through so that it gets its own error record. Output is sorted within each folder.
+    """
+    for path in paths:
+        if path.is_dir():
+            pattern = "**/*" if recursive else "*"
+            for child in sorted(path.glob(pattern)):
+                rel = child.relative_to(path)
+                if any(part.startswith(".") for part in rel.parts):
+                    continue
+                if child.is_file():
+                    yield child
+        else:
+            yield path
+
+
+def read_error(path: Path, message: str) -> MediaHashes:
+    """An error record for a file that could not be read at all."""
+    return MediaHashes(kind="unsupported", md5="", sha256="", size=0, error=message)
+
+
+def hash_path(path: Path, settings: HashSettings) -> MediaHashes:
+    """Read one file and hash it; every failure becomes an error record."""
+    try:
+        size = path.stat().st_size
+        if size > settings.limits.max_bytes:
+            return MediaHashes(
+                kind="unsupported",
+                md5="",
+                sha256="",
+                size=size,
+                error=f"too_large: {size} bytes is over the limit of {settings.limits.max_bytes}",
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return read_error(path, "not_found: no such file")
+    except IsADirectoryError:
+        return read_error(path, "not_a_file: is a directory (use --recursive)")
+    except OSError as exc:
+        return read_error(path, f"unreadable: {exc.strerror or exc}")
+    try:
+        return hash_bytes(data, settings)
+    finally:
+        del data
+
+
+def _init_worker() -> None:
+    import cv2
+
+    cv2.setNumThreads(1)  # one process per core: no nested thread pools
+
+
+def _hash_one(args: tuple[str, HashSettings]) -> MediaHashes:
+    return hash_path(Path(args[0]), args[1])
+
+
+def default_workers() -> int:
+    """One worker per core."""
+    return max(1, os.cpu_count() or 1)
+
+
+def hash_paths(
+    paths: Sequence[Path], settings: HashSettings, workers: int = 0
+) -> Iterator[tuple[Path, MediaHashes]]:
+    """(path, hashes) for each path, in order; ``workers`` processes (0: one per core)."""
+    n = workers or default_workers()
+    if n <= 1 or len(paths) < 4:
+        for path in paths:
+            yield path, hash_path(path, settings)
+        return
+    ctx = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker) as pool:
+        jobs = ((str(p), settings) for p in paths)
+        yield from zip(paths, pool.map(_hash_one, jobs, chunksize=4), strict=True)

@@ -1,0 +1,94 @@
+"""Bytes → MediaHashes: every kind, every error, and the fields the CLI promises."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+from PIL import Image
+
+from rempart.bench.synthetic_images import make_photo, make_video, photo_bytes
+from rempart.config import HashLimits, HashSettings
+from rempart.core.media_signals import analyze, hash_bytes
+from rempart.core.signals.orb import OrbReference
+from rempart.core.signals.pdq import distance
+
+
+def test_image_signals() -> None:
+    data = photo_bytes(1)
+    h = hash_bytes(data)
+    assert h.kind == "image" and h.error is None
+    assert h.md5 == hashlib.md5(data).hexdigest()
+    assert h.sha256 == hashlib.sha256(data).hexdigest()
+    assert h.pdq is not None and len(h.pdq.hash) == 64 and h.pdq.quality == 100
+    names = {v.variant for v in h.pdq_variants}
+    assert {"rot90", "rot180", "rot270", "flipx", "flipy", "region-c60"} <= names
+    assert h.orb is not None and OrbReference.parse(h.orb).width == 512
+    assert (h.width, h.height, h.format) == (640, 480, "jpeg")
+
+
+def test_letterboxed_copy_matches_through_the_trimmed_variant() -> None:
+    im = make_photo(2, (640, 480))
+    canvas = Image.new("RGB", (640, 900), "black")
+    canvas.paste(im, (0, 210))
+    buf = io.BytesIO()
+    canvas.save(buf, "JPEG", quality=90)
+    boxed = hash_bytes(buf.getvalue())
+    trimmed = {v.variant: v.hash for v in boxed.pdq_variants}["trim"]
+    original = hash_bytes(photo_bytes(2))
+    assert original.pdq is not None
+    assert distance(trimmed, original.pdq.hash) <= 16
+
+
+def test_probe_mode_gives_probe_features_instead_of_reference() -> None:
+    a = analyze(photo_bytes(3), probe=True)
+    assert a.probe is not None and a.hashes.orb is None
+    assert len(a.probe.descriptors) > 100
+
+
+def test_pdq_only_mode() -> None:
+    h = hash_bytes(photo_bytes(4), HashSettings(robust=False))
+    assert h.orb is None and h.pdq is not None
+
+
+def test_video_signals() -> None:
+    data = make_video([1, 2], seconds_per_scene=2.0)
+    h = hash_bytes(data)
+    assert h.kind == "video" and h.error is None
+    assert [f.t for f in h.vpdq] == [0.0, 1.0, 2.0, 3.0]
+    assert all(len(f.hash) == 64 and 0 <= f.quality <= 100 for f in h.vpdq)
+    assert h.duration is not None and 3.5 <= h.duration <= 4.5
+    assert hash_bytes(data, HashSettings(video_fps=2.0)).vpdq[1].t == 0.5
+
+
+def test_animated_gif_is_hashed_as_a_video() -> None:
+    frames = [make_photo(s, (128, 96)) for s in (1, 2, 3)]
+    buf = io.BytesIO()
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], duration=1000, loop=0)
+    h = hash_bytes(buf.getvalue())
+    assert h.kind == "video" and h.format == "gif"
+    assert len(h.vpdq) == 3 and h.pdq is not None
+
+
+def test_errors_are_records_not_exceptions() -> None:
+    assert hash_bytes(b"").error == "empty: the file is empty (0 bytes)"
+    text = hash_bytes(b"hello, not an image")
+    assert text.kind == "unsupported" and text.error and text.error.startswith("unsupported")
+    assert text.sha256 == hashlib.sha256(b"hello, not an image").hexdigest()
+    broken = hash_bytes(photo_bytes(5)[:4000])
+    assert broken.kind == "image" and broken.error and broken.pdq is None
+    big = hash_bytes(photo_bytes(5), HashSettings(limits=HashLimits(max_pixels=1000)))
+    assert big.error and big.error.startswith("too_many_pixels")
+
+
+def test_mislabelled_file_is_recognised_from_its_bytes() -> None:
+    buf = io.BytesIO()
+    make_photo(6, (200, 150)).save(buf, "PNG")
+    h = hash_bytes(buf.getvalue())  # whatever its name says, the bytes say PNG
+    assert h.kind == "image" and h.format == "png"
+
+
+def test_to_json_shape() -> None:
+    record = hash_bytes(photo_bytes(7)).to_json()
+    assert record["pdq"]["hash"] and isinstance(record["pdq"]["quality"], int)
+    assert record["error"] is None and isinstance(record["pdq_variants"], list)
