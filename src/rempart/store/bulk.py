@@ -16,6 +16,7 @@ from sqlalchemy import Connection, insert
 
 from rempart.core.banks import EntryStatus, NewEntry, lookup_key
 from rempart.store.models import bank_entries
+from rempart.store.rows import utc
 
 COLUMNS = ("bank_id", "content_group", "signal_type", "value", "lookup_key", "quality",
            "status", "source", "submitted_at", "external_id", "case_id", "labels", "meta",
@@ -30,19 +31,13 @@ def _sqlite_stamp(dt: datetime | None) -> str | None:
     return dt.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _utc(dt: datetime | None) -> datetime | None:
-    if dt is None:
-        return None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-
-
 def insert_entries(
     conn: Connection, bank_id: int, entries: Sequence[NewEntry], seqs: Sequence[int],
     now: datetime,
 ) -> None:
     """Insert ``entries`` (status active) with the given change seqs, inside ``conn``'s tx."""
     dialect = conn.dialect.name
-    stamp: Any = _sqlite_stamp if dialect == "sqlite" else _utc
+    stamp: Any = _sqlite_stamp if dialect == "sqlite" else utc
     now_value = stamp(now)
     active = EntryStatus.ACTIVE.value
     # Labels and metadata repeat across a batch: serialize each distinct value once.

@@ -96,11 +96,12 @@ bank_entries = Table(
     Column("removed_at", Stamp, nullable=True),
     Column("removed_reason", Text, nullable=True),
     Column("seq", BigInteger, nullable=False, index=True),
-    # Exact lookups across banks, and within one bank (import de-duplication); the second
-    # also serves "entries of bank N".
+    # Exact lookups across banks, and within one bank (import de-duplication).
     Index("ix_bank_entries_signal_type_lookup_key", "signal_type", "lookup_key"),
     Index("ix_bank_entries_bank_id_signal_type_lookup_key", "bank_id", "signal_type",
           "lookup_key"),
+    # Paging through one bank in id order (exports, listings, a matcher's initial load).
+    Index("ix_bank_entries_bank_id_id", "bank_id", "id"),
 )
 
 entry_hits = Table(

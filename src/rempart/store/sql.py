@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Row, bindparam, func, insert, select, update
@@ -22,14 +22,10 @@ from rempart.core.banks import (
     Bank,
     BankChange,
     BankEntry,
-    BankKind,
-    BankPolicy,
     EntryStatus,
     ImportOutcome,
     NewBank,
     NewEntry,
-    Provenance,
-    Tombstone,
     default_policy,
     lookup_key,
 )
@@ -38,6 +34,7 @@ from rempart.store.bulk import insert_entries
 from rempart.store.engine import WRITE_OPTION, make_engine, migrate_engine
 from rempart.store.interface import BankNameTaken, UnknownBankId
 from rempart.store.models import bank_entries, banks, change_counter, entry_hits
+from rempart.store.rows import bank_from_row, entry_from_row, utc, utc_now
 
 # Stay far below SQLite's and PostgreSQL's bound-parameter limits in IN (...) lists.
 _CHUNK = 500
@@ -49,16 +46,6 @@ def open_store(url: str, migrate: bool = True) -> SqlBankStore:
     if migrate:
         migrate_engine(engine)
     return SqlBankStore(engine)
-
-
-def _utc(dt: datetime | None) -> datetime | None:
-    if dt is None:
-        return None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 _Key = TypeVar("_Key", int, str)
@@ -82,36 +69,6 @@ class _Tx:
         first = self.last + 1
         self.last += n
         return list(range(first, self.last + 1))
-
-
-def _bank(row: Row[Any]) -> Bank:
-    m = row._mapping
-    return Bank(
-        id=m["id"], name=m["name"], kind=BankKind(m["kind"]), policy=BankPolicy(m["policy"]),
-        pdq_threshold=m["pdq_threshold"], vpdq_threshold=m["vpdq_threshold"],
-        vpdq_query_match_percent=float(m["vpdq_query_match_percent"]),
-        vpdq_index_match_percent=float(m["vpdq_index_match_percent"]), enabled=bool(m["enabled"]),
-        description=m["description"], created_at=_utc(m["created_at"]),  # type: ignore[arg-type]
-        updated_at=_utc(m["updated_at"]),  # type: ignore[arg-type]
-        deleted_at=_utc(m["deleted_at"]), seq=m["seq"],
-    )
-
-
-def _entry(row: Row[Any]) -> BankEntry:
-    m = row._mapping
-    removed_at = _utc(m["removed_at"])
-    return BankEntry(
-        id=m["id"], bank_id=m["bank_id"], signal_type=m["signal_type"], value=m["value"],
-        content_group=m["content_group"], quality=m["quality"],
-        provenance=Provenance(
-            source=m["source"], submitted_at=_utc(m["submitted_at"]),
-            external_id=m["external_id"], case_id=m["case_id"], labels=tuple(m["labels"]),
-            metadata=m["meta"],
-        ),
-        status=EntryStatus(m["status"]), created_at=_utc(m["created_at"]),  # type: ignore[arg-type]
-        updated_at=_utc(m["updated_at"]), seq=m["seq"],  # type: ignore[arg-type]
-        tombstone=Tombstone(removed_at, m["removed_reason"]) if removed_at else None,
-    )
 
 
 class SqlBankStore:
@@ -160,7 +117,7 @@ class SqlBankStore:
     # --- banks ---------------------------------------------------------------------------
 
     def create_bank(self, new: NewBank) -> Bank:
-        now = _now()
+        now = utc_now()
         values = {
             "name": new.name, "kind": new.kind.value,
             "policy": (new.policy or default_policy(new.kind)).value,
@@ -180,7 +137,7 @@ class SqlBankStore:
                 ).one()
         except IntegrityError as e:  # a concurrent create won the race
             raise BankNameTaken(new.name) from e
-        return _bank(row)
+        return bank_from_row(row)
 
     @staticmethod
     def _live_bank_row(conn: Connection, name: str) -> Row[Any] | None:
@@ -191,19 +148,19 @@ class SqlBankStore:
     def get_bank(self, name: str) -> Bank | None:
         with self._read() as conn:
             row = self._live_bank_row(conn, name)
-        return _bank(row) if row is not None else None
+        return bank_from_row(row) if row is not None else None
 
     def get_bank_by_id(self, bank_id: int) -> Bank | None:
         with self._read() as conn:
             row = conn.execute(select(banks).where(banks.c.id == bank_id)).one_or_none()
-        return _bank(row) if row is not None else None
+        return bank_from_row(row) if row is not None else None
 
     def list_banks(self, include_deleted: bool = False) -> list[Bank]:
         query = select(banks).order_by(banks.c.name, banks.c.id)
         if not include_deleted:
             query = query.where(banks.c.deleted_at.is_(None))
         with self._read() as conn:
-            return [_bank(r) for r in conn.execute(query)]
+            return [bank_from_row(r) for r in conn.execute(query)]
 
     def update_bank(self, bank: Bank) -> Bank:
         try:
@@ -218,7 +175,7 @@ class SqlBankStore:
                         vpdq_query_match_percent=bank.vpdq_query_match_percent,
                         vpdq_index_match_percent=bank.vpdq_index_match_percent,
                         enabled=bank.enabled, description=bank.description,
-                        updated_at=_now(), seq=seq,
+                        updated_at=utc_now(), seq=seq,
                     )
                     .returning(*banks.c)
                 ).one_or_none()
@@ -226,7 +183,7 @@ class SqlBankStore:
                     raise UnknownBankId(bank.id)
         except IntegrityError as e:
             raise BankNameTaken(bank.name) from e
-        return _bank(row)
+        return bank_from_row(row)
 
     def delete_bank(self, bank_id: int, reason: str | None = None) -> int:
         with self._write() as tx:
@@ -237,7 +194,7 @@ class SqlBankStore:
                     bank_entries.c.status != EntryStatus.REMOVED.value,
                 )
             ).scalars().all()
-            now = _now()
+            now = utc_now()
             self._tombstone(tx, list(ids), reason, now)
             (seq,) = tx.take()
             tx.conn.execute(
@@ -273,7 +230,7 @@ class SqlBankStore:
             wanted = {(e.signal_type, e.value) for e in entries} | set(removals)
             present = self._present(tx.conn, bank_id, wanted)
             removed_ids = sorted(i for key in set(removals) for i in present.pop(key, []))
-            self._tombstone(tx, removed_ids, reason, _now())
+            self._tombstone(tx, removed_ids, reason, utc_now())
             fresh: list[NewEntry] = []
             seen: set[tuple[str, str]] = set(present)
             for e in entries:
@@ -311,7 +268,7 @@ class SqlBankStore:
         if not entries:
             return []
         seqs = tx.take(len(entries))
-        insert_entries(tx.conn, bank_id, entries, seqs, _now())
+        insert_entries(tx.conn, bank_id, entries, seqs, utc_now())
         # Writers are serialized by the counter lock and seqs follow input order.
         ids = tx.conn.execute(
             select(bank_entries.c.id)
@@ -325,7 +282,7 @@ class SqlBankStore:
             row = conn.execute(
                 select(bank_entries).where(bank_entries.c.id == entry_id)
             ).one_or_none()
-        return _entry(row) if row is not None else None
+        return entry_from_row(row) if row is not None else None
 
     def iter_entries(
         self,
@@ -345,7 +302,7 @@ class SqlBankStore:
             if bank_id is not None:
                 query = query.where(bank_entries.c.bank_id == bank_id)
             with self._read() as conn:
-                batch = [_entry(r) for r in conn.execute(query)]
+                batch = [entry_from_row(r) for r in conn.execute(query)]
             yield from batch
             if len(batch) < batch_size:
                 return
@@ -381,7 +338,7 @@ class SqlBankStore:
             .order_by(bank_entries.c.id)
         )
         with self._read() as conn:
-            return [_entry(r) for r in conn.execute(query)]
+            return [entry_from_row(r) for r in conn.execute(query)]
 
     def entries_in_group(self, content_group: str) -> list[BankEntry]:
         query = (
@@ -390,12 +347,12 @@ class SqlBankStore:
             .order_by(bank_entries.c.id)
         )
         with self._read() as conn:
-            return [_entry(r) for r in conn.execute(query)]
+            return [entry_from_row(r) for r in conn.execute(query)]
 
     def remove_entries(self, entry_ids: Collection[int], reason: str | None = None) -> int:
         with self._write() as tx:
             live = self._ids_where(tx.conn, entry_ids, bank_entries.c.status != "removed")
-            self._tombstone(tx, live, reason, _now())
+            self._tombstone(tx, live, reason, utc_now())
         return len(live)
 
     def set_entry_status(self, entry_ids: Collection[int], status: EntryStatus) -> int:
@@ -406,7 +363,7 @@ class SqlBankStore:
                 tx.conn, entry_ids,
                 bank_entries.c.status.notin_([status.value, EntryStatus.REMOVED.value]),
             )
-            self._set_status(tx, ids, {"status": status.value, "updated_at": _now()})
+            self._set_status(tx, ids, {"status": status.value, "updated_at": utc_now()})
         return len(ids)
 
     @staticmethod
@@ -456,13 +413,13 @@ class SqlBankStore:
             bank_rows = conn.execute(
                 select(banks).where(banks.c.seq > seq).order_by(banks.c.seq).limit(limit)
             ).all()
-            entries = [_entry(r) for r in entry_rows]
-            known = {b.id: b for b in map(_bank, bank_rows)}
+            entries = [entry_from_row(r) for r in entry_rows]
+            known = {b.id: b for b in map(bank_from_row, bank_rows)}
             missing = {e.bank_id for e in entries} - known.keys()
             if missing:
                 known.update(
                     (b.id, b) for b in map(
-                        _bank, conn.execute(select(banks).where(banks.c.id.in_(missing)))
+                        bank_from_row, conn.execute(select(banks).where(banks.c.id.in_(missing)))
                     )
                 )
         changes = [BankChange(e.seq, known[e.bank_id], e) for e in entries]
@@ -478,12 +435,12 @@ class SqlBankStore:
     ) -> list[int]:
         if not hits:
             return []
-        now = _utc(now) or _now()
+        now = utc(now) or utc_now()
         start = flood.window_start(now, rule)
         with self._write() as tx:
             tx.conn.execute(
                 insert(entry_hits),
-                [{"entry_id": h.entry_id, "fingerprint": h.fingerprint, "at": _utc(h.at)}
+                [{"entry_id": h.entry_id, "fingerprint": h.fingerprint, "at": utc(h.at)}
                  for h in hits],
             )
             flooded = []
@@ -501,5 +458,5 @@ class SqlBankStore:
 
     def prune_hits(self, before: datetime) -> int:
         with self._write() as tx:
-            result = tx.conn.execute(entry_hits.delete().where(entry_hits.c.at < _utc(before)))
+            result = tx.conn.execute(entry_hits.delete().where(entry_hits.c.at < utc(before)))
         return result.rowcount
