@@ -256,3 +256,19 @@ def test_bulk_insert_keeps_each_rows_json(store: SqlBankStore) -> None:
     assert [e.provenance.metadata for e in got if e] == metas
     assert [len(e.provenance.labels) for e in got if e] == [0, 1, 2, 3, 4]
     assert all(e is not None and isinstance(e.provenance.metadata["k"], bool) for e in got[1:2])
+
+
+def test_iter_signals_for_index_loading(store: SqlBankStore) -> None:
+    a = store.create_bank(NewBank("a"))
+    b = store.create_bank(NewBank("b"))
+    ids = store.add_entries(a.id, [*_entries(5), NewEntry("pdq", PDQ, "p")])
+    gone = store.add_entries(b.id, _entries(2))
+    store.remove_entries([ids[0]])
+    store.delete_bank(b.id)
+    rows = list(store.iter_signals(batch_size=2))
+    assert [r.entry_id for r in rows] == ids[1:]
+    assert all(r.bank_id == a.id and r.status is EntryStatus.ACTIVE for r in rows)
+    (pdq,) = store.iter_signals(["pdq"])
+    assert (pdq.signal_type, pdq.value) == ("pdq", PDQ)
+    removed = list(store.iter_signals(statuses=[EntryStatus.REMOVED]))
+    assert [r.entry_id for r in removed] == [ids[0]] and gone  # deleted bank left out

@@ -163,6 +163,17 @@ class BankEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class SignalRow:
+    """The slice of an entry a matching index loads (cheap to read in bulk)."""
+
+    entry_id: int
+    bank_id: int
+    signal_type: str
+    value: str
+    status: EntryStatus
+
+
+@dataclass(frozen=True, slots=True)
 class BankChange:
     """One item of the change feed: an entry changed, or (``entry is None``) the bank itself.
 

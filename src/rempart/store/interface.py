@@ -18,6 +18,7 @@ from rempart.core.banks import (
     ImportOutcome,
     NewBank,
     NewEntry,
+    SignalRow,
 )
 from rempart.core.flood import FloodRule, Hit
 
@@ -83,6 +84,15 @@ class BankStore(Protocol):
         batch_size: int = 5000,
     ) -> Iterator[BankEntry]:
         """Entries in id order (all banks when ``bank_id`` is None), read in batches."""
+        ...
+
+    def iter_signals(
+        self,
+        signal_types: Collection[str] | None = None,
+        statuses: Collection[EntryStatus] = (EntryStatus.ACTIVE,),
+        batch_size: int = 20000,
+    ) -> Iterator[SignalRow]:
+        """Signals of live banks for loading a matching index, in id order, read in batches."""
         ...
 
     def count_entries(self, bank_id: int) -> dict[EntryStatus, int]:
