@@ -92,7 +92,10 @@ class BankStore(Protocol):
         statuses: Collection[EntryStatus] = (EntryStatus.ACTIVE,),
         batch_size: int = 20000,
     ) -> Iterator[SignalRow]:
-        """Signals of live banks for loading a matching index, in id order, read in batches."""
+        """Signals of live banks for loading a matching index, read in batches.
+
+        In id order, or, when ``signal_types`` is given, type by type (sorted), id order within.
+        """
         ...
 
     def count_entries(self, bank_id: int) -> dict[EntryStatus, int]:

@@ -100,8 +100,9 @@ bank_entries = Table(
     Index("ix_bank_entries_signal_type_lookup_key", "signal_type", "lookup_key"),
     Index("ix_bank_entries_bank_id_signal_type_lookup_key", "bank_id", "signal_type",
           "lookup_key"),
-    # Paging through one bank in id order (exports, listings, a matcher's initial load).
+    # Paging in id order through one bank (exports, listings) or one signal type (index loads).
     Index("ix_bank_entries_bank_id_id", "bank_id", "id"),
+    Index("ix_bank_entries_signal_type_id", "signal_type", "id"),
 )
 
 entry_hits = Table(

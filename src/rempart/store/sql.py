@@ -316,23 +316,26 @@ class SqlBankStore:
         batch_size: int = 20000,
     ) -> Iterator[SignalRow]:
         e = bank_entries.c
-        query = (
+        base = (
             select(e.id, e.bank_id, e.signal_type, e.value, e.status)
             .join(banks, banks.c.id == e.bank_id)
             .where(e.status.in_([s.value for s in statuses]), banks.c.deleted_at.is_(None))
             .order_by(e.id)
             .limit(batch_size)
         )
-        if signal_types is not None:
-            query = query.where(e.signal_type.in_(list(signal_types)))
-        last = 0
-        while True:
-            with self._read() as conn:
-                rows = conn.execute(query.where(e.id > last)).all()
-            yield from (SignalRow(r[0], r[1], r[2], r[3], EntryStatus(r[4])) for r in rows)
-            if len(rows) < batch_size:
-                return
-            last = rows[-1][0]
+        if signal_types is None:
+            queries = [base]
+        else:  # one pass per type: (signal_type, id) index range scans, no sorting
+            queries = [base.where(e.signal_type == t) for t in sorted(set(signal_types))]
+        for query in queries:
+            last = 0
+            while True:
+                with self._read() as conn:
+                    rows = conn.execute(query.where(e.id > last)).all()
+                yield from (SignalRow(r[0], r[1], r[2], r[3], EntryStatus(r[4])) for r in rows)
+                if len(rows) < batch_size:
+                    break
+                last = rows[-1][0]
 
     def count_entries(self, bank_id: int) -> dict[EntryStatus, int]:
         counts = dict.fromkeys(EntryStatus, 0)

@@ -91,6 +91,7 @@ def upgrade() -> None:
         "ix_bank_entries_signal_type_lookup_key", "bank_entries", ["signal_type", "lookup_key"]
     )
     op.create_index("ix_bank_entries_bank_id_id", "bank_entries", ["bank_id", "id"])
+    op.create_index("ix_bank_entries_signal_type_id", "bank_entries", ["signal_type", "id"])
     op.create_table(
         "entry_hits",
         sa.Column("id", _BIG_ID, nullable=False),
