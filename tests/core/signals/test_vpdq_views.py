@@ -17,8 +17,15 @@ A, B, C = "0" * 64, "f" * 64, "0f" * 32
 def test_threatexchange_json_and_cli_lines_are_read() -> None:
     frames = (FrameHash(0.0, A, 100, 0), FrameHash(1.0, B, 90, 30))
     text = vpdq.serialize(frames)
-    assert json.loads(text)["30"] == {"quality": 90, "hash": B, "timestamp": 1.0}
-    assert vpdq.parse(text) == frames
+    assert json.loads(text) == [f"{A},100,0.000", f"{B},90,1.000"]
+    assert [(f.t, f.hash, f.quality) for f in vpdq.parse(text)] == [(0.0, A, 100), (1.0, B, 90)]
+    legacy = json.dumps(
+        {
+            "0": {"quality": 100, "hash": A, "timestamp": 0.0},
+            "30": {"quality": 90, "hash": B, "timestamp": 1.0},
+        }
+    )
+    assert vpdq.parse(legacy) == frames
     assert vpdq.parse(f"0,{A},100,0.0\n30,{B},90,1.0\n") == frames
     assert (
         vpdq.parse(
@@ -33,7 +40,10 @@ def test_threatexchange_json_and_cli_lines_are_read() -> None:
     )
 
 
-@pytest.mark.parametrize("bad", ["{", "[{}]", "0,zz,100,0", f"0,{A},101,0", '{"1": {"hash": 3}}'])
+@pytest.mark.parametrize(
+    "bad",
+    ["{", "[{}]", "[]", "0,zz,100,0", f"0,{A},101,0", '{"1": {"hash": 3}}', f'["{A},100,-1"]'],
+)
 def test_malformed_vpdq_is_refused(bad: str) -> None:
     with pytest.raises(ValueError):
         vpdq.parse(bad)

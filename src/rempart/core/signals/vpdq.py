@@ -1,8 +1,9 @@
 """``vpdq``: PDQ of video frames sampled at a fixed rate, with vPDQ's match rule.
 
 The feature format is vPDQ's (frame number, PDQ hex, quality, timestamp in seconds); the text
-form is python-threatexchange's JSON (``{"<frame>": {"quality", "hash", "timestamp"}}``), and the
-``vpdq`` CLI's ``frame,hash,quality,timestamp`` lines are read too.
+form is python-threatexchange's JSON list of ``"hash,quality,timestamp"`` strings. Also read:
+lists of objects, the older ``{"<frame>": {"quality", "hash", "timestamp"}}`` JSON and the
+``vpdq`` CLI's ``frame,hash,quality,timestamp`` lines.
 
 Match rule (vPDQ): frames of quality ≥ 50 only; a query frame matches when some frame of the
 compared video is within the PDQ threshold; the videos match when at least ``query_percent`` %
@@ -33,22 +34,30 @@ COMPARED_PERCENT = 0.0
 
 
 def serialize(frames: Sequence[FrameHash]) -> str:
-    """python-threatexchange's JSON form of a vPDQ hash."""
-    return json.dumps(
-        {
-            str(f.frame): {"quality": f.quality, "hash": f.hash, "timestamp": round(f.t, 3)}
-            for f in frames
-        },
-        separators=(",", ":"),
-    )
+    """python-threatexchange's JSON form of a vPDQ hash (frame numbers are not part of it)."""
+    return json.dumps([f"{f.hash},{f.quality},{f.t:.3f}" for f in frames], separators=(",", ":"))
+
+
+def _from_item(i: int, item: object) -> FrameHash:
+    if isinstance(item, str):
+        hexhash, quality, ts = item.split(",")
+        return FrameHash(float(ts), hexhash.strip().lower(), int(quality), i)
+    if isinstance(item, dict):
+        ts = item["t"] if "t" in item else item["timestamp"]
+        return FrameHash(
+            float(ts), str(item["hash"]).lower(), int(item["quality"]), int(item.get("frame", i))
+        )
+    raise ValueError(f"frame {i} is neither a string nor an object")
 
 
 def parse(value: str) -> tuple[FrameHash, ...]:
-    """Read a vPDQ hash from JSON (dict or list form) or ``frame,hash,quality,ts`` lines."""
+    """Read a vPDQ hash in any of the forms above; ValueError when malformed or empty."""
     text = value.strip()
     frames: list[FrameHash] = []
     try:
-        if text.startswith("{"):
+        if text.startswith("["):
+            frames = [_from_item(i, item) for i, item in enumerate(json.loads(text))]
+        elif text.startswith("{"):
             for key, feat in json.loads(text).items():
                 frames.append(
                     FrameHash(
@@ -58,16 +67,6 @@ def parse(value: str) -> tuple[FrameHash, ...]:
                         int(key),
                     )
                 )
-        elif text.startswith("["):
-            for i, feat in enumerate(json.loads(text)):
-                frames.append(
-                    FrameHash(
-                        float(feat.get("t", feat.get("timestamp", 0.0))),
-                        str(feat["hash"]).lower(),
-                        int(feat["quality"]),
-                        int(feat.get("frame", i)),
-                    )
-                )
         else:
             for line in text.splitlines():
                 if line.strip():
@@ -75,11 +74,15 @@ def parse(value: str) -> tuple[FrameHash, ...]:
                     frames.append(FrameHash(float(ts), hexhash.lower(), int(quality), int(num)))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"not a vPDQ hash: {exc}") from exc
+    if not frames:
+        raise ValueError("not a vPDQ hash: no frames")
     for f in frames:
         hex_to_bytes(f.hash)
-        if not 0 <= f.quality <= 100:
-            raise ValueError(f"vPDQ frame quality {f.quality} is outside 0-100")
-    return tuple(sorted(frames, key=lambda f: (f.t, f.frame)))
+        if not 0 <= f.quality <= 100 or f.t < 0:
+            raise ValueError(
+                f"vPDQ frame {f.frame} has quality {f.quality} or time {f.t} out of range"
+            )
+    return tuple(frames)
 
 
 def _matrix(frames: Sequence[FrameHash]) -> np.ndarray:

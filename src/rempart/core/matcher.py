@@ -1,0 +1,345 @@
+"""The in-memory matcher: every active bank signal, indexed by type; media signals → matches.
+
+It holds compact arrays (no Python object per entry), follows bank changes incrementally
+(:meth:`Matcher.apply`), and applies the rules of matching:
+
+- an image matches an entry when any of its PDQ hashes (full, rotations/mirrors, trimmed) is
+  within the bank's threshold, when its bytes are identical (md5/sha256), or when its local
+  features are confirmed against the entry's ``orb`` reference;
+- a video matches on vPDQ (vPDQ's percentage rule, per bank), and any single frame may match an
+  image entry (a photo re-posted inside a video);
+- matches are grouped per bank and content group (one item of a bank), the closest kept;
+- a match in an ``allowlist`` bank suppresses every other bank's match for that query;
+- an entry on hold (flood guard) still matches but asks only for review.
+
+Example::
+
+    >>> from rempart.core.types import MediaHashes, PdqHash
+    >>> m = Matcher()
+    >>> m.set_bank(BankInfo(1, "demo", "moderator", "block", 31, 31, 80.0, 0.0, True))
+    >>> m.add(10, 1, "pdq", "f" * 64)
+    >>> q = MediaHashes("image", "", "", 0, pdq=PdqHash("f" * 63 + "0", 100))
+    >>> [(x.entry_id, x.signal, x.distance) for x in m.match(Query(q)).matches]
+    [(10, 'pdq', 4)]
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rempart.core.index import PdqIndex, hex_to_hashes
+from rempart.core.orb_index import OrbIndex
+from rempart.core.signals import vpdq
+from rempart.core.signals.orb import OrbProbe, OrbReference
+from rempart.core.signals.pdq import MIN_QUALITY
+from rempart.core.types import FrameHash, MediaHashes
+
+MAX_RADIUS = 63
+_SIGNAL_RANK = {"sha256": 0, "md5": 0, "pdq": 1, "vpdq": 1, "orb": 2}
+ACTIVE, ON_HOLD = 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class BankInfo:
+    """What matching needs to know of a bank."""
+
+    id: int
+    name: str
+    kind: str
+    policy: str
+    pdq_threshold: int
+    vpdq_threshold: int
+    vpdq_query_percent: float
+    vpdq_compared_percent: float
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """The signals of one media item to match, and its probe features when it is an image."""
+
+    hashes: MediaHashes
+    probe: OrbProbe | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SignalMatch:
+    """One bank entry matched by a query."""
+
+    bank_id: int
+    bank: str
+    bank_kind: str
+    policy: str
+    entry_id: int
+    signal: str
+    distance: int
+    on_hold: bool = False
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def action(self) -> str:
+        """What the match asks for: the bank's policy, or ``review`` when the entry is held."""
+        return "review" if self.on_hold and self.policy == "block" else self.policy
+
+
+@dataclass(frozen=True, slots=True)
+class MatchOutcome:
+    """Matches to report, and the allowlist matches that suppressed others (if any)."""
+
+    matches: tuple[SignalMatch, ...]
+    allowlisted: tuple[SignalMatch, ...] = ()
+    suppressed: int = 0
+
+
+class _Status:
+    """entry id → (bank id, status) in two growable arrays (5 bytes per entry)."""
+
+    def __init__(self) -> None:
+        self.bank = np.zeros(1024, np.int32)
+        self.state = np.zeros(1024, np.int8)
+
+    def set(self, entry_id: int, bank_id: int, state: int) -> None:
+        if entry_id >= len(self.bank):
+            size = max(entry_id + 1, 2 * len(self.bank))
+            self.bank = np.resize(self.bank, size)
+            self.state = np.concatenate([self.state, np.zeros(size - len(self.state), np.int8)])
+        self.bank[entry_id] = bank_id
+        self.state[entry_id] = state
+
+    def get(self, entry_id: int) -> tuple[int, int]:
+        if entry_id >= len(self.bank):
+            return 0, 0
+        return int(self.bank[entry_id]), int(self.state[entry_id])
+
+
+class Matcher:
+    """Indexes of every loaded bank signal. One writer at a time; queries may run concurrently."""
+
+    def __init__(self) -> None:
+        self._banks: dict[int, BankInfo] = {}
+        self._status = _Status()
+        self._pdq = PdqIndex()
+        self._frames = PdqIndex()  # vPDQ frames, id = entry id
+        self._videos: dict[int, tuple[FrameHash, ...]] = {}
+        self._exact: dict[str, set[int]] = {}
+        self._exact_of: dict[int, str] = {}
+        self._orb = OrbIndex()
+        self._lock = threading.Lock()
+        self.seq = 0
+
+    # -- loading -------------------------------------------------------------------------
+
+    def set_bank(self, bank: BankInfo) -> None:
+        """Add or update a bank's configuration."""
+        self._banks[bank.id] = bank
+
+    def drop_bank(self, bank_id: int) -> None:
+        """Forget a bank (its entries stop matching at once)."""
+        self._banks.pop(bank_id, None)
+
+    def __len__(self) -> int:
+        return len(self._pdq) + len(self._exact_of) + len(self._videos) + len(self._orb)
+
+    def add(
+        self, entry_id: int, bank_id: int, signal_type: str, value: str, on_hold: bool = False
+    ) -> None:
+        """Index one entry (replacing what was indexed under its id)."""
+        with self._lock:
+            self._remove(entry_id)
+            if signal_type == "pdq":
+                self._pdq.add(np.array([entry_id]), hex_to_hashes([value]))
+            elif signal_type in ("md5", "sha256"):
+                self._exact.setdefault(value, set()).add(entry_id)
+                self._exact_of[entry_id] = value
+            elif signal_type == "vpdq":
+                frames = vpdq.parse(value)
+                good = [f.hash for f in frames if f.quality >= MIN_QUALITY]
+                self._videos[entry_id] = frames
+                if good:
+                    self._frames.add(np.full(len(good), entry_id), hex_to_hashes(good))
+            elif signal_type == "orb":
+                self._orb.add(entry_id, OrbReference.parse(value))
+            else:
+                return  # a signal type this matcher does not know: stored, not matched
+            self._status.set(entry_id, bank_id, ON_HOLD if on_hold else ACTIVE)
+
+    def add_pdq_bulk(self, entry_ids: np.ndarray, bank_ids: np.ndarray, hexes: list[str]) -> None:
+        """Index many PDQ entries at once (start-up)."""
+        with self._lock:
+            self._pdq.add(entry_ids, hex_to_hashes(hexes))
+            for e, b in zip(entry_ids.tolist(), bank_ids.tolist(), strict=True):
+                self._status.set(e, b, ACTIVE)
+
+    def remove(self, entry_id: int) -> None:
+        """Stop matching an entry (removed, withdrawn, or its bank deleted)."""
+        with self._lock:
+            self._remove(entry_id)
+
+    def _remove(self, entry_id: int) -> None:
+        bank_id, state = self._status.get(entry_id)
+        if not state:
+            return
+        self._pdq.remove([entry_id])
+        if entry_id in self._videos:
+            del self._videos[entry_id]
+            self._frames.remove([entry_id])
+        value = self._exact_of.pop(entry_id, None)
+        if value is not None:
+            ids = self._exact.get(value, set())
+            ids.discard(entry_id)
+            if not ids:
+                self._exact.pop(value, None)
+        self._orb.remove(entry_id)
+        self._status.set(entry_id, bank_id, 0)
+
+    def hold(self, entry_id: int, on_hold: bool = True) -> None:
+        """Mark an indexed entry as held (it matches, but only for review) or release it."""
+        bank_id, state = self._status.get(entry_id)
+        if state:
+            self._status.set(entry_id, bank_id, ON_HOLD if on_hold else ACTIVE)
+
+    # -- matching ------------------------------------------------------------------------
+
+    def _radius(self, attr: str, banks: Iterable[BankInfo]) -> int:
+        return min(MAX_RADIUS, max((getattr(b, attr) for b in banks), default=31))
+
+    def match(self, query: Query, banks: Collection[str] | None = None) -> MatchOutcome:
+        """Every bank entry ``query`` matches, grouped and filtered by the rules above."""
+        usable = {
+            b.id: b
+            for b in self._banks.values()
+            if b.enabled and (not banks or b.name in banks or b.kind == "allowlist")
+        }
+        if not usable:
+            return MatchOutcome(())
+        found: list[SignalMatch] = []
+        h = query.hashes
+
+        def hit(entry_id: int, signal: str, distance: int, **detail: Any) -> None:
+            bank_id, state = self._status.get(entry_id)
+            bank = usable.get(bank_id)
+            if bank is None or not state:
+                return
+            found.append(
+                SignalMatch(
+                    bank.id,
+                    bank.name,
+                    bank.kind,
+                    bank.policy,
+                    entry_id,
+                    signal,
+                    distance,
+                    state == ON_HOLD,
+                    detail,
+                )
+            )
+
+        for value in (h.md5, h.sha256):
+            for entry_id in self._exact.get(value, ()) if value else ():
+                hit(entry_id, "sha256" if len(value) == 64 else "md5", 0)
+        pdq_radius = self._radius("pdq_threshold", usable.values())
+        named = _query_pdq(h) if h.kind != "video" else []  # video frames are matched below
+        if named:
+            rows = self._pdq.query_batch(hex_to_hashes([x for _, x in named]), pdq_radius)
+            for (variant, _), matches in zip(named, rows, strict=True):
+                for entry_id, d in matches:
+                    bank = usable.get(self._status.get(entry_id)[0])
+                    if bank is not None and d <= bank.pdq_threshold:
+                        hit(entry_id, "pdq", d, query_variant=variant)
+            # An image that is a frame of a banked video.
+            v_radius = self._radius("vpdq_threshold", usable.values())
+            for (variant, _), matches in zip(
+                named,
+                self._frames.query_batch(hex_to_hashes([x for _, x in named]), v_radius),
+                strict=True,
+            ):
+                for entry_id, d in matches:
+                    bank = usable.get(self._status.get(entry_id)[0])
+                    if bank is not None and d <= bank.vpdq_threshold:
+                        hit(entry_id, "vpdq", d, query_variant=variant)
+        if h.vpdq:
+            self._match_video(h.vpdq, usable, hit)
+        if query.probe is not None and len(self._orb):
+            for entry_id, m in self._orb.query(query.probe):
+                bank = usable.get(self._status.get(entry_id)[0])
+                if bank is not None and m.distance <= bank.pdq_threshold:
+                    hit(
+                        entry_id,
+                        "orb",
+                        m.distance,
+                        inliers=m.inliers,
+                        region=m.region,
+                        mirrored=m.mirrored,
+                        scale=round(m.scale, 3),
+                    )
+        return _outcome(found)
+
+    def _match_video(
+        self, frames: tuple[FrameHash, ...], usable: dict[int, BankInfo], hit: Any
+    ) -> None:
+        good = [f for f in frames if f.quality >= MIN_QUALITY]
+        if not good:
+            return
+        arr = hex_to_hashes([f.hash for f in good])
+        v_radius = self._radius("vpdq_threshold", usable.values())
+        candidates: dict[int, int] = {}
+        for rows in self._frames.query_batch(arr, v_radius):
+            for entry_id, d in rows:
+                candidates[entry_id] = min(d, candidates.get(entry_id, 999))
+        for entry_id, best in candidates.items():
+            bank = usable.get(self._status.get(entry_id)[0])
+            if bank is None or best > bank.vpdq_threshold:
+                continue
+            m = vpdq.match(
+                good,
+                self._videos[entry_id],
+                threshold=bank.vpdq_threshold,
+                query_percent=bank.vpdq_query_percent,
+                compared_percent=bank.vpdq_compared_percent,
+            )
+            if m is not None:
+                hit(
+                    entry_id,
+                    "vpdq",
+                    best,
+                    query_percent=round(m.query_percent, 1),
+                    compared_percent=round(m.compared_percent, 1),
+                )
+        # Single frames against image entries (a banked photo shown inside a video).
+        p_radius = self._radius("pdq_threshold", usable.values())
+        for frame, rows in zip(good, self._pdq.query_batch(arr, p_radius), strict=True):
+            for entry_id, d in rows:
+                bank = usable.get(self._status.get(entry_id)[0])
+                if bank is not None and d <= bank.pdq_threshold:
+                    hit(entry_id, "pdq", d, frame_t=frame.t)
+
+
+def _query_pdq(h: MediaHashes) -> list[tuple[str, str]]:
+    """(variant, hash) of every PDQ of a query worth looking up (quality ≥ 50)."""
+    out: list[tuple[str, str]] = []
+    if h.pdq is not None and h.pdq.quality >= MIN_QUALITY:
+        out.append(("orig", h.pdq.hash))
+    out += [(v.variant, v.hash) for v in h.pdq_variants if v.quality >= MIN_QUALITY]
+    return out
+
+
+def _outcome(found: list[SignalMatch]) -> MatchOutcome:
+    best: dict[int, SignalMatch] = {}
+    for m in found:
+        cur = best.get(m.entry_id)
+        if cur is None or (m.distance, _SIGNAL_RANK[m.signal]) < (
+            cur.distance,
+            _SIGNAL_RANK[cur.signal],
+        ):
+            best[m.entry_id] = m
+    ordered = sorted(best.values(), key=lambda m: (m.distance, _SIGNAL_RANK[m.signal], m.entry_id))
+    allow = tuple(m for m in ordered if m.bank_kind == "allowlist")
+    if allow:
+        others = [m for m in ordered if m.bank_kind != "allowlist"]
+        return MatchOutcome((), allow, len(others))
+    return MatchOutcome(tuple(ordered))
