@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-
-CORPUS_MANIFEST = (
-    Path(
-        os.environ.get(
-            "REMPART_CORPUS", Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus"
-        )
-    )
-    / "manifest.jsonl"
-)
 
 
 def random_hashes(rng: np.random.Generator, n: int) -> NDArray[np.uint8]:
@@ -45,14 +35,8 @@ def near_duplicates(
 
 
 def corpus_hashes() -> NDArray[np.uint8] | None:
-    """The real PDQ hashes of the shared corpus, or None when it is absent."""
-    if not CORPUS_MANIFEST.is_file():
-        return None
-    hexes = []
-    for line in CORPUS_MANIFEST.read_text().splitlines():
-        pdq = json.loads(line).get("pdq") if line.strip() else None
-        if isinstance(pdq, str) and len(pdq) == 64:
-            hexes.append(pdq)
-    from rempart.core.index import hex_to_hashes
+    """The real PDQ hashes of the shared corpus (``REMPART_CORPUS``), or None when absent."""
+    from rempart.bench.index import DEFAULT_CORPUS
+    from rempart.bench.index import corpus_hashes as read_corpus
 
-    return hex_to_hashes(hexes) if hexes else None
+    return read_corpus(Path(os.environ.get("REMPART_CORPUS", DEFAULT_CORPUS)))
