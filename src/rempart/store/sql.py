@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Row, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from rempart.core import flood
@@ -39,6 +39,7 @@ from rempart.store.rows import bank_from_row, entry_from_row, utc, utc_now
 
 # Stay far below SQLite's and PostgreSQL's bound-parameter limits in IN (...) lists.
 _CHUNK = 500
+_ANALYZE_AFTER = 5000
 
 
 def open_store(url: str, migrate: bool = True) -> SqlBankStore:
@@ -217,7 +218,9 @@ class SqlBankStore:
     def add_entries(self, bank_id: int, entries: Sequence[NewEntry]) -> list[int]:
         with self._write() as tx:
             self._require_live(tx.conn, bank_id)
-            return self._insert(tx, bank_id, entries)
+            ids = self._insert(tx, bank_id, entries)
+        self._after_bulk(len(ids))
+        return ids
 
     def import_entries(
         self,
@@ -239,7 +242,16 @@ class SqlBankStore:
                     seen.add((e.signal_type, e.value))
                     fresh.append(e)
             ids = self._insert(tx, bank_id, fresh)
+        self._after_bulk(len(ids))
         return ImportOutcome(tuple(ids), len(entries) - len(fresh), len(removed_ids))
+
+    def _after_bulk(self, inserted: int) -> None:
+        # PostgreSQL plans with stale statistics right after a bulk load (autovacuum lags),
+        # turning the per-key lookups of the next import into scans of the whole bank.
+        if inserted >= _ANALYZE_AFTER and self.engine.dialect.name == "postgresql":
+            with self.engine.connect() as conn:
+                conn.execute(text(f"ANALYZE {bank_entries.name}"))
+                conn.commit()
 
     @staticmethod
     def _present(
