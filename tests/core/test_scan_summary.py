@@ -146,6 +146,21 @@ def test_self_links_and_unknown_mentions_are_not_edges() -> None:
     assert s.totals.links_by_kind == {"mention": 1, "public_message": 1}
 
 
+def test_mentions_of_known_chats_are_edges_and_do_not_crowd_out_invites() -> None:
+    s = Summarizer(max_targets_per_chat=2)
+    for i in range(5):
+        s.add(finding("C", 10 + i, 1, links=(("mention", f"personne_{i}"),)))
+    s.add(finding("C", 20, 2, links=(("mention", "groupe_a_exemple"), ("invite", "InviteX1"))))
+    s.add(finding("A", 1, 1))  # no finding content: only registers the chat and its username
+    s.add(finding("A", 2, 1, links=(("invite", "InviteX1"),)))
+    r = s.result()
+    labels = {n.id: n.label for n in r.graph.nodes}
+    edges = {(labels[e.source], labels[e.target]) for e in r.graph.edges}
+    assert ("Groupe C exemple", "invite +InviteX1") in edges
+    assert ("Groupe A exemple", "invite +InviteX1") in edges
+    assert r.limits["mentions_omitted"] == 4 and r.limits["targets_omitted"] == 0
+
+
 def test_risk_ranking_is_explained() -> None:
     chats = summarize(spread()).chats
     assert [c.rank for c in chats] == [1, 2, 3]

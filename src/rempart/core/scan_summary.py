@@ -333,6 +333,7 @@ class _Chat:
     solicitations: Counter[str] = field(default_factory=Counter)
     examples: list[tuple[float, int, Solicitation]] = field(default_factory=list)
     targets: dict[tuple[str, str], _Edge] = field(default_factory=dict)
+    mentions: dict[tuple[str, str], _Edge] = field(default_factory=dict)
     senders: set[str] = field(default_factory=set)
     first: _Date | None = None
     last: _Date | None = None
@@ -469,12 +470,15 @@ class Summarizer:
             return
         key = (cls, str(link["target"]).lower() if cls in ("public", "mention")
                else str(link["target"]))
-        edge = chat.targets.get(key)
+        # Mentions (mostly people, kept only to match chats of the scan) have their own budget
+        # so that a chatty group's @names never push its invite links out.
+        budget = chat.mentions if cls == "mention" else chat.targets
+        edge = budget.get(key)
         if edge is None:
-            if len(chat.targets) >= self.limits["max_targets_per_chat"]:
-                self._totals["targets_omitted"] += 1
+            if len(budget) >= self.limits["max_targets_per_chat"]:
+                self._totals["mentions_omitted" if cls == "mention" else "targets_omitted"] += 1
                 return
-            edge = chat.targets[key] = _Edge()
+            edge = budget[key] = _Edge()
         edge.count += 1
         edge.kinds.add(kind)
         edge.first, edge.last = _earliest(edge.first, when), _latest(edge.last, when)
@@ -499,7 +503,8 @@ class Summarizer:
             dict(sorted(self._errors.items())), len(self._chats),
             sum(1 for c in self._chats.values() if c.matched),
             _text(self._first), _text(self._last))
-        limits = dict(self.limits, targets_omitted=t["targets_omitted"])
+        limits = dict(self.limits, targets_omitted=t["targets_omitted"],
+                      mentions_omitted=t["mentions_omitted"])
         return ScanSummary(tuple(sorted(self._scan_ids)), totals, ranked, timelines, graph,
                            tuple(examples), limits)
 
@@ -541,7 +546,7 @@ class Summarizer:
         advertised: dict[str, tuple[int, int]] = {}
         for chat in self._chats.values():
             links = targets = 0
-            for (cls, target), e in chat.targets.items():
+            for (cls, target), e in [*chat.targets.items(), *chat.mentions.items()]:
                 known = (by_username.get(target) if cls in ("public", "mention")
                          else by_bare_id.get(target) if cls == "private" else None)
                 if known is None and cls == "mention":
