@@ -15,7 +15,10 @@ OUT = Path(__file__).resolve().parent.parent / "examples" / "media"
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "scene-1.jpg").write_bytes(photo_bytes(1, (640, 480)))
-    (OUT / "scene-1-reshared.jpg").write_bytes(photo_bytes(1, (480, 360), quality=60))
+    reshared = make_photo(1, (640, 480)).crop((60, 0, 640, 420)).resize((464, 336))
+    buf = io.BytesIO()
+    reshared.save(buf, "JPEG", quality=60)
+    (OUT / "scene-1-reshared.jpg").write_bytes(buf.getvalue())  # cropped, resized, re-encoded
     (OUT / "scene-2.png").write_bytes(photo_bytes(2, (320, 240), fmt="PNG"))
     sticker = make_photo(3, (256, 256)).convert("RGBA")
     sticker.putalpha(Image.new("L", sticker.size, 255).point(lambda v: v))

@@ -93,7 +93,12 @@ class MatchOutcome:
 
     matches: tuple[SignalMatch, ...]
     allowlisted: tuple[SignalMatch, ...] = ()
-    suppressed: int = 0
+    suppressed_matches: tuple[SignalMatch, ...] = ()
+
+    @property
+    def suppressed(self) -> int:
+        """How many entries' matches the allowlist suppressed."""
+        return len(self.suppressed_matches)
 
 
 class _Status:
@@ -340,6 +345,6 @@ def _outcome(found: list[SignalMatch]) -> MatchOutcome:
     ordered = sorted(best.values(), key=lambda m: (m.distance, _SIGNAL_RANK[m.signal], m.entry_id))
     allow = tuple(m for m in ordered if m.bank_kind == "allowlist")
     if allow:
-        others = [m for m in ordered if m.bank_kind != "allowlist"]
-        return MatchOutcome((), allow, len(others))
+        others = tuple(m for m in ordered if m.bank_kind != "allowlist")
+        return MatchOutcome((), allow, others)
     return MatchOutcome(tuple(ordered))

@@ -44,25 +44,33 @@ def read_error(path: Path, message: str) -> MediaHashes:
     return MediaHashes(kind="unsupported", md5="", sha256="", size=0, error=message)
 
 
-def hash_path(path: Path, settings: HashSettings) -> MediaHashes:
-    """Read one file and hash it; every failure becomes an error record."""
+def read_media(path: Path, settings: HashSettings) -> tuple[bytes | None, MediaHashes | None]:
+    """The bytes of a media file, or an error record when it cannot be read or is too big."""
     try:
         size = path.stat().st_size
         if size > settings.limits.max_bytes:
-            return MediaHashes(
+            return None, MediaHashes(
                 kind="unsupported",
                 md5="",
                 sha256="",
                 size=size,
                 error=f"too_large: {size} bytes is over the limit of {settings.limits.max_bytes}",
             )
-        data = path.read_bytes()
+        return path.read_bytes(), None
     except FileNotFoundError:
-        return read_error(path, "not_found: no such file")
+        return None, read_error(path, "not_found: no such file")
     except IsADirectoryError:
-        return read_error(path, "not_a_file: is a directory (use --recursive)")
+        return None, read_error(path, "not_a_file: is a directory (use --recursive)")
     except OSError as exc:
-        return read_error(path, f"unreadable: {exc.strerror or exc}")
+        return None, read_error(path, f"unreadable: {exc.strerror or exc}")
+
+
+def hash_path(path: Path, settings: HashSettings) -> MediaHashes:
+    """Read one file and hash it; every failure becomes an error record."""
+    data, error = read_media(path, settings)
+    if data is None:
+        assert error is not None
+        return error
     try:
         return hash_bytes(data, settings)
     finally:

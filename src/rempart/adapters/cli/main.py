@@ -15,6 +15,7 @@ import typer
 
 COMMAND_MODULES: tuple[str, ...] = (
     "rempart.adapters.cli.hash_cmd",
+    "rempart.adapters.cli.match_cmd",
     "rempart.adapters.cli.bank_cmd",
     "rempart.adapters.cli.bench",
     "rempart.adapters.cli.text_cmd",

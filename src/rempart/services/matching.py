@@ -1,0 +1,258 @@
+"""Match media against the banks: load the matcher from the store, follow bank changes, enrich
+matches with their entries' provenance, and feed the flood guard.
+
+Example::
+
+    >>> from rempart.store.sql import open_store
+    >>> service = MatchService(open_store("sqlite://"))
+    >>> service.load()
+    0
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from rempart.config import HashSettings
+from rempart.core.banks import Bank, BankEntry, EntryStatus
+from rempart.core.flood import FloodRule, Hit
+from rempart.core.matcher import BankInfo, Matcher, MatchOutcome, Query, SignalMatch
+from rempart.core.media_signals import analyze
+from rempart.core.types import MediaHashes
+from rempart.store.interface import BankStore, ChangeFeed, HitLog
+
+_LOAD_BATCH = 50_000
+
+
+class MatchStore(BankStore, ChangeFeed, HitLog, Protocol):
+    """What matching needs of a store: banks and entries, the change feed, the hit log."""
+
+
+def bank_info(bank: Bank) -> BankInfo:
+    """What the matcher needs of a stored bank."""
+    return BankInfo(
+        bank.id,
+        bank.name,
+        bank.kind.value,
+        bank.policy.value,
+        bank.pdq_threshold,
+        bank.vpdq_threshold,
+        bank.vpdq_query_match_percent,
+        bank.vpdq_index_match_percent,
+        bank.enabled and bank.deleted_at is None,
+    )
+
+
+@dataclass(frozen=True)
+class MatchReport:
+    """The matches of one media item, ready for output (``rempart match --jsonl``, the API)."""
+
+    hashes: MediaHashes
+    matches: list[dict[str, Any]] = field(default_factory=list)
+    allowlisted: list[dict[str, Any]] = field(default_factory=list)
+    suppressed: int = 0
+
+    def to_json(self, path: str | None = None) -> dict[str, Any]:
+        """``{"path", "matches": [...], "error"}`` plus what was found and suppressed."""
+        out: dict[str, Any] = {}
+        if path is not None:
+            out["path"] = path
+        out.update(
+            {
+                "kind": self.hashes.kind,
+                "sha256": self.hashes.sha256,
+                "matches": self.matches,
+                "error": self.hashes.error,
+            }
+        )
+        if self.allowlisted:
+            out["allowlisted"] = self.allowlisted
+            out["suppressed"] = self.suppressed
+        return out
+
+
+class MatchService:
+    """One matcher over every enabled bank of a store, kept current by polling the change feed."""
+
+    def __init__(
+        self,
+        store: MatchStore,
+        *,
+        settings: HashSettings | None = None,
+        flood: FloodRule | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings or HashSettings()
+        self.flood = flood or FloodRule()
+        self.matcher = Matcher()
+        self.seq = 0
+        self._refresh_lock = threading.Lock()
+        self._entry_cache: dict[int, BankEntry] = {}
+
+    # -- following the banks -------------------------------------------------------------
+
+    def load(self) -> int:
+        """Load every active or held signal; returns how many were indexed."""
+        self.seq = self.store.current_seq()
+        for bank in self.store.list_banks():
+            self.matcher.set_bank(bank_info(bank))
+        n = 0
+        ids: list[int] = []
+        bank_ids: list[int] = []
+        hexes: list[str] = []
+        held: list[int] = []
+        for row in self.store.iter_signals(statuses=(EntryStatus.ACTIVE, EntryStatus.ON_HOLD)):
+            n += 1
+            if row.status is EntryStatus.ON_HOLD:
+                held.append(row.entry_id)
+            if row.signal_type == "pdq":
+                ids.append(row.entry_id)
+                bank_ids.append(row.bank_id)
+                hexes.append(row.value)
+                if len(ids) >= _LOAD_BATCH:
+                    self.matcher.add_pdq_bulk(np.array(ids), np.array(bank_ids), hexes)
+                    ids, bank_ids, hexes = [], [], []
+            else:
+                self._add(row.entry_id, row.bank_id, row.signal_type, row.value)
+        if ids:
+            self.matcher.add_pdq_bulk(np.array(ids), np.array(bank_ids), hexes)
+        for entry_id in held:
+            self.matcher.hold(entry_id)
+        return n
+
+    def _add(
+        self, entry_id: int, bank_id: int, signal_type: str, value: str, on_hold: bool = False
+    ) -> None:
+        # A malformed stored value never stops matching on the others.
+        with contextlib.suppress(ValueError):
+            self.matcher.add(entry_id, bank_id, signal_type, value, on_hold)
+
+    def refresh(self) -> int:
+        """Apply bank changes committed since the last call; returns how many were applied."""
+        with self._refresh_lock:
+            applied = 0
+            while True:
+                changes, new_seq = self.store.changes_since(self.seq)
+                if not changes:
+                    return applied
+                for change in changes:
+                    self.matcher.set_bank(bank_info(change.bank))
+                    entry = change.entry
+                    if entry is not None:
+                        self._entry_cache.pop(entry.id, None)
+                        if entry.status is EntryStatus.REMOVED:
+                            self.matcher.remove(entry.id)
+                        else:
+                            self._add(
+                                entry.id,
+                                entry.bank_id,
+                                entry.signal_type,
+                                entry.value,
+                                entry.status is EntryStatus.ON_HOLD,
+                            )
+                    applied += 1
+                self.seq = new_seq
+
+    # -- matching ------------------------------------------------------------------------
+
+    def match_query(
+        self, query: Query, banks: Collection[str] | None = None, *, record: bool = True
+    ) -> MatchReport:
+        """Match signals already computed; records hits for the flood guard."""
+        outcome = self.matcher.match(query, banks)
+        if record and outcome.matches and query.hashes.sha256:
+            self._record(outcome, query.hashes.sha256)
+        return MatchReport(
+            query.hashes,
+            _one_per_item([self._describe(m) for m in outcome.matches]),
+            _one_per_item([self._describe(m) for m in outcome.allowlisted]),
+            len(_one_per_item([self._describe(m) for m in outcome.suppressed_matches])),
+        )
+
+    def match_bytes(self, data: bytes, banks: Collection[str] | None = None) -> MatchReport:
+        """Hash media held in memory and match it; the bytes are not kept."""
+        a = analyze(data, self.settings, probe=True)
+        if a.hashes.error is not None:
+            return MatchReport(a.hashes)
+        return self.match_query(Query(a.hashes, a.probe), banks)
+
+    def match_paths(
+        self, paths: Sequence[Path], banks: Collection[str] | None = None
+    ) -> Iterator[tuple[Path, MatchReport]]:
+        """Read, hash and match files one by one (errors become records)."""
+        from rempart.services.hashing import read_media
+
+        for path in paths:
+            data, error = read_media(path, self.settings)
+            if data is None:
+                assert error is not None
+                yield path, MatchReport(error)
+                continue
+            try:
+                yield path, self.match_bytes(data, banks)
+            finally:
+                del data
+
+    def _record(self, outcome: MatchOutcome, fingerprint: str) -> None:
+        now = datetime.now(UTC)
+        hits = [Hit(m.entry_id, fingerprint, now) for m in outcome.matches]
+        for entry_id in self.store.record_hits(hits, self.flood, now):
+            self.matcher.hold(entry_id)
+
+    def entry(self, entry_id: int) -> BankEntry | None:
+        """A matched entry (cached; the change feed invalidates it)."""
+        cached = self._entry_cache.get(entry_id)
+        if cached is None:
+            cached = self.store.get_entry(entry_id)
+            if cached is not None:
+                if len(self._entry_cache) > 10_000:
+                    self._entry_cache.clear()
+                self._entry_cache[entry_id] = cached
+        return cached
+
+    def _describe(self, m: SignalMatch) -> dict[str, Any]:
+        entry = self.entry(m.entry_id)
+        out: dict[str, Any] = {
+            "bank": m.bank,
+            "entry": m.entry_id,
+            "signal": m.signal,
+            "distance": m.distance,
+            "labels": list(entry.provenance.labels) if entry else [],
+            "content_group": entry.content_group if entry else None,
+            "policy": m.policy,
+            "action": m.action,
+            "bank_kind": m.bank_kind,
+        }
+        if m.on_hold:
+            out["on_hold"] = True
+        if entry is not None:
+            variant = entry.provenance.metadata.get("variant")
+            if variant:
+                out["entry_variant"] = variant
+            if entry.provenance.case_id:
+                out["case_id"] = entry.provenance.case_id
+            if entry.provenance.source:
+                out["source"] = entry.provenance.source
+        if m.detail:
+            out["detail"] = m.detail
+        return out
+
+
+def _one_per_item(matches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One match per bank item (its signals share a content group): the closest, already first."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for m in matches:
+        key = (m["bank"], m["content_group"] or f"entry:{m['entry']}")
+        if key not in seen:
+            seen.add(key)
+            out.append(m)
+    return out
