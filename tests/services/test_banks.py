@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from rempart.core.banks import BankKind, BankPolicy, EntryStatus, Provenance, parse_vpdq
+from rempart.core.banks import BankKind, BankPolicy, EntryStatus, Provenance
+from rempart.core.signals.vpdq import parse as parse_vpdq
 from rempart.core.types import FrameHash, MediaHashes, PdqHash, PdqVariant
 from rempart.services import banks as svc
 from rempart.services.errors import (

@@ -14,7 +14,6 @@ Example::
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import uuid
 from collections.abc import Mapping
@@ -23,7 +22,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from rempart.core.types import FrameHash, MediaHashes
+from rempart.core.signals import vpdq
+from rempart.core.types import MediaHashes
 
 DEFAULT_PDQ_THRESHOLD = 31
 DEFAULT_VPDQ_THRESHOLD = 31
@@ -231,7 +231,7 @@ def normalize_signal(signal_type: str, value: str) -> str:
             raise ValueError(f"invalid {signal_type}: expected {n} hex characters")
         return value
     if signal_type == "vpdq":
-        return vpdq_value(parse_vpdq(value))
+        return vpdq.serialize(vpdq.parse(value))
     if signal_type == "orb":
         if not _BASE64.match(value):
             raise ValueError("invalid orb: expected base64")
@@ -239,40 +239,6 @@ def normalize_signal(signal_type: str, value: str) -> str:
     if not value:
         raise ValueError(f"empty {signal_type} value")
     return value
-
-
-def parse_vpdq(value: str) -> tuple[FrameHash, ...]:
-    """Frames of a vPDQ value: threatexchange's ``["hex,q,t", ...]`` or ``[{hash,quality,t}]``."""
-    try:
-        items = json.loads(value)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"invalid vpdq: not JSON ({e.msg})") from None
-    if not isinstance(items, list) or not items:
-        raise ValueError("invalid vpdq: expected a non-empty list of frames")
-    frames = []
-    for i, item in enumerate(items):
-        try:
-            if isinstance(item, str):
-                h, q, t = item.split(",")
-                frame = FrameHash(t=float(t), hash=h.lower(), quality=int(q), frame=i)
-            elif isinstance(item, dict):
-                ts = item["t"] if "t" in item else item["timestamp"]
-                frame = FrameHash(t=float(ts), hash=str(item["hash"]).lower(),
-                                  quality=int(item["quality"]), frame=int(item.get("frame", i)))
-            else:
-                raise ValueError
-        except (ValueError, KeyError, TypeError):
-            raise ValueError(f"invalid vpdq frame {i}") from None
-        if not re.fullmatch(r"[0-9a-f]{64}", frame.hash) or not 0 <= frame.quality <= 100 \
-                or frame.t < 0:
-            raise ValueError(f"invalid vpdq frame {i}")
-        frames.append(frame)
-    return tuple(frames)
-
-
-def vpdq_value(frames: tuple[FrameHash, ...] | list[FrameHash]) -> str:
-    """The stored vPDQ value: python-threatexchange's compact JSON (``"hex,quality,t"``)."""
-    return json.dumps([f"{f.hash},{f.quality},{f.t:.3f}" for f in frames], separators=(",", ":"))
 
 
 def entries_from_media(
@@ -298,7 +264,7 @@ def entries_from_media(
         out.append(entry("pdq", hashes.pdq.hash, hashes.pdq.quality))
     out += [entry("pdq", v.hash, v.quality, {"variant": v.variant}) for v in hashes.pdq_variants]
     if hashes.vpdq:
-        out.append(entry("vpdq", vpdq_value(hashes.vpdq)))
+        out.append(entry("vpdq", vpdq.serialize(hashes.vpdq)))
     if hashes.orb:
         out.append(entry("orb", hashes.orb))
     return out
