@@ -197,6 +197,11 @@ def run(
     if unknown:
         console.print(f"Unknown edit families: {unknown}; known: {sorted(EDITS)}")
         raise SystemExit(2)
+    if end_to_end:
+        from rempart.bench.robustness_e2e import run_end_to_end
+
+        summary: dict[str, Any] = run_end_to_end(paths, fams, copies, seed, console)
+        return summary
     n = workers or max(1, multiprocessing.cpu_count())
     ctx = multiprocessing.get_context("forkserver")
     t0 = time.time()
@@ -210,11 +215,6 @@ def run(
         f"{len(fams)} edit families × {copies} copies",
         highlight=False,
     )
-    if end_to_end:
-        from rempart.bench.robustness_e2e import run_end_to_end
-
-        summary: dict[str, Any] = run_end_to_end(paths, fams, copies, seed, console)
-        return summary
     rows: list[dict[str, Any]] = []
     with ProcessPoolExecutor(
         n, mp_context=ctx, initializer=_init, initargs=(refs, plain, phash)
