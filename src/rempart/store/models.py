@@ -116,3 +116,6 @@ entry_hits = Table(
     Column("at", Stamp, nullable=False, index=True),
     Index("ix_entry_hits_entry_id_at", "entry_id", "at"),
 )
+
+# Scan tables live in their own module, on this metadata.
+from rempart.store import scan_models as _scan_models  # noqa: E402, F401

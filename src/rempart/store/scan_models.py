@@ -1,0 +1,72 @@
+"""Tables of scans: one row per scan (arguments, status, counters, progress cursor per input),
+its findings (JSON, never media) and the banked contents each finding matched (for lookups).
+
+Registered on ``models.metadata``; change them only together with a migration.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from rempart.store.models import BigId, Stamp, metadata
+
+scans = Table(
+    "scans",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("created_at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+    Column("finished_at", Stamp, nullable=True),
+    # sha256 of the sorted resolved inputs, the banks and the options: same arguments, same scan.
+    Column("fingerprint", String(64), nullable=False, index=True),
+    Column("inputs", JSON, nullable=False),
+    Column("banks", JSON, nullable=True),
+    Column("options", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("counters", JSON, nullable=False),
+    # {resolved input: {"position": items committed, "done": bool, "error": str | None, ...}}
+    Column("progress", JSON, nullable=False),
+)
+
+scan_findings = Table(
+    "scan_findings",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("scan_id", String(36), ForeignKey("scans.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    # sha256 of (input, chat id, message id, media path): re-processing never duplicates.
+    Column("key", String(64), nullable=False),
+    Column("input", String(4000), nullable=False),
+    Column("chat_id", BigInteger, nullable=True, index=True),
+    Column("message_id", BigInteger, nullable=True),
+    Column("date_utc", String(40), nullable=True),
+    Column("finding", JSON, nullable=False),
+    UniqueConstraint("scan_id", "key"),
+    Index("ix_scan_findings_scan_id_seq", "scan_id", "seq"),
+)
+
+scan_finding_contents = Table(
+    "scan_finding_contents",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column(
+        "finding_id",
+        BigInteger,
+        ForeignKey("scan_findings.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("scan_id", String(36), nullable=False),
+    Column("bank", String(200), nullable=False),
+    Column("content_group", String(64), nullable=False, index=True),
+)
