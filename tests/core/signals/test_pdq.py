@@ -74,3 +74,21 @@ def test_dihedral_variants_match_rotated_and_mirrored_copies() -> None:
 
 def test_flat_image_has_zero_quality() -> None:
     assert pdq_hash(np.full((100, 100, 3), 128, np.uint8)).quality == 0
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_bit_exact_with_pdqhash_on_the_same_pixels(seed: int) -> None:
+    from rempart.core.signals.pdq import fit, pdq_dihedral
+
+    img = fit(rgb(seed, (700 + 13 * seed, 500 - 7 * seed)))
+    hashes, quality = pdqhash.compute_dihedral(img)
+    first, variants = pdq_dihedral(img)
+    assert first.hash == bits_to_hex(hashes[0]) and first.quality == int(quality)
+    assert [v.hash for v in variants] == [bits_to_hex(h) for h in hashes[1:]]
+
+
+def test_grayscale_and_tiny_images() -> None:
+    gray = np.asarray(make_photo(3, (200, 150)).convert("L"))
+    bits, _ = pdqhash.compute(np.repeat(gray[:, :, None], 3, axis=2))
+    assert distance(pdq_hash(gray).hash, bits_to_hex(bits)) <= 2
+    assert len(pdq_hash(np.zeros((1, 1, 3), np.uint8)).hash) == 64

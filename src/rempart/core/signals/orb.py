@@ -32,10 +32,9 @@ from typing import Any
 
 import cv2
 import numpy as np
-import pdqhash
 from numpy.typing import NDArray
 
-from rempart.core.signals.pdq import DEFAULT_THRESHOLD
+from rempart.core.signals.pdq import DEFAULT_THRESHOLD, dct_hex, hex_to_bytes, pdq_dct
 
 REF_SIDE = 512  # reference images: longer side
 PROBE_SIDE = 512  # probes: shorter side (screenshots are tall), longer side capped below
@@ -79,9 +78,10 @@ def _scaled(gray: Gray, scale: float) -> Gray:
 
 
 def _region_pdq(gray: Gray) -> tuple[bytes, int]:
-    small = cv2.resize(gray, (REGION_SIZE, REGION_SIZE), interpolation=cv2.INTER_AREA)
-    bits, quality = pdqhash.compute(np.ascontiguousarray(np.repeat(small[:, :, None], 3, axis=2)))
-    return np.packbits(bits.astype(np.uint8)).tobytes(), int(quality)
+    small = np.asarray(cv2.resize(gray, (REGION_SIZE, REGION_SIZE), interpolation=cv2.INTER_AREA),
+                       np.uint8)
+    coefficients, quality = pdq_dct(small)
+    return hex_to_bytes(dct_hex(coefficients)), quality
 
 
 @dataclass(frozen=True)

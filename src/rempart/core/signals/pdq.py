@@ -4,6 +4,12 @@ Rempart hashes a copy scaled to at most ``PDQ_SIDE`` pixels on its longer side (
 downsamples to 64×64): measured on 200 photos, this moves the hash by 7 bits on average
 (max 20) from PDQ of the full image, well inside the match threshold of 31, and is ~5× faster.
 
+The algorithm is Meta's PDQ step by step (luma; two passes of Jarosz box filters with PDQ's
+window sizes and edge rule; 64×64 decimation; 16×16 DCT without the DC row/column; median
+threshold; gradient quality), written with OpenCV box filters and numpy: bit-for-bit equal to
+``pdqhash`` on the same pixels (tested), about twice as fast, and the 7 rotations/mirrors come
+from the same DCT by sign flips and transposition, as in PDQ's reference code.
+
 Example::
 
     >>> import numpy as np
@@ -16,7 +22,6 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-import pdqhash
 from numpy.typing import NDArray
 
 from rempart.core.types import PdqHash, PdqVariant
@@ -56,25 +61,73 @@ def fit(rgb: NDArray[np.uint8], side: int = PDQ_SIDE) -> NDArray[np.uint8]:
     return np.ascontiguousarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA))
 
 
-def _as_rgb(img: NDArray[np.uint8]) -> NDArray[np.uint8]:
-    if img.ndim == 2:
-        return np.ascontiguousarray(np.repeat(img[:, :, None], 3, axis=2))
-    return np.ascontiguousarray(img)
+_DCT = (np.sqrt(2 / 64) * np.cos(np.pi / 2 / 64 * np.arange(1, 17)[:, None]
+                                  * (2 * np.arange(64)[None, :] + 1))).astype(np.float32)
+_SIGN = np.array([(-1) ** k for k in range(1, 17)], np.float32)
+
+
+def _box(y: NDArray[np.float32], window: int, axis: int) -> NDArray[np.float32]:
+    """PDQ's 1-D box filter: the mean over [i - (w - h), i + h - 1], clipped, h = (w + 2) // 2."""
+    half = (window + 2) // 2
+    before = window - half
+    n = y.shape[axis]
+    ksize, anchor = ((window, 1), (before, 0)) if axis == 1 else ((1, window), (0, before))
+    sums = cv2.boxFilter(y, cv2.CV_32F, ksize, anchor=anchor, normalize=False,
+                         borderType=cv2.BORDER_CONSTANT)
+    i = np.arange(n)
+    counts = (np.minimum(i + half, n) - np.maximum(i - before, 0)).astype(np.float32)
+    return np.asarray(sums / (counts[None, :] if axis == 1 else counts[:, None]), np.float32)
+
+
+def pdq_dct(img: NDArray[np.uint8]) -> tuple[NDArray[np.float32], int]:
+    """PDQ's 16×16 DCT coefficients and quality of an RGB or grayscale image (no resizing)."""
+    if img.ndim == 3:
+        f = img.astype(np.float32)
+        y = f[:, :, 0] * np.float32(0.299) + f[:, :, 1] * np.float32(0.587) \
+            + f[:, :, 2] * np.float32(0.114)
+    else:
+        y = img.astype(np.float32)
+    rows, cols = y.shape
+    along_rows, along_cols = (cols + 127) // 128, (rows + 127) // 128
+    for _ in range(2):
+        y = _box(_box(y, along_rows, 1), along_cols, 0)
+    block = y[np.ix_(((np.arange(64) + 0.5) * rows / 64).astype(int),
+                     ((np.arange(64) + 0.5) * cols / 64).astype(int))]
+    gradient = (np.abs(((block[:-1] - block[1:]) * 100 / 255).astype(np.int32)).sum()
+                + np.abs(((block[:, :-1] - block[:, 1:]) * 100 / 255).astype(np.int32)).sum())
+    quality = min(100, int(gradient) // 90)
+    return np.asarray(_DCT @ block @ _DCT.T, np.float32), quality
+
+
+def dct_hex(coefficients: NDArray[np.float32]) -> str:
+    """The hash of PDQ DCT coefficients: one bit per coefficient above their median."""
+    bits = (coefficients > np.median(coefficients)).ravel()[::-1]
+    return bits_to_hex(bits)
+
+
+# (transpose, flip row signs, flip column signs) of the DCT for each dihedral variant.
+_DIHEDRAL = {"orig": (False, False, False), "rot90": (True, True, False),
+             "rot180": (False, True, True), "rot270": (True, False, True),
+             "flipx": (False, True, False), "flipy": (False, False, True),
+             "flipplus1": (True, False, False), "flipminus1": (True, True, True)}
 
 
 def pdq_hash(img: NDArray[np.uint8]) -> PdqHash:
     """PDQ of an RGB (or grayscale) image, on a copy fitted to ``PDQ_SIDE``."""
-    bits, quality = pdqhash.compute(_as_rgb(fit(img)))
-    return PdqHash(bits_to_hex(bits), int(quality))
+    coefficients, quality = pdq_dct(fit(img))
+    return PdqHash(dct_hex(coefficients), quality)
 
 
 def pdq_dihedral(img: NDArray[np.uint8]) -> tuple[PdqHash, tuple[PdqVariant, ...]]:
     """PDQ of the image and of its 7 other rotations/mirrors (same cost as one hash)."""
-    hashes, quality = pdqhash.compute_dihedral(_as_rgb(fit(img)))
-    q = int(quality)
-    first = PdqHash(bits_to_hex(hashes[0]), q)
-    rest = tuple(
-        PdqVariant(name, bits_to_hex(h), q)
-        for name, h in zip(DIHEDRAL_NAMES[1:], hashes[1:], strict=True)
-    )
-    return first, rest
+    c, quality = pdq_dct(fit(img))
+    hexes = {}
+    for name, (transpose, rows, cols) in _DIHEDRAL.items():
+        m = c.T if transpose else c
+        if rows:
+            m = m * _SIGN[:, None]
+        if cols:
+            m = m * _SIGN[None, :]
+        hexes[name] = dct_hex(m)
+    first = PdqHash(hexes["orig"], quality)
+    return first, tuple(PdqVariant(n, hexes[n], quality) for n in DIHEDRAL_NAMES[1:])
