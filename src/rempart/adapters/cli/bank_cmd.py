@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from rempart.adapters.cli.options import Db as Db
+from rempart.adapters.cli.options import Jsonl, _fail
+from rempart.adapters.cli.options import _store as _store
 from rempart.config import Settings
 from rempart.core.banks import (
     DEFAULT_PDQ_THRESHOLD,
@@ -34,9 +33,6 @@ from rempart.core.banks import (
     Provenance,
 )
 from rempart.services import banks as svc
-from rempart.services.errors import RempartError
-from rempart.store.interface import BankStore
-from rempart.store.sql import open_store
 
 
 class FileFormat(StrEnum):
@@ -47,44 +43,7 @@ class FileFormat(StrEnum):
     TXT = "txt"
 
 
-Db = Annotated[
-    str | None,
-    typer.Option("--db", help="Database URL (default: REMPART_DATABASE_URL or a SQLite file).",
-                 show_default=False),
-]
 Name = Annotated[str, typer.Argument(help="Bank name.")]
-Jsonl = Annotated[bool, typer.Option("--jsonl", help="One JSON object per line on stdout.")]
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
-
-
-@contextmanager
-def _store(db: str | None) -> Iterator[BankStore]:
-    """The bank store for ``--db``; domain and database errors become one-line exits."""
-    url = db or Settings().database_url
-    try:
-        shown = make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        _fail(f"invalid database URL {url!r}")
-    try:
-        store = open_store(url)
-    except SQLAlchemyError as e:
-        _fail(f"cannot open database {shown}: {e.__class__.__name__}: {_first_line(e)}")
-    try:
-        yield store
-    except RempartError as e:
-        _fail(str(e))
-    except SQLAlchemyError as e:
-        _fail(f"database error: {_first_line(e)}")
-    finally:
-        store.close()
-
-
-def _first_line(e: Exception) -> str:
-    return str(getattr(e, "orig", None) or e).strip().splitlines()[0]
 
 
 def _emit(record: dict[str, object]) -> None:

@@ -15,6 +15,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from rempart.adapters.cli.options import Fps, Jsonl, Recursive, Workers
 from rempart.adapters.cli.output import emit_jsonl, stderr
 from rempart.config import HashSettings
 from rempart.core.types import MediaHashes
@@ -47,14 +48,10 @@ def progress_bar() -> Progress:
 
 def hash_command(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to hash.")],
-    jsonl: Annotated[
-        bool, typer.Option("--jsonl", help="One JSON object per file on stdout.")
-    ] = False,
-    recursive: Annotated[
-        bool, typer.Option("--recursive", "-r", help="Descend into folders.")
-    ] = False,
-    workers: Annotated[int, typer.Option(help="Worker processes (0: one per core).")] = 0,
-    fps: Annotated[float, typer.Option(help="Video frames sampled per second.")] = 1.0,
+    jsonl: Jsonl = False,
+    recursive: Recursive = False,
+    workers: Workers = 0,
+    fps: Fps = 1.0,
     robust: Annotated[bool, typer.Option(help="Compute the robust signals (orb, regions).")] = True,
     with_orb: Annotated[
         bool, typer.Option("--with-orb/--no-orb", help="Print the long orb signal.")

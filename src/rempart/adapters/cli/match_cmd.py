@@ -16,8 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from rempart.adapters.cli.bank_cmd import Db, _store
 from rempart.adapters.cli.hash_cmd import progress_bar
+from rempart.adapters.cli.options import Db, Fps, Jsonl, Recursive, _store
 from rempart.adapters.cli.output import emit_jsonl, stderr
 from rempart.config import HashSettings, Settings
 from rempart.core.flood import FloodRule
@@ -30,13 +30,9 @@ def match_command(
     bank: Annotated[
         list[str] | None, typer.Option("--bank", help="Only these banks (repeat).")
     ] = None,
-    jsonl: Annotated[
-        bool, typer.Option("--jsonl", help="One JSON object per file on stdout.")
-    ] = False,
-    recursive: Annotated[
-        bool, typer.Option("--recursive", "-r", help="Descend into folders.")
-    ] = False,
-    fps: Annotated[float, typer.Option(help="Video frames sampled per second.")] = 1.0,
+    jsonl: Jsonl = False,
+    recursive: Recursive = False,
+    fps: Fps = 1.0,
     db: Db = None,
 ) -> None:
     """Match images and videos against the banks (allowlist and flood rules applied)."""

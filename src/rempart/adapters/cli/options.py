@@ -1,0 +1,64 @@
+"""Options and helpers shared by CLI commands (one definition each).
+
+Example::
+
+    def command(jsonl: Jsonl = False, db: Db = None) -> None: ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, NoReturn
+
+import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from rempart.config import Settings
+from rempart.services.errors import RempartError
+from rempart.store.interface import BankStore
+from rempart.store.sql import open_store
+
+Db = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: REMPART_DATABASE_URL or a SQLite file).",
+                 show_default=False),
+]
+Jsonl = Annotated[bool, typer.Option("--jsonl", help="One JSON object per line on stdout.")]
+Recursive = Annotated[bool, typer.Option("--recursive", "-r", help="Descend into folders.")]
+Fps = Annotated[float, typer.Option(help="Video frames sampled per second.")]
+Workers = Annotated[int, typer.Option(help="Worker processes (0: one per core).")]
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+@contextmanager
+def _store(db: str | None) -> Iterator[BankStore]:
+    """The store for ``--db``; domain and database errors become one-line exits."""
+    url = db or Settings().database_url
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        _fail(f"invalid database URL {url!r}")
+    try:
+        store = open_store(url)
+    except SQLAlchemyError as e:
+        _fail(f"cannot open database {shown}: {e.__class__.__name__}: {_first_line(e)}")
+    try:
+        yield store
+    except RempartError as e:
+        _fail(str(e))
+    except SQLAlchemyError as e:
+        _fail(f"database error: {_first_line(e)}")
+    finally:
+        store.close()
+
+
+def _first_line(e: Exception) -> str:
+    return str(getattr(e, "orig", None) or e).strip().splitlines()[0]
+
+
