@@ -155,3 +155,11 @@ def test_animation_frames() -> None:
     duration, sampled = media.read_animation(buf.getvalue(), LIMITS)
     assert round(duration, 1) == 1.8
     assert [f.index for f in sampled] == [0, 2]
+
+
+def test_heic_with_the_optional_extra() -> None:
+    pytest.importorskip("pillow_heif", reason="HEIC needs the optional `heic` extra")
+    buf = io.BytesIO()
+    make_photo(1, (320, 240)).save(buf, "HEIF", quality=80)
+    assert media.sniff(buf.getvalue()) == "heif"
+    assert media.decode_image(buf.getvalue(), LIMITS).rgb.shape == (240, 320, 3)

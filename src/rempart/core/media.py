@@ -24,6 +24,13 @@ from rempart.core.errors import MediaError
 
 RGB = NDArray[np.uint8]
 
+try:  # HEIC/HEIF (iPhone photos) when the optional `heic` extra (pillow-heif) is installed.
+    from pillow_heif import register_heif_opener  # type: ignore[import-not-found,unused-ignore]
+
+    register_heif_opener()
+except ImportError:  # pragma: no cover - optional
+    pass
+
 IMAGE_FORMATS = {"jpeg", "png", "webp", "gif", "bmp", "tiff", "heif", "avif"}
 VIDEO_FORMATS = {"mp4", "mov", "webm", "mkv", "avi", "3gp"}
 
