@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rempart.adapters.cli.bank_cmd",
     "rempart.adapters.cli.bench",
     "rempart.adapters.cli.text_cmd",
+    "rempart.adapters.cli.scan_cmd",
 )
 
 app = typer.Typer(

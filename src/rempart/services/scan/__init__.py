@@ -1,0 +1,25 @@
+"""The scan: Telegram exports and media folders → findings (matches, text labels, links, media
+problems) stored with a scan id, resumable after any interruption.
+
+Example::
+
+    from rempart.services.scan import ScanService
+    result = ScanService(store, scans, matcher, settings, source=source).scan([Path("export")])
+    print(result.counters["findings"], [i.error for i in result.errors])
+"""
+
+from rempart.services.scan.findings import message_findings
+from rempart.services.scan.inputs import ItemSource, ScanInputError, fingerprint
+from rempart.services.scan.media import MediaOutcome
+from rempart.services.scan.service import (
+    InputOutcome,
+    ScanError,
+    ScanProgress,
+    ScanResult,
+    ScanService,
+)
+
+__all__ = [
+    "InputOutcome", "ItemSource", "MediaOutcome", "ScanError", "ScanInputError", "ScanProgress",
+    "ScanResult", "ScanService", "fingerprint", "message_findings",
+]

@@ -1,0 +1,290 @@
+"""``ScanService.scan``: exports and folders → findings in the store, resumable at any moment.
+
+Items are read in order; their media are hashed and matched by workers while the parent
+classifies texts, and results are consumed in item order. Findings are committed in batches
+together with each input's cursor (how many items are done), so a scan killed at any point
+restarts, with the same arguments, right after the last committed item; findings that were
+re-processed keep their place (their key is unique in the scan).
+
+Example::
+
+    service = ScanService(store, scan_store, MatchService(store), Settings(), source=source)
+    result = service.scan([Path("ChatExport_2024-05-01")], None, workers=2)
+    for finding in scan_store.iter_findings(result.scan_id): ...
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Collection
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rempart.config import Settings
+from rempart.core.items import Item
+from rempart.core.text import TextVerdict, classify
+from rempart.services.errors import RempartError
+from rempart.services.hashing import default_workers
+from rempart.services.matching import MatchService
+from rempart.services.scan.findings import message_findings
+from rempart.services.scan.inputs import ItemSource, ScanInputError, fingerprint, resolve_input
+from rempart.services.scan.media import MediaMatcher, MediaOutcome
+from rempart.store.scan_interface import FindingRow, NewScan, ScanRecord, ScanStore
+
+COMMIT_ITEMS = 2000  # items per transaction at most
+COMMIT_SECONDS = 2.0  # ... and at least this often: a kill loses at most this much work
+WINDOW_PER_WORKER = 32  # items in flight per worker
+
+
+class ScanError(RempartError):
+    """The scan itself cannot go on (workers died, database gone)."""
+
+
+@dataclass(frozen=True, slots=True)
+class InputOutcome:
+    """How far the scan got in one input, and why it stopped early if it did."""
+
+    path: str
+    kind: str | None
+    position: int
+    done: bool
+    error: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"path": self.path, "kind": self.kind, "items": self.position,
+                "done": self.done, "error": self.error}
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """A scan as stored. ``resumed``: an interrupted scan was continued; ``reused``: the same
+    scan had completed before and was returned as it was (nothing re-scanned)."""
+
+    scan_id: str
+    status: str
+    counters: dict[str, int]
+    inputs: tuple[InputOutcome, ...]
+    resumed: bool = False
+    reused: bool = False
+
+    @property
+    def errors(self) -> list[InputOutcome]:
+        """Inputs that could not be read to their end."""
+        return [i for i in self.inputs if i.error]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"scan_id": self.scan_id, "status": self.status, "counters": self.counters,
+                "inputs": [i.to_json() for i in self.inputs], "resumed": self.resumed,
+                "reused": self.reused}
+
+
+@dataclass(frozen=True, slots=True)
+class ScanProgress:
+    """Sent to the progress callback: the current input and the scan's counters so far."""
+
+    input: str
+    position: int
+    total: int | None
+    counters: dict[str, int]
+
+
+@dataclass
+class _Pending:
+    ordinal: int
+    item: Item
+    futures: list[Future[MediaOutcome] | None]
+    verdict: TextVerdict | None = None
+
+    def ready(self) -> bool:
+        return all(f is None or f.done() for f in self.futures)
+
+
+@dataclass
+class _Run:
+    record: ScanRecord
+    counters: Counter[str]
+    progress: dict[str, dict[str, Any]]
+    batch: list[FindingRow] = field(default_factory=list)
+    last_commit: float = field(default_factory=time.monotonic)
+    batch_items: int = 0
+
+
+class ScanService:
+    """Scans inputs against the banks and stores findings (see the module docstring)."""
+
+    def __init__(self, store: Any, scan_store: ScanStore, matcher: MatchService,
+                 settings: Settings, *, source: ItemSource, db_url: str | None = None,
+                 commit_items: int = COMMIT_ITEMS,
+                 commit_seconds: float = COMMIT_SECONDS) -> None:
+        self.store = store
+        self.scans = scan_store
+        self.matcher = matcher
+        self.settings = settings
+        self.source = source
+        self.db_url = db_url if db_url is not None else _url_of(scan_store)
+        self.commit_items = commit_items
+        self.commit_seconds = commit_seconds
+
+    def options(self, usernames: dict[int, str] | None = None) -> dict[str, Any]:
+        """The options that make two scans the same scan (part of the fingerprint)."""
+        return {"usernames": {str(k): v for k, v in sorted((usernames or {}).items())},
+                "hashing": self.matcher.settings.model_dump(mode="json")}
+
+    def scan(self, inputs: list[Path], banks: Collection[str] | None = None, *, workers: int = 0,
+             resume: bool = True, progress: Callable[[ScanProgress], None] | None = None,
+             usernames: dict[int, str] | None = None) -> ScanResult:
+        """Scan ``inputs`` (exports or folders) against ``banks`` (``None``: every enabled
+        bank). With ``resume``, the same arguments continue an unfinished scan or return a
+        completed one. Ctrl-C commits what is done, marks the scan interrupted and re-raises.
+        """
+        paths = list(dict.fromkeys(resolve_input(p) for p in inputs))
+        bank_list = None if banks is None else tuple(sorted(set(banks)))
+        options = self.options(usernames)
+        key = fingerprint(paths, bank_list, options)
+        record = self.scans.latest_scan(key) if resume else None
+        if record is not None and record.status == "completed":
+            return _result(record, reused=True)
+        resumed = record is not None
+        if record is None:
+            record = self.scans.create_scan(NewScan(key, tuple(paths), bank_list, options))
+        run = _Run(record, Counter(record.counters),
+                   {p: dict(record.progress.get(p, {})) for p in paths})
+        self.matcher.refresh()
+        n = workers or self.settings.workers or default_workers()
+        media = MediaMatcher(self.matcher, bank_list, workers=n, db_url=self.db_url)
+        try:
+            for path in paths:
+                self._input(run, Path(path), media, progress)
+        except KeyboardInterrupt:
+            media.close(cancel=True)
+            self._commit(run)
+            self.scans.finish_scan(record.id, "interrupted")
+            raise
+        except BaseException:
+            media.close(cancel=True)
+            self._commit(run)
+            self.scans.finish_scan(record.id, "failed")
+            raise
+        media.close()
+        done = self.scans.finish_scan(record.id, "completed", counters=dict(run.counters),
+                                      progress=run.progress)
+        return _result(done, resumed=resumed)
+
+    # -- one input --------------------------------------------------------------------------
+
+    def _input(self, run: _Run, path: Path, media: MediaMatcher,
+               progress: Callable[[ScanProgress], None] | None) -> None:
+        state = run.progress[str(path)]
+        if state.get("done"):
+            return
+        state.setdefault("position", 0)
+        state.setdefault("error", None)
+        try:
+            state["kind"] = self.source.kind(path)
+            total = self.source.count(path)
+            state["total"] = total
+        except ScanInputError as exc:
+            state.update(done=True, error=str(exc), kind=state.get("kind"))
+            run.counters["input_errors"] += 1
+            self._commit(run)
+            return
+        skip = int(state["position"])
+        window: deque[_Pending] = deque()
+        limit = WINDOW_PER_WORKER * media.workers
+        last_report = 0.0
+        try:
+            for ordinal, item in enumerate(self.source.items(path)):
+                if ordinal < skip:
+                    continue
+                window.append(self._start(ordinal, item, media))
+                while window and (len(window) > limit or window[0].ready()):
+                    self._finish(run, str(path), window.popleft())
+                self._maybe_commit(run)
+                if progress is not None and time.monotonic() - last_report > 0.1:
+                    last_report = time.monotonic()
+                    progress(ScanProgress(str(path), int(state["position"]), total,
+                                          dict(run.counters)))
+        except ScanInputError as exc:
+            state["error"] = str(exc)
+            run.counters["input_errors"] += 1
+        while window:
+            self._finish(run, str(path), window.popleft())
+        state["done"] = True
+        self._commit(run)
+        if progress is not None:
+            progress(ScanProgress(str(path), int(state["position"]), total, dict(run.counters)))
+
+    def _start(self, ordinal: int, item: Item, media: MediaMatcher) -> _Pending:
+        futures: list[Future[MediaOutcome] | None] = [
+            media.submit(ref.resolved) if ref.readable and ref.resolved else None
+            for ref in item.media
+        ]
+        # Text is classified here while the workers hash.
+        verdict = classify(item.text) if item.text.strip() else None
+        return _Pending(ordinal, item, futures, verdict)
+
+    def _finish(self, run: _Run, input_path: str, pending: _Pending) -> None:
+        try:
+            outcomes = [None if f is None else f.result() for f in pending.futures]
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # a worker died (out of memory, killed): stop, resumable
+            raise ScanError(f"media worker failed: {type(exc).__name__}: {exc}") from exc
+        item = pending.item
+        rows = message_findings(run.record.id, input_path, item, outcomes, pending.verdict)
+        c = run.counters
+        c["items"] += 1
+        c["messages" if item.raw_type != "file" else "files"] += 1
+        c["media"] += len(item.media)
+        c["media_hashed"] += sum(o is not None and not o.error for o in outcomes)
+        c["media_errors"] += sum(o is not None and bool(o.error) for o in outcomes)
+        c["media_unavailable"] += sum(o is None for o in outcomes)
+        c["media_matched"] += sum(o is not None and bool(o.matches) for o in outcomes)
+        c["matched_messages"] += any(o is not None and o.matches for o in outcomes)
+        c["text_classified"] += pending.verdict is not None
+        c["text_labelled"] += pending.verdict is not None and pending.verdict.harmful
+        c["messages_with_links"] += bool(item.links)
+        c["findings"] += len(rows)
+        run.batch.extend(rows)
+        run.batch_items += 1
+        state = run.progress[input_path]
+        state["position"] = pending.ordinal + 1
+        state["last_chat_id"] = item.location.chat_id
+        state["last_message_id"] = item.location.message_id
+
+    def _maybe_commit(self, run: _Run) -> None:
+        if run.batch_items >= self.commit_items or (
+                run.batch_items and time.monotonic() - run.last_commit >= self.commit_seconds):
+            self._commit(run)
+
+    def _commit(self, run: _Run) -> None:
+        self.scans.commit_batch(run.record.id, run.batch, counters=dict(run.counters),
+                                progress=run.progress)
+        run.batch, run.batch_items, run.last_commit = [], 0, time.monotonic()
+
+
+def _result(record: ScanRecord, *, resumed: bool = False, reused: bool = False) -> ScanResult:
+    inputs = tuple(
+        InputOutcome(p, record.progress.get(p, {}).get("kind"),
+                     int(record.progress.get(p, {}).get("position", 0)),
+                     bool(record.progress.get(p, {}).get("done")),
+                     record.progress.get(p, {}).get("error"))
+        for p in record.inputs)
+    return ScanResult(record.id, record.status, dict(record.counters), inputs, resumed, reused)
+
+
+def _url_of(scan_store: Any) -> str | None:
+    """The database URL worker processes open, or ``None`` when they cannot share it."""
+    engine = getattr(scan_store, "engine", None)
+    if engine is None:
+        return None
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return None
+    return str(url.render_as_string(hide_password=False))
+
