@@ -173,10 +173,11 @@ def _cli(url: str, export: Path, *extra: str) -> list[str]:
             str(export), "--db", url, "--jsonl", "--commit-seconds", "0.05", *extra]
 
 
+@pytest.mark.slow
 def test_resume_after_kill_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     bank_db(url)
-    export = make_export(tmp_path / "export", messages=3000, photos=60, banked=[BANKED],
+    export = make_export(tmp_path / "export", messages=2000, photos=40, banked=[BANKED],
                          copies_per_banked=3, seed=11)
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     proc = subprocess.Popen(_cli(url, export.root, "--workers", "1"), env=env,
@@ -196,6 +197,18 @@ def test_resume_after_kill_loses_and_duplicates_nothing(tmp_path: Path) -> None:
         (record,) = scans.list_scans()
         assert record.status == "running", "the scan ended before it could be killed"
         killed_at = scans.count_findings(record.id)
+        # Ctrl-C (with workers this time): commits what is done, says how to resume.
+        proc = subprocess.Popen(_cli(url, export.root, "--workers", "2"), env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        while time.monotonic() < deadline and proc.poll() is None:
+            if scans.count_findings(record.id) > killed_at:
+                proc.send_signal(signal.SIGINT)
+                break
+            time.sleep(0.01)
+        _, err = proc.communicate(timeout=60)
+        interrupted = scans.get_scan(record.id)
+        assert proc.returncode == 130 and "resume" in err
+        assert interrupted is not None and interrupted.status == "interrupted"
         resumed = subprocess.run(_cli(url, export.root, "--workers", "2"), env=env,
                                  capture_output=True, text=True, timeout=120, check=True)
         (after,) = scans.list_scans()
@@ -213,7 +226,7 @@ def test_resume_after_kill_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     ident = [(f["source"]["message_id"], (f["media"] or {}).get("path")) for f in expected]
     got = [(f["source"]["message_id"], (f["media"] or {}).get("path")) for f in lines[:-1]]
     assert sorted(got, key=str) == sorted(ident, key=str)
-    assert reference.counters["messages"] == after.counters["messages"] == 3000
+    assert reference.counters["messages"] == after.counters["messages"] == 2000
     planted = {p.message_id for p in export.planted}
     assert planted <= {f["source"]["message_id"] for f in lines[:-1] if f["matches"]}
 

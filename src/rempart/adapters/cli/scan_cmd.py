@@ -186,10 +186,11 @@ def _run(service: ScanService, source: ExportSource, paths: list[Path], bank: li
     stderr.print(f"{how} {result.scan_id}: {c.get('messages', 0)} messages, "
                  f"{c.get('files', 0)} files, {c.get('media', 0)} media "
                  f"({c.get('media_hashed', 0)} hashed), {c.get('findings', 0)} findings",
-                 highlight=False)
+                 highlight=False, soft_wrap=True)
     for i in result.errors:
-        stderr.print(f"[red]error[/] {i.path}: {i.error} (after {i.position} items)",
-                     highlight=False)
+        message = str(i.error).removeprefix(f"{i.path}: ")
+        stderr.print(f"[red]error[/] {i.path}: {message} (after {i.position} items)",
+                     highlight=False, soft_wrap=True)
     return result
 
 
