@@ -151,6 +151,8 @@ def test_completed_scan_is_reused_unless_no_resume(tmp_path: Path) -> None:
     assert again.reused and again.scan_id == first.scan_id and same == findings
     other_banks, _ = scan(url, [small], banks=["victims"])
     assert other_banks.scan_id != first.scan_id and not other_banks.reused
+    fast, quick = scan(url, [small], robust=False)
+    assert fast.scan_id != first.scan_id and by_message(quick)[(1234567890, 5)]["matches"]
     fresh, refound = scan(url, [small], resume=False)
     assert fresh.scan_id != first.scan_id and len(refound) == len(findings)
 

@@ -131,6 +131,10 @@ def scan_command(
     username: Annotated[list[str] | None, typer.Option(
         "--username", help="CHAT_ID=NAME: public username of a chat, for t.me links (repeat).",
     )] = None,
+    robust: Annotated[bool, typer.Option(
+        "--robust/--no-robust", help="Match images on ORB local features too (catches crops "
+        "and screenshots); --no-robust: PDQ and exact hashes only, several times faster.",
+    )] = True,
     commit_seconds: Annotated[float, typer.Option(
         hidden=True, help="Seconds between commits (tests).")] = 2.0,
 ) -> None:
@@ -154,7 +158,7 @@ def scan_command(
         service = ScanService(store, scans, matcher, settings, source=source,
                               commit_seconds=commit_seconds)
         try:
-            result = _run(service, source, paths, bank, workers, resume, names)
+            result = _run(service, source, paths, bank, workers, resume, names, robust)
         except KeyboardInterrupt:
             stderr.print("[yellow]interrupted[/]: what was scanned is saved; run the same "
                          "command again to resume.", highlight=False)
@@ -163,7 +167,7 @@ def scan_command(
 
 
 def _run(service: ScanService, source: ExportSource, paths: list[Path], bank: list[str] | None,
-         workers: int, resume: bool, names: dict[int, str]) -> ScanResult:
+         workers: int, resume: bool, names: dict[int, str], robust: bool) -> ScanResult:
     totals = {str(p.expanduser().resolve()): source.count(p) or 0
               for p in paths if p.exists()}
     done: dict[str, int] = {}
@@ -179,7 +183,7 @@ def _run(service: ScanService, source: ExportSource, paths: list[Path], bank: li
                        findings=p.counters.get("findings", 0))
 
         result = service.scan(paths, bank or None, workers=workers, resume=resume,
-                              progress=on_progress, usernames=names)
+                              progress=on_progress, usernames=names, robust=robust)
     c = result.counters
     how = "stored scan (same arguments)" if result.reused else (
         "resumed scan" if result.resumed else "scan")

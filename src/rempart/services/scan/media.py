@@ -39,14 +39,21 @@ class MediaOutcome:
     matches: list[dict[str, Any]] = field(default_factory=list)
 
 
-def match_file(service: MatchService, path: str, banks: Collection[str] | None) -> MediaOutcome:
-    """Read, hash and match one file; every failure becomes an outcome with ``error``."""
+def match_file(service: MatchService, path: str, banks: Collection[str] | None,
+               robust: bool = True) -> MediaOutcome:
+    """Read, hash and match one file; every failure becomes an outcome with ``error``.
+
+    ``robust=False`` matches on PDQ (8 orientations, trimmed borders) and exact hashes only,
+    without the ORB local features that catch crops and screenshots: several times faster.
+    """
     data, failed = read_media(Path(path), service.settings)
     if data is None:
         assert failed is not None
         return MediaOutcome(failed.sha256 or None, failed.kind, failed.error)
+    settings = service.settings if robust else service.settings.model_copy(
+        update={"robust": False})
     try:
-        analysis = analyze(data, service.settings, probe=True)
+        analysis = analyze(data, settings, probe=robust)
     finally:
         del data
     h = analysis.hashes
@@ -71,11 +78,13 @@ def _number(value: Any) -> Any:
 
 _worker: MatchService | None = None
 _worker_banks: tuple[str, ...] | None = None
+_worker_robust = True
 _worker_refreshed = 0.0
 
 
-def _init_worker(db_url: str, settings: HashSettings, banks: tuple[str, ...] | None) -> None:
-    global _worker, _worker_banks, _worker_refreshed
+def _init_worker(db_url: str, settings: HashSettings, banks: tuple[str, ...] | None,
+                 robust: bool) -> None:
+    global _worker, _worker_banks, _worker_refreshed, _worker_robust
     import cv2
 
     from rempart.store.sql import open_store
@@ -85,6 +94,7 @@ def _init_worker(db_url: str, settings: HashSettings, banks: tuple[str, ...] | N
     service = MatchService(cast(MatchStore, open_store(db_url, migrate=False)), settings=settings)
     service.load()
     _worker, _worker_banks, _worker_refreshed = service, banks, time.monotonic()
+    _worker_robust = robust
 
 
 def _work(path: str) -> MediaOutcome:
@@ -93,22 +103,23 @@ def _work(path: str) -> MediaOutcome:
     if time.monotonic() - _worker_refreshed > REFRESH_SECONDS:
         _worker.refresh()
         _worker_refreshed = time.monotonic()
-    return match_file(_worker, path, _worker_banks)
+    return match_file(_worker, path, _worker_banks, _worker_robust)
 
 
 class MediaMatcher:
     """Hands media files to workers (or matches them here with ``workers <= 1``)."""
 
     def __init__(self, service: MatchService, banks: Collection[str] | None, *, workers: int,
-                 db_url: str | None) -> None:
+                 db_url: str | None, robust: bool = True) -> None:
         self.service = service
         self.banks = None if banks is None else tuple(banks)
+        self.robust = robust
         self._pool: ProcessPoolExecutor | None = None
         if workers > 1 and db_url is not None:
             ctx = multiprocessing.get_context("forkserver")
             self._pool = ProcessPoolExecutor(
                 max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                initargs=(db_url, service.settings, self.banks))
+                initargs=(db_url, service.settings, self.banks, robust))
         self.workers = workers if self._pool is not None else 1
 
     def submit(self, path: str) -> Future[MediaOutcome]:
@@ -117,7 +128,7 @@ class MediaMatcher:
             return self._pool.submit(_work, path)
         future: Future[MediaOutcome] = Future()
         try:
-            future.set_result(match_file(self.service, path, self.banks))
+            future.set_result(match_file(self.service, path, self.banks, self.robust))
         except Exception as exc:  # the same failure a worker would report
             future.set_exception(exc)
         return future

@@ -130,21 +130,28 @@ class ScanService:
         self.commit_items = commit_items
         self.commit_seconds = commit_seconds
 
-    def options(self, usernames: dict[int, str] | None = None) -> dict[str, Any]:
+    def options(self, usernames: dict[int, str] | None = None,
+                robust: bool = True) -> dict[str, Any]:
         """The options that make two scans the same scan (part of the fingerprint)."""
-        return {"usernames": {str(k): v for k, v in sorted((usernames or {}).items())},
-                "hashing": self.matcher.settings.model_dump(mode="json")}
+        names = {str(k): v for k, v in sorted((usernames or {}).items())}
+        out: dict[str, Any] = {"usernames": names,
+                               "hashing": self.matcher.settings.model_dump(mode="json")}
+        if not robust:
+            out["robust"] = False
+        return out
 
     def scan(self, inputs: list[Path], banks: Collection[str] | None = None, *, workers: int = 0,
              resume: bool = True, progress: Callable[[ScanProgress], None] | None = None,
-             usernames: dict[int, str] | None = None) -> ScanResult:
+             usernames: dict[int, str] | None = None, robust: bool = True) -> ScanResult:
         """Scan ``inputs`` (exports or folders) against ``banks`` (``None``: every enabled
         bank). With ``resume``, the same arguments continue an unfinished scan or return a
         completed one. Ctrl-C commits what is done, marks the scan interrupted and re-raises.
+        ``robust=False`` matches images on PDQ and exact hashes only (no ORB): faster, misses
+        more crops and screenshots.
         """
         paths = list(dict.fromkeys(resolve_input(p) for p in inputs))
         bank_list = None if banks is None else tuple(sorted(set(banks)))
-        options = self.options(usernames)
+        options = self.options(usernames, robust)
         key = fingerprint(paths, bank_list, options)
         record = self.scans.latest_scan(key) if resume else None
         if record is not None and record.status == "completed":
@@ -156,7 +163,8 @@ class ScanService:
                    {p: dict(record.progress.get(p, {})) for p in paths})
         self.matcher.refresh()
         n = workers or self.settings.workers or default_workers()
-        media = MediaMatcher(self.matcher, bank_list, workers=n, db_url=self.db_url)
+        media = MediaMatcher(self.matcher, bank_list, workers=n, db_url=self.db_url,
+                             robust=robust)
         try:
             for path in paths:
                 self._input(run, Path(path), media, progress)
