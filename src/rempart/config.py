@@ -30,6 +30,23 @@ class HashSettings(BaseModel):
     robust: bool = True
 
 
+class HttpSettings(BaseModel):
+    """Limits and rhythms of the HTTP API (``rempart serve``)."""
+
+    # Uploads are read into memory, never spooled to disk: this caps one request body.
+    max_upload_bytes: int = 64 * 1024 * 1024
+    max_json_bytes: int = 64 * 1024 * 1024
+    max_bulk_signals: int = 100_000
+    max_text_batch: int = 1000
+    # How often the server follows the banks' change feed (new/withdrawn hashes, seconds).
+    refresh_seconds: float = 0.5
+    # Token bucket per API token unless the token sets its own.
+    rate_per_second: float = 50.0
+    rate_burst: int = 100
+    # A revoked token stops working within this many seconds.
+    token_cache_seconds: float = 5.0
+
+
 class Settings(BaseSettings):
     """Everything Rempart is configured with; ``app.build(settings)`` wires it."""
 
@@ -41,4 +58,5 @@ class Settings(BaseSettings):
     flood_max_distinct_uploads: int = 50
     flood_window_seconds: float = 3600.0
     hashing: HashSettings = Field(default_factory=HashSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
     workers: int = 0

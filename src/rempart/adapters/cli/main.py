@@ -14,6 +14,8 @@ import importlib
 import typer
 
 COMMAND_MODULES: tuple[str, ...] = (
+    "rempart.adapters.cli.serve_cmd",
+    "rempart.adapters.cli.token_cmd",
     "rempart.adapters.cli.hash_cmd",
     "rempart.adapters.cli.match_cmd",
     "rempart.adapters.cli.bank_cmd",

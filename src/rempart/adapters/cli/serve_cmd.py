@@ -1,0 +1,59 @@
+"""`rempart serve`: the HTTP API (OpenAPI at ``/docs``), with uvicorn.
+
+Example::
+
+    $ rempart token create platform-x --scope match
+    $ rempart serve --host 127.0.0.1 --port 8000 --db postgresql://rempart@/rempart
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from rempart.adapters.cli.bank_cmd import Db
+from rempart.adapters.cli.output import stderr
+
+
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    db: Db = None,
+    workers: Annotated[
+        int, typer.Option(help="Processes; each holds its own copy of the index.")
+    ] = 1,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+) -> None:
+    """Serve the matching API, banks, tokens, /healthz and /metrics."""
+    import uvicorn
+
+    from rempart.app import build, create_http_app
+    from rempart.config import Settings
+
+    if workers < 1:
+        raise typer.BadParameter("--workers must be >= 1")
+    if db:
+        os.environ["REMPART_DATABASE_URL"] = db  # read by every worker's Settings()
+    options = {"host": host, "port": port, "log_level": log_level, "access_log": access_log,
+               "timeout_graceful_shutdown": 5}
+    if workers == 1:
+        settings = Settings()
+        stderr.print("loading banks…", highlight=False)
+        app = build(settings)
+        stderr.print(f"{len(app.matching.matcher)} signals indexed; serving on "
+                     f"http://{host}:{port} (docs at /docs)", highlight=False)
+        try:
+            uvicorn.run(create_http_app(app), **options)  # type: ignore[arg-type]
+        finally:
+            app.close()
+    else:
+        uvicorn.run("rempart.app:http_app_from_env", factory=True, workers=workers,
+                    **options)  # type: ignore[arg-type]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``rempart serve``."""
+    app.command("serve")(serve_command)

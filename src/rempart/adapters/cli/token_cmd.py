@@ -1,0 +1,91 @@
+"""`rempart token create|list|revoke`: API tokens for the HTTP API.
+
+The secret is printed once, on creation; the database keeps only its sha256.
+
+Example::
+
+    $ rempart token create platform-x --scope match --scope hash
+    $ rempart token create ops --scope admin --rate 100 --burst 200
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from rempart.adapters.cli.bank_cmd import Db, _store
+from rempart.adapters.cli.output import emit_jsonl, stderr
+from rempart.store.sql import SqlBankStore
+from rempart.store.tokens import SCOPES, SqlTokenStore
+
+Jsonl = Annotated[bool, typer.Option("--jsonl", help="One JSON object per line on stdout.")]
+token_app = typer.Typer(help="API tokens (shown once, stored hashed).", no_args_is_help=True)
+
+
+def _tokens(store: object) -> SqlTokenStore:
+    assert isinstance(store, SqlBankStore)
+    return SqlTokenStore(store.engine)
+
+
+@token_app.command("create")
+def create(
+    name: Annotated[str, typer.Argument(help="Who the token is for.")],
+    scope: Annotated[
+        list[str], typer.Option("--scope", help=f"Repeat: {', '.join(SCOPES)}.")
+    ],
+    rate: Annotated[
+        float | None, typer.Option(help="Requests per second (default: server setting).")
+    ] = None,
+    burst: Annotated[int | None, typer.Option(help="Burst size (default: server setting).")] = None,
+    db: Db = None,
+    jsonl: Jsonl = False,
+) -> None:
+    """Create a token and print its secret (the only time it is shown)."""
+    with _store(db) as store:
+        try:
+            token, secret = _tokens(store).create(name, scope, rate, burst)
+        except ValueError as e:
+            raise typer.BadParameter(str(e)) from None
+    if jsonl:
+        emit_jsonl({**token.to_json(), "secret": secret})
+        return
+    stderr.print(f"token {token.id} ({token.name}) with scopes {', '.join(token.scopes)}; "
+                 "copy the secret now, it is not stored:", highlight=False)
+    typer.echo(secret)
+
+
+@token_app.command("list")
+def list_(db: Db = None, jsonl: Jsonl = False) -> None:
+    """List live tokens (never their secrets)."""
+    with _store(db) as store:
+        tokens = _tokens(store).list()
+    if jsonl:
+        for t in tokens:
+            emit_jsonl(t.to_json())
+        return
+    table = Table("id", "name", "scopes", "rate/s", "burst", "created", box=None)
+    for t in tokens:
+        table.add_row(str(t.id), t.name, " ".join(t.scopes), str(t.rate_per_second or ""),
+                      str(t.burst or ""), t.created_at.isoformat(timespec="seconds"))
+    Console().print(table)
+
+
+@token_app.command("revoke")
+def revoke(
+    token_id: Annotated[int, typer.Argument(help="Token id (see `rempart token list`).")],
+    db: Db = None,
+) -> None:
+    """Revoke a token (servers stop accepting it within seconds)."""
+    with _store(db) as store:
+        if not _tokens(store).revoke(token_id):
+            typer.echo(f"error: no live token with id {token_id}", err=True)
+            raise typer.Exit(1)
+    stderr.print(f"token {token_id} revoked", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``rempart token``."""
+    app.add_typer(token_app, name="token")

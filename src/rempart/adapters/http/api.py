@@ -1,0 +1,84 @@
+"""The FastAPI application: routers under ``/api/v1``, health and metrics at the root.
+
+Example::
+
+    api = create_api(backend)      # backend: rempart.app.App
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
+
+from rempart.adapters.http import banks, errors, hashing, health, matching, text, tokens
+from rempart.adapters.http.auth import Guard
+from rempart.adapters.http.deps import Backend
+from rempart.adapters.http.metrics import Metrics, MetricsMiddleware
+from rempart.adapters.http.schemas import SignalsIn
+
+API_PREFIX = "/api/v1"
+# Models used by routes that parse their bodies themselves (kept in the OpenAPI document).
+_EXTRA_SCHEMAS: tuple[type[BaseModel], ...] = (SignalsIn,)
+_DESCRIPTION = """Match media against hash banks at upload time.
+
+Authenticate with `Authorization: Bearer <token>` (create one with `rempart token create`).
+Scopes: `match`, `hash`, `banks:read`, `banks:write`, `metrics`, `admin` (all of them).
+Uploads are read into memory, hashed and dropped: nothing of them is written to disk.
+The API never fetches URLs.
+"""
+
+
+def create_api(
+    backend: Backend,
+    on_start: Callable[[], None] | None = None,
+    on_stop: Callable[[], None] | None = None,
+) -> FastAPI:
+    """A FastAPI instance serving ``backend``; ``on_start``/``on_stop`` run with its lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if on_start is not None:
+            on_start()
+        try:
+            yield
+        finally:
+            if on_stop is not None:
+                on_stop()
+
+    api = FastAPI(
+        title="Rempart", version="1", description=_DESCRIPTION, lifespan=lifespan,
+    )
+    metrics = Metrics()
+    api.state.backend = backend
+    api.state.metrics = metrics
+    api.state.guard = Guard(backend.tokens, backend.settings.http)
+    api.add_middleware(MetricsMiddleware, metrics=metrics)
+    errors.install(api)
+    for module in (hashing, matching, text, banks, tokens):
+        api.include_router(module.router, prefix=API_PREFIX)
+    api.include_router(health.router)
+    _document_extra_schemas(api)
+    return api
+
+
+def _document_extra_schemas(api: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is None:
+            schema = get_openapi(
+                title=api.title, version=api.version, description=api.description,
+                routes=api.routes,
+            )
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in _EXTRA_SCHEMAS:
+                extra = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                components.update(extra.pop("$defs", {}))
+                components[model.__name__] = extra
+            api.openapi_schema = schema
+        return api.openapi_schema
+
+    api.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,296 @@
+"""Banks and their entries: list, create, get, delete; bulk add, remove, import, export.
+
+Every write applies its change to this process's matcher at once (other processes follow the
+change feed within ``http.refresh_seconds``).
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from collections.abc import Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from rempart.adapters.http.deps import Backend, BackendDep, BanksRead, BanksWrite
+from rempart.adapters.http.errors import MalformedRequest
+from rempart.adapters.http.schemas import (
+    BankDeletedOut,
+    BankIn,
+    BankOut,
+    EntryOut,
+    EntryRemovedOut,
+    ImportOut,
+    MediaAddedOut,
+    SignalsBulkIn,
+)
+from rempart.adapters.http.uploads import MEDIA_BODY, read_body, read_media
+from rempart.core.banks import ImportOutcome, Provenance
+from rempart.core.media_signals import hash_bytes
+from rempart.services import banks as svc
+from rempart.services.errors import BankImportError, EntryNotFound, InvalidArgument, InvalidSignal
+
+router = APIRouter(prefix="/banks", tags=["banks"])
+
+
+class HashFormat(StrEnum):
+    """Hash exchange formats (``txt``: threatexchange's ``signal_type signal_value`` lines)."""
+
+    CSV = "csv"
+    JSONL = "jsonl"
+    TXT = "txt"
+
+
+_MEDIA_TYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson", "txt": "text/plain"}
+
+
+def _bank_out(backend: Backend, name: str) -> BankOut:
+    bank = svc.get_bank(backend.store, name)
+    summary = svc.BankSummary(bank, backend.store.count_entries(bank.id))
+    return BankOut.model_validate(summary.to_json())
+
+
+def _outcome(o: ImportOutcome) -> ImportOut:
+    return ImportOut(added=len(o.added), duplicates=o.duplicates, removed=o.removed,
+                     ids=list(o.added))
+
+
+@router.get("", response_model=list[BankOut])
+def list_banks(backend: BackendDep, _: BanksRead) -> list[BankOut]:
+    """Every bank with its entry counts."""
+    return [BankOut.model_validate(s.to_json()) for s in svc.list_banks(backend.store)]
+
+
+@router.post("", status_code=201, response_model=BankOut)
+def create_bank(body: BankIn, backend: BackendDep, _: BanksWrite) -> BankOut:
+    """Create a bank (409 if the name is taken)."""
+    svc.create_bank(backend.store, body.name, body.kind, body.policy, body.pdq_threshold,
+                    body.vpdq_threshold, body.description)
+    backend.matching.refresh()
+    return _bank_out(backend, body.name)
+
+
+@router.get("/{name}", response_model=BankOut)
+def get_bank(name: str, backend: BackendDep, _: BanksRead) -> BankOut:
+    """One bank with its entry counts."""
+    return _bank_out(backend, name)
+
+
+@router.delete("/{name}", response_model=BankDeletedOut)
+def delete_bank(
+    name: str,
+    backend: BackendDep,
+    _: BanksWrite,
+    force: Annotated[bool, Query(description="Also tombstone live entries.")] = False,
+) -> BankDeletedOut:
+    """Delete a bank; with live entries, only with ``force`` (they become tombstones)."""
+    removed = svc.remove_bank(backend.store, name, force=force)
+    backend.matching.refresh()
+    return BankDeletedOut(name=name, removed_entries=removed)
+
+
+@router.post("/{name}/signals", status_code=201, response_model=ImportOut)
+def add_signals(name: str, body: SignalsBulkIn, backend: BackendDep, _: BanksWrite) -> ImportOut:
+    """Add many signals in one transaction (all or nothing; live duplicates are skipped).
+
+    Each item is an import row: ``signal_type``, ``signal_value`` and optional provenance.
+    """
+    limit = backend.settings.http.max_bulk_signals
+    if len(body.signals) > limit:
+        raise InvalidArgument(f"at most {limit} signals per request")
+    # One validation path for imports and bulk adds: the rows go through the JSONL importer.
+    lines = (
+        json.dumps(s.model_dump(exclude_none=True), separators=(",", ":")) for s in body.signals
+    )
+    try:
+        outcome = svc.import_entries(backend.store, name, lines, "jsonl", source=body.source)
+    except BankImportError as e:
+        raise InvalidSignal(f"signals[{e.line - 1}]: {e.message}") from None
+    backend.matching.refresh()
+    return _outcome(outcome)
+
+
+@router.post("/{name}/media", status_code=201, response_model=MediaAddedOut,
+             openapi_extra=MEDIA_BODY)
+async def add_media(
+    name: str,
+    request: Request,
+    backend: BackendDep,
+    _: BanksWrite,
+    source: Annotated[str | None, Query(max_length=200)] = None,
+    case_id: Annotated[str | None, Query(max_length=200)] = None,
+    label: Annotated[list[str] | None, Query(description="Labels (repeat).")] = None,
+) -> MediaAddedOut:
+    """Hash an uploaded image or video and bank every signal of it as one item.
+
+    The media is hashed in memory and dropped; only its signals are stored.
+    """
+    data, _form = await read_media(request, backend.settings.http.max_upload_bytes)
+    try:
+        hashes = await run_in_threadpool(hash_bytes, data, backend.settings.hashing)
+    finally:
+        del data
+    if hashes.error:
+        raise InvalidArgument(f"cannot hash this media: {hashes.error}")
+    provenance = Provenance(source=source, case_id=case_id, labels=tuple(label or ()))
+
+    def run() -> MediaAddedOut:
+        (added,) = svc.add_media(backend.store, name, [(Path("upload"), hashes)], provenance)
+        backend.matching.refresh()
+        return MediaAddedOut(content_group=added.content_group or "",
+                             entry_ids=list(added.entry_ids), sha256=hashes.sha256)
+
+    return await run_in_threadpool(run)
+
+
+@router.get("/{name}/entries/{entry_id}", response_model=EntryOut)
+def get_entry(name: str, entry_id: int, backend: BackendDep, _: BanksRead) -> dict[str, Any]:
+    """One entry of the bank, tombstoned or not."""
+    bank = svc.get_bank(backend.store, name)
+    entry = backend.store.get_entry(entry_id)
+    if entry is None or entry.bank_id != bank.id:
+        raise EntryNotFound(name, entry_id)
+    return svc.entry_record(entry)
+
+
+@router.delete("/{name}/entries/{entry_id}", response_model=EntryRemovedOut)
+def remove_entry(
+    name: str,
+    entry_id: int,
+    backend: BackendDep,
+    _: BanksWrite,
+    reason: Annotated[str | None, Query(max_length=1000)] = None,
+    whole_item: Annotated[bool, Query(description="All signals of its media item.")] = False,
+) -> EntryRemovedOut:
+    """Withdraw an entry: it stops matching at once and stays as a tombstone."""
+    removed = svc.remove_entry(backend.store, name, entry_id, reason, whole_item)
+    backend.matching.refresh()
+    return EntryRemovedOut(removed=removed)
+
+
+@router.post(
+    "/{name}/import",
+    status_code=201,
+    response_model=ImportOut,
+    openapi_extra={"requestBody": {"required": True, "content": {
+        t: {"schema": {"type": "string"}} for t in _MEDIA_TYPES.values()
+    }}},
+)
+async def import_entries(
+    name: str,
+    request: Request,
+    backend: BackendDep,
+    _: BanksWrite,
+    format: Annotated[HashFormat, Query()] = HashFormat.CSV,
+    source: Annotated[str | None, Query(max_length=200)] = None,
+    signal_type: Annotated[str | None, Query(max_length=32)] = None,
+) -> ImportOut:
+    """Import a hash file (CSV, JSONL or txt as the body): all or nothing, tombstones apply."""
+    body = await read_body(request, backend.settings.http.max_json_bytes)
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise MalformedRequest("the hash file is not UTF-8") from None
+    del body
+
+    def run() -> ImportOutcome:
+        outcome = svc.import_entries(backend.store, name, text.splitlines(keepends=True),
+                                     format.value,
+                                     source=source, signal_type=signal_type)
+        backend.matching.refresh()
+        return outcome
+
+    return _outcome(await run_in_threadpool(run))
+
+
+@router.get(
+    "/{name}/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {t: {} for t in _MEDIA_TYPES.values()}}},
+)
+def export_entries(
+    name: str,
+    backend: BackendDep,
+    _: BanksRead,
+    format: Annotated[HashFormat, Query()] = HashFormat.CSV,
+    include_removed: Annotated[bool, Query()] = False,
+) -> StreamingResponse:
+    """Stream the bank's active entries (and tombstones if asked) as a hash file."""
+    svc.get_bank(backend.store, name)  # 404 before the stream starts
+    return StreamingResponse(
+        _stream(backend, name, format.value, include_removed),
+        media_type=_MEDIA_TYPES[format.value],
+        headers={"Content-Disposition": f'attachment; filename="{name}.{format.value}"'},
+    )
+
+
+_CHUNK = 64 * 1024
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def _stream(backend: Backend, name: str, fmt: str, include_removed: bool) -> Iterator[bytes]:
+    """The export written by a producer thread, handed over in chunks through a small queue."""
+    chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=16)
+    cancelled = threading.Event()
+
+    class Writer:
+        def __init__(self) -> None:
+            self.buf: list[str] = []
+            self.size = 0
+
+        def write(self, s: str) -> int:
+            self.buf.append(s)
+            self.size += len(s)
+            if self.size >= _CHUNK:
+                self.flush()
+            return len(s)
+
+        def flush(self) -> None:
+            if self.buf:
+                put("".join(self.buf).encode())
+                self.buf, self.size = [], 0
+
+    def put(item: bytes | BaseException | None) -> None:
+        while not cancelled.is_set():
+            try:
+                chunks.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+        raise _Cancelled
+
+    def produce() -> None:
+        writer = Writer()
+        try:
+            svc.export_entries(backend.store, name, writer, fmt, include_removed)  # type: ignore[arg-type]
+            writer.flush()
+            put(None)
+        except _Cancelled:
+            return
+        except BaseException as e:  # handed to the consumer, which re-raises
+            try:
+                put(e)
+            except _Cancelled:
+                return
+
+    thread = threading.Thread(target=produce, name="rempart-export", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = chunks.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        cancelled.set()

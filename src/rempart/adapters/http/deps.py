@@ -1,0 +1,75 @@
+"""Dependencies as named ``Annotated`` aliases: the backend, and a token carrying a scope.
+
+Example::
+
+    @router.get("/banks")
+    def list_banks(backend: BackendDep, _: BanksRead) -> ...
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Protocol
+
+from fastapi import Depends, Request
+
+from rempart.adapters.http.auth import Guard
+from rempart.adapters.http.metrics import Metrics
+from rempart.config import Settings
+from rempart.services.matching import MatchService
+from rempart.store.sql import SqlBankStore
+from rempart.store.tokens import ApiToken, SqlTokenStore
+
+
+class FeedStatus(Protocol):
+    """What the API reports of the change-feed follower."""
+
+    @property
+    def last_ok(self) -> float: ...
+    @property
+    def errors(self) -> int: ...
+
+
+class Backend(Protocol):
+    """What the HTTP adapter needs of the composed application (``rempart.app.App``)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def store(self) -> SqlBankStore: ...
+    @property
+    def matching(self) -> MatchService: ...
+    @property
+    def tokens(self) -> SqlTokenStore: ...
+    @property
+    def follower(self) -> FeedStatus: ...
+
+
+async def get_backend(request: Request) -> Backend:
+    """The application this FastAPI instance serves."""
+    backend: Backend = request.app.state.backend
+    return backend
+
+
+async def get_metrics(request: Request) -> Metrics:
+    """This instance's metrics registry."""
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+def _scoped(scope: str) -> object:
+    async def dependency(request: Request) -> ApiToken:
+        guard: Guard = request.app.state.guard
+        return await guard.check(request.headers.get("authorization"), scope)
+
+    dependency.__name__ = f"token_with_{scope.replace(':', '_')}"
+    return Depends(dependency)
+
+
+BackendDep = Annotated[Backend, Depends(get_backend)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+MatchToken = Annotated[ApiToken, _scoped("match")]
+HashToken = Annotated[ApiToken, _scoped("hash")]
+BanksRead = Annotated[ApiToken, _scoped("banks:read")]
+BanksWrite = Annotated[ApiToken, _scoped("banks:write")]
+MetricsToken = Annotated[ApiToken, _scoped("metrics")]
+AdminToken = Annotated[ApiToken, _scoped("admin")]

@@ -1,0 +1,133 @@
+"""``POST /api/v1/match``: an upload, or signals computed elsewhere, against the banks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from rempart.adapters.http.deps import Backend, BackendDep, MatchToken, MetricsDep
+from rempart.adapters.http.schemas import MatchOut, SignalsIn
+from rempart.adapters.http.uploads import MEDIA_BODY, content_type, read_body, read_media
+from rempart.core.banks import normalize_signal
+from rempart.core.matcher import Query as MatchQuery
+from rempart.core.signals import vpdq
+from rempart.core.types import FrameHash, MediaHashes, PdqHash, PdqVariant
+from rempart.services import banks as bank_service
+from rempart.services.errors import InvalidSignal
+from rempart.services.matching import MatchReport
+
+router = APIRouter(tags=["matching"])
+
+_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/SignalsIn"}},
+            **MEDIA_BODY["requestBody"]["content"],  # type: ignore[index]
+        },
+    }
+}
+
+
+def _hex(kind: str, value: str, where: str) -> str:
+    try:
+        return normalize_signal(kind, value)
+    except ValueError as e:
+        raise InvalidSignal(f"{where}: {e}") from None
+
+
+def to_query(s: SignalsIn) -> tuple[MatchQuery, list[str]]:
+    """Signals from JSON as a query; also names the signals that were ignored."""
+    pdq = None
+    if s.pdq is not None:
+        raw, quality = (s.pdq, 100) if isinstance(s.pdq, str) else (s.pdq.hash, s.pdq.quality)
+        pdq = PdqHash(_hex("pdq", raw, "pdq"), quality)
+    variants = []
+    for i, v in enumerate(s.pdq_variants):
+        if isinstance(v, str):
+            variants.append(PdqVariant(f"variant{i}", _hex("pdq", v, f"pdq_variants[{i}]"), 100))
+        else:
+            h = _hex("pdq", v.hash, f"pdq_variants[{i}]")
+            variants.append(PdqVariant(v.variant, h, v.quality))
+    frames: tuple[FrameHash, ...] = ()
+    if s.vpdq is not None:
+        try:
+            if isinstance(s.vpdq, str):
+                frames = vpdq.parse(s.vpdq)
+            else:
+                items = [f if isinstance(f, str) else f.model_dump() for f in s.vpdq]
+                frames = vpdq.parse(json.dumps(items))
+        except ValueError as e:
+            raise InvalidSignal(f"vpdq: {e}") from None
+    md5 = _hex("md5", s.md5, "md5") if s.md5 else ""
+    sha256 = _hex("sha256", s.sha256, "sha256") if s.sha256 else ""
+    if pdq is None and not variants and not frames and not md5 and not sha256:
+        raise InvalidSignal("no signal to match: give pdq, pdq_variants, md5, sha256 or vpdq")
+    hashes = MediaHashes(
+        kind="video" if frames else "image", md5=md5, sha256=sha256, size=0, pdq=pdq,
+        pdq_variants=tuple(variants), vpdq=frames,
+    )
+    return MatchQuery(hashes), (["orb"] if s.orb else [])
+
+
+def _check_banks(backend: Backend, banks: Collection[str] | None) -> None:
+    # A misspelt bank name must not silently match nothing.
+    for name in banks or ():
+        bank_service.get_bank(backend.store, name)
+
+
+def _match_query(backend: Backend, query: MatchQuery, banks: list[str] | None) -> MatchReport:
+    _check_banks(backend, banks)
+    return backend.matching.match_query(query, banks)
+
+
+def _match_bytes(backend: Backend, data: bytes, banks: list[str] | None) -> MatchReport:
+    _check_banks(backend, banks)
+    return backend.matching.match_bytes(data, banks)
+
+
+@router.post(
+    "/match", response_model=None, responses={200: {"model": MatchOut}}, openapi_extra=_BODY
+)
+async def match(
+    request: Request,
+    backend: BackendDep,
+    metrics: MetricsDep,
+    _: MatchToken,
+    bank: Annotated[list[str] | None, Query(description="Only these banks (repeat).")] = None,
+) -> JSONResponse:
+    """Match an upload (multipart part ``file``, or a raw body) or JSON signals.
+
+    The answer is the `rempart match --jsonl` record: ``matches`` lists each matched bank item
+    (bank, entry, signal, distance, policy, action, labels...).
+    """
+    ctype, _params = content_type(request)
+    ignored: list[str] = []
+    if ctype in ("application/json", ""):
+        body = await read_body(request, backend.settings.http.max_json_bytes)
+        try:
+            signals = SignalsIn.model_validate_json(body)
+        except ValidationError as e:
+            raise RequestValidationError(e.errors(include_url=False)) from None
+        query, ignored = to_query(signals)
+        banks = bank or signals.banks
+        report = await run_in_threadpool(_match_query, backend, query, banks)
+    else:
+        data, form = await read_media(request, backend.settings.http.max_upload_bytes)
+        banks = bank or (form.values("bank") if form else None) or None
+        try:
+            report = await run_in_threadpool(_match_bytes, backend, data, banks)
+        finally:
+            del data
+    metrics.count_matches(report.matches)
+    out = report.to_json()
+    if ignored:
+        out["ignored"] = ignored
+    return JSONResponse(out)
