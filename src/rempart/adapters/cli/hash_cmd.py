@@ -62,7 +62,10 @@ def hash_command(
         raise typer.BadParameter("--fps must be > 0")
     settings = HashSettings(video_fps=fps, robust=robust)
     files = list(expand_paths(paths, recursive=recursive))
-    table = Table("path", "kind", "size", "pdq", "q", "frames", "error", box=None)
+    table = Table(box=None)
+    table.add_column("path", overflow="fold")
+    for col in ("kind", "size", "pdq", "q", "frames", "error"):
+        table.add_column(col, no_wrap=col != "error")
     errors = 0
     with progress_bar() as progress:
         task = progress.add_task("hashing", total=len(files))
@@ -78,7 +81,7 @@ def hash_command(
                     h.pdq.hash[:16] + "…" if h.pdq else "",
                     str(h.pdq.quality) if h.pdq else "",
                     str(len(h.vpdq) or ""),
-                    h.error or "",
+                    (h.error or "").split(":")[0],
                 )
             progress.advance(task)
     if not jsonl:
