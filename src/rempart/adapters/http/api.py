@@ -21,7 +21,6 @@ from rempart.adapters.http.deps import Backend
 from rempart.adapters.http.metrics import Metrics, MetricsMiddleware
 from rempart.adapters.http.schemas import SignalsIn
 
-API_PREFIX = "/api/v1"
 # Models used by routes that parse their bodies themselves (kept in the OpenAPI document).
 _EXTRA_SCHEMAS: tuple[type[BaseModel], ...] = (SignalsIn,)
 _DESCRIPTION = """Match media against hash banks at upload time.
@@ -59,9 +58,8 @@ def create_api(
     api.state.guard = Guard(backend.tokens, backend.settings.http)
     api.add_middleware(MetricsMiddleware, metrics=metrics)
     errors.install(api)
-    for module in (hashing, matching, text, banks, tokens):
-        api.include_router(module.router, prefix=API_PREFIX)
-    api.include_router(health.router)
+    for module in (hashing, matching, text, banks, tokens, health):
+        api.include_router(module.router)
     _document_extra_schemas(api)
     return api
 

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from rempart.adapters.http.deps import Backend, BackendDep, BanksRead, BanksWrite
+from rempart.adapters.http.deps import API_PREFIX, Backend, BackendDep, BanksRead, BanksWrite
 from rempart.adapters.http.errors import MalformedRequest
 from rempart.adapters.http.schemas import (
     BankDeletedOut,
@@ -36,7 +36,7 @@ from rempart.core.media_signals import hash_bytes
 from rempart.services import banks as svc
 from rempart.services.errors import BankImportError, EntryNotFound, InvalidArgument, InvalidSignal
 
-router = APIRouter(prefix="/banks", tags=["banks"])
+router = APIRouter(prefix=f"{API_PREFIX}/banks", tags=["banks"])
 
 
 class HashFormat(StrEnum):

@@ -19,6 +19,9 @@ from rempart.services.matching import MatchService
 from rempart.store.sql import SqlBankStore
 from rempart.store.tokens import ApiToken, SqlTokenStore
 
+API_PREFIX = "/api/v1"
+# Routers carry the full prefix so that a route's path is its metrics label.
+
 
 class FeedStatus(Protocol):
     """What the API reports of the change-feed follower."""

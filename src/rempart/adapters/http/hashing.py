@@ -7,11 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from rempart.adapters.http.deps import BackendDep, HashToken
+from rempart.adapters.http.deps import API_PREFIX, BackendDep, HashToken
 from rempart.adapters.http.uploads import MEDIA_BODY, read_media
 from rempart.core.media_signals import hash_bytes
 
-router = APIRouter(tags=["hashing"])
+router = APIRouter(prefix=API_PREFIX, tags=["hashing"])
 
 
 @router.post("/hash", openapi_extra=MEDIA_BODY)

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from rempart.adapters.http.deps import Backend, BackendDep, MatchToken, MetricsDep
+from rempart.adapters.http.deps import API_PREFIX, Backend, BackendDep, MatchToken, MetricsDep
 from rempart.adapters.http.schemas import MatchOut, SignalsIn
 from rempart.adapters.http.uploads import MEDIA_BODY, content_type, read_body, read_media
 from rempart.core.banks import normalize_signal
@@ -23,7 +23,7 @@ from rempart.services import banks as bank_service
 from rempart.services.errors import InvalidSignal
 from rempart.services.matching import MatchReport
 
-router = APIRouter(tags=["matching"])
+router = APIRouter(prefix=API_PREFIX, tags=["matching"])
 
 _BODY: dict[str, Any] = {
     "requestBody": {
@@ -57,7 +57,7 @@ def to_query(s: SignalsIn) -> tuple[MatchQuery, list[str]]:
             h = _hex("pdq", v.hash, f"pdq_variants[{i}]")
             variants.append(PdqVariant(v.variant, h, v.quality))
     frames: tuple[FrameHash, ...] = ()
-    if s.vpdq is not None:
+    if s.vpdq:  # an empty list: an image record from POST /hash
         try:
             if isinstance(s.vpdq, str):
                 frames = vpdq.parse(s.vpdq)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from rempart.adapters.http.deps import BackendDep, MatchToken
+from rempart.adapters.http.deps import API_PREFIX, BackendDep, MatchToken
 from rempart.adapters.http.schemas import TextIn, TextOut
 from rempart.core.text import classify, classify_batch
 from rempart.services.errors import InvalidArgument
 
-router = APIRouter(tags=["text"])
+router = APIRouter(prefix=API_PREFIX, tags=["text"])
 
 
 @router.post("/text/classify", response_model=TextOut, response_model_exclude_none=True)

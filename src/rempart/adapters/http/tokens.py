@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 
 from rempart.adapters.http.auth import Guard
-from rempart.adapters.http.deps import AdminToken, BackendDep
+from rempart.adapters.http.deps import API_PREFIX, AdminToken, BackendDep
 from rempart.adapters.http.errors import TokenNotFound
 from rempart.adapters.http.schemas import TokenCreatedOut, TokenIn, TokenOut
 from rempart.services.errors import InvalidArgument
 
-router = APIRouter(prefix="/tokens", tags=["tokens"])
+router = APIRouter(prefix=f"{API_PREFIX}/tokens", tags=["tokens"])
 
 
 @router.post("", status_code=201, response_model=TokenCreatedOut)

@@ -94,6 +94,7 @@ async def read_multipart(request: Request, limit: int) -> Form:
     header_value = bytearray()
     headers: dict[str, str] = {}
     current: list[Part | None] = [None]
+    ended: list[bool] = []
 
     def on_part_begin() -> None:
         headers.clear()
@@ -135,6 +136,9 @@ async def read_multipart(request: Request, limit: int) -> Form:
     def on_part_end() -> None:
         current[0] = None
 
+    def on_end() -> None:
+        ended.append(True)
+
     parser = MultipartParser(
         boundary,
         {
@@ -145,6 +149,7 @@ async def read_multipart(request: Request, limit: int) -> Form:
             "on_headers_finished": on_headers_finished,
             "on_part_data": on_part_data,
             "on_part_end": on_part_end,
+            "on_end": on_end,
         },
     )
     total = 0
@@ -159,6 +164,8 @@ async def read_multipart(request: Request, limit: int) -> Form:
         raise
     except Exception as exc:  # python-multipart raises its own errors on malformed input
         raise MalformedRequest(f"malformed multipart body: {exc}") from None
+    if not ended:
+        raise MalformedRequest("truncated multipart body (no closing boundary)")
     if not parts:
         raise MalformedRequest("the multipart body has no parts")
     return Form(parts)

@@ -1,0 +1,53 @@
+"""The composition root: independent apps per database, and the change-feed follower."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent / "adapters" / "http"))
+
+from http_support import TestClient, bearer, make_app
+
+from rempart.app import create_http_app
+from rempart.services import banks as bank_service
+from rempart.store.sql import open_store
+
+
+def _wait_for(check: object, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_changes_by_another_process_reach_the_server(db_url: str, tmp_path: Path) -> None:
+    """One app per backend in one process; a writer elsewhere is followed without rebuild."""
+    second = f"sqlite:///{tmp_path / 'second.sqlite3'}"
+    apps = [make_app(db_url, refresh_seconds=0.05), make_app(second, refresh_seconds=0.05)]
+    try:
+        for app in apps:
+            _, secret = app.tokens.create("t", ["match"])
+            headers = bearer(secret)
+            other = open_store(app.settings.database_url)  # "another process"
+            bank_service.create_bank(other, "mod")
+            entry = bank_service.add_signal(other, "mod", "pdq", "c" * 64)
+            with TestClient(create_http_app(app)) as client:
+
+                def matches(client: TestClient = client, h: dict[str, str] = headers) -> list[object]:
+                    r = client.post("/api/v1/match", json={"pdq": "c" * 64}, headers=h)
+                    result: list[object] = r.json()["matches"]
+                    return result
+
+                assert _wait_for(lambda: matches() != [])
+                bank_service.remove_entry(other, "mod", entry)
+                assert _wait_for(lambda: matches() == [])
+            assert app.follower.errors == 0
+            other.close()
+        assert apps[0].store.engine.url != apps[1].store.engine.url
+    finally:
+        for app in apps:
+            app.close()
