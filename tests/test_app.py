@@ -37,7 +37,9 @@ def test_changes_by_another_process_reach_the_server(db_url: str, tmp_path: Path
             entry = bank_service.add_signal(other, "mod", "pdq", "c" * 64)
             with TestClient(create_http_app(app)) as client:
 
-                def matches(client: TestClient = client, h: dict[str, str] = headers) -> list[object]:
+                def matches(
+                    client: TestClient = client, h: dict[str, str] = headers
+                ) -> list[object]:
                     r = client.post("/api/v1/match", json={"pdq": "c" * 64}, headers=h)
                     result: list[object] = r.json()["matches"]
                     return result

@@ -18,6 +18,7 @@ BENCH_MODULES: tuple[str, ...] = (
     "rempart.bench.media_cli",
     "rempart.bench.text",
     "rempart.bench.index",
+    "rempart.bench.serve",
     "rempart.bench.scan",
 )
 

@@ -1,0 +1,360 @@
+"""`rempart bench serve`: the HTTP API under load on loopback, next to HMA's measured figures.
+
+Starts `rempart serve` in a subprocess on 127.0.0.1 with a bank of ``--n`` random PDQ hashes
+(loaded through the store's bulk insert), then measures with httpx keep-alive clients, each
+phase bounded by a count and by seconds:
+
+- raw PDQ lookup (``POST /api/v1/match`` with ``{"pdq": ...}``), one sequential client: p50/p99;
+- throughput with ``--clients`` client processes: requests/s and p99;
+- upload + match of a generated 1024×768 JPEG: p50/p99;
+- time for a hash added (or withdrawn) by another writer to be seen through the change feed,
+  and through the API's own write route;
+- lookup p99 while 10k signals are ingested in one bulk request;
+- resident memory of the server.
+
+Example::
+
+    $ rempart bench serve --n 1000000 --seconds 10
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+API = "/api/v1"
+HMA = {  # ../shared/notes/hma-measured.md, 1M hashes, same kind of 2-vCPU machine
+    "lookup_p50": "2.4–2.8 ms",
+    "lookup_p99": "4.3–8.6 ms",
+    "rps": "300–550",
+    "upload_p50": "10–13 ms",
+    "upload_p99": "14.6–25.8 ms",
+    "fresh": "61–93 s",
+    "withdrawn": "61–93 s (full rebuild)",
+    "ingest_p99": "115 ms (p99 during rebuild)",
+    "rss": "0.8–1.5 GB",
+    "bulk": "none (1 item/request, 191/s)",
+    "cold": "4.5–5.0 s",
+}
+
+
+@dataclass
+class Figures:
+    """What was measured."""
+
+    n: int
+    load_s: float = 0.0
+    cold_start_s: float = 0.0
+    lookup_ms: list[float] = field(default_factory=list)
+    rps: float = 0.0
+    rps_p99_ms: float = 0.0
+    upload_ms: list[float] = field(default_factory=list)
+    fresh_feed_ms: float = 0.0
+    withdrawn_feed_ms: float = 0.0
+    fresh_api_ms: float = 0.0
+    withdrawn_api_ms: float = 0.0
+    ingest_s: float = 0.0
+    ingest_lookup_ms: list[float] = field(default_factory=list)
+    rss_mb: float = 0.0
+    hwm_mb: float = 0.0
+    errors: int = 0
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (nearest rank) of ``values``, 0 when empty."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _random_pdq(rng: random.Random) -> str:
+    return f"{rng.getrandbits(256):064x}"
+
+
+def _flip(hexhash: str, bits: int, rng: random.Random) -> str:
+    value = int(hexhash, 16)
+    for b in rng.sample(range(256), bits):
+        value ^= 1 << b
+    return f"{value:064x}"
+
+
+def _prepare(url: str, n: int, seed: int) -> tuple[list[str], str]:
+    """A bank of ``n`` random PDQ hashes and an admin token; returns known hashes, secret."""
+    from rempart.core.banks import NewEntry, new_content_group
+    from rempart.services import banks as svc
+    from rempart.store.sql import open_store
+    from rempart.store.tokens import SqlTokenStore
+
+    store = open_store(url)
+    svc.create_bank(store, "bench")
+    bank = svc.get_bank(store, "bench")
+    rng = random.Random(seed)
+    known: list[str] = []
+    batch = 100_000
+    for start in range(0, n, batch):
+        values = [_random_pdq(rng) for _ in range(min(batch, n - start))]
+        if not known:
+            known = values[:1000]
+        store.add_entries(bank.id, [NewEntry("pdq", v, new_content_group()) for v in values])
+    _, secret = SqlTokenStore(store.engine).create("bench", ["admin"], 1e9, 1_000_000_000)
+    store.close()
+    return known, secret
+
+
+def _rss(pid: int) -> tuple[float, float]:
+    """VmRSS and VmHWM of a process and its children, MB."""
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    rss = hwm = 0.0
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    rss += int(line.split()[1]) / 1024
+                elif line.startswith("VmHWM:"):
+                    hwm += int(line.split()[1]) / 1024
+        except FileNotFoundError:
+            continue
+    return rss, hwm
+
+
+def _lookups(base: str, headers: dict[str, str], queries: list[str], seconds: float,
+             stop: threading.Event | None = None) -> tuple[list[float], int]:
+    """Sequential lookups on one keep-alive connection; latencies (ms) and errors."""
+    import httpx
+
+    out: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        for q in queries:
+            if time.perf_counter() > deadline or (stop is not None and stop.is_set()):
+                break
+            t = time.perf_counter()
+            r = client.post(f"{API}/match", json={"pdq": q})
+            out.append((time.perf_counter() - t) * 1000)
+            errors += r.status_code != 200
+    return out, errors
+
+
+def _load_worker(args: tuple[str, dict[str, str], list[str], float]) -> tuple[int, list[float]]:
+    base, headers, queries, seconds = args
+    lat, errors = _lookups(base, headers, queries * 1000, seconds)
+    return errors, lat
+
+
+def _poll(client: Any, pdq: str, want: bool, timeout: float = 120.0) -> float:
+    """ms until a lookup of ``pdq`` matches (``want``) or stops matching."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        if bool(client.post(f"{API}/match", json={"pdq": pdq}).json()["matches"]) == want:
+            return (time.perf_counter() - start) * 1000
+        time.sleep(0.002)
+    return float("inf")
+
+
+def run(n: int, seconds: float, lookups: int, uploads: int, clients: int, workers: int,
+        seed: int = 1) -> Figures:
+    """Measure a server holding ``n`` hashes; every phase ends after ``seconds`` at most."""
+    import httpx
+
+    from rempart.bench.synthetic_images import photo_bytes
+    from rempart.core.banks import NewEntry, new_content_group
+    from rempart.store.sql import open_store
+
+    fig = Figures(n)
+    rng = random.Random(seed + 1)
+    with tempfile.TemporaryDirectory(prefix="rempart-bench-serve-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        t = time.perf_counter()
+        known, secret = _prepare(url, n, seed)
+        fig.load_s = time.perf_counter() - t
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        headers = {"Authorization": f"Bearer {secret}"}
+        cmd = [sys.executable, "-c", "from rempart.adapters.cli.main import main; main()",
+               "serve", "--host", "127.0.0.1", "--port", str(port), "--db", url,
+               "--workers", str(workers), "--log-level", "warning"]
+        t = time.perf_counter()
+        server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+                while True:
+                    if server.poll() is not None:
+                        err = server.stderr.read().decode() if server.stderr else ""
+                        raise RuntimeError(f"server exited: {err[-2000:]}")
+                    try:
+                        if client.get("/healthz").status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    if time.perf_counter() - t > 900:
+                        raise RuntimeError("server did not start within 900 s")
+                    time.sleep(0.05)
+                fig.cold_start_s = time.perf_counter() - t
+                queries = [_flip(rng.choice(known), rng.randint(0, 24), rng)
+                           for _ in range(lookups // 2)]
+                queries += [_random_pdq(rng) for _ in range(lookups - len(queries))]
+                rng.shuffle(queries)
+                _lookups(base, headers, queries[:50], seconds)  # warm-up
+                fig.lookup_ms, errors = _lookups(base, headers, queries, seconds)
+                fig.errors += errors
+                # Throughput: several client processes (the client shares the server's cores).
+                with ProcessPoolExecutor(clients) as pool:
+                    t = time.perf_counter()
+                    results = list(pool.map(_load_worker,
+                                            [(base, headers, queries, seconds)] * clients))
+                    elapsed = time.perf_counter() - t
+                all_lat = [x for _, lat in results for x in lat]
+                fig.errors += sum(e for e, _ in results)
+                fig.rps = len(all_lat) / max(elapsed, 1e-9)
+                fig.rps_p99_ms = percentile(all_lat, 99)
+                # Upload + match of a 1024x768 JPEG.
+                images = [photo_bytes(100 + i % 10, (1024, 768)) for i in range(10)]
+                deadline = time.perf_counter() + seconds
+                for i in range(uploads):
+                    if time.perf_counter() > deadline:
+                        break
+                    files = {"file": ("photo.jpg", images[i % len(images)], "image/jpeg")}
+                    t = time.perf_counter()
+                    r = client.post(f"{API}/match", files=files)
+                    if i >= 3:  # warm-up
+                        fig.upload_ms.append((time.perf_counter() - t) * 1000)
+                    fig.errors += r.status_code != 200
+                # Freshness through the change feed: another writer adds, then withdraws.
+                other = open_store(url)
+                bank = other.get_bank("bench")
+                assert bank is not None
+                new = _random_pdq(rng)
+                fresh = [NewEntry("pdq", new, new_content_group())]
+                (entry_id,) = other.add_entries(bank.id, fresh)
+                fig.fresh_feed_ms = _poll(client, new, True)
+                other.remove_entries([entry_id], "bench")
+                fig.withdrawn_feed_ms = _poll(client, new, False)
+                other.close()
+                # Freshness through the API's own write routes.
+                new = _random_pdq(rng)
+                t = time.perf_counter()
+                r = client.post(f"{API}/banks/bench/signals",
+                                json={"signals": [{"signal_type": "pdq", "signal_value": new}]})
+                entry = r.json()["ids"][0]
+                fig.fresh_api_ms = (time.perf_counter() - t) * 1000 + _poll(client, new, True)
+                t = time.perf_counter()
+                client.request("DELETE", f"{API}/banks/bench/entries/{entry}")
+                fig.withdrawn_api_ms = (time.perf_counter() - t) * 1000 + _poll(client, new, False)
+                # Lookups while 10k signals are ingested in one request.
+                stop = threading.Event()
+                lat_box: list[list[float]] = []
+                bulk = {"signals": [{"signal_type": "pdq", "signal_value": _random_pdq(rng)}
+                                    for _ in range(10_000)]}
+
+                def probe() -> None:
+                    lat_box.append(_lookups(base, headers, queries * 100, seconds + 60, stop)[0])
+
+                prober = threading.Thread(target=probe)
+                prober.start()
+                time.sleep(0.2)
+                t = time.perf_counter()
+                with httpx.Client(base_url=base, headers=headers, timeout=300) as writer:
+                    r = writer.post(f"{API}/banks/bench/signals", json=bulk)
+                fig.ingest_s = time.perf_counter() - t
+                fig.errors += r.status_code != 201
+                stop.set()
+                prober.join()
+                fig.ingest_lookup_ms = lat_box[0] if lat_box else []
+                fig.rss_mb, fig.hwm_mb = _rss(server.pid)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    return fig
+
+
+def _ms(v: float) -> str:
+    return f"{v:.2f} ms" if v < 1000 else f"{v / 1000:.2f} s"
+
+
+def print_table(fig: Figures, clients: int, workers: int) -> None:
+    """The side-by-side table."""
+    from rich.console import Console
+    from rich.table import Table
+
+    load = os.getloadavg()
+    table = Table(
+        title=f"rempart bench serve — {fig.n:,} PDQ hashes, {os.cpu_count()} CPUs, "
+              f"{workers} worker(s), load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
+    )
+    for col in ("measure", "Rempart", "HMA 1M (hma-measured.md)", "target (1M)"):
+        table.add_column(col)
+    lp50, lp99 = percentile(fig.lookup_ms, 50), percentile(fig.lookup_ms, 99)
+    up50, up99 = percentile(fig.upload_ms, 50), percentile(fig.upload_ms, 99)
+    base99 = lp99
+    ing99 = percentile(fig.ingest_lookup_ms, 99)
+    rows = [
+        ("raw PDQ lookup p50", _ms(lp50), HMA["lookup_p50"], ""),
+        ("raw PDQ lookup p99", _ms(lp99), HMA["lookup_p99"], "< 2 ms"),
+        (f"lookups/s ({clients} client processes)", f"{fig.rps:,.0f} (p99 {_ms(fig.rps_p99_ms)})",
+         HMA["rps"], "≥ 2,000"),
+        ("upload+match 1024×768 JPEG p50", _ms(up50), HMA["upload_p50"], "< 5 ms"),
+        ("upload+match 1024×768 JPEG p99", _ms(up99), HMA["upload_p99"], ""),
+        ("new hash matchable (other writer, feed)", _ms(fig.fresh_feed_ms), HMA["fresh"], "< 1 s"),
+        ("withdrawn hash stops (other writer, feed)", _ms(fig.withdrawn_feed_ms),
+         HMA["withdrawn"], "< 1 s"),
+        ("new hash matchable (API write)", _ms(fig.fresh_api_ms), HMA["fresh"], "< 1 s"),
+        ("withdrawn hash stops (API write)", _ms(fig.withdrawn_api_ms), HMA["withdrawn"],
+         "< 1 s"),
+        ("lookup p99 during 10k bulk ingest", f"{_ms(ing99)} (ingest {fig.ingest_s:.2f} s, "
+         f"{len(fig.ingest_lookup_ms)} lookups)", HMA["ingest_p99"], f"no spike (≈{_ms(base99)})"),
+        ("bulk ingest", f"10k signals/request in {fig.ingest_s:.2f} s", HMA["bulk"], ""),
+        ("server RSS (peak)", f"{fig.rss_mb:.0f} MB ({fig.hwm_mb:.0f} MB)", HMA["rss"],
+         "< 300 MB"),
+        ("cold start to /healthz", f"{fig.cold_start_s:.1f} s", HMA["cold"], ""),
+        ("bank load (store bulk insert)", f"{fig.load_s:.1f} s", "COPY: 13.9 s", ""),
+        ("errors", str(fig.errors), "", "0"),
+    ]
+    for row in rows:
+        table.add_row(*row)
+    Console(width=150).print(table)
+    Console().print(f"{len(fig.lookup_ms)} sequential lookups, {len(fig.upload_ms)} uploads; "
+                    "client and server share the machine's cores.", highlight=False)
+
+
+def register(bench_app: typer.Typer) -> None:
+    """Add ``rempart bench serve``."""
+
+    @bench_app.command("serve")
+    def serve_cmd(
+        n: Annotated[int, typer.Option("--n", help="PDQ hashes in the bank.")] = 100_000,
+        seconds: Annotated[float, typer.Option(help="Time bound of each phase.")] = 10.0,
+        lookups: Annotated[int, typer.Option(help="Sequential lookups.")] = 2000,
+        uploads: Annotated[int, typer.Option(help="Uploads matched.")] = 100,
+        clients: Annotated[int, typer.Option(help="Client processes for throughput.")] = 3,
+        workers: Annotated[int, typer.Option(help="Server worker processes.")] = 1,
+    ) -> None:
+        """Serve N hashes on loopback and measure latency, throughput, freshness, memory."""
+        fig = run(n, seconds, lookups, uploads, clients, workers)
+        print_table(fig, clients, workers)
