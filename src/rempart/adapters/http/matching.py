@@ -88,6 +88,23 @@ def _match_query(backend: Backend, query: MatchQuery, banks: list[str] | None) -
     return backend.matching.match_query(query, banks)
 
 
+def _no_match(
+    backend: Backend, query: MatchQuery, banks: list[str] | None
+) -> MatchReport | None:
+    """The empty report when nothing matches, decided in memory on the event loop.
+
+    Most lookups at upload time match nothing: they skip the thread pool. Anything else
+    (a match to describe from the store, hits to record, bank names to check) goes through
+    ``MatchService.match_query`` in a worker thread.
+    """
+    if banks:
+        return None
+    outcome = backend.matching.matcher.match(query)
+    if outcome.matches or outcome.allowlisted:
+        return None
+    return MatchReport(query.hashes)
+
+
 def _match_bytes(backend: Backend, data: bytes, banks: list[str] | None) -> MatchReport:
     _check_banks(backend, banks)
     return backend.matching.match_bytes(data, banks)
@@ -118,7 +135,9 @@ async def match(
             raise RequestValidationError(e.errors(include_url=False)) from None
         query, ignored = to_query(signals)
         banks = bank or signals.banks
-        report = await run_in_threadpool(_match_query, backend, query, banks)
+        report = _no_match(backend, query, banks)
+        if report is None:
+            report = await run_in_threadpool(_match_query, backend, query, banks)
     else:
         data, form = await read_media(request, backend.settings.http.max_upload_bytes)
         banks = bank or (form.values("bank") if form else None) or None
