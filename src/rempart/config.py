@@ -11,6 +11,8 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rempart.core.workflow import DEFAULT_DEADLINE_HOURS
+
 
 class HashLimits(BaseModel):
     """Limits that protect the hasher against hostile or huge media."""
@@ -47,6 +49,18 @@ class HttpSettings(BaseModel):
     token_cache_seconds: float = 5.0
 
 
+class NoticeSettings(BaseModel):
+    """Notice-and-action: deadlines per category (hours), appeal window, public intake rate."""
+
+    # csam (and any notice flagged as imminent danger) is escalated: due on arrival.
+    deadline_hours: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_DEADLINE_HOURS))
+    escalated_categories: list[str] = Field(default_factory=lambda: ["csam"])
+    appeal_window_months: int = Field(default=6, ge=6)  # DSA art. 20(1): at least six months
+    # Public notices per client IP: a token bucket (per minute, burst).
+    public_rate_per_minute: float = 10.0
+    public_burst: int = 5
+
+
 class Settings(BaseSettings):
     """Everything Rempart is configured with; ``app.build(settings)`` wires it."""
 
@@ -59,4 +73,5 @@ class Settings(BaseSettings):
     flood_window_seconds: float = 3600.0
     hashing: HashSettings = Field(default_factory=HashSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
+    notices: NoticeSettings = Field(default_factory=NoticeSettings)
     workers: int = 0
