@@ -149,3 +149,25 @@ def test_oversized_upload_is_refused_without_writing(
                 assert r.status_code == 413
     finally:
         small.close()
+
+
+def test_every_body_is_capped(sqlite_url: str) -> None:
+    small = make_app(sqlite_url, max_upload_bytes=10_000, max_json_bytes=10_000)
+    try:
+        _, secret = small.tokens.create("t", ["admin"])
+        headers = {"Authorization": f"Bearer {secret}"}
+        signals = {"signals": [{"signal_type": "pdq", "signal_value": "a" * 64}] * 500}
+        with TestClient(create_http_app(small)) as client:
+            client.post(f"{API}/banks", json={"name": "b"}, headers=headers)
+            r = client.post(f"{API}/banks/b/signals", json=signals, headers=headers)
+            assert r.status_code == 413 and r.json()["code"] == "too_large"
+
+            async def chunks() -> Any:  # no Content-Length: counted as it streams
+                for _ in range(20):
+                    yield b" " * 1000
+
+            r = client.post(f"{API}/banks", content=chunks(),
+                            headers={**headers, "Content-Type": "application/json"})
+            assert r.status_code == 413
+    finally:
+        small.close()

@@ -20,6 +20,7 @@ from rempart.adapters.http.auth import Guard
 from rempart.adapters.http.deps import Backend
 from rempart.adapters.http.metrics import Metrics, MetricsMiddleware
 from rempart.adapters.http.schemas import SignalsIn
+from rempart.adapters.http.uploads import BodyLimit
 
 # Models used by routes that parse their bodies themselves (kept in the OpenAPI document).
 _EXTRA_SCHEMAS: tuple[type[BaseModel], ...] = (SignalsIn,)
@@ -56,6 +57,8 @@ def create_api(
     api.state.backend = backend
     api.state.metrics = metrics
     api.state.guard = Guard(backend.tokens, backend.settings.http)
+    limits = backend.settings.http
+    api.add_middleware(BodyLimit, limit=max(limits.max_upload_bytes, limits.max_json_bytes))
     api.add_middleware(MetricsMiddleware, metrics=metrics)
     errors.install(api)
     for module in (hashing, matching, text, banks, tokens, health):

@@ -7,10 +7,12 @@ to python-multipart's push parser, whose callbacks append into bytearrays.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from fastapi import Request
 from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rempart.adapters.http.errors import MalformedRequest, PayloadTooLarge
 
@@ -212,3 +214,55 @@ MEDIA_BODY: dict[str, object] = {
     }
 }
 """OpenAPI description of a media body (the routes parse it themselves, in memory)."""
+
+
+class BodyLimit:
+    """Pure ASGI middleware: 413 for any request body over ``limit`` (declared or streamed).
+
+    Routes that read their body themselves apply their own, smaller caps as well; this one
+    also covers the JSON bodies FastAPI parses for the other routes.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+                await _refuse(send, self.limit)
+                return
+        seen = 0
+        refused = False
+
+        async def counted() -> Message:
+            # Past the limit: answer 413 now and tell the app the client went away (FastAPI
+            # turns exceptions raised while it reads a body into a 400).
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    refused = True
+                    await _refuse(send, self.limit)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded(message: Message) -> None:
+            if not refused:
+                await send(message)
+
+        await self.app(scope, counted, guarded)
+
+
+async def _refuse(send: Send, limit: int) -> None:
+    body = json.dumps({"detail": str(PayloadTooLarge(limit)), "code": "too_large"}).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
