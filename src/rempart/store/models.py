@@ -118,5 +118,6 @@ entry_hits = Table(
 )
 
 # Scan tables live in their own module, on this metadata.
+from rempart.store import notice_models as _notice_models  # noqa: E402, F401
 from rempart.store import scan_models as _scan_models  # noqa: E402, F401
 from rempart.store import tokens as _tokens  # noqa: E402, F401

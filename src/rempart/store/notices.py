@@ -1,0 +1,481 @@
+"""The notice-and-action store: users, notices, decisions, appeals and the audit log, on SQLite
+or PostgreSQL.
+
+Each change and its audit event are written in one transaction: nothing happens unlogged. State
+changes compare-and-set on the notice's state, so two moderators cannot both decide a notice.
+The audit log has no update or delete method, and the database refuses both (triggers).
+
+Example::
+
+    store = SqlNoticeStore(bank_store.engine)       # after migrate()
+    notice = store.create_notice(new, secret_digest(secret), entry)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
+from typing import Any, Generic, Protocol, TypeVar
+
+from sqlalchemy import Connection, Engine, Row, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import Select
+
+from rempart.core.workflow import Action, AppealOutcome, Category, NoticeState, Role
+from rempart.store.engine import WRITE_OPTION
+from rempart.store.notice_models import appeals, audit_events, decisions, notices, users
+from rempart.store.rows import utc
+
+T = TypeVar("T")
+
+
+class UserExists(Exception):
+    """A user with this name already exists."""
+
+
+class StateConflict(Exception):
+    """The notice is no longer in the state the change expected (someone else changed it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of results and how many there are in all."""
+
+    items: list[T]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    id: int
+    username: str
+    role: Role
+    created_at: datetime
+    disabled: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "username": self.username, "role": self.role.value,
+                "created_at": self.created_at.isoformat(), "disabled": self.disabled}
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One event to log. ``object_id`` None on a new notice: the store fills in its case."""
+
+    at: datetime
+    actor_type: str  # user, token, public, system
+    actor_id: str | None
+    action: str
+    object_type: str
+    object_id: str | None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    id: int
+    entry: AuditEntry
+
+    def to_json(self) -> dict[str, Any]:
+        e = self.entry
+        return {"id": self.id, "at": e.at.isoformat(), "actor_type": e.actor_type,
+                "actor_id": e.actor_id, "action": e.action, "object_type": e.object_type,
+                "object_id": e.object_id, "details": e.details}
+
+
+@dataclass(frozen=True, slots=True)
+class NewNotice:
+    category: Category
+    explanation: str
+    received_at: datetime
+    deadline: datetime
+    escalated: bool
+    good_faith: bool
+    imminent_danger: bool = False
+    message_link: str | None = None
+    invite_link: str | None = None
+    chat_id: int | None = None
+    message_id: int | None = None
+    location_text: str | None = None
+    contact_name: str | None = None
+    contact_email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeRecord:
+    id: int
+    case_number: str
+    secret_sha256: str
+    new: NewNotice
+    state: NoticeState
+    assigned_to: int | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewDecision:
+    decided_by: int
+    decided_at: datetime
+    action: Action
+    summary: str
+    statement: dict[str, Any] | None
+    appeal_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    id: int
+    notice_id: int
+    new: NewDecision
+
+
+@dataclass(frozen=True, slots=True)
+class AppealRecord:
+    id: int
+    notice_id: int
+    filed_at: datetime
+    reason: str
+    decided_by: int | None
+    decided_at: datetime | None
+    outcome: AppealOutcome | None
+    outcome_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeFilter:
+    states: tuple[NoticeState, ...] = ()
+    category: Category | None = None
+    deadline_before: datetime | None = None
+    escalated: bool | None = None
+    assigned_to: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    actor_type: str | None = None
+    actor_id: str | None = None
+    action: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+class UserStore(Protocol):
+    def create_user(self, username: str, password_hash: str, role: Role,
+                    audit: AuditEntry) -> UserRecord: ...
+    def user_credentials(self, username: str) -> tuple[UserRecord, str] | None: ...
+    def get_user(self, user_id: int) -> UserRecord | None: ...
+    def list_users(self) -> list[UserRecord]: ...
+    def update_user(self, username: str, audit: AuditEntry, *, role: Role | None = None,
+                    disabled: bool | None = None,
+                    password_hash: str | None = None) -> UserRecord | None: ...
+
+
+class AuditLog(Protocol):
+    def append_audit(self, entry: AuditEntry) -> None: ...
+    def list_audit(self, flt: AuditFilter, limit: int, offset: int) -> Page[AuditEvent]: ...
+
+
+class NoticeStore(UserStore, AuditLog, Protocol):
+    def create_notice(self, new: NewNotice, secret_sha256: str,
+                      audit: AuditEntry) -> NoticeRecord: ...
+    def get_notice(self, case_number: str) -> NoticeRecord | None: ...
+    def list_notices(self, flt: NoticeFilter, limit: int, offset: int) -> Page[NoticeRecord]: ...
+    def transition(self, notice_id: int, expected: NoticeState, target: NoticeState,
+                   audit: AuditEntry, *, assign: int | None = None) -> None: ...
+    def add_decision(self, notice_id: int, expected: NoticeState, target: NoticeState,
+                     decision: NewDecision, audit: AuditEntry) -> DecisionRecord: ...
+    def decisions(self, notice_id: int) -> list[DecisionRecord]: ...
+    def file_appeal(self, notice_id: int, reason: str, audit: AuditEntry) -> AppealRecord: ...
+    def get_appeal(self, notice_id: int) -> AppealRecord | None: ...
+    def decide_appeal(self, notice_id: int, decided_by: int, outcome: AppealOutcome,
+                      reason: str, decision: NewDecision | None,
+                      audit: AuditEntry) -> AppealRecord: ...
+    def statements(self, since: datetime | None, until: datetime | None, limit: int,
+                   offset: int) -> Page[tuple[str, DecisionRecord]]: ...
+
+
+def _user(row: Row[Any]) -> UserRecord:
+    m = row._mapping
+    return UserRecord(m["id"], m["username"], Role(m["role"]), utc(m["created_at"]),
+                      bool(m["disabled"]))
+
+
+def _notice(row: Row[Any]) -> NoticeRecord:
+    m = row._mapping
+    new = NewNotice(
+        category=Category(m["category"]), explanation=m["explanation"],
+        received_at=utc(m["received_at"]), deadline=utc(m["deadline"]),
+        escalated=bool(m["escalated"]), good_faith=bool(m["good_faith"]),
+        imminent_danger=bool(m["imminent_danger"]), message_link=m["message_link"],
+        invite_link=m["invite_link"], chat_id=m["chat_id"], message_id=m["message_id"],
+        location_text=m["location_text"], contact_name=m["contact_name"],
+        contact_email=m["contact_email"],
+    )
+    return NoticeRecord(m["id"], m["case_number"], m["secret_sha256"], new,
+                        NoticeState(m["state"]), m["assigned_to"], utc(m["updated_at"]))
+
+
+def _decision(row: Row[Any]) -> DecisionRecord:
+    m = row._mapping
+    return DecisionRecord(m["id"], m["notice_id"], NewDecision(
+        m["decided_by"], utc(m["decided_at"]), Action(m["action"]), m["summary"],
+        m["statement"], m["appeal_id"]))
+
+
+def _appeal(row: Row[Any]) -> AppealRecord:
+    m = row._mapping
+    return AppealRecord(m["id"], m["notice_id"], utc(m["filed_at"]), m["reason"],
+                        m["decided_by"], utc(m["decided_at"]),
+                        AppealOutcome(m["outcome"]) if m["outcome"] else None,
+                        m["outcome_reason"])
+
+
+def _decision_values(notice_id: int, d: NewDecision) -> dict[str, Any]:
+    return {"notice_id": notice_id, "decided_by": d.decided_by, "decided_at": d.decided_at,
+            "action": d.action.value, "summary": d.summary, "statement": d.statement,
+            "appeal_id": d.appeal_id}
+
+
+def case_number(notice_id: int, received_at: datetime) -> str:
+    """``RMP-2026-000123``: the year of arrival and the notice's id."""
+    return f"RMP-{received_at.year}-{notice_id:06d}"
+
+
+class SqlNoticeStore:
+    """NoticeStore over one SQLAlchemy engine (share the bank store's)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @staticmethod
+    def _log(conn: Connection, e: AuditEntry) -> None:
+        conn.execute(insert(audit_events).values(
+            at=e.at, actor_type=e.actor_type, actor_id=e.actor_id, action=e.action,
+            object_type=e.object_type, object_id=e.object_id, details=e.details,
+        ))
+
+    @staticmethod
+    def _page(conn: Connection, query: Select[Any], limit: int, offset: int,
+              ) -> tuple[Sequence[Row[Any]], int]:
+        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        return conn.execute(query.limit(limit).offset(offset)).all(), int(total)
+
+    # --- users --------------------------------------------------------------------------
+
+    def create_user(self, username: str, password_hash: str, role: Role,
+                    audit: AuditEntry) -> UserRecord:
+        """Store a user; UserExists when the name is taken."""
+        try:
+            with self._write() as conn:
+                row = conn.execute(insert(users).values(
+                    username=username, password_hash=password_hash, role=role.value,
+                    created_at=audit.at, disabled=False,
+                ).returning(*users.c)).one()
+                self._log(conn, audit)
+        except IntegrityError:
+            raise UserExists(username) from None
+        return _user(row)
+
+    def user_credentials(self, username: str) -> tuple[UserRecord, str] | None:
+        """A user and their password hash."""
+        with self._read() as conn:
+            row = conn.execute(select(users).where(users.c.username == username)).one_or_none()
+        return None if row is None else (_user(row), row.password_hash)
+
+    def get_user(self, user_id: int) -> UserRecord | None:
+        with self._read() as conn:
+            row = conn.execute(select(users).where(users.c.id == user_id)).one_or_none()
+        return None if row is None else _user(row)
+
+    def list_users(self) -> list[UserRecord]:
+        with self._read() as conn:
+            return [_user(r) for r in conn.execute(select(users).order_by(users.c.id))]
+
+    def update_user(self, username: str, audit: AuditEntry, *, role: Role | None = None,
+                    disabled: bool | None = None,
+                    password_hash: str | None = None) -> UserRecord | None:
+        """Change a user's role, disabled flag or password hash; None if no such user."""
+        values: dict[str, Any] = {}
+        if role is not None:
+            values["role"] = role.value
+        if disabled is not None:
+            values["disabled"] = disabled
+        if password_hash is not None:
+            values["password_hash"] = password_hash
+        with self._write() as conn:
+            row = conn.execute(update(users).where(users.c.username == username)
+                               .values(**values).returning(*users.c)).one_or_none()
+            if row is not None:
+                self._log(conn, audit)
+        return None if row is None else _user(row)
+
+    # --- notices ------------------------------------------------------------------------
+
+    def create_notice(self, new: NewNotice, secret_sha256: str,
+                      audit: AuditEntry) -> NoticeRecord:
+        """Store a received notice and give it its case number."""
+        values = {f.name: getattr(new, f.name) for f in fields(NewNotice)}
+        values["category"] = new.category.value
+        with self._write() as conn:
+            notice_id = conn.execute(insert(notices).values(
+                **values, case_number=f"pending-{secret_sha256[:20]}",
+                secret_sha256=secret_sha256, state=NoticeState.RECEIVED.value,
+                assigned_to=None, updated_at=new.received_at,
+            ).returning(notices.c.id)).scalar_one()
+            number = case_number(notice_id, new.received_at)
+            row = conn.execute(update(notices).where(notices.c.id == notice_id)
+                               .values(case_number=number).returning(*notices.c)).one()
+            self._log(conn, replace(audit, object_id=audit.object_id or number))
+        return _notice(row)
+
+    def get_notice(self, case_number: str) -> NoticeRecord | None:
+        with self._read() as conn:
+            row = conn.execute(
+                select(notices).where(notices.c.case_number == case_number)).one_or_none()
+        return None if row is None else _notice(row)
+
+    def list_notices(self, flt: NoticeFilter, limit: int, offset: int) -> Page[NoticeRecord]:
+        """Notices by deadline (most urgent first), then arrival."""
+        query = select(notices).order_by(notices.c.deadline, notices.c.id)
+        if flt.states:
+            query = query.where(notices.c.state.in_([s.value for s in flt.states]))
+        if flt.category is not None:
+            query = query.where(notices.c.category == flt.category.value)
+        if flt.deadline_before is not None:
+            query = query.where(notices.c.deadline < flt.deadline_before)
+        if flt.escalated is not None:
+            query = query.where(notices.c.escalated == flt.escalated)
+        if flt.assigned_to is not None:
+            query = query.where(notices.c.assigned_to == flt.assigned_to)
+        with self._read() as conn:
+            rows, total = self._page(conn, query, limit, offset)
+        return Page([_notice(r) for r in rows], total)
+
+    def _set_state(self, conn: Connection, notice_id: int, expected: NoticeState,
+                   target: NoticeState, at: datetime, **extra: Any) -> None:
+        result = conn.execute(
+            update(notices)
+            .where(notices.c.id == notice_id, notices.c.state == expected.value)
+            .values(state=target.value, updated_at=at, **extra)
+        )
+        if result.rowcount != 1:
+            raise StateConflict(f"notice {notice_id} is no longer {expected.value}")
+
+    def transition(self, notice_id: int, expected: NoticeState, target: NoticeState,
+                   audit: AuditEntry, *, assign: int | None = None) -> None:
+        """Move a notice from ``expected`` to ``target`` (and assign it, if given)."""
+        extra = {} if assign is None else {"assigned_to": assign}
+        with self._write() as conn:
+            self._set_state(conn, notice_id, expected, target, audit.at, **extra)
+            self._log(conn, audit)
+
+    def add_decision(self, notice_id: int, expected: NoticeState, target: NoticeState,
+                     decision: NewDecision, audit: AuditEntry) -> DecisionRecord:
+        with self._write() as conn:
+            self._set_state(conn, notice_id, expected, target, decision.decided_at)
+            row = conn.execute(insert(decisions).values(_decision_values(notice_id, decision))
+                               .returning(*decisions.c)).one()
+            self._log(conn, audit)
+        return _decision(row)
+
+    def decisions(self, notice_id: int) -> list[DecisionRecord]:
+        """A notice's decisions, first one first."""
+        with self._read() as conn:
+            rows = conn.execute(select(decisions).where(decisions.c.notice_id == notice_id)
+                                .order_by(decisions.c.id))
+            return [_decision(r) for r in rows]
+
+    def file_appeal(self, notice_id: int, reason: str, audit: AuditEntry) -> AppealRecord:
+        """Record an appeal against a decided notice (one per notice)."""
+        with self._write() as conn:
+            self._set_state(conn, notice_id, NoticeState.DECIDED, NoticeState.APPEALED,
+                            audit.at)
+            row = conn.execute(insert(appeals).values(
+                notice_id=notice_id, filed_at=audit.at, reason=reason,
+            ).returning(*appeals.c)).one()
+            self._log(conn, audit)
+        return _appeal(row)
+
+    def get_appeal(self, notice_id: int) -> AppealRecord | None:
+        with self._read() as conn:
+            row = conn.execute(
+                select(appeals).where(appeals.c.notice_id == notice_id)).one_or_none()
+        return None if row is None else _appeal(row)
+
+    def decide_appeal(self, notice_id: int, decided_by: int, outcome: AppealOutcome,
+                      reason: str, decision: NewDecision | None,
+                      audit: AuditEntry) -> AppealRecord:
+        """Decide a pending appeal, close the notice, store the new decision if any."""
+        with self._write() as conn:
+            self._set_state(conn, notice_id, NoticeState.APPEALED, NoticeState.CLOSED,
+                            audit.at)
+            row = conn.execute(
+                update(appeals).where(appeals.c.notice_id == notice_id,
+                                      appeals.c.decided_at.is_(None))
+                .values(decided_by=decided_by, decided_at=audit.at, outcome=outcome.value,
+                        outcome_reason=reason).returning(*appeals.c)
+            ).one_or_none()
+            if row is None:
+                raise StateConflict(f"notice {notice_id} has no pending appeal")
+            if decision is not None:
+                conn.execute(insert(decisions).values(
+                    _decision_values(notice_id, replace(decision, appeal_id=row.id))))
+            self._log(conn, audit)
+        return _appeal(row)
+
+    def statements(self, since: datetime | None, until: datetime | None, limit: int,
+                   offset: int) -> Page[tuple[str, DecisionRecord]]:
+        """Decisions carrying a statement of reasons, oldest first, with their case number."""
+        query = (select(notices.c.case_number, decisions)
+                 .join(notices, notices.c.id == decisions.c.notice_id)
+                 .where(decisions.c.statement.is_not(None))
+                 .order_by(decisions.c.decided_at, decisions.c.id))
+        if since is not None:
+            query = query.where(decisions.c.decided_at >= since)
+        if until is not None:
+            query = query.where(decisions.c.decided_at < until)
+        with self._read() as conn:
+            rows, total = self._page(conn, query, limit, offset)
+        return Page([(r.case_number, _decision(r)) for r in rows], total)
+
+    # --- audit --------------------------------------------------------------------------
+
+    def append_audit(self, entry: AuditEntry) -> None:
+        """Log an event on its own (for actions that change nothing else, e.g. a lookup)."""
+        with self._write() as conn:
+            self._log(conn, entry)
+
+    def list_audit(self, flt: AuditFilter, limit: int, offset: int) -> Page[AuditEvent]:
+        """Events, newest first."""
+        c = audit_events.c
+        query = select(audit_events).order_by(c.id.desc())
+        for column, value in ((c.actor_type, flt.actor_type), (c.actor_id, flt.actor_id),
+                              (c.action, flt.action), (c.object_type, flt.object_type),
+                              (c.object_id, flt.object_id)):
+            if value is not None:
+                query = query.where(column == value)
+        if flt.since is not None:
+            query = query.where(c.at >= flt.since)
+        if flt.until is not None:
+            query = query.where(c.at < flt.until)
+        with self._read() as conn:
+            rows, total = self._page(conn, query, limit, offset)
+        return Page([AuditEvent(r.id, AuditEntry(
+            utc(r.at), r.actor_type, r.actor_id, r.action, r.object_type, r.object_id,
+            r.details)) for r in rows], total)
