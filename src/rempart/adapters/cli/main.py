@@ -16,6 +16,7 @@ import typer
 COMMAND_MODULES: tuple[str, ...] = (
     "rempart.adapters.cli.serve_cmd",
     "rempart.adapters.cli.token_cmd",
+    "rempart.adapters.cli.user_cmd",
     "rempart.adapters.cli.hash_cmd",
     "rempart.adapters.cli.match_cmd",
     "rempart.adapters.cli.bank_cmd",

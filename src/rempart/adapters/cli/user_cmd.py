@@ -1,0 +1,126 @@
+"""`rempart user create|list|role|disable|enable`: console users (no default credentials).
+
+The password is asked twice without echo, or read from stdin with ``--password-stdin``; only its
+argon2id hash is stored.
+
+Example::
+
+    $ rempart user create alice --admin
+    $ printf '%s' "$PASS" | rempart user create bob --role moderator --password-stdin
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from rempart.adapters.cli.options import Db, Jsonl, _fail, _store
+from rempart.adapters.cli.output import emit_jsonl, stderr
+from rempart.services.errors import InvalidArgument
+from rempart.services.users import Actor, UserService, parse_role
+from rempart.store.interface import BankStore
+from rempart.store.notices import SqlNoticeStore
+
+user_app = typer.Typer(help="Console users and their roles.", no_args_is_help=True)
+CLI = Actor("system", "cli")
+
+
+def _users(store: BankStore) -> UserService:
+    engine = getattr(store, "engine", None)
+    if engine is None:
+        _fail("this store has no database engine")
+    return UserService(SqlNoticeStore(engine))
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True,
+                                 err=True)
+    return password
+
+
+@user_app.command("create")
+def create(
+    name: Annotated[str, typer.Argument(help="User name (lower-case letters, digits, . _ -).")],
+    admin: Annotated[bool, typer.Option("--admin", help="Same as --role admin.")] = False,
+    role: Annotated[
+        str | None, typer.Option(help="admin, moderator or analyst (read-only).")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin's first line.")
+    ] = False,
+    db: Db = None,
+    jsonl: Jsonl = False,
+) -> None:
+    """Create a user; the password is asked twice (never shown, stored as argon2id)."""
+    if admin and role not in (None, "admin"):
+        _fail("--admin and --role disagree")
+    if not admin and role is None:
+        _fail("give a role: --admin or --role moderator|analyst")
+    try:
+        chosen = parse_role("admin" if admin else str(role))
+    except InvalidArgument as e:
+        _fail(str(e))
+    password = _read_password(password_stdin)
+    with _store(db) as store:
+        user = _users(store).create(name, password, chosen, CLI)
+    if jsonl:
+        emit_jsonl(user.to_json())
+    else:
+        stderr.print(f"user {user.username} created ({user.role.value})", highlight=False)
+
+
+@user_app.command("list")
+def list_(db: Db = None, jsonl: Jsonl = False) -> None:
+    """List users (never their password hashes)."""
+    with _store(db) as store:
+        users = _users(store).list()
+    if jsonl:
+        for u in users:
+            emit_jsonl(u.to_json())
+        return
+    table = Table("id", "name", "role", "disabled", "created", box=None)
+    for u in users:
+        table.add_row(str(u.id), u.username, u.role.value, "yes" if u.disabled else "",
+                      u.created_at.isoformat(timespec="seconds"))
+    Console().print(table)
+
+
+@user_app.command("role")
+def role_(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    role: Annotated[str, typer.Argument(help="admin, moderator or analyst.")],
+    db: Db = None,
+) -> None:
+    """Change a user's role."""
+    with _store(db) as store:
+        user = _users(store).change_role(name, parse_role(role), CLI)
+    stderr.print(f"user {user.username} is now {user.role.value}", highlight=False)
+
+
+def _set_disabled(name: str, disabled: bool, db: str | None) -> None:
+    with _store(db) as store:
+        _users(store).set_disabled(name, disabled, CLI)
+    stderr.print(f"user {name} {'disabled' if disabled else 'enabled'}", highlight=False)
+
+
+@user_app.command("disable")
+def disable(name: Annotated[str, typer.Argument(help="User name.")], db: Db = None) -> None:
+    """Disable a user (they can no longer log in or decide)."""
+    _set_disabled(name, True, db)
+
+
+@user_app.command("enable")
+def enable(name: Annotated[str, typer.Argument(help="User name.")], db: Db = None) -> None:
+    """Enable a disabled user again."""
+    _set_disabled(name, False, db)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``rempart user``."""
+    app.add_typer(user_app, name="user")

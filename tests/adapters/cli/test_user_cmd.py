@@ -1,0 +1,84 @@
+"""`rempart user ...` through Typer's CliRunner on a real SQLite database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+import typer
+from typer.testing import CliRunner, Result
+
+from rempart.adapters.cli import user_cmd
+from rempart.adapters.cli.main import COMMAND_MODULES
+from rempart.store import make_engine
+from rempart.store.notices import SqlNoticeStore
+
+PASSWORD = "a long enough passphrase"
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run(sqlite_url: str) -> Run:
+    root = typer.Typer()
+    user_cmd.register(root)
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None) -> Result:
+        return runner.invoke(root, ["user", *args, "--db", sqlite_url], input=input)
+
+    return invoke
+
+
+def test_registered() -> None:
+    assert "rempart.adapters.cli.user_cmd" in COMMAND_MODULES
+
+
+def test_create_admin_prompts_twice_and_stores_a_hash(run: Run, sqlite_url: str) -> None:
+    result = run("create", "first-admin", "--admin", input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert PASSWORD not in result.stdout
+    engine = make_engine(sqlite_url)
+    found = SqlNoticeStore(engine).user_credentials("first-admin")
+    engine.dispose()
+    assert found is not None and found[0].role.value == "admin"
+    assert found[1].startswith("$argon2id$") and PASSWORD not in found[1]
+
+
+def test_mismatched_prompts_are_asked_again(run: Run) -> None:
+    result = run("create", "mod", "--role", "moderator",
+                 input=f"{PASSWORD}\nsomething else!!\n{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+
+
+def test_password_stdin_list_and_role(run: Run) -> None:
+    assert run("create", "reader", "--role", "analyst", "--password-stdin",
+               input=PASSWORD + "\n").exit_code == 0
+    assert run("role", "reader", "moderator").exit_code == 0
+    assert run("disable", "reader").exit_code == 0
+    listed = run("list", "--jsonl")
+    assert listed.exit_code == 0
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [(r["username"], r["role"], r["disabled"]) for r in rows] == [
+        ("reader", "moderator", True)]
+    assert all("password" not in key for r in rows for key in r)
+
+
+@pytest.mark.parametrize(("args", "stdin", "message"), [
+    (("create", "x-user"), PASSWORD, "give a role"),
+    (("create", "x-user", "--admin", "--role", "analyst"), PASSWORD, "disagree"),
+    (("create", "x-user", "--role", "owner", "--password-stdin"), PASSWORD, "unknown role"),
+    (("create", "x-user", "--admin", "--password-stdin"), "short", "at least 12"),
+    (("role", "nobody", "admin"), "", "no user named"),
+])
+def test_errors_are_one_line_exits(run: Run, args: tuple[str, ...], stdin: str,
+                                   message: str) -> None:
+    result = run(*args, input=stdin + "\n")
+    assert result.exit_code == 1
+    assert message in result.stderr
+
+
+def test_duplicate_user(run: Run) -> None:
+    assert run("create", "dup", "--admin", "--password-stdin", input=PASSWORD).exit_code == 0
+    again = run("create", "dup", "--admin", "--password-stdin", input=PASSWORD)
+    assert again.exit_code == 1 and "already exists" in again.stderr
