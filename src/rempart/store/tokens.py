@@ -36,7 +36,9 @@ from sqlalchemy import (
 from rempart.store.models import Stamp, metadata
 from rempart.store.rows import utc, utc_now
 
-SCOPES: tuple[str, ...] = ("match", "hash", "banks:read", "banks:write", "metrics", "admin")
+SCOPES: tuple[str, ...] = (
+    "match", "hash", "banks:read", "banks:write", "metrics", "notices", "admin",
+)
 """``admin`` implies every other scope."""
 PREFIX = "rmp_"
 

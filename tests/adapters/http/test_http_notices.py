@@ -1,0 +1,175 @@
+"""Notices over HTTP: public report and status, moderators' routes, appeals, TDB export, audit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from http_support import Headers, TestClient, make_app
+
+from rempart.app import App, create_http_app
+from rempart.core.workflow import Role
+from rempart.services.users import SYSTEM, UserService
+from rempart.store.notices import SqlNoticeStore
+
+SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)> & my photo'
+REPORT = {"category": "ncii", "explanation": SCRIPT, "good_faith": True,
+          "message_link": "https://t.me/c/1234/56", "chat_id": -1001234, "message_id": 56}
+STATEMENT = {
+    "decision_ground": "DECISION_GROUND_ILLEGAL_CONTENT",
+    "illegal_content_legal_ground": "Code pénal art. 226-2-1",
+    "illegal_content_explanation": "Sexual image disclosed without agreement.",
+    "category": "STATEMENT_CATEGORY_CYBER_VIOLENCE_AGAINST_WOMEN",
+    "category_specification": ["KEYWORD_NON_CONSENSUAL_IMAGE_SHARING"],
+    "content_type": ["CONTENT_TYPE_IMAGE"],
+    "decision_visibility": ["DECISION_VISIBILITY_CONTENT_REMOVED"],
+    "decision_facts": "Reported by a notice and checked by a moderator.",
+    "content_date": "2026-02-27", "application_date": "2026-03-01",
+}
+
+
+def add_users(app: App) -> None:
+    users = UserService(SqlNoticeStore(app.store.engine),
+                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    for name, role in (("mod-a", Role.MODERATOR), ("mod-b", Role.MODERATOR),
+                       ("reader", Role.ANALYST)):
+        users.create(name, "a long enough passphrase", role, SYSTEM)
+
+
+def submit(client: TestClient, **over: Any) -> dict[str, Any]:
+    r = client.post("/api/v1/notices", json={**REPORT, **over})
+    assert r.status_code == 201, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def test_full_flow(app: App, client: TestClient, auth: Callable[..., Headers]) -> None:
+    add_users(app)
+    receipt = submit(client)
+    case, secret = receipt["case_number"], receipt["secret"]
+    status = client.post("/api/v1/notices/status",
+                         json={"case_number": case, "secret": secret}).json()
+    assert status["state"] == "received" and "explanation" not in status
+
+    mods = auth("notices")
+    r = client.post(f"/api/v1/notices/{case}/decision", headers=mods, json={
+        "decided_by": "mod-a", "action": "remove", "summary": "Removed.",
+        "statement": STATEMENT})
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "decided"
+    assert r.json()["decisions"][0]["decided_by"] == "mod-a"
+
+    r = client.post("/api/v1/notices/appeal",
+                    json={"case_number": case, "secret": secret, "reason": "Look again."})
+    assert r.status_code == 200 and r.json()["state"] == "appealed"
+
+    same = client.post(f"/api/v1/notices/{case}/appeal-decision", headers=mods, json={
+        "decided_by": "mod-a", "outcome": "upheld", "reason": "Stands."})
+    assert same.status_code == 403
+    other = client.post(f"/api/v1/notices/{case}/appeal-decision", headers=mods, json={
+        "decided_by": "mod-b", "outcome": "upheld", "reason": "Stands."})
+    assert other.status_code == 200, other.text
+    assert other.json()["appeal"]["outcome"] == "upheld"
+    status = client.post("/api/v1/notices/status",
+                         json={"case_number": case, "secret": secret}).json()
+    assert (status["state"], status["action"], status["summary"]) == (
+        "closed", "remove", "Removed.")
+
+    export = client.get("/api/v1/statements", headers=mods).json()
+    assert export["total"] == 1
+    tdb = export["statements"][0]
+    assert tdb["puid"].startswith(case) and tdb["automated_detection"] == "No"
+    assert tdb["source_type"] == "SOURCE_ARTICLE_16"
+
+    assert client.get("/api/v1/audit", headers=mods).status_code == 403
+    audit = client.get("/api/v1/audit", headers=auth("admin"),
+                       params={"object_id": case}).json()
+    assert [e["action"] for e in audit["items"]] == [
+        "appeal.decide", "notice.appeal", "notice.decide", "notice.assign", "notice.submit"]
+    assert audit["items"][2]["actor_type"] == "token"
+    assert secret not in str(audit)
+
+
+def test_script_in_explanation_is_stored_verbatim_and_returned_as_json(
+    sqlite_client: TestClient, auth: Callable[..., Headers]
+) -> None:
+    case = submit(sqlite_client)["case_number"]
+    r = sqlite_client.get(f"/api/v1/notices/{case}", headers=auth("notices"))
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/json"
+    assert r.json()["explanation"] == SCRIPT
+    listed = sqlite_client.get("/api/v1/notices", headers=auth("notices"),
+                               params={"state": "received", "category": "ncii"}).json()
+    assert listed["total"] == 1 and listed["items"][0]["explanation"] == SCRIPT
+
+
+def test_csam_without_contact_is_accepted_and_escalated(
+    sqlite_client: TestClient, auth: Callable[..., Headers]
+) -> None:
+    receipt = submit(sqlite_client, category="csam", good_faith=False)
+    assert receipt["escalated"] is True
+    submit(sqlite_client, category="other")
+    listed = sqlite_client.get("/api/v1/notices", headers=auth("notices"),
+                               params={"escalated": "true"}).json()
+    assert [n["case_number"] for n in listed["items"]] == [receipt["case_number"]]
+    assert listed["items"][0]["contact_email"] is None
+
+
+def test_status_hides_unknown_and_wrong_secret_alike(sqlite_client: TestClient) -> None:
+    receipt = submit(sqlite_client)
+    wrong = sqlite_client.post("/api/v1/notices/status", json={
+        "case_number": receipt["case_number"], "secret": "guess"})
+    unknown = sqlite_client.post("/api/v1/notices/status", json={
+        "case_number": "RMP-2026-999999", "secret": receipt["secret"]})
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.json() == unknown.json()
+
+
+@pytest.mark.parametrize("body", [
+    {**REPORT, "category": "gossip"},
+    {**REPORT, "explanation": "x" * 10_001},
+    {**REPORT, "unexpected": 1},
+    {"category": "ncii", "explanation": "somewhere"},  # no location at all
+])
+def test_bad_reports_are_rejected(sqlite_client: TestClient, body: dict[str, Any]) -> None:
+    assert sqlite_client.post("/api/v1/notices", json=body).status_code == 422
+
+
+def test_moderator_errors(sqlite_app: App, sqlite_client: TestClient,
+                          auth: Callable[..., Headers]) -> None:
+    add_users(sqlite_app)
+    case = submit(sqlite_client)["case_number"]
+    mods = auth("notices")
+    url = f"/api/v1/notices/{case}/decision"
+    assert sqlite_client.post(url, json={"decided_by": "reader", "action": "no_action",
+                                         "summary": "x"}, headers=mods).status_code == 403
+    bad = sqlite_client.post(url, headers=mods, json={
+        "decided_by": "mod-a", "action": "remove", "summary": "x",
+        "statement": {**STATEMENT, "category": "STATEMENT_CATEGORY_GOSSIP"}})
+    assert bad.status_code == 422 and "category" in bad.text
+    assert sqlite_client.get("/api/v1/notices/RMP-2026-999999",
+                             headers=mods).status_code == 404
+    ok = sqlite_client.post(url, headers=mods, json={
+        "decided_by": "mod-a", "action": "no_action", "summary": "Not illegal."})
+    assert ok.status_code == 200
+    again = sqlite_client.post(url, headers=mods, json={
+        "decided_by": "mod-b", "action": "no_action", "summary": "x"})
+    assert again.status_code == 409 and again.json()["detail"]["code"] == "invalid_transition"
+    assert sqlite_client.get("/api/v1/notices", headers=auth("match")).status_code == 403
+    assert sqlite_client.get("/api/v1/notices").status_code == 401
+
+
+def test_public_routes_are_rate_limited_per_address(sqlite_url: str) -> None:
+    built = make_app(sqlite_url)
+    built.settings.notices.public_rate_per_minute = 0.001
+    built.settings.notices.public_burst = 2
+    try:
+        with TestClient(create_http_app(built)) as client:
+            submit(client)
+            submit(client)
+            r = client.post("/api/v1/notices", json=REPORT)
+            assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+    finally:
+        built.close()
