@@ -27,13 +27,13 @@ from numpy.typing import NDArray
 from rempart.core.signals.orb import RATIO, OrbMatch, OrbProbe, OrbReference, verify_pairs
 from rempart.core.signals.pdq import DEFAULT_THRESHOLD
 
-MAX_CANDIDATES = 8
+MAX_CANDIDATES = 4
 MIN_VOTES = 3
 VOTE_DISTANCE = 64  # putative correspondences kept for RANSAC
 VOTE_NEAREST = 48  # a probe descriptor votes when its nearest neighbour is this close
-RETRIEVAL_FEATURES = 1500
+RETRIEVAL_FEATURES = 600  # spatially balanced prefix of the probe's features
 CHUNKS = 16  # 16-bit chunks of the 256-bit descriptor, one lookup table each
-MAX_BUCKET = 4000  # a chunk value shared by more pooled descriptors than this says nothing
+MAX_BUCKET = 50  # a chunk value shared by more pooled descriptors than this says little
 
 
 @dataclass(frozen=True)
@@ -118,12 +118,13 @@ class OrbIndex:
             p_rows.append(packed.order[t][np.arange(total) + starts])
         if not q_rows:
             return {}
-        pair = np.unique(np.concatenate(q_rows) * n_pool + np.concatenate(p_rows))
-        qi, pi = pair // n_pool, pair % n_pool
+        qi, pi = np.concatenate(q_rows), np.concatenate(p_rows)
         q64 = query.view(np.uint64).reshape(-1, 4)
         dist = np.bitwise_count(q64[qi] ^ packed.pool[pi]).sum(axis=1)
-        keep = dist <= VOTE_DISTANCE
-        qi, pi, dist = qi[keep], pi[keep], dist[keep]
+        keep = dist <= VOTE_DISTANCE  # filter first: most candidate pairs are far apart
+        pair = np.unique(qi[keep] * n_pool + pi[keep])  # one pair may come from several tables
+        qi, pi = pair // n_pool, pair % n_pool
+        dist = np.bitwise_count(q64[qi] ^ packed.pool[pi]).sum(axis=1)
         owner = packed.owners[pi]
         # One correspondence per (reference, probe descriptor): the closest.
         order = np.lexsort((dist, qi, owner))
