@@ -27,7 +27,7 @@ _EXTRA_SCHEMAS: tuple[type[BaseModel], ...] = (SignalsIn,)
 _DESCRIPTION = """Match media against hash banks at upload time.
 
 Authenticate with `Authorization: Bearer <token>` (create one with `rempart token create`).
-Scopes: `match`, `hash`, `banks:read`, `banks:write`, `metrics`, `admin` (all of them).
+Scopes: `match`, `hash`, `banks:read`, `banks:write`, `metrics`, `notices`, `admin` (all).
 Uploads are read into memory, hashed and dropped: nothing of them is written to disk.
 The API never fetches URLs.
 """
