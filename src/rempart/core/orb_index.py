@@ -41,7 +41,7 @@ class _Packed:
     pool: NDArray[np.uint64]  # (n, 4)
     owners: NDArray[np.int64]  # (n,)
     order: NDArray[np.int64]  # (CHUNKS, n) pool rows sorted by each chunk
-    keys: NDArray[np.uint16]  # (CHUNKS, n) the sorted chunk values
+    offsets: NDArray[np.int64]  # (CHUNKS, 65537): where each chunk value's rows begin in order
     starts: dict[int, int]  # first pool row of each reference
 
 
@@ -56,9 +56,11 @@ def _pack(refs: dict[int, OrbReference]) -> _Packed:
     )
     chunks = pool.view(np.uint16).T  # (CHUNKS, n)
     order = np.argsort(chunks, axis=1, kind="stable")
-    keys = np.take_along_axis(chunks, order, axis=1)
+    offsets = np.zeros((CHUNKS, 65537), np.int64)
+    for t in range(CHUNKS):
+        offsets[t, 1:] = np.cumsum(np.bincount(chunks[t], minlength=65536))
     starts = dict(zip(ids, np.cumsum([0] + [len(d) for d in des])[:-1].tolist(), strict=True))
-    return _Packed(pool.view(np.uint64).reshape(-1, 4), owners, order, keys, starts)
+    return _Packed(pool.view(np.uint64).reshape(-1, 4), owners, order, offsets, starts)
 
 
 class OrbIndex:
@@ -106,8 +108,8 @@ class OrbIndex:
         q_rows: list[NDArray[np.int64]] = []
         p_rows: list[NDArray[np.int64]] = []
         for t in range(CHUNKS):
-            lo = np.searchsorted(packed.keys[t], qchunks[:, t], side="left")
-            hi = np.searchsorted(packed.keys[t], qchunks[:, t], side="right")
+            lo = packed.offsets[t, qchunks[:, t]]
+            hi = packed.offsets[t, qchunks[:, t].astype(np.int64) + 1]
             counts = hi - lo
             counts[counts > MAX_BUCKET] = 0
             total = int(counts.sum())

@@ -78,8 +78,9 @@ def _scaled(gray: Gray, scale: float) -> Gray:
 
 
 def _region_pdq(gray: Gray) -> tuple[bytes, int]:
-    small = np.asarray(cv2.resize(gray, (REGION_SIZE, REGION_SIZE), interpolation=cv2.INTER_AREA),
-                       np.uint8)
+    small = np.asarray(
+        cv2.resize(gray, (REGION_SIZE, REGION_SIZE), interpolation=cv2.INTER_AREA), np.uint8
+    )
     coefficients, quality = pdq_dct(small)
     return hex_to_bytes(dct_hex(coefficients)), quality
 
@@ -135,7 +136,7 @@ def reference_features(gray: Gray) -> OrbReference:
     """Keypoints, descriptors and region hashes of an image to be banked (grayscale input)."""
     g = _scaled(gray, REF_SIDE / max(gray.shape))
     h, w = g.shape
-    pts, des = _detect(g, REF_FEATURES)
+    pts, des, _ = _detect(g, REF_FEATURES)
     regions = {}
     for name, (x0, y0, x1, y1) in REGIONS.items():
         crop = g[
@@ -155,40 +156,77 @@ class OrbProbe:
     descriptors: NDArray[np.uint8]
     mirrored: bool = False
     _flipped: OrbProbe | None = None
+    _keypoints: tuple[Any, ...] = ()
 
     def flipped(self) -> OrbProbe:
-        """The same probe, mirrored left-right (computed once, on demand)."""
+        """The same probe, mirrored left-right (computed once, on demand).
+
+        Descriptors are computed at the mirrored keypoints instead of detecting again: the same
+        descriptors as a fresh detection on the mirrored image, for 60 % of the time.
+        """
         if self._flipped is None:
-            self._flipped = _probe(np.ascontiguousarray(self.gray[:, ::-1]), mirrored=True)
+            g = np.ascontiguousarray(self.gray[:, ::-1])
+            w = g.shape[1]
+            mirrored = [
+                cv2.KeyPoint(
+                    w - 1 - k.pt[0],
+                    k.pt[1],
+                    k.size,
+                    (180 - k.angle) % 360,
+                    k.response,
+                    k.octave,
+                    k.class_id,
+                )
+                for k in self._keypoints
+            ]
+            pts, des, _ = (
+                _detect(g, PROBE_FEATURES, mirrored) if mirrored else _detect(g, PROBE_FEATURES)
+            )
+            self._flipped = OrbProbe(g, pts, des, True)
         return self._flipped
 
 
-def _detect(g: Gray, n: int) -> tuple[NDArray[np.float32], NDArray[np.uint8]]:
-    """ORB keypoints and descriptors in a spatially balanced order.
-
-    Keypoints are taken round-robin over a 6×6 grid, strongest first in each cell, so that any
-    prefix covers the whole picture instead of the text of a caption or of a screenshot's UI.
-    """
-    kps, des = _orb(n).detectAndCompute(g, None)
-    if des is None or not kps:
-        return np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8)
-    pts = np.array([k.pt for k in kps], np.float32).reshape(-1, 2)
-    response = np.array([k.response for k in kps], np.float32)
-    h, w = g.shape
+def _balanced(
+    pts: NDArray[np.float32], response: NDArray[np.float32], shape: tuple[int, ...]
+) -> NDArray[np.int64]:
+    """An order of keypoints taken round-robin over a 6×6 grid, strongest first in each cell,
+    so that any prefix covers the whole picture instead of the text of a caption or of a
+    screenshot's interface."""
+    h, w = shape[:2]
     cell = (np.minimum(pts[:, 1] * 6 // h, 5) * 6 + np.minimum(pts[:, 0] * 6 // w, 5)).astype(int)
-    by_strength = np.argsort(-response, kind="stable")
-    rank_in_cell = np.empty(len(pts), np.int64)
-    seen = np.zeros(36, np.int64)
-    for i in by_strength:
-        rank_in_cell[i] = seen[cell[i]]
-        seen[cell[i]] += 1
-    order = np.lexsort((-response, rank_in_cell))
-    return np.ascontiguousarray(pts[order]), np.ascontiguousarray(des[order])
+    by_cell = np.lexsort((-response, cell))  # cell by cell, strongest first
+    starts = np.searchsorted(cell[by_cell], np.arange(36))
+    rank = np.empty(len(pts), np.int64)
+    rank[by_cell] = np.arange(len(pts)) - starts[cell[by_cell]]
+    return np.lexsort((-response, rank))
 
 
-def _probe(g: Gray, mirrored: bool = False) -> OrbProbe:
-    pts, des = _detect(g, PROBE_FEATURES)
-    return OrbProbe(g, pts, des, mirrored)
+def _detect(
+    g: Gray, n: int, keypoints: Any = None
+) -> tuple[NDArray[np.float32], NDArray[np.uint8], Any]:
+    """ORB keypoints (in a balanced order), descriptors, and the keypoints themselves.
+
+    With ``keypoints``, only descriptors are computed at those positions (no detection).
+    """
+    if keypoints is None:
+        kps, des = _orb(n).detectAndCompute(g, None)
+    else:
+        kps, des = _orb(n).compute(g, keypoints)
+    if des is None or not kps:
+        return np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), ()
+    pts = np.array([k.pt for k in kps], np.float32).reshape(-1, 2)
+    # (OpenCV returns provided keypoints regrouped by pyramid level: balance them again.)
+    order = _balanced(pts, np.array([k.response for k in kps], np.float32), g.shape)
+    return (
+        np.ascontiguousarray(pts[order]),
+        np.ascontiguousarray(des[order]),
+        [kps[i] for i in order],
+    )
+
+
+def _probe(g: Gray) -> OrbProbe:
+    pts, des, kps = _detect(g, PROBE_FEATURES)
+    return OrbProbe(g, pts, des, False, None, tuple(kps))
 
 
 def probe_features(gray: Gray) -> OrbProbe:
