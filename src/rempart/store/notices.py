@@ -13,18 +13,17 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import Connection, Engine, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
 
 from rempart.core.workflow import Action, AppealOutcome, Category, NoticeState, Role
-from rempart.store.engine import WRITE_OPTION
+from rempart.store.engine import SqlStore
 from rempart.store.notice_models import appeals, audit_events, decisions, notices, users
 from rempart.store.rows import utc
 
@@ -245,23 +244,9 @@ def case_number(notice_id: int, received_at: datetime) -> str:
     return f"RMP-{received_at.year}-{notice_id:06d}"
 
 
-class SqlNoticeStore:
+class SqlNoticeStore(SqlStore):
     """NoticeStore over one SQLAlchemy engine (share the bank store's)."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
-            conn.execution_options(**{WRITE_OPTION: True})
-            with conn.begin():
-                yield conn
-
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
 
     @staticmethod
     def _log(conn: Connection, e: AuditEntry) -> None:

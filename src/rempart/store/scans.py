@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
-from rempart.store.engine import WRITE_OPTION, make_engine, migrate_engine
+from rempart.store.engine import SqlStore, make_engine, migrate_engine
 from rempart.store.rows import utc, utc_now
 from rempart.store.scan_interface import (
     ContentSighting,
@@ -44,27 +43,9 @@ def open_scan_store(url: str, migrate: bool = True) -> SqlScanStore:
     return SqlScanStore(engine)
 
 
-class SqlScanStore:
+class SqlScanStore(SqlStore):
     """ScanStore over one SQLAlchemy engine (share the bank store's: ``SqlScanStore(s.engine)``)."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def close(self) -> None:
-        """Release the connection pool."""
-        self.engine.dispose()
-
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
-            conn.execution_options(**{WRITE_OPTION: True})
-            with conn.begin():
-                yield conn
-
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
 
     # --- scans ---------------------------------------------------------------------------
 
