@@ -163,7 +163,7 @@ _RAW: dict[str, str] = {
     "bails_ok": r"""le bail|un bail|du bail|bail (?:de|commercial)|loyer|appart|proprietaire|
         etat des lieux|(?:les|des|ces) bails (?:ce soir|de la soiree|pour|de (?:la|l)|a regler|
         administratifs|de ouf)|quels sont les bails|c est quoi (?:les|ces) bails|t as des bails
-        pour""",
+        pour|bons? plans?|(?:des|les) bails (?:a|au|aux|en|ce|cette|demain)\b""",
     "missing": r"""dispar\w*|avis de recherche|alerte enlevement|appel a temoins|vue pour la
         derniere fois|last seen|missing|si vous l avez vue?|appelez (?:le )?(?:17|197)|call 911|
         contactez (?:la police|la gendarmerie|immediatement)|perdu|lost|recompense|je dois lui

@@ -107,8 +107,10 @@ def analyse(text: str) -> Evidence:
     gates: set[str] = set()
     if not honest and intimate_any:
         gates |= {"ncii_request", "ncii_share"}
-    if not has("parent") and (hard_code or (codes and code_trade) or (
-            minors and (intimate_any or has("sexual") or trade or weak))) and (
+    # A missing-person appeal names a minor and asks to share: never a trade by itself.
+    minor_context = minors and not has("missing") and (
+        intimate_any or has("sexual") or trade or weak)
+    if not has("parent") and (hard_code or (codes and code_trade) or minor_context) and (
             not honest or hard_code):
         gates.add("child_exploitation")
     if _words(hits, "pii") and not has("missing") and not honest and (
