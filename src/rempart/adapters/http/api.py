@@ -63,6 +63,9 @@ def create_api(
     errors.install(api)
     for module in (hashing, matching, text, banks, tokens, notices, health):
         api.include_router(module.router)
+    from rempart.adapters.web import mount as mount_web  # the console and the public pages
+
+    mount_web(api, backend)
     _document_extra_schemas(api)
     return api
 

@@ -1,1 +1,44 @@
-"""Rempart."""
+"""The web console (moderators) and the public report pages: server-rendered HTML with Jinja2
+and HTMX (vendored in ``static/``), no front-end build step.
+
+Example::
+
+    mount(api, backend)        # adds /console/…, /report…, /assets/…
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from rempart.adapters.http.deps import Backend
+from rempart.services.notices import NoticeService
+
+STATIC = Path(__file__).parent / "static"
+
+
+def mount(api: FastAPI, backend: Backend, notices: NoticeService | None = None) -> None:
+    """Serve the console and the public pages of ``backend`` from ``api``."""
+    from rempart.adapters.web import auth, banks, dashboard, public, review
+    from rempart.adapters.web import notices as notice_views
+    from rempart.adapters.web.session import Forbidden, LoginRequired, make_state, render
+
+    api.state.web = make_state(backend, notices)
+    for module in (auth, dashboard, banks, review, notice_views, public):
+        api.include_router(module.router)
+    api.mount("/assets", StaticFiles(directory=STATIC), name="assets")
+
+    async def login_required(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, LoginRequired)
+        return RedirectResponse(f"/console/login?next={quote(exc.next_path)}", 303)
+
+    async def forbidden(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Forbidden)
+        return render(request, "error.html", status_code=403, message_key=exc.key)
+
+    api.add_exception_handler(LoginRequired, login_required)
+    api.add_exception_handler(Forbidden, forbidden)

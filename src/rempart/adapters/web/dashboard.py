@@ -1,0 +1,32 @@
+"""The console's home: open notices by deadline (escalated first), the review queue, banks."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from rempart.adapters.web.session import SignedIn, render, state_of
+from rempart.core.workflow import NoticeState
+from rempart.services.banks import list_banks
+from rempart.store.notices import NoticeFilter
+
+router = APIRouter(include_in_schema=False)
+OPEN_STATES = (NoticeState.RECEIVED, NoticeState.IN_REVIEW, NoticeState.APPEALED)
+
+
+@router.get("/console")
+def console_root(_: SignedIn) -> Response:
+    return RedirectResponse("/console/", 303)
+
+
+@router.get("/console/", response_class=HTMLResponse)
+def dashboard(request: Request, session: SignedIn) -> Response:
+    web = state_of(request)
+    escalated = web.notices.list(NoticeFilter(OPEN_STATES, escalated=True), 20)
+    others = web.notices.list(NoticeFilter(OPEN_STATES, escalated=False), 20)
+    count, oldest = web.reviews.summary()
+    return render(request, "dashboard.html",
+                  notices=escalated.items + others.items,
+                  notices_total=escalated.total + others.total,
+                  review_count=count, review_oldest=oldest,
+                  banks=list_banks(web.backend.store))

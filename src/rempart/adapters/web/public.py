@@ -1,0 +1,106 @@
+"""Public pages, no account: the report form (DSA art. 16) acknowledged with a case number and
+a secret shown once, and the status page (case number and secret, posted, never in a URL) with
+the appeal form while an appeal is allowed. Rate-limited per address like the public API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from rempart.adapters.http.notices import rate_limited
+from rempart.adapters.web.session import checked_form, field, render, state_of
+from rempart.core.workflow import Category
+from rempart.services.errors import InvalidArgument
+from rempart.services.notices import NoticeConflict, NoticeNotFound, Submission
+from rempart.store.rows import utc_now
+
+router = APIRouter(include_in_schema=False)
+
+
+def _limit(request: Request) -> None:
+    rate_limited(request, state_of(request).backend)
+
+
+def _int(value: str) -> int | None:
+    try:
+        return int(value.strip()) if value.strip() else None
+    except ValueError:
+        raise InvalidArgument("chat and message ids are whole numbers") from None
+
+
+def _form_values(form: FormData) -> dict[str, str]:
+    names = ("category", "explanation", "message_link", "invite_link", "chat_id",
+             "message_id", "location_text", "contact_name", "contact_email")
+    return {n: field(form, n) for n in names}
+
+
+@router.get("/report", response_class=HTMLResponse)
+def report_page(request: Request) -> Response:
+    return render(request, "report.html", categories=list(Category), values={})
+
+
+@router.post("/report")
+async def report(request: Request) -> Response:
+    _, form = await checked_form(request, write=False)
+    _limit(request)
+    values = _form_values(form)
+    category = Category(values["category"]) if values["category"] in set(Category) else None
+    error = None
+    if category is None:
+        error = "category"
+    elif form.get("good_faith") != "on":
+        error = "report.good_faith_needed"
+    else:
+        try:
+            submission = Submission(
+                category=category, explanation=values["explanation"], good_faith=True,
+                imminent_danger=form.get("imminent_danger") == "on",
+                message_link=values["message_link"], invite_link=values["invite_link"],
+                chat_id=_int(values["chat_id"]), message_id=_int(values["message_id"]),
+                location_text=values["location_text"], contact_name=values["contact_name"],
+                contact_email=values["contact_email"])
+            receipt = await run_in_threadpool(state_of(request).notices.submit, submission)
+        except InvalidArgument as e:
+            error = str(e)
+        else:
+            return render(request, "report_done.html", status_code=201, receipt=receipt)
+    return render(request, "report.html", status_code=422, categories=list(Category),
+                  values=values, error=error)
+
+
+@router.get("/report/status", response_class=HTMLResponse)
+def status_page(request: Request) -> Response:
+    return render(request, "status.html", status=None)
+
+
+def _appeal_open(status: dict[str, object]) -> bool:
+    until = status.get("appeal_until")
+    return status.get("state") == "decided" and isinstance(until, str) and \
+        datetime.fromisoformat(until) >= utc_now()
+
+
+@router.post("/report/status")
+async def status(request: Request) -> Response:
+    _, form = await checked_form(request, write=False)
+    _limit(request)
+    case, secret = field(form, "case_number", 32).strip(), field(form, "secret", 200).strip()
+    notices = state_of(request).notices
+    error = None
+    try:
+        if form.get("appeal") == "1":
+            found = await run_in_threadpool(notices.appeal, case, secret,
+                                            field(form, "reason", 5000))
+        else:
+            found = await run_in_threadpool(notices.status, case, secret)
+    except NoticeNotFound:
+        return render(request, "status.html", status_code=404, status=None, not_found=True,
+                      case_number=case)
+    except (InvalidArgument, NoticeConflict) as e:
+        error = str(e)
+        found = await run_in_threadpool(notices.status, case, secret)
+    return render(request, "status.html", status_code=422 if error else 200, status=found,
+                  case_number=case, secret=secret, can_appeal=_appeal_open(found), error=error)

@@ -1,0 +1,159 @@
+"""The review queue: matches and flagged texts that a human confirms or dismisses.
+
+Confirming records the action of the matched bank's policy (block, review, alert); dismissing
+may add the query's signals to an allowlist bank so the same false positive is not raised again.
+Every decision records who, when and why, and writes an audit event in the same transaction.
+
+Example::
+
+    reviews = ReviewService(SqlReviewStore(engine), bank_store)
+    item, created = reviews.create(NewReviewItem("scan", "media_match", "scan:1:42", now, ...))
+    reviews.decide(item.id, "dismiss", user, "a holiday photo", allowlist="allow")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from rempart.core.banks import BankEntry, BankKind, Provenance
+from rempart.core.workflow import DECIDING_ROLES
+from rempart.services.banks import add_signal, get_bank
+from rempart.services.errors import InvalidArgument, RempartError
+from rempart.services.notices import MAX_PAGE, MAX_REASON, NotAllowed
+from rempart.services.users import Actor
+from rempart.store.interface import BankStore
+from rempart.store.notices import Page, UserRecord
+from rempart.store.reviews import NewReviewItem, ReviewConflict, ReviewItem, ReviewStore
+from rempart.store.rows import utc_now
+
+DECISIONS = ("confirm", "dismiss")
+KINDS = ("media_match", "text_flag")
+
+
+class ReviewNotFound(RempartError):
+    """No review item has this id."""
+
+
+class ReviewClosed(RempartError):
+    """The item was already decided."""
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """An item with what a reviewer needs: the matched entry's provenance (never media)."""
+
+    item: ReviewItem
+    entry: BankEntry | None
+    decided_by: str | None
+
+    @property
+    def provenance(self) -> Provenance | None:
+        return self.entry.provenance if self.entry else None
+
+    @property
+    def query_signals(self) -> list[dict[str, Any]]:
+        """The signals of the content that was seen (what an allowlist would hold)."""
+        found = self.item.new.evidence.get("query_signals") or []
+        return [s for s in found if isinstance(s, dict) and s.get("signal_type")
+                and s.get("value")]
+
+
+class ReviewService:
+    """Create, list and decide review items."""
+
+    def __init__(self, store: ReviewStore, banks: BankStore,
+                 users: Callable[[int], UserRecord | None] | None = None,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        self.store = store
+        self.banks = banks
+        self.users = users
+        self.clock = clock
+
+    def create(self, new: NewReviewItem) -> tuple[ReviewItem, bool]:
+        """Queue an item unless its ``dedup_key`` is known; returns it and whether it is new."""
+        if new.kind not in KINDS:
+            raise InvalidArgument(f"unknown review kind {new.kind!r} (known: {', '.join(KINDS)})")
+        if not new.dedup_key or len(new.dedup_key) > 200:
+            raise InvalidArgument("a review item needs a dedup_key of 1 to 200 characters")
+        return self.store.create(new)
+
+    def list(self, status: str | None = "open", limit: int = 50,
+             offset: int = 0) -> Page[ReviewItem]:
+        """Items of ``status`` (None: all), oldest first."""
+        if not 1 <= limit <= MAX_PAGE or offset < 0:
+            raise InvalidArgument(f"limit is 1 to {MAX_PAGE} and offset at least 0")
+        return self.store.list(status, limit, offset)
+
+    def summary(self) -> tuple[int, datetime | None]:
+        """How many items await review and when the oldest arrived."""
+        return self.store.open_summary()
+
+    def evidence(self, item_id: int) -> Evidence:
+        """One item with its bank entry and the name of who decided it."""
+        item = self.store.get(item_id)
+        if item is None:
+            raise ReviewNotFound(f"no review item {item_id}")
+        entry = self.banks.get_entry(item.new.entry_id) if item.new.entry_id else None
+        who = None
+        if item.decided_by is not None and self.users is not None:
+            user = self.users(item.decided_by)
+            who = user.username if user else None
+        return Evidence(item, entry, who)
+
+    def decide(self, item_id: int, decision: str, user: UserRecord, reason: str,
+               allowlist: str | None = None) -> ReviewItem:
+        """Confirm (the bank's policy action is recorded) or dismiss (optionally allowlisting
+        the query's signals). ``user`` must be an admin or a moderator."""
+        if user.disabled or user.role not in DECIDING_ROLES:
+            raise NotAllowed(f"{user.username!r} may not decide review items")
+        if decision not in DECISIONS:
+            raise InvalidArgument(f"decision is one of {', '.join(DECISIONS)}")
+        if not reason.strip() or len(reason) > MAX_REASON:
+            raise InvalidArgument(f"say why in 1 to {MAX_REASON} characters")
+        found = self.evidence(item_id)
+        item = found.item
+        if item.status != "open":
+            raise ReviewClosed(f"review item {item_id} was already {item.status}")
+        details: dict[str, Any] = {"bank": item.new.bank, "kind": item.new.kind}
+        if decision == "confirm":
+            action = self._policy(item)
+            status, recorded = "confirmed", f"confirm:{action}"
+            details["action"] = action
+        else:
+            status, recorded = "dismissed", "dismiss"
+            if allowlist:
+                details["allowlisted"] = self._allowlist(found, allowlist, user)
+                details["allowlist"] = allowlist
+                recorded = "dismiss:allowlist"
+        now = self.clock()
+        audit = Actor("user", user.username).entry(
+            now, f"review.{decision}", "review_item", str(item_id), **details)
+        try:
+            return self.store.decide(item_id, status, recorded, user.id, reason, now, audit)
+        except ReviewConflict:
+            raise ReviewClosed(f"review item {item_id} was decided meanwhile") from None
+
+    def _policy(self, item: ReviewItem) -> str:
+        """The matched bank's policy; ``review`` (a human already did) when unknown."""
+        if item.new.bank:
+            bank = self.banks.get_bank(item.new.bank)
+            if bank is not None:
+                return bank.policy.value
+        return "review"
+
+    def _allowlist(self, found: Evidence, name: str, user: UserRecord) -> int:
+        bank = get_bank(self.banks, name)
+        if bank.kind is not BankKind.ALLOWLIST:
+            raise InvalidArgument(f"bank {name!r} is not an allowlist")
+        signals = found.query_signals
+        if not signals:
+            raise InvalidArgument("this item carries no signal of the seen content to allowlist")
+        provenance = Provenance(source=f"review:{found.item.id}", submitted_at=self.clock(),
+                                case_id=f"review-{found.item.id}",
+                                metadata={"dismissed_by": user.username})
+        for s in signals:
+            add_signal(self.banks, name, str(s["signal_type"]), str(s["value"]), provenance)
+        return len(signals)

@@ -1,0 +1,78 @@
+"""Helpers of the web console tests: a synchronous ASGI client keeping cookies, users, forms."""
+
+from __future__ import annotations
+
+import re
+from contextlib import ExitStack
+from functools import partial
+from typing import Any
+
+import httpx
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+
+from rempart.app import App
+from rempart.core.workflow import Role
+from rempart.services.users import SYSTEM, UserService
+from rempart.store.notices import SqlNoticeStore
+
+PASSWORD = "a long enough passphrase"
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class WebClient:
+    """httpx over ASGITransport with the app's lifespan, cookies kept, redirects not followed."""
+
+    __test__ = False
+
+    def __init__(self, api: FastAPI) -> None:
+        self.api = api
+        self._stack = ExitStack()
+
+    def __enter__(self) -> WebClient:
+        self.portal: BlockingPortal = self._stack.enter_context(start_blocking_portal())
+        self._stack.enter_context(
+            self.portal.wrap_async_context_manager(self.api.router.lifespan_context(self.api)))
+        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.api),
+                                        base_url="http://testserver")
+        self._stack.callback(self.portal.call, self.client.aclose)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        return self.portal.call(partial(self.client.request, method, url, **kwargs))
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+    def csrf(self, url: str) -> str:
+        """The CSRF token of the form on the page at ``url``."""
+        page = self.get(url)
+        found = CSRF.search(page.text)
+        assert found, f"no CSRF field on {url}: {page.status_code}"
+        return found.group(1)
+
+    def form(self, url: str, page: str, data: dict[str, Any]) -> httpx.Response:
+        """POST ``data`` to ``url`` with the CSRF token read from ``page``."""
+        return self.post(url, data={**data, "csrf_token": self.csrf(page)})
+
+    def login(self, username: str, password: str = PASSWORD) -> httpx.Response:
+        r = self.form("/console/login", "/console/login",
+                      {"username": username, "password": password})
+        assert r.status_code == 303, r.text
+        return r
+
+
+def add_users(app: App) -> None:
+    """admin ``boss``, moderators ``mod-a`` and ``mod-b``, analyst ``reader``."""
+    users = UserService(SqlNoticeStore(app.store.engine), FAST_HASHER)
+    for name, role in (("boss", Role.ADMIN), ("mod-a", Role.MODERATOR),
+                       ("mod-b", Role.MODERATOR), ("reader", Role.ANALYST)):
+        users.create(name, PASSWORD, role, SYSTEM)
