@@ -1,0 +1,276 @@
+"""The Telegram bot's state over SQLAlchemy (SQLite and PostgreSQL): chats and their settings,
+the log of message ids (for purges), strikes, the update offset, files already checked, and the
+review items the bot raises. No media: files are known by ``file_unique_id`` and sha256.
+
+Example::
+
+    bot = SqlBotStore(open_store("sqlite:///rempart.sqlite3").engine)
+    bot.set_offset(42, done=())
+    bot.offset()        # (42, set())
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from rempart.store.bot_models import (
+    bot_chats,
+    bot_messages,
+    bot_seen_files,
+    bot_state,
+    bot_strikes,
+)
+from rempart.store.engine import WRITE_OPTION
+from rempart.store.review_models import review_items
+from rempart.store.rows import utc, utc_now
+
+OFFSET_KEY = "update_offset"
+DONE_PREFIX = "done:"
+
+
+@dataclass(frozen=True, slots=True)
+class BotChat:
+    """A chat the bot is in: its settings (JSON) and its admin rights as last seen."""
+
+    chat_id: int
+    title: str | None
+    type: str
+    settings: dict[str, Any]
+    rights: dict[str, Any]
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewReviewItem:
+    """A review item raised by the bot (``source='bot'``, ``status='open'``)."""
+
+    kind: str  # media_match, text_flag
+    dedup_key: str
+    labels: tuple[str, ...]
+    location: dict[str, Any]
+    evidence: dict[str, Any]
+    bank: str | None = None
+    entry_id: int | None = None
+    content_group: str | None = None
+    signal: str | None = None
+    distance: int | None = None
+
+
+class SqlBotStore:
+    """The bot's tables over one engine (shared with the bank store)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _write(self) -> Any:
+        conn = self.engine.connect()
+        conn.execution_options(**{WRITE_OPTION: True})
+        return conn
+
+    # --- update offset -------------------------------------------------------------------
+
+    def offset(self) -> tuple[int, set[int]]:
+        """The next update id to ask for, and the ids at or above it already processed."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(bot_state.c.key, bot_state.c.value)).all()
+        offset = 0
+        done: set[int] = set()
+        for key, value in rows:
+            if key == OFFSET_KEY:
+                offset = int(value)
+            elif key.startswith(DONE_PREFIX):
+                done.add(int(key[len(DONE_PREFIX):]))
+        return offset, {d for d in done if d >= offset}
+
+    def mark_done(self, update_id: int) -> None:
+        """Remember that one update of the current batch is processed (restart-safe)."""
+        try:
+            with self._write() as conn, conn.begin():
+                conn.execute(insert(bot_state).values(key=f"{DONE_PREFIX}{update_id}",
+                                                      value="1"))
+        except IntegrityError:
+            pass
+
+    def set_offset(self, offset: int, done: Iterable[int] = ()) -> None:
+        """Move the offset past a processed batch and forget its per-update marks."""
+        with self._write() as conn, conn.begin():
+            n = conn.execute(update(bot_state).where(bot_state.c.key == OFFSET_KEY)
+                             .values(value=str(offset))).rowcount
+            if not n:
+                conn.execute(insert(bot_state).values(key=OFFSET_KEY, value=str(offset)))
+            conn.execute(delete(bot_state).where(bot_state.c.key.like(f"{DONE_PREFIX}%")))
+            for update_id in done:
+                if update_id >= offset:
+                    conn.execute(insert(bot_state).values(key=f"{DONE_PREFIX}{update_id}",
+                                                          value="1"))
+
+    # --- chats ---------------------------------------------------------------------------
+
+    def get_chat(self, chat_id: int) -> BotChat | None:
+        """A chat's row, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(bot_chats).where(bot_chats.c.chat_id == chat_id)).first()
+        if row is None:
+            return None
+        return BotChat(row.chat_id, row.title, row.type, dict(row.settings or {}),
+                       dict(row.rights or {}), utc(row.updated_at))
+
+    def save_chat(self, chat_id: int, type_: str, title: str | None = None, *,
+                  settings: Mapping[str, Any] | None = None,
+                  rights: Mapping[str, Any] | None = None) -> BotChat:
+        """Create or update a chat; ``None`` keeps the stored settings or rights."""
+        now = utc_now()
+        with self._write() as conn, conn.begin():
+            row = conn.execute(select(bot_chats).where(bot_chats.c.chat_id == chat_id)).first()
+            values: dict[str, Any] = {"type": type_, "updated_at": now}
+            if title is not None:
+                values["title"] = title[:300]
+            if settings is not None:
+                values["settings"] = dict(settings)
+            if rights is not None:
+                values["rights"] = dict(rights)
+            if row is None:
+                values.setdefault("settings", {})
+                values.setdefault("rights", {})
+                values.setdefault("title", None)
+                conn.execute(insert(bot_chats).values(chat_id=chat_id, **values))
+            else:
+                conn.execute(update(bot_chats).where(bot_chats.c.chat_id == chat_id)
+                             .values(**values))
+        chat = self.get_chat(chat_id)
+        assert chat is not None
+        return chat
+
+    def list_chats(self) -> list[BotChat]:
+        """Every chat the bot has seen."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(bot_chats.c.chat_id)).scalars().all()
+        return [c for c in (self.get_chat(i) for i in rows) if c is not None]
+
+    # --- message log ---------------------------------------------------------------------
+
+    def log_message(self, chat_id: int, message_id: int, user_id: int | None,
+                    sender_chat_id: int | None, at: datetime) -> bool:
+        """Log a message id (for purges); False when it was already logged."""
+        try:
+            with self._write() as conn, conn.begin():
+                conn.execute(insert(bot_messages).values(
+                    chat_id=chat_id, message_id=message_id, user_id=user_id,
+                    sender_chat_id=sender_chat_id, at=at, deleted=0))
+        except IntegrityError:
+            return False
+        return True
+
+    def mark_deleted(self, chat_id: int, message_ids: Collection[int]) -> int:
+        """Mark logged messages deleted; returns how many changed."""
+        if not message_ids:
+            return 0
+        with self._write() as conn, conn.begin():
+            return int(conn.execute(
+                update(bot_messages)
+                .where(and_(bot_messages.c.chat_id == chat_id,
+                            bot_messages.c.message_id.in_(sorted(set(message_ids))),
+                            bot_messages.c.deleted == 0))
+                .values(deleted=1)).rowcount)
+
+    def messages_since(self, chat_id: int, user_id: int, since: datetime) -> list[int]:
+        """Ids of a user's messages in a chat since ``since`` that are not deleted yet."""
+        with self.engine.connect() as conn:
+            return [int(i) for i in conn.execute(
+                select(bot_messages.c.message_id)
+                .where(and_(bot_messages.c.chat_id == chat_id,
+                            bot_messages.c.user_id == user_id,
+                            bot_messages.c.at >= since,
+                            bot_messages.c.deleted == 0))
+                .order_by(bot_messages.c.message_id)).scalars()]
+
+    def is_deleted(self, chat_id: int, message_id: int) -> bool:
+        """True when the logged message was deleted by the bot."""
+        with self.engine.connect() as conn:
+            value = conn.execute(select(bot_messages.c.deleted).where(and_(
+                bot_messages.c.chat_id == chat_id,
+                bot_messages.c.message_id == message_id))).scalar()
+        return bool(value)
+
+    def prune_messages(self, before: datetime) -> int:
+        """Forget message ids older than ``before`` (they can no longer be deleted anyway)."""
+        with self._write() as conn, conn.begin():
+            return int(conn.execute(delete(bot_messages).where(bot_messages.c.at < before))
+                       .rowcount)
+
+    # --- strikes -------------------------------------------------------------------------
+
+    def strikes(self, chat_id: int, user_id: int) -> int:
+        """How many times this sender's media was removed in this chat."""
+        with self.engine.connect() as conn:
+            value = conn.execute(select(bot_strikes.c.count).where(and_(
+                bot_strikes.c.chat_id == chat_id, bot_strikes.c.user_id == user_id))).scalar()
+        return int(value or 0)
+
+    def add_strike(self, chat_id: int, user_id: int, at: datetime | None = None) -> int:
+        """Count one more removal; returns the new count."""
+        at = at or utc_now()
+        with self._write() as conn, conn.begin():
+            n = conn.execute(
+                update(bot_strikes)
+                .where(and_(bot_strikes.c.chat_id == chat_id, bot_strikes.c.user_id == user_id))
+                .values(count=bot_strikes.c.count + 1, last_at=at)).rowcount
+            if not n:
+                conn.execute(insert(bot_strikes).values(chat_id=chat_id, user_id=user_id,
+                                                        count=1, last_at=at))
+            return int(conn.execute(select(bot_strikes.c.count).where(and_(
+                bot_strikes.c.chat_id == chat_id,
+                bot_strikes.c.user_id == user_id))).scalar_one())
+
+    # --- files already checked -----------------------------------------------------------
+
+    def seen_file(self, file_unique_id: str) -> dict[str, Any] | None:
+        """The stored verdict for a Telegram file, or None."""
+        with self.engine.connect() as conn:
+            value = conn.execute(select(bot_seen_files.c.verdict).where(
+                bot_seen_files.c.file_unique_id == file_unique_id)).scalar()
+        return None if value is None else dict(value)
+
+    def remember_file(self, file_unique_id: str, sha256: str | None,
+                      verdict: Mapping[str, Any]) -> None:
+        """Store (or replace) the verdict for a Telegram file."""
+        now = utc_now()
+        with self._write() as conn, conn.begin():
+            n = conn.execute(update(bot_seen_files)
+                             .where(bot_seen_files.c.file_unique_id == file_unique_id)
+                             .values(sha256=sha256, verdict=dict(verdict), seen_at=now)).rowcount
+            if not n:
+                conn.execute(insert(bot_seen_files).values(
+                    file_unique_id=file_unique_id, sha256=sha256, verdict=dict(verdict),
+                    seen_at=now))
+
+    # --- review items --------------------------------------------------------------------
+
+    def add_review_item(self, item: NewReviewItem) -> bool:
+        """Insert a review item unless its ``dedup_key`` exists; True when it is new."""
+        now = utc_now()
+        try:
+            with self._write() as conn, conn.begin():
+                conn.execute(insert(review_items).values(
+                    created_at=now, updated_at=now, source="bot", status="open",
+                    kind=item.kind, bank=item.bank, entry_id=item.entry_id,
+                    content_group=item.content_group, signal=item.signal,
+                    distance=item.distance, labels=list(item.labels),
+                    location=item.location, evidence=item.evidence,
+                    dedup_key=item.dedup_key[:200]))
+        except IntegrityError:
+            return False
+        return True
+
+    def review_items(self) -> list[dict[str, Any]]:
+        """Review items raised by the bot (tests and status)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(review_items).where(review_items.c.source == "bot")
+                                .order_by(review_items.c.id)).mappings().all()
+        return [dict(r) for r in rows]
