@@ -26,6 +26,9 @@ def serve_command(
     ] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+    demo: Annotated[bool, typer.Option(
+        help="Fill a fresh database (a temporary one without --db) with generated, harmless "
+             "example data and print a demo admin's random password once.")] = False,
 ) -> None:
     """Serve the matching API, banks, tokens, /healthz and /metrics."""
     import uvicorn
@@ -35,6 +38,10 @@ def serve_command(
 
     if workers < 1:
         raise typer.BadParameter("--workers must be >= 1")
+    if demo and not db:
+        import tempfile
+
+        db = f"sqlite:///{tempfile.mkdtemp(prefix='rempart-demo-')}/demo.sqlite3"
     if db:
         os.environ["REMPART_DATABASE_URL"] = db  # read by every worker's Settings()
     options = {"host": host, "port": port, "log_level": log_level, "access_log": access_log,
@@ -43,6 +50,17 @@ def serve_command(
         settings = Settings()
         stderr.print("loading banks…", highlight=False)
         app = build(settings)
+        if demo:
+            from rempart.adapters.web.demo import ADMIN, NotEmpty, fill
+
+            try:
+                password = fill(app)
+            except NotEmpty as e:
+                app.close()
+                raise typer.BadParameter(str(e)) from None
+            app.matching.refresh()
+            stderr.print(f"demo data in {db}; console at http://{host}:{port}/console/ — "
+                         f"user {ADMIN}, password {password} (shown once)", highlight=False)
         stderr.print(f"{len(app.matching.matcher)} signals indexed; serving on "
                      f"http://{host}:{port} (docs at /docs)", highlight=False)
         try:

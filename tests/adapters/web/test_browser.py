@@ -1,0 +1,145 @@
+"""The console and the public pages in a real browser: Playwright driving Debian's chromium
+against a uvicorn server on loopback. Skipped where chromium or playwright is absent, except
+under ``CI=true`` where they must run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from web_support import PASSWORD
+
+from rempart.adapters.web.session import make_state
+from rempart.app import App, create_http_app
+from rempart.core.banks import BankKind
+from rempart.services.banks import create_bank
+from rempart.store.reviews import NewReviewItem
+from rempart.store.rows import utc_now
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _missing() -> str | None:
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        return f"chromium not found at {CHROMIUM} (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install playwright)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    problem = _missing()
+    if problem:
+        if IN_CI:
+            pytest.fail(problem + " (CI=true: browser tests must run)")
+        pytest.skip(problem)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM if os.path.exists(CHROMIUM)
+                              else shutil.which("chromium"), args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def server(sqlite_app: App) -> Iterator[str]:
+    """The app served by uvicorn on 127.0.0.1 (a free port), with a bank and a review item."""
+    import uvicorn
+
+    create_bank(sqlite_app.store, "allow", BankKind.ALLOWLIST)
+    make_state(sqlite_app).reviews.create(NewReviewItem(
+        "bot", "text_flag", "browser:1", utc_now(),
+        location={"platform": "telegram", "chat": "-1001", "message": 7},
+        evidence={"text": "<b>flagged</b> text", "reasons": ["test reason"],
+                  "query_signals": [{"signal_type": "md5",
+                                     "value": "d41d8cd98f00b204e9800998ecf8427e"}]}))
+    port = _free_port()
+    config = uvicorn.Config(create_http_app(sqlite_app), host="127.0.0.1", port=port,
+                            log_level="warning", lifespan="on")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[Any]:
+    context = browser.new_context(base_url=server, locale="en-GB")
+    pg = context.new_page()
+    pg.set_default_timeout(10_000)
+    yield pg
+    context.close()
+
+
+def test_login_and_review_decision(page: Any) -> None:
+    page.goto("/console/review")
+    assert "/console/login" in page.url
+    page.get_by_label("User name").fill("mod-a")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/console/review")
+    card = page.locator("article.card").first
+    assert "<b>flagged</b> text" in card.inner_text()  # shown as text, not markup
+    card.get_by_label("Reason for the decision").fill("harmless holiday chat")
+    card.get_by_label("Add to the allowlist").select_option("allow")
+    card.get_by_role("button", name="Dismiss").click()
+    page.locator("article.card .status-dismissed").wait_for()
+    assert "dismiss:allowlist" in page.locator("article.card").first.inner_text()
+
+
+def test_report_then_status(page: Any) -> None:
+    page.goto("/report")
+    page.get_by_label("Message link (e.g. https://t.me/c/…)").fill("https://t.me/c/1/2")
+    page.get_by_label("What is it?").select_option("ncii")
+    page.get_by_label("Why is this content illegal or harmful?").fill("<i>my photo</i>")
+    page.get_by_label("I state in good faith").check()
+    page.get_by_role("button", name="Send the report").click()
+    case = page.locator("#case-number").inner_text()
+    secret = page.locator("#case-secret").inner_text()
+    assert case.startswith("RMP-") and len(secret) > 20
+    page.goto("/report/status")
+    page.get_by_label("Case number").fill(case)
+    page.get_by_label("Secret code").fill(secret)
+    page.get_by_role("button", name="See the status").click()
+    assert page.locator("#state").inner_text() == "received"
+
+
+def test_language_switch(page: Any) -> None:
+    page.goto("/report")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.get_by_role("link", name="FR").click()
+    page.wait_for_url("**lang=fr")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.get_by_role("heading", level=1).inner_text() == "Signaler un contenu"
+    page.goto("/report/status")  # the choice is kept in a cookie
+    assert page.locator("html").get_attribute("lang") == "fr"
+    page.keyboard.press("Tab")  # the first stop is the skip link, visible when focused
+    assert page.evaluate("document.activeElement.className") == "skip"
