@@ -92,24 +92,6 @@ class BotSettings(BaseModel):
     chat_defaults: dict[str, Any] = Field(default_factory=dict)
 
 
-class BotSettings(BaseModel):
-    """The Telegram bot (``rempart bot``); the token comes from ``REMPART_TELEGRAM_TOKEN``."""
-
-    api_url: str = "https://api.telegram.org/bot"
-    file_url: str | None = None  # default: derived from api_url (``.../file/bot``)
-    # Cloud Bot API: 20 MB; a self-hosted telegram-bot-api server in --local mode has none.
-    download_limit_bytes: int = 20 * 1024 * 1024
-    poll_timeout_seconds: int = 30
-    hash_workers: int = 2  # threads hashing downloaded media
-    concurrency: int = 16  # updates of one batch handled at once
-    global_calls_per_second: float = 30.0
-    chat_messages_per_second: float = 1.0
-    group_messages_per_minute: int = 20
-    album_seconds: float = 300.0  # how long album members are remembered
-    # Default per-chat policy (keys of core.bot_policy.ChatPolicy), e.g. {"strikes_to_ban": 2}.
-    chat_defaults: dict[str, Any] = Field(default_factory=dict)
-
-
 class Settings(BaseSettings):
     """Everything Rempart is configured with; ``app.build(settings)`` wires it."""
 
@@ -123,7 +105,6 @@ class Settings(BaseSettings):
     hashing: HashSettings = Field(default_factory=HashSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     notices: NoticeSettings = Field(default_factory=NoticeSettings)
-    bot: BotSettings = Field(default_factory=BotSettings)
     bot: BotSettings = Field(default_factory=BotSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     workers: int = 0
