@@ -37,7 +37,7 @@ from rempart.store.models import Stamp, metadata
 from rempart.store.rows import utc, utc_now
 
 SCOPES: tuple[str, ...] = (
-    "match", "hash", "banks:read", "banks:write", "metrics", "notices", "admin",
+    "match", "hash", "banks:read", "banks:write", "metrics", "notices", "findings", "admin",
 )
 """``admin`` implies every other scope."""
 PREFIX = "rmp_"

@@ -38,6 +38,10 @@ SCOPE_OF = {
     ("POST", "/api/v1/notices/{case_number}/appeal-decision"): "notices",
     ("GET", "/api/v1/statements"): "notices",
     ("GET", "/api/v1/audit"): "admin",
+    ("GET", "/api/v1/scans"): "findings",
+    ("GET", "/api/v1/scans/{scan_id}"): "findings",
+    ("GET", "/api/v1/scans/{scan_id}/findings"): "findings",
+    ("GET", "/api/v1/contents/{content_group}/sightings"): "findings",
 }
 
 
@@ -48,7 +52,9 @@ def _routes(client: TestClient) -> list[tuple[str, str]]:
 
 
 def _url(path: str) -> str:
-    return path.replace("{name}", "demo").replace("{entry_id}", "1").replace("{token_id}", "999")
+    return (path.replace("{name}", "demo").replace("{entry_id}", "1")
+            .replace("{token_id}", "999").replace("{scan_id}", "nope")
+            .replace("{content_group}", "0" * 32))
 
 
 def test_every_route_is_known_and_needs_a_token(sqlite_client: TestClient) -> None:

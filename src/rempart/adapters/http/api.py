@@ -15,7 +15,17 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
-from rempart.adapters.http import banks, errors, hashing, health, matching, notices, text, tokens
+from rempart.adapters.http import (
+    banks,
+    errors,
+    findings,
+    hashing,
+    health,
+    matching,
+    notices,
+    text,
+    tokens,
+)
 from rempart.adapters.http.auth import Guard
 from rempart.adapters.http.deps import Backend
 from rempart.adapters.http.metrics import Metrics, MetricsMiddleware
@@ -61,7 +71,7 @@ def create_api(
     api.add_middleware(BodyLimit, limit=max(limits.max_upload_bytes, limits.max_json_bytes))
     api.add_middleware(MetricsMiddleware, metrics=metrics)
     errors.install(api)
-    for module in (hashing, matching, text, banks, tokens, notices, health):
+    for module in (hashing, matching, text, banks, tokens, notices, findings, health):
         api.include_router(module.router)
     from rempart.adapters.web import mount as mount_web  # the console and the public pages
 
