@@ -14,9 +14,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Main job: hash the sample media folder (becomes `rempart serve` later).
+## Main job: the server (API, console, public report pages) on a fresh demo database.
+## For a real deployment: `rempart user create NAME --admin`, then `rempart serve [--db URL]`.
 run: $(STAMP)
-	$(BIN)/rempart hash --recursive examples/media
+	$(BIN)/rempart serve --demo
 
 ## Whole test suite, with lint and types.
 test: $(STAMP)
