@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rempart.adapters.cli.bench",
     "rempart.adapters.cli.text_cmd",
     "rempart.adapters.cli.scan_cmd",
+    "rempart.adapters.cli.bot_cmd",
 )
 
 app = typer.Typer(

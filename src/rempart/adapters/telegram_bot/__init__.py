@@ -9,6 +9,12 @@ Example::
 
 from __future__ import annotations
 
+import os
+
+# Opt in to python-telegram-bot's future behaviour (durations as timedelta) so that reading
+# RetryAfter.retry_after raises no deprecation warning.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
 from telegram import Bot
 from telegram.request import HTTPXRequest
 

@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 from telegram import Bot, BotCommand, ChatMemberUpdated, ChatPermissions, Message, Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest, RequestData
+from telegram.request._requestparameter import RequestParameter
 
 from rempart.adapters.telegram_bot.calls import CallQueue, CallResult, retry_seconds, with_retries
 from rempart.adapters.telegram_bot.items import message_of
@@ -57,6 +59,9 @@ class BotRunner:
         self._slots = asyncio.Semaphore(max(1, self.settings.concurrency))
         self.processed = 0
         self.errors = 0
+        self._finishing: set[asyncio.Future[None]] = set()
+        self._updates_request = HTTPXRequest(connection_pool_size=1,
+                                             read_timeout=self.settings.poll_timeout_seconds + 15)
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
@@ -66,16 +71,21 @@ class BotRunner:
     async def start(self) -> None:
         """Initialise the bot (getMe), announce the commands, start the call queue."""
         await with_retries(self.bot.initialize)
+        await self._updates_request.initialize()
         await self.calls.start()
         with contextlib.suppress(TelegramError):
             await with_retries(lambda: self.bot.set_my_commands(COMMANDS))
 
     async def close(self) -> None:
         """Drain the call queue (bounded) and release the HTTP client."""
+        if self._finishing:
+            await asyncio.wait(set(self._finishing), timeout=10)
         await self.calls.stop()
         self.executor.shutdown(wait=False, cancel_futures=True)
         with contextlib.suppress(Exception):
             await self.bot.shutdown()
+        with contextlib.suppress(Exception):
+            await self._updates_request.shutdown()
 
     async def run_polling(self, stop: asyncio.Event | None = None) -> None:
         """Long-poll ``getUpdates`` until ``stop`` is set (or the task is cancelled)."""
@@ -84,21 +94,38 @@ class BotRunner:
         try:
             offset, done = await self._run(self.service.store.offset)
             while not stop.is_set():
-                updates = await self._fetch(offset, stop)
-                if not updates:
+                raw = await self._fetch(offset, stop)
+                if not raw:
                     continue
-                await self.handle_batch([u for u in updates if u.update_id not in done])
-                offset = max(u.update_id for u in updates) + 1
+                ids = [int(r["update_id"]) for r in raw if isinstance(r.get("update_id"), int)]
+                if not ids:
+                    continue
+                updates = [u for u in map(self._parse, raw)
+                           if u is not None and u.update_id not in done]
+                await self.handle_batch(updates)
+                offset = max(ids) + 1
                 done = set()
                 await self._run(self.service.store.set_offset, offset)
         finally:
             await self.close()
 
-    async def _fetch(self, offset: int, stop: asyncio.Event) -> tuple[Update, ...]:
+    def _parse(self, raw: dict[str, Any]) -> Update | None:
+        """One update parsed on its own: a malformed one is logged and skipped."""
+        try:
+            return Update.de_json(raw, self.bot)
+        except Exception:
+            self.errors += 1
+            log.warning("update %s could not be parsed; skipped", raw.get("update_id"))
+            return None
+
+    async def _fetch(self, offset: int, stop: asyncio.Event) -> list[dict[str, Any]]:
         timeout = self.settings.poll_timeout_seconds
-        fetch = asyncio.ensure_future(self.bot.get_updates(
-            offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES,
-            read_timeout=timeout + 10))
+        # Raw JSON, parsed update by update below: one malformed update must not make the
+        # whole batch (and every later poll) fail.
+        data = RequestData([RequestParameter.from_input(k, v) for k, v in (
+            ("offset", offset), ("timeout", timeout), ("allowed_updates", ALLOWED_UPDATES))])
+        fetch = asyncio.ensure_future(self._updates_request.post(
+            f"{self.bot.base_url}/getUpdates", data, read_timeout=timeout + 10))
         stopping = asyncio.ensure_future(stop.wait())
         try:
             await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -108,9 +135,10 @@ class BotRunner:
             fetch.cancel()
             with contextlib.suppress(asyncio.CancelledError, TelegramError):
                 await fetch
-            return ()
+            return []
         try:
-            return fetch.result()
+            result = fetch.result()
+            return [r for r in result if isinstance(r, dict)] if isinstance(result, list) else []
         except RetryAfter as e:
             await asyncio.sleep(retry_seconds(e))
         except NetworkError as e:  # includes TimedOut; the server is down or slow
@@ -119,7 +147,7 @@ class BotRunner:
         except TelegramError as e:
             log.error("getUpdates refused: %s", e)
             await asyncio.sleep(5.0)
-        return ()
+        return []
 
     async def handle_batch(self, updates: list[Update]) -> None:
         """Handle a batch concurrently (bounded); each update is marked done when finished."""
@@ -132,10 +160,17 @@ class BotRunner:
             except Exception:  # an odd update never stops the bot
                 self.errors += 1
                 log.exception("update %s failed", update.update_id)
-            await self._run(self.service.store.mark_done, update.update_id)
-            self.processed += 1
-            if self.on_update_done is not None:
-                self.on_update_done(update.update_id)
+            # Shielded: a stop arriving now must not leave the update marked but unreported.
+            finishing = asyncio.ensure_future(self._done(update.update_id))
+            self._finishing.add(finishing)
+            finishing.add_done_callback(self._finishing.discard)
+            await asyncio.shield(finishing)
+
+    async def _done(self, update_id: int) -> None:
+        await self._run(self.service.store.mark_done, update_id)
+        self.processed += 1
+        if self.on_update_done is not None:
+            self.on_update_done(update_id)
 
     # --- updates ----------------------------------------------------------------------------
 

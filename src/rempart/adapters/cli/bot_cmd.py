@@ -1,0 +1,113 @@
+"""`rempart bot`: the Telegram moderation bot (token from ``REMPART_TELEGRAM_TOKEN``).
+
+Example::
+
+    $ export REMPART_TELEGRAM_TOKEN=123:ABC
+    $ rempart bot --db postgresql://rempart@/rempart
+    $ rempart bot --api-url http://127.0.0.1:8081/bot     # self-hosted Bot API: no 20 MB cap
+    $ rempart bot --webhook https://bot.example.org/telegram --listen 0.0.0.0:8443
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import signal
+from typing import Annotated
+
+import typer
+
+from rempart.adapters.cli.bank_cmd import Db
+
+
+def bot_command(
+    db: Db = None,
+    api_url: Annotated[str | None, typer.Option(
+        "--api-url", help="Bot API base URL (default: the cloud API).")] = None,
+    download_limit_mb: Annotated[float | None, typer.Option(
+        help="Largest file downloaded (cloud API: 20; self-hosted --local: more).")] = None,
+    webhook: Annotated[str | None, typer.Option(
+        help="Public HTTPS URL for webhook mode (default: long polling).")] = None,
+    listen: Annotated[str, typer.Option(
+        help="host:port the webhook server listens on.")] = "127.0.0.1:8443",
+    webhook_secret: Annotated[str | None, typer.Option(
+        envvar="REMPART_WEBHOOK_SECRET",
+        help="Secret token Telegram sends back (random when not given).")] = None,
+) -> None:
+    """Run the bot: check every message, remove banked media, alert the admins."""
+    from rempart.adapters.telegram_bot import BotRunner, make_bot
+    from rempart.app import build
+    from rempart.config import Settings
+    from rempart.services.bot import BotService
+    from rempart.services.notices import NoticeService
+    from rempart.store.bot import SqlBotStore
+    from rempart.store.notices import SqlNoticeStore
+
+    token = os.environ.get("REMPART_TELEGRAM_TOKEN", "").strip()
+    if not token:
+        typer.echo("error: set REMPART_TELEGRAM_TOKEN to the bot's token", err=True)
+        raise typer.Exit(2)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    settings = Settings()
+    if db:
+        settings.database_url = db
+    if api_url:
+        settings.bot.api_url = api_url
+    if download_limit_mb is not None:
+        settings.bot.download_limit_bytes = int(download_limit_mb * 1024 * 1024)
+    app = build(settings)
+    app.follower.start()
+    service = BotService(SqlBotStore(app.store.engine), app.matching,
+                         NoticeService(SqlNoticeStore(app.store.engine), settings.notices),
+                         settings.bot)
+    bot = make_bot(token, settings.bot.api_url, settings.bot.file_url,
+                   settings.bot.poll_timeout_seconds)
+    runner = BotRunner(bot, service, settings.bot)
+    try:
+        if webhook:
+            _run_webhook(runner, webhook, listen, webhook_secret or secrets.token_urlsafe(32))
+        else:
+            asyncio.run(_poll(runner))
+    finally:
+        app.close()
+
+
+async def _poll(runner: object) -> None:
+    from rempart.adapters.telegram_bot import BotRunner
+
+    assert isinstance(runner, BotRunner)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await runner.run_polling(stop)
+
+
+def _run_webhook(runner: object, url: str, listen: str, secret: str) -> None:
+    import uvicorn
+
+    from rempart.adapters.telegram_bot import BotRunner
+    from rempart.adapters.telegram_bot.runner import ALLOWED_UPDATES
+    from rempart.adapters.telegram_bot.webhook import webhook_app
+
+    assert isinstance(runner, BotRunner)
+    host, _, port = listen.rpartition(":")
+    path = "/" + url.split("://", 1)[-1].split("/", 1)[-1] if "/" in url.split("://")[-1] else (
+        "/telegram")
+
+    async def register() -> None:
+        async with runner.bot:
+            await runner.bot.set_webhook(url, secret_token=secret,
+                                         allowed_updates=ALLOWED_UPDATES)
+
+    asyncio.run(register())
+    uvicorn.run(webhook_app(runner, secret, path), host=host or "127.0.0.1", port=int(port),
+                log_level="warning")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``rempart bot``."""
+    app.command("bot")(bot_command)
