@@ -20,6 +20,7 @@ BENCH_MODULES: tuple[str, ...] = (
     "rempart.bench.index",
     "rempart.bench.serve",
     "rempart.bench.scan",
+    "rempart.bench.bot",
 )
 
 
