@@ -39,7 +39,7 @@ CASES = [
     ("s1024x768", 7, (1024, 768), ""), ("s768x1024", 8, (768, 1024), ""),
     ("s1280x720", 9, (1280, 720), ""), ("s1600x1200", 10, (1600, 1200), ""),
     ("s1200x1600", 11, (1200, 1600), ""), ("gray900x600", 12, (900, 600), "gray"),
-    ("flat1100x700", 13, (1100, 700), "flat"),
+    ("flat1100x700", 13, (1100, 700), "flat"), ("noisy1400x1000", 14, (1400, 1000), "noisy"),
 ]
 
 HASH_JS = """async (names) => {
@@ -74,12 +74,16 @@ def _image(seed: int, size: tuple[int, int], variant: str) -> Image.Image:
     if variant == "flat":  # a flat grey band over the left third
         w, h = size
         im.paste((128, 128, 128), (0, 0, w // 3, h))
+    if variant == "noisy":  # sensor-like noise: fine texture that resampling treats differently
+        noise = np.random.default_rng(seed).normal(0, 40, (size[1], size[0], 3))
+        a = np.asarray(im).astype(np.int16) + noise
+        im = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
     return im
 
 
 def _png(im: Image.Image) -> bytes:
     buf = io.BytesIO()
-    im.save(buf, "PNG")
+    im.save(buf, "PNG", compress_level=1)
     return buf.getvalue()
 
 
