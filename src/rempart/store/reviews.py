@@ -12,16 +12,14 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, Row, func, insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from rempart.store.engine import WRITE_OPTION
+from rempart.store.engine import SqlStore
 from rempart.store.notices import AuditEntry, Page, SqlNoticeStore
 from rempart.store.review_models import review_items
 from rempart.store.rows import utc
@@ -87,23 +85,8 @@ def _item(row: Row[Any]) -> ReviewItem:
                       utc(m["decided_at"]), m["decision"], m["decision_reason"])
 
 
-class SqlReviewStore:
+class SqlReviewStore(SqlStore):
     """ReviewStore over one SQLAlchemy engine (share the bank store's)."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
-            conn.execution_options(**{WRITE_OPTION: True})
-            with conn.begin():
-                yield conn
-
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
 
     def create(self, new: NewReviewItem) -> tuple[ReviewItem, bool]:
         """Store an open item; when its ``dedup_key`` exists, the existing item and False."""
