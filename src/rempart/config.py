@@ -72,6 +72,12 @@ class WebSettings(BaseModel):
     session_hours: float = 8.0
     # Secure cookies: None = when the request came over HTTPS (set True behind a TLS proxy).
     cookie_secure: bool | None = None
+    # The victim portal (/protect): items per case, proof-of-work cost, registrations per address.
+    protect_max_items: int = 50
+    protect_pow_bits: int = 16
+    protect_challenge_seconds: int = 600
+    protect_rate_per_minute: float = 2.0
+    protect_burst: int = 10
 
 
 class BotSettings(BaseModel):

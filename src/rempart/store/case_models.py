@@ -1,0 +1,59 @@
+"""Victim cases of the protection portal (``/protect``): a case per registration, its items
+(the bank entries of one image each) and the spent proof-of-work challenges.
+
+Registered on ``models.metadata``; change it only together with a migration. No media, ever:
+an item is a content group and the ids of its bank entries (the signals live in the bank).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+)
+
+from rempart.store.models import BigId, Stamp, metadata
+
+victim_cases = Table(
+    "victim_cases",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("case_number", String(32), nullable=False, unique=True),  # VIC-2026-000123
+    Column("secret_sha256", String(64), nullable=False),
+    Column("created_at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+    Column("status", String(16), nullable=False),  # open, closed
+    Column("minor", Boolean, nullable=False),
+    Column("contact", String(320), nullable=True),
+    Column("item_count", Integer, nullable=False),
+    Column("closed_at", Stamp, nullable=True),
+)
+
+case_items = Table(
+    "case_items",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("case_id", BigInteger, ForeignKey("victim_cases.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("content_group", String(64), nullable=False),
+    Column("bank", String(200), nullable=False),
+    Column("entry_ids", JSON, nullable=False),
+    Column("created_at", Stamp, nullable=False),
+    Column("withdrawn_at", Stamp, nullable=True),
+)
+Index("ix_case_items_case", case_items.c.case_id)
+
+# One use per proof-of-work challenge: a spent challenge is kept until it would have expired.
+case_challenges = Table(
+    "case_challenges",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("expires_at", Stamp, nullable=False, index=True),
+)
