@@ -4,9 +4,6 @@ under ``CI=true`` where they must run."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +12,7 @@ from typing import Any
 import pytest
 from web_support import PASSWORD
 
+from conftest import free_port  # type: ignore[import-not-found]
 from rempart.adapters.web.session import make_state
 from rempart.app import App, create_http_app
 from rempart.core.banks import BankKind
@@ -23,43 +21,9 @@ from rempart.store.reviews import NewReviewItem
 from rempart.store.rows import utc_now
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-def _missing() -> str | None:
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        return f"chromium not found at {CHROMIUM} (apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install playwright)"
-    return None
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    problem = _missing()
-    if problem:
-        if IN_CI:
-            pytest.fail(problem + " (CI=true: browser tests must run)")
-        pytest.skip(problem)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM if os.path.exists(CHROMIUM)
-                              else shutil.which("chromium"), args=ARGS, headless=True)
-        yield b
-        b.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -74,7 +38,7 @@ def server(sqlite_app: App) -> Iterator[str]:
         evidence={"text": "<b>flagged</b> text", "reasons": ["test reason"],
                   "query_signals": [{"signal_type": "md5",
                                      "value": "d41d8cd98f00b204e9800998ecf8427e"}]}))
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(create_http_app(sqlite_app), host="127.0.0.1", port=port,
                             log_level="warning", lifespan="on")
     srv = uvicorn.Server(config)

@@ -9,10 +9,7 @@ by Playwright's request routing. Skipped where chromium or playwright is absent,
 from __future__ import annotations
 
 import io
-import os
-import shutil
 import statistics
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -25,10 +22,6 @@ from rempart.bench.synthetic_images import make_photo
 from rempart.core.signals.pdq import DEFAULT_THRESHOLD, distance, fit, pdq_dihedral, pdq_hash
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-IN_CI = os.environ.get("CI", "").lower() == "true"
 ORIGIN = "http://rempart.test"
 
 # (name, seed, (width, height), variant): portrait and landscape, 320×240 up to 1600×1200.
@@ -57,15 +50,6 @@ HASH_JS = """async (names) => {
 }"""
 
 
-def _missing() -> str | None:
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        return f"chromium not found at {CHROMIUM} (apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install playwright)"
-    return None
-
 
 def _image(seed: int, size: tuple[int, int], variant: str) -> Image.Image:
     im = make_photo(seed, size)
@@ -91,21 +75,6 @@ def _rgb(png: bytes) -> NDArray[np.uint8]:
     with Image.open(io.BytesIO(png)) as im:
         return np.asarray(im.convert("RGB"), np.uint8)
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    problem = _missing()
-    if problem:
-        if IN_CI:
-            pytest.fail(problem + " (CI=true: browser tests must run)")
-        pytest.skip(problem)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM if os.path.exists(CHROMIUM)
-                              else shutil.which("chromium"), args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def _hash_in_browser(browser: Any, images: dict[str, bytes]) -> dict[str, Any]:

@@ -8,9 +8,6 @@ absent, except under ``CI=true`` where they must run."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from conftest import free_port  # type: ignore[import-not-found]
 from rempart.app import App, build, create_http_app
 from rempart.bench.synthetic_images import photo_bytes
 from rempart.config import Settings, WebSettings
@@ -27,45 +25,11 @@ from rempart.services.banks import list_entries
 from rempart.services.cases import VICTIM_BANK
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-IN_CI = os.environ.get("CI", "").lower() == "true"
 MAX_REQUEST = 16 * 1024
 MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 
 
-def _missing() -> str | None:
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        return f"chromium not found at {CHROMIUM} (apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install playwright)"
-    return None
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    problem = _missing()
-    if problem:
-        if IN_CI:
-            pytest.fail(problem + " (CI=true: browser tests must run)")
-        pytest.skip(problem)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM if os.path.exists(CHROMIUM)
-                              else shutil.which("chromium"), args=ARGS, headless=True)
-        yield b
-        b.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -73,7 +37,7 @@ def served(sqlite_url: str) -> Iterator[tuple[App, str]]:
     import uvicorn
 
     app = build(Settings(database_url=sqlite_url, web=WebSettings(protect_pow_bits=10)))
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(create_http_app(app), host="127.0.0.1", port=port,
                             log_level="warning", lifespan="on")
     srv = uvicorn.Server(config)
