@@ -288,6 +288,18 @@ CATALOG: dict[str, tuple[str, str]] = {
 }
 
 
+def _merge_features() -> None:
+    from rempart.adapters.web.messages import feature_catalogs
+
+    for key, pair in feature_catalogs().items():
+        if key in CATALOG:
+            raise ValueError(f"message key {key!r} defined twice")
+        CATALOG[key] = pair
+
+
+_merge_features()
+
+
 def translator(language: str) -> Callable[..., str]:
     """``t(key, **values)`` in ``language`` (French when unknown)."""
     index = LANGUAGES.index(language) if language in LANGUAGES else 0
