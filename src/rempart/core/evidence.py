@@ -1,0 +1,319 @@
+"""The evidence package (issue 7): what a victim brings to a police station or a lawyer.
+
+A package holds who it is for, a timeline of findings (platform, chat, message link, date in
+UTC and Paris time, sender, text and neighbouring messages when known, hashes and matches),
+the suggested offences, where to file, a constat checklist and how to verify. Never an image:
+only hashes, links and text. Its JSON form is versioned (``"schema": "rempart.evidence/1"``) and
+HTML-inert (``<``, ``>`` and ``&`` are written as ``\\u003c``… so that pasting it into a page
+cannot run anything).
+
+Example::
+
+    >>> e = timeline_entry(7, {"source": {"platform": "telegram", "chat_id": -1001,
+    ...     "message_id": 5, "date_utc": "2026-01-15T13:00:00Z"}, "matches": []})
+    >>> e.paris_time
+    '2026-01-15 14:00:00 (UTC+01:00)'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from rempart import __version__
+from rempart.core.evidence_law import (
+    ADVICE,
+    CONSTAT,
+    DISCLAIMER,
+    OFFENCES,
+    VERIFY,
+    WHERE_TO_FILE,
+    Language,
+    Offence,
+    localized,
+)
+
+SCHEMA = "rempart.evidence/1"
+PARIS = ZoneInfo("Europe/Paris")
+NEIGHBOUR_SPAN = 5  # messages before and after, when the scan stored them
+AudienceKind = Literal["victim_case", "selection"]
+_CHILD_LABELS = frozenset({"minor", "child_exploitation", "csam", "escalate"})
+_DEEPFAKE_LABELS = frozenset({"deepfake", "synthetic", "ai_generated"})
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbour:
+    """A message next to a finding's, known because the scan stored it too."""
+
+    message_id: int | None
+    date_utc: str | None
+    sender_name: str | None
+    sender_id: str | None
+    text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MatchFacts:
+    """A bank item the finding's media matched, and how close (bits of PDQ, 0 when exact)."""
+
+    bank: str
+    signal: str
+    distance: int
+    content_group: str | None
+    labels: tuple[str, ...] = ()
+    bank_kind: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One finding as the package shows it; ``neighbours`` is None when not known."""
+
+    finding_id: int | None
+    scan_id: str | None
+    platform: str | None
+    chat_name: str | None
+    chat_type: str | None
+    chat_id: int | None
+    message_id: int | None
+    link: str | None
+    date_utc: str | None
+    date_is_local: bool
+    sender_name: str | None
+    sender_id: str | None
+    forwarded_from: str | None
+    text: str | None
+    neighbours: tuple[Neighbour, ...] | None
+    media_kind: str | None
+    media_path: str | None
+    media_sha256: str | None
+    media_problem: str | None
+    matches: tuple[MatchFacts, ...]
+    text_labels: tuple[str, ...]
+    links: tuple[str, ...]
+
+    @property
+    def ref(self) -> str:
+        return f"F-{self.finding_id}" if self.finding_id is not None else "F-?"
+
+    @property
+    def utc_time(self) -> str | None:
+        moment = self.moment
+        return None if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+    @property
+    def paris_time(self) -> str | None:
+        moment = self.moment
+        if moment is None:
+            return None
+        local = moment.astimezone(PARIS)
+        offset = local.strftime("%z")
+        return f"{local:%Y-%m-%d %H:%M:%S} (UTC{offset[:3]}:{offset[3:]})"
+
+    @property
+    def moment(self) -> datetime | None:
+        """The UTC instant, or None when undated or in the exporting machine's local time."""
+        if not self.date_utc or self.date_is_local:
+            return None
+        try:
+            parsed = datetime.fromisoformat(self.date_utc.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if parsed.tzinfo is None:
+            return None
+        return parsed.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredItem:
+    """An image the victim registered: its number, dates and signals (from her own device)."""
+
+    number: int
+    registered_at: datetime
+    withdrawn_at: datetime | None
+    sha256: str | None
+    md5: str | None
+    pdq: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who asked for the package: a victim's case, or a moderator's selection of findings."""
+
+    kind: AudienceKind
+    case_number: str | None = None
+    requested_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestedOffence:
+    offence: Offence
+    suggested: bool
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EvidencePackage:
+    """Everything the PDF and the JSON show, in one language."""
+
+    reference: str
+    language: Language
+    generated_at: datetime
+    audience: Audience
+    entries: tuple[TimelineEntry, ...]
+    registered: tuple[RegisteredItem, ...] = ()
+    tool: str = field(default=f"rempart {__version__}")
+
+    @property
+    def offences(self) -> tuple[SuggestedOffence, ...]:
+        reasons = offence_reasons(self.entries)
+        out = []
+        for o in OFFENCES:
+            why = tuple(sorted(o.triggers & reasons))
+            out.append(SuggestedOffence(o, bool(why), why))
+        return tuple(out)
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def neighbour(finding: Mapping[str, Any]) -> Neighbour:
+    """A stored finding seen as a neighbouring message."""
+    src = finding.get("source") or {}
+    return Neighbour(_int(src.get("message_id")), _str(src.get("date_utc")),
+                     _str(src.get("sender_name")), _str(src.get("sender_id")),
+                     _str(finding.get("text_excerpt")))
+
+
+def timeline_entry(finding_id: int | None, finding: Mapping[str, Any],
+                   neighbours: Sequence[Neighbour] | None = None) -> TimelineEntry:
+    """A stored finding (the ``rempart scan --jsonl`` record) as a timeline entry."""
+    src = finding.get("source") or {}
+    media = finding.get("media") or {}
+    text = finding.get("text") or {}
+    matches = tuple(
+        MatchFacts(str(m.get("bank", "")), str(m.get("signal", "")), int(m.get("distance", 0)),
+                   _str(m.get("content_group")), tuple(str(x) for x in m.get("labels") or ()),
+                   _str(m.get("bank_kind")))
+        for m in finding.get("matches") or ())
+    return TimelineEntry(
+        finding_id=finding_id, scan_id=_str(finding.get("scan_id")),
+        platform=_str(src.get("platform")), chat_name=_str(src.get("chat_name")),
+        chat_type=_str(src.get("chat_type")), chat_id=_int(src.get("chat_id")),
+        message_id=_int(src.get("message_id")), link=_str(src.get("link")),
+        date_utc=_str(src.get("date_utc")), date_is_local=bool(src.get("date_is_local")),
+        sender_name=_str(src.get("sender_name")), sender_id=_str(src.get("sender_id")),
+        forwarded_from=_str(src.get("forwarded_from")),
+        text=_str(finding.get("text_excerpt")),
+        neighbours=None if not neighbours else tuple(neighbours),
+        media_kind=_str(media.get("media_kind") or media.get("kind")),
+        media_path=_str(media.get("path")), media_sha256=_str(media.get("sha256")),
+        media_problem=_str(media.get("error")), matches=matches,
+        text_labels=tuple(str(x) for x in text.get("labels") or ()),
+        links=tuple(str(x.get("url")) for x in finding.get("links") or () if x.get("url")),
+    )
+
+
+def sort_timeline(entries: Iterable[TimelineEntry]) -> tuple[TimelineEntry, ...]:
+    """By UTC instant; then local-time and undated entries, each by finding id."""
+    def key(e: TimelineEntry) -> tuple[int, str, int]:
+        moment = e.moment
+        rank = 0 if moment is not None else (1 if e.date_utc else 2)
+        stamp = moment.isoformat() if moment is not None else (e.date_utc or "")
+        return rank, stamp, e.finding_id if e.finding_id is not None else -1
+    return tuple(sorted(entries, key=key))
+
+
+def offence_reasons(entries: Iterable[TimelineEntry]) -> set[str]:
+    """The signals found in the entries that make offences suggested."""
+    reasons: set[str] = set()
+    places: set[tuple[object, ...]] = set()
+    for e in entries:
+        labels = {label for m in e.matches for label in m.labels} | set(e.text_labels)
+        if any(m.bank_kind == "victim" or "victim" in m.labels for m in e.matches):
+            reasons.add("victim_match")
+        if labels & _CHILD_LABELS or any(m.bank == "child-protection" for m in e.matches):
+            reasons.add("minor")
+        if labels & _DEEPFAKE_LABELS:
+            reasons.add("deepfake")
+        if {"ncii_request", "ncii_share"} & labels:
+            reasons.add("ncii_text")
+        if "doxxing" in labels:
+            reasons.add("doxxing")
+        places.add((e.chat_id, e.message_id) if e.chat_id is not None else (e.finding_id,))
+    if len(places) >= 3:
+        reasons.add("repeated")
+    return reasons
+
+
+def _entry_json(e: TimelineEntry) -> dict[str, Any]:
+    return {
+        "ref": e.ref, "finding_id": e.finding_id, "scan_id": e.scan_id, "platform": e.platform,
+        "chat": {"name": e.chat_name, "type": e.chat_type, "id": e.chat_id},
+        "message_id": e.message_id, "link": e.link,
+        "date": {"as_stored": e.date_utc, "utc": e.utc_time, "europe_paris": e.paris_time,
+                 "exporter_local_time": e.date_is_local},
+        "sender": {"name": e.sender_name, "id": e.sender_id},
+        "forwarded_from": e.forwarded_from,
+        "text": e.text,
+        "neighbours": None if e.neighbours is None else [
+            {"message_id": n.message_id, "date_utc": n.date_utc,
+             "sender": {"name": n.sender_name, "id": n.sender_id}, "text": n.text}
+            for n in e.neighbours],
+        "media": None if e.media_kind is None and e.media_sha256 is None else {
+            "kind": e.media_kind, "path_in_export": e.media_path, "sha256": e.media_sha256,
+            "problem": e.media_problem},
+        "matches": [{"bank": m.bank, "signal": m.signal, "distance": m.distance,
+                     "content_group": m.content_group, "labels": list(m.labels)}
+                    for m in e.matches],
+        "text_labels": list(e.text_labels),
+        "links": list(e.links),
+    }
+
+
+def package_json(pkg: EvidencePackage) -> dict[str, Any]:
+    """The package as a JSON-ready dict (schema ``rempart.evidence/1``)."""
+    lang = pkg.language
+    return {
+        "schema": SCHEMA,
+        "reference": pkg.reference,
+        "language": lang,
+        "generated_at": pkg.generated_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "tool": pkg.tool,
+        "audience": {"kind": pkg.audience.kind, "case_number": pkg.audience.case_number,
+                     "requested_by": pkg.audience.requested_by},
+        "contains_media": False,
+        "registered_items": [
+            {"number": r.number, "registered_at": r.registered_at.isoformat(),
+             "withdrawn_at": r.withdrawn_at.isoformat() if r.withdrawn_at else None,
+             "sha256": r.sha256, "md5": r.md5, "pdq": r.pdq} for r in pkg.registered],
+        "timeline": [_entry_json(e) for e in pkg.entries],
+        "offences": [{"article": f"Code pénal {s.offence.article}",
+                      "title": localized(s.offence.title, lang),
+                      "summary": localized(s.offence.summary, lang),
+                      "maximum_penalties": localized(s.offence.penalties, lang),
+                      "suggested": s.suggested, "because": list(s.reasons)}
+                     for s in pkg.offences],
+        "legal_notice": localized(DISCLAIMER, lang),
+        "where_to_file": [{"where": localized(w, lang), "how": localized(h, lang)}
+                          for w, h in WHERE_TO_FILE],
+        "advice": localized(ADVICE, lang),
+        "constat_checklist": [localized(c, lang) for c in CONSTAT],
+        "how_to_verify": [{"what": localized(w, lang), "how": localized(h, lang)}
+                          for w, h in VERIFY],
+    }
+
+
+def package_json_bytes(pkg: EvidencePackage) -> bytes:
+    """Deterministic, HTML-inert UTF-8 JSON of the package."""
+    text = json.dumps(package_json(pkg), ensure_ascii=False, indent=2, sort_keys=False)
+    text = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    return (text + "\n").encode()
