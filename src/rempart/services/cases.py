@@ -6,9 +6,16 @@ withdraw consent.
   when the person says the images show a minor, to the separate ``child-protection`` bank with
   the labels ``minor`` and ``escalate`` (immediate escalation).
 - ``status`` answers the case number and secret (constant-time; a wrong secret is answered
-  exactly like an unknown case) with counts only: items registered and withdrawn, matches
-  found by the scans by place type and by day, first and last seen. No chat id, message id,
-  sender or text: nothing that would tell the person about someone else.
+  exactly like an unknown case) with counts: items registered and withdrawn, matches found by
+  the scans and the bot (by place type and by day, first and last seen), actions taken
+  (removed by the bot; confirmed, under review or dismissed by a moderator) and the notices
+  about the content (state and deadline only). Matches a moderator dismissed are not counted
+  (they may be someone else's image). The only places named are public Telegram messages
+  (``t.me/<username>/<id>``) where a moderator confirmed the person's own image: a link she
+  can report herself. No chat id, private link, sender, text or reporter: nothing that would
+  tell the person about someone else.
+- ``register`` with ``minor=True`` also files an escalated notice (category csam, due at once,
+  ``location_text`` naming the case) that heads the moderators' dashboard.
 - ``withdraw`` tombstones some or all items' signals through the bank service (exports and
   other processes learn of it by the change feed); ``close`` withdraws everything and closes.
 
@@ -36,10 +43,20 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from rempart.core.banks import BankKind, BankPolicy, NewEntry, Provenance, new_content_group
+from rempart.core.workflow import Category
 from rempart.services.banks import create_bank, remove_entry
 from rempart.services.errors import BankExists, BankNotFound, EntryNotFound, InvalidArgument
-from rempart.store.cases import CaseFull, CaseItem, CaseRecord, NewCaseItem, SqlCaseStore
+from rempart.store.cases import (
+    CaseFull,
+    CaseItem,
+    CaseRecord,
+    NewCaseItem,
+    NoticeTrace,
+    ReviewTrace,
+    SqlCaseStore,
+)
 from rempart.store.interface import BankStore
+from rempart.store.notices import AuditEntry, NewNotice, SqlNoticeStore
 from rempart.store.rows import utc_now
 from rempart.store.scan_interface import ContentSighting
 
@@ -53,6 +70,9 @@ _DUMMY_DIGEST = hashlib.sha256(b"rempart: no such case").hexdigest()
 _CASE_NUMBER = re.compile(r"^VIC-\d{4}-\d{6,}$")
 # Telegram: supergroups and channels have ids below -10^12, basic groups are negative.
 _CHANNEL_ID = -1_000_000_000_000
+# A public message link (a private one is t.me/c/<id>/<message>).
+_PUBLIC_LINK = re.compile(r"^https://t\.me/(?!c/)[A-Za-z][A-Za-z0-9_]{3,31}/\d+$")
+MAX_PUBLIC_PLACES = 50
 
 __all__ = ["CHILD_BANK", "VICTIM_BANK", "CaseFull", "CaseNotFound", "CaseService",
            "CaseStatus", "ItemSignals", "ProofOfWork", "ProofRejected", "Registration"]
@@ -145,11 +165,39 @@ class ItemStatus:
     matches: int
     first_seen: str | None
     last_seen: str | None
+    kind: str = "image"  # image (PDQ and exact hashes), file (exact hashes only)
+
+
+@dataclass(frozen=True, slots=True)
+class PublicPlace:
+    """A public message where a moderator confirmed the person's image (link, public title)."""
+
+    link: str
+    title: str | None
+    date: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseNotice:
+    """A notice about the case's content: state and deadline. ``case_number`` only for the
+    notices filed from the case itself (another reporter's reference is not hers to see)."""
+
+    case_number: str | None
+    category: str
+    state: str
+    received_at: datetime
+    deadline: datetime
+    escalated: bool
+    from_case: bool
+
+
+ACTIONS = ("removed", "confirmed", "under_review", "dismissed")
 
 
 @dataclass(frozen=True, slots=True)
 class CaseStatus:
-    """Counts only: nothing about the places beyond their type, nothing about other people."""
+    """Counts, the case's notices and the public places where a moderator confirmed her image:
+    nothing about private places beyond their type, nothing about other people."""
 
     case_number: str
     status: str
@@ -162,6 +210,9 @@ class CaseStatus:
     by_date: Mapping[str, int]
     first_seen: str | None
     last_seen: str | None
+    actions: Mapping[str, int] = field(default_factory=lambda: dict.fromkeys(ACTIONS, 0))
+    notices: tuple[CaseNotice, ...] = ()
+    public_places: tuple[PublicPlace, ...] = ()
 
     @property
     def registered(self) -> int:
@@ -174,12 +225,55 @@ class CaseStatus:
 
 def place_type(sighting: ContentSighting) -> str:
     """``channel`` (Telegram channel or supergroup), ``group``, ``private`` or ``file``."""
-    chat = sighting.chat_id
-    if chat is None:
-        return "file"
-    if chat <= _CHANNEL_ID:
-        return "channel"
-    return "group" if chat < 0 else "private"
+    return _Place(sighting.chat_id, sighting.message_id, None).type
+
+
+def case_marker(case_number: str) -> str:
+    """The ``location_text`` of the notices filed from a case (how the status finds them)."""
+    return f"victim portal (/protect), case {case_number}"
+
+
+def seen_at(raw: str | None) -> str | None:
+    """A sighting's date as ``YYYY-MM-DD HH:MM`` in UTC (a local date without offset as is).
+
+    >>> seen_at("2026-03-01T12:30:00Z"), seen_at("2026-03-01T13:30:00+01:00")
+    ('2026-03-01 12:30', '2026-03-01 12:30')
+    """
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return raw[:16]
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """One message (or scanned file) where an item was seen."""
+
+    chat_id: int | None
+    message_id: int | None
+    date: str | None
+
+    @property
+    def type(self) -> str:
+        chat = self.chat_id
+        if chat is None:
+            return "file"
+        if chat <= _CHANNEL_ID:
+            return "channel"
+        return "group" if chat < 0 else "private"
+
+
+def _review_state(traces: Sequence[ReviewTrace]) -> str:
+    """One message's review outcome from its items: confirmed > under review > dismissed."""
+    statuses = {t.status for t in traces}
+    if "confirmed" in statuses:
+        return "confirmed"
+    return "under_review" if "open" in statuses else "dismissed"
 
 
 def secret_digest(secret: str) -> str:
@@ -300,6 +394,8 @@ class CaseService:
         new_items = [NewCaseItem(group, name, tuple(next(ids) for _ in entries))
                      for group, entries in groups]
         self.cases.add_items(case.id, new_items, at, self.max_items)
+        if minor:
+            self._escalate(case.case_number, new_items, at)
         return Registration(case.case_number, secret, len(new_items), minor, at)
 
     # -- following -----------------------------------------------------------------------
@@ -313,37 +409,100 @@ class CaseService:
             raise CaseNotFound(number)
         return record
 
-    def _seen(self, item: CaseItem) -> list[ContentSighting]:
-        if self.sightings is None:
-            return []
-        found: dict[tuple[object, ...], ContentSighting] = {}
-        for s in self.sightings.sightings(item.content_group):
-            key = (s.chat_id, s.message_id) if s.chat_id is not None else (s.input, s.date_utc)
-            found.setdefault(key, s)
+    def _kind(self, item: CaseItem) -> str:
+        """``video`` (its last entry is a vPDQ), ``image`` (its second is a PDQ) or ``file``
+        (exact hashes only)."""
+        ids = item.entry_ids
+        if len(ids) < 2:
+            return "file"
+        last = self.banks.get_entry(ids[-1])
+        if last is not None and last.signal_type == "vpdq":
+            return "video"
+        second = self.banks.get_entry(ids[1])
+        return "image" if second is not None and second.signal_type == "pdq" else "file"
+
+    def _places(self, item: CaseItem, traces: Sequence[ReviewTrace]) -> list[_Place]:
+        """Where the item was seen: the scans' sightings and the review items (the bot's),
+        one per message; messages whose every review was dismissed are left out."""
+        found: dict[tuple[object, ...], _Place] = {}
+        if self.sightings is not None:
+            for s in self.sightings.sightings(item.content_group):
+                where: tuple[object, ...] = (s.chat_id, s.message_id)
+                if s.chat_id is None:
+                    where = (s.input, s.date_utc)
+                found.setdefault(where, _Place(s.chat_id, s.message_id, seen_at(s.date_utc)))
+        by_message: dict[tuple[object, ...], list[ReviewTrace]] = {}
+        for n, t in enumerate(traces):
+            key: tuple[object, ...] = (t.chat_id, t.message_id)
+            if t.chat_id is None:
+                key = ("review", n)
+            by_message.setdefault(key, []).append(t)
+        for key, group in by_message.items():
+            if _review_state(group) == "dismissed":
+                found.pop(key, None)
+            else:
+                t = group[0]
+                found.setdefault(key, _Place(t.chat_id, t.message_id, seen_at(t.date)))
         return list(found.values())
 
     def status(self, case_number: str, secret: str) -> CaseStatus:
-        """Counts of the case; CaseNotFound for an unknown case or a wrong secret alike."""
+        """The case's counts, actions and notices; CaseNotFound for an unknown case or a wrong
+        secret alike."""
         case = self._open(case_number, secret)
+        case_items = self.cases.items(case.id)
+        traces = self.cases.reviews_of([i.content_group for i in case_items])
         items: list[ItemStatus] = []
         places: Counter[str] = Counter()
         days: Counter[str] = Counter()
         dates: list[str] = []
-        for n, item in enumerate(self.cases.items(case.id), 1):
-            seen = self._seen(item)
-            item_dates = sorted(s.date_utc for s in seen if s.date_utc)
-            for s in seen:
-                places[place_type(s)] += 1
-                days[s.date_utc[:10] if s.date_utc else "unknown"] += 1
+        seen_where: set[tuple[int, int]] = set()
+        for n, item in enumerate(case_items, 1):
+            mine = [t for t in traces if t.content_group == item.content_group]
+            seen = self._places(item, mine)
+            item_dates = sorted(p.date for p in seen if p.date)
+            for p in seen:
+                places[p.type] += 1
+                days[p.date[:10] if p.date else "unknown"] += 1
+                if p.chat_id is not None and p.message_id is not None:
+                    seen_where.add((p.chat_id, p.message_id))
             dates += item_dates
             items.append(ItemStatus(item.id, n, item.created_at, item.withdrawn_at, len(seen),
                                     item_dates[0] if item_dates else None,
-                                    item_dates[-1] if item_dates else None))
+                                    item_dates[-1] if item_dates else None, self._kind(item)))
         dates.sort()
         return CaseStatus(case.case_number, case.status, case.minor, case.created_at,
                           case.closed_at, tuple(items), sum(i.matches for i in items),
                           dict(places), dict(sorted(days.items())),
-                          dates[0] if dates else None, dates[-1] if dates else None)
+                          dates[0] if dates else None, dates[-1] if dates else None,
+                          _actions(traces), self._notices(case.case_number, seen_where),
+                          _public_places(traces))
+
+    def _notices(self, case_number: str,
+                 places: set[tuple[int, int]]) -> tuple[CaseNotice, ...]:
+        marker = case_marker(case_number)
+        return tuple(_case_notice(t, t.location_text == marker)
+                     for t in self.cases.notices_of(marker, places))
+
+    # -- escalating ----------------------------------------------------------------------
+
+    def _escalate(self, case_number: str, items: Sequence[NewCaseItem], at: datetime) -> None:
+        """File the escalated notice of a minor's case: category csam, due at once, found by
+        moderators at the top of their dashboard. No contact, no secret anyone holds: the
+        person follows it on her case's page."""
+        groups = ", ".join(i.content_group for i in items)
+        explanation = (
+            f"{len(items)} image(s) registered on the victim portal by a person who says they "
+            f"show a minor (case {case_number}). Their signals are in the bank {CHILD_BANK!r} "
+            f"(content groups: {groups}). Immediate escalation: look for these contents, "
+            "remove them and report them to the authorities.")
+        new = NewNotice(Category.CSAM, explanation, received_at=at, deadline=at,
+                        escalated=True, good_faith=True,
+                        location_text=case_marker(case_number))
+        audit = AuditEntry(at, "public", SOURCE, "notice.submit", "notice", None,
+                           {"category": Category.CSAM.value, "escalated": True,
+                            "source": SOURCE, "case": case_number})
+        SqlNoticeStore(self.cases.engine).create_notice(
+            new, secret_digest(secrets.token_urlsafe(24)), audit)
 
     # -- withdrawing ---------------------------------------------------------------------
 
@@ -373,3 +532,30 @@ class CaseService:
         self.withdraw(case_number, secret, None, at)
         self.cases.close_case(case.id, at)
         return self.status(case_number, secret)
+
+def _actions(traces: Sequence[ReviewTrace]) -> dict[str, int]:
+    """Per message: removed by the bot, and its review outcome (confirmed, under review,
+    dismissed)."""
+    by_message: dict[tuple[object, ...], list[ReviewTrace]] = {}
+    for n, t in enumerate(traces):
+        key = (t.content_group, t.chat_id, t.message_id) if t.chat_id is not None else (n,)
+        by_message.setdefault(key, []).append(t)
+    counts = dict.fromkeys(ACTIONS, 0)
+    for group in by_message.values():
+        counts[_review_state(group)] += 1
+        counts["removed"] += any(t.removed for t in group)
+    return counts
+
+
+def _public_places(traces: Sequence[ReviewTrace]) -> tuple[PublicPlace, ...]:
+    """Public messages where a moderator confirmed the image, oldest first, one per link."""
+    out: dict[str, PublicPlace] = {}
+    for t in traces:
+        if t.status == "confirmed" and t.link and _PUBLIC_LINK.match(t.link):
+            out.setdefault(t.link, PublicPlace(t.link, t.chat_title, seen_at(t.date)))
+    return tuple(sorted(out.values(), key=lambda p: p.date or ""))[:MAX_PUBLIC_PLACES]
+
+
+def _case_notice(t: NoticeTrace, from_case: bool) -> CaseNotice:
+    return CaseNotice(t.case_number if from_case else None, t.category, t.state,
+                      t.received_at, t.deadline, t.escalated, from_case)

@@ -2,7 +2,12 @@
 SQLite or PostgreSQL.
 
 A case gets its number from its row id (``VIC-<year>-<id:06>``) in the transaction that creates
-it. The cap of items per case is checked in the write transaction that adds them, so two
+it. The case's status page reads, without changing them, the review items raised about its
+contents (``reviews_of``: by content group) and the notices about them (``notices_of``: those
+filed from the case, known by their ``location_text``, and those about a message where its
+content was seen).
+
+The cap of items per case is checked in the write transaction that adds them, so two
 concurrent registrations cannot exceed it. A proof-of-work challenge is spent by inserting its
 id: the primary key makes a second use fail, on any number of processes.
 
@@ -14,16 +19,18 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, RowMapping, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from rempart.store.case_models import case_challenges, case_items, victim_cases
 from rempart.store.engine import SqlStore
+from rempart.store.notice_models import notices
+from rempart.store.review_models import review_items
 from rempart.store.rows import utc
 
 
@@ -71,6 +78,62 @@ class CaseItem:
     entry_ids: tuple[int, ...]
     created_at: datetime
     withdrawn_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewTrace:
+    """A review item about one of a case's contents: where it was seen, by what (``bot``,
+    ``scan``, ``api``), its review status and whether the bot removed the message."""
+
+    content_group: str
+    source: str
+    status: str  # open, confirmed, dismissed
+    chat_id: int | None
+    message_id: int | None
+    date: str | None
+    link: str | None
+    chat_title: str | None
+    removed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeTrace:
+    """A notice about a case's content: its state and deadline (never who filed it, nor why)."""
+
+    case_number: str
+    category: str
+    state: str
+    received_at: datetime
+    deadline: datetime
+    escalated: bool
+    chat_id: int | None
+    message_id: int | None
+    location_text: str | None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _trace(m: RowMapping) -> ReviewTrace:
+    where = m["location"] if isinstance(m["location"], dict) else {}
+    evidence = m["evidence"] if isinstance(m["evidence"], dict) else {}
+    taken = evidence.get("action_taken")
+    removed = isinstance(taken, dict) and taken.get("delete") is True
+    return ReviewTrace(m["content_group"], m["source"], m["status"], _int(where.get("chat")),
+                       _int(where.get("message")), _str(where.get("date")),
+                       _str(where.get("link")), _str(where.get("chat_title")), removed)
+
+
+def _notice_trace(m: RowMapping) -> NoticeTrace:
+    received, deadline = utc(m["received_at"]), utc(m["deadline"])
+    assert received is not None and deadline is not None
+    return NoticeTrace(m["case_number"], m["category"], m["state"], received, deadline,
+                       bool(m["escalated"]), m["chat_id"], m["message_id"], m["location_text"])
 
 
 def _case(row: Row[Any]) -> CaseRecord:
@@ -165,6 +228,37 @@ class SqlCaseStore(SqlStore):
                          .values(status="closed", closed_at=at, updated_at=at))
             row = conn.execute(select(victim_cases).where(c.id == case_id)).one()
         return _case(row)
+
+    def reviews_of(self, content_groups: Collection[str]) -> list[ReviewTrace]:
+        """Media review items about these contents (any source), oldest first. Read-only."""
+        if not content_groups:
+            return []
+        c = review_items.c
+        with self._read() as conn:
+            rows = conn.execute(
+                select(c.content_group, c.source, c.status, c.location, c.evidence)
+                .where(c.content_group.in_(sorted(set(content_groups))),
+                       c.kind == "media_match")
+                .order_by(c.created_at, c.id)).mappings().all()
+        return [_trace(r) for r in rows]
+
+    def notices_of(self, location_text: str,
+                   places: Collection[tuple[int, int]]) -> list[NoticeTrace]:
+        """Notices whose ``location_text`` is exactly ``location_text`` (filed from a case) or
+        about one of ``places`` (chat id, message id); most urgent first. Read-only."""
+        n = notices.c
+        chats = sorted({chat for chat, _ in places})
+        where = n.location_text == location_text
+        if chats:
+            where = or_(where, n.chat_id.in_(chats))
+        with self._read() as conn:
+            rows = conn.execute(
+                select(n.case_number, n.category, n.state, n.received_at, n.deadline,
+                       n.escalated, n.chat_id, n.message_id, n.location_text)
+                .where(where).order_by(n.deadline, n.id)).mappings().all()
+        wanted = set(places)
+        return [t for t in map(_notice_trace, rows) if t.location_text == location_text
+                or (t.chat_id, t.message_id) in wanted]
 
     def spend_challenge(self, challenge_id: str, expires_at: datetime, now: datetime) -> bool:
         """True the first time ``challenge_id`` is spent, False afterwards (until it expires)."""

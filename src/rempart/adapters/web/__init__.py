@@ -23,12 +23,13 @@ STATIC = Path(__file__).parent / "static"
 
 def mount(api: FastAPI, backend: Backend, notices: NoticeService | None = None) -> None:
     """Serve the console and the public pages of ``backend`` from ``api``."""
-    from rempart.adapters.web import auth, banks, dashboard, protect, public, review
+    from rempart.adapters.web import auth, banks, dashboard, protect, protect_status, public, review
     from rempart.adapters.web import notices as notice_views
     from rempart.adapters.web.session import Forbidden, LoginRequired, make_state, render
 
     api.state.web = make_state(backend, notices)
-    for module in (auth, dashboard, banks, review, notice_views, public, protect):
+    for module in (auth, dashboard, banks, review, notice_views, public, protect,
+                   protect_status):
         api.include_router(module.router)
     api.mount("/assets", StaticFiles(directory=STATIC), name="assets")
 

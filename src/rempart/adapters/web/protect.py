@@ -34,11 +34,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from rempart.adapters.http.notices import PublicLimiter, rate_limited
-from rempart.adapters.web.session import CSRF_COOKIE, checked_form, field, render, state_of
+from rempart.adapters.http.notices import PublicLimiter
+from rempart.adapters.web.session import CSRF_COOKIE, render, state_of
 from rempart.services.cases import (
     CaseFull,
-    CaseNotFound,
     CaseService,
     ItemSignals,
     ProofOfWork,
@@ -182,33 +181,3 @@ async def register(request: Request) -> Response:
     return JSONResponse({"case_number": done.case_number, "secret": done.secret,
                          "items": done.items, "minor": done.minor}, status_code=201,
                         headers={"Cache-Control": "no-store"})
-
-
-@router.get("/protect/status", response_class=HTMLResponse)
-def status_page(request: Request) -> Response:
-    return _page(request, "protect_status.html", status=None)
-
-
-@router.post("/protect/status")
-async def status(request: Request) -> Response:
-    """Look a case up; ``action=withdraw`` (checked ``item`` ids) or ``action=close``."""
-    _, form = await checked_form(request, write=False)
-    rate_limited(request, state_of(request).backend)
-    service = protect_state(request).service
-    case, secret = field(form, "case_number", 32).strip(), field(form, "secret", 200).strip()
-    action = field(form, "action", 16)
-    done = None
-    try:
-        if action == "withdraw":
-            ids = [int(v) for v in form.getlist("item") if isinstance(v, str) and v.isdigit()]
-            n = await run_in_threadpool(service.withdraw, case, secret, ids)
-            done = ("protect.withdrawn", n)
-        elif action == "close":
-            await run_in_threadpool(service.close, case, secret)
-            done = ("protect.closed_done", 0)
-        found = await run_in_threadpool(service.status, case, secret)
-    except CaseNotFound:
-        return _page(request, "protect_status.html", status_code=404, status=None,
-                     not_found=True)
-    return _page(request, "protect_status.html", status=found, case_number=found.case_number,
-                 secret=secret, done=done)
