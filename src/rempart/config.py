@@ -70,6 +70,8 @@ class WebSettings(BaseModel):
     # several workers need one shared value: REMPART_WEB__SESSION_SECRET).
     session_secret: str | None = None
     session_hours: float = 8.0
+    # A console session unused this long ends (server-side; the absolute limit is session_hours).
+    session_idle_minutes: float = 30.0
     # Secure cookies: None = when the request came over HTTPS (set True behind a TLS proxy).
     cookie_secure: bool | None = None
     # The victim portal (/protect): items per case, proof-of-work cost, registrations per address.

@@ -2,13 +2,15 @@
 
 Security model:
 
-- the session is a signed cookie (itsdangerous, timestamped, ``HttpOnly``, ``SameSite=Lax``,
-  ``Secure`` over HTTPS or when configured) holding the user name and a CSRF token; the user is
-  read from the database on every request, so a disabled user or a changed role takes effect at
-  once;
-- every POST carries a ``csrf_token`` field: the session's token when signed in, otherwise the
-  value of a random ``rempart_csrf`` cookie (double submit); a missing or wrong token is 403;
-- analysts (read-only) get 403 on every POST of the console.
+- a session lives on the server (``console_sessions``): the cookie (``HttpOnly``,
+  ``SameSite=Lax``, ``Secure`` over HTTPS or when configured) holds only a random secret whose
+  sha256 is stored; logout, an admin, or a change to the user (disabled, role, password) revokes
+  it at once; it also ends after ``session_idle_minutes`` unused and ``session_hours`` in all;
+  the user is read from the database on every request;
+- every POST carries a ``csrf_token`` field: the session's token (stored with it) when signed in,
+  otherwise the value of a random ``rempart_csrf`` cookie (double submit); a missing or wrong
+  token is 403;
+- analysts (read-only) get 403 on every POST of the console; admin pages need ``admin``.
 
 Example::
 
@@ -21,13 +23,13 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -36,12 +38,14 @@ from rempart.adapters.http.deps import Backend
 from rempart.adapters.http.notices import PublicLimiter
 from rempart.adapters.web.i18n import LANGUAGES, pick_language, translator
 from rempart.config import WebSettings
-from rempart.core.workflow import DECIDING_ROLES
+from rempart.core.workflow import DECIDING_ROLES, Role
 from rempart.services.notices import NoticeService
 from rempart.services.reviews import ReviewService
 from rempart.services.users import UserService
 from rempart.store.notices import SqlNoticeStore, UserRecord
 from rempart.store.reviews import SqlReviewStore
+from rempart.store.rows import utc_now
+from rempart.store.sessions import SqlSessionStore
 
 SESSION_COOKIE = "rempart_session"
 CSRF_COOKIE = "rempart_csrf"
@@ -82,7 +86,7 @@ class WebState:
     backend: Backend
     settings: WebSettings
     env: Environment
-    signer: URLSafeTimedSerializer
+    sessions: SqlSessionStore
     users: UserService
     notices: NoticeService
     reviews: ReviewService
@@ -94,18 +98,26 @@ class WebState:
         """429 when ``client`` tried to sign in too often."""
         self.login_bucket.check(client, time.monotonic())
 
+    @property
+    def idle(self) -> timedelta:
+        return timedelta(minutes=self.settings.session_idle_minutes)
+
+    @property
+    def lifetime(self) -> timedelta:
+        return timedelta(hours=self.settings.session_hours)
+
 
 def make_state(backend: Backend, notices: NoticeService | None = None) -> WebState:
     """The web state of ``backend`` (sharing the API's NoticeService when given)."""
     settings = backend.settings.web
     env = Environment(loader=FileSystemLoader(TEMPLATES),
                       autoescape=select_autoescape(default=True, default_for_string=True))
-    secret = settings.session_secret or secrets.token_urlsafe(32)
     store = SqlNoticeStore(backend.store.engine)
+    sessions = SqlSessionStore(backend.store.engine)
     notices = notices or NoticeService(store, backend.settings.notices)
     reviews = ReviewService(SqlReviewStore(backend.store.engine), backend.store, store.get_user)
-    return WebState(backend, settings, env, URLSafeTimedSerializer(secret, "rempart.session"),
-                    UserService(store), notices, reviews, store, PublicLimiter(10.0, 10))
+    return WebState(backend, settings, env, sessions, UserService(store, sessions=sessions),
+                    notices, reviews, store, PublicLimiter(10.0, 10))
 
 
 def state_of(request: Request) -> WebState:
@@ -117,42 +129,45 @@ def state_of(request: Request) -> WebState:
 class Session:
     user: UserRecord
     csrf: str
+    id: int = 0
 
     @property
     def can_write(self) -> bool:
         return self.user.role in DECIDING_ROLES
 
+    @property
+    def is_admin(self) -> bool:
+        return self.user.role is Role.ADMIN
 
-def load_session(request: Request) -> tuple[str, str] | None:
-    """(user name, csrf token) of a valid session cookie."""
+
+def session_secret(request: Request) -> str | None:
+    """The session secret of this request's cookie, if it has a plausible one."""
     raw = request.cookies.get(SESSION_COOKIE)
-    if not raw:
-        return None
-    web = state_of(request)
-    try:
-        data = web.signer.loads(raw, max_age=int(web.settings.session_hours * 3600))
-    except BadSignature:
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("u"), str) \
-            or not isinstance(data.get("c"), str):
-        return None
-    return data["u"], data["c"]
+    return raw if raw and 20 <= len(raw) <= 100 else None
 
 
 async def current_session(request: Request) -> Session | None:
-    """The signed-in, active user of this request, if any."""
+    """The signed-in, active user of this request, if any (its session live on the server)."""
     cached: Session | None = getattr(request.state, "web_session", None)
     if cached is not None:
         return cached
-    found = load_session(request)
-    if found is None:
+    secret = session_secret(request)
+    if secret is None:
         return None
-    store = state_of(request).notice_store
-    creds = await run_in_threadpool(store.user_credentials, found[0])
-    if creds is None or creds[0].disabled:
-        return None
-    session = Session(creds[0], found[1])
-    request.state.web_session = session
+    web = state_of(request)
+
+    def lookup() -> Session | None:
+        record = web.sessions.find(secret, utc_now(), web.idle)
+        if record is None:
+            return None
+        user = web.notice_store.get_user(record.user_id)
+        if user is None or user.disabled:
+            return None
+        return Session(user, record.csrf, record.id)
+
+    session = await run_in_threadpool(lookup)
+    if session is not None:
+        request.state.web_session = session
     return session
 
 
@@ -170,14 +185,22 @@ async def require_user(request: Request) -> Session:
 SignedIn = Annotated[Session, Depends(require_user)]
 
 
+async def require_admin(request: Request) -> Session:
+    """The session of an admin; LoginRequired without one, Forbidden for other roles."""
+    session = await require_user(request)
+    if not session.is_admin:
+        raise Forbidden("error.admin_only")
+    return session
+
+
+AdminSignedIn = Annotated[Session, Depends(require_admin)]
+
+
 def csrf_token(request: Request) -> str:
     """The token forms of this request must carry (made on first use for anonymous pages)."""
     session: Session | None = getattr(request.state, "web_session", None)
     if session is not None:
         return session.csrf
-    found = load_session(request)
-    if found is not None:
-        return found[1]
     token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
     if not token:
         token = secrets.token_urlsafe(24)
@@ -185,26 +208,35 @@ def csrf_token(request: Request) -> str:
     return str(token)
 
 
-async def checked_form(request: Request, *, write: bool = True) -> tuple[Session | None,
-                                                                         FormData]:
-    """The posted form once its CSRF token is verified (and the user may write, if asked)."""
-    session = await current_session(request) if write else None
-    if write:
+def _same(given: object, expected: str | None) -> bool:
+    return isinstance(given, str) and bool(expected) and \
+        hmac.compare_digest(given.encode(), str(expected).encode())
+
+
+async def checked_form(request: Request, *, write: bool = True,
+                       admin: bool = False) -> tuple[Session | None, FormData]:
+    """The posted form once its CSRF token is verified (and the user may write, or is an
+    admin, if asked). Anonymous forms (``write=False``) take the session's token or the
+    ``rempart_csrf`` cookie's (public pages are rendered without looking the session up)."""
+    session = await current_session(request)
+    if write or admin:
         if session is None:
             raise LoginRequired(request.url.path)
+        if admin and not session.is_admin:
+            raise Forbidden("error.admin_only")
         if not session.can_write:
             raise Forbidden("error.readonly")
     form = await request.form()
     given = form.get(CSRF_FIELD)
-    if session is not None:
-        expected: str | None = session.csrf
+    if write or admin:
+        assert session is not None
+        ok = _same(given, session.csrf)
     else:
-        found = load_session(request)
-        expected = found[1] if found else request.cookies.get(CSRF_COOKIE)
-    if not isinstance(given, str) or not expected or \
-            not hmac.compare_digest(given.encode(), expected.encode()):
+        ok = _same(given, request.cookies.get(CSRF_COOKIE)) or \
+            (session is not None and _same(given, session.csrf))
+    if not ok:
         raise Forbidden("error.csrf")
-    return session, form
+    return (session if write or admin else None), form
 
 
 def field(form: FormData, name: str, limit: int = 10_000) -> str:
