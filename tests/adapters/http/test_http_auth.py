@@ -42,6 +42,7 @@ SCOPE_OF = {
     ("GET", "/api/v1/scans/{scan_id}"): "findings",
     ("GET", "/api/v1/scans/{scan_id}/findings"): "findings",
     ("GET", "/api/v1/contents/{content_group}/sightings"): "findings",
+    ("POST", "/api/v1/evidence"): "findings",
 }
 
 

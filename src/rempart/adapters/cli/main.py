@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rempart.adapters.cli.text_cmd",
     "rempart.adapters.cli.scan_cmd",
     "rempart.adapters.cli.bot_cmd",
+    "rempart.adapters.cli.evidence",
 )
 
 app = typer.Typer(

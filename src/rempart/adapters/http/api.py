@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from rempart.adapters.http import (
     banks,
     errors,
+    evidence,
     findings,
     hashing,
     health,
@@ -71,7 +72,8 @@ def create_api(
     api.add_middleware(BodyLimit, limit=max(limits.max_upload_bytes, limits.max_json_bytes))
     api.add_middleware(MetricsMiddleware, metrics=metrics)
     errors.install(api)
-    for module in (hashing, matching, text, banks, tokens, notices, findings, health):
+    for module in (hashing, matching, text, banks, tokens, notices, findings, evidence,
+                   health):
         api.include_router(module.router)
     from rempart.adapters.web import mount as mount_web  # the console and the public pages
 

@@ -31,6 +31,9 @@ def mount(api: FastAPI, backend: Backend, notices: NoticeService | None = None) 
     for module in (auth, dashboard, banks, review, notice_views, public, protect,
                    protect_status):
         api.include_router(module.router)
+    from rempart.adapters.web import evidence as evidence_views
+
+    api.include_router(evidence_views.router)
     from rempart.adapters.web import admin_statements, audit, users
 
     for module in (users, audit, admin_statements):  # admin pages (users, audit, statements)

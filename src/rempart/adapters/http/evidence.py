@@ -1,0 +1,52 @@
+"""Evidence packages over HTTP (scope ``findings``): the ZIP of chosen findings (PDF, JSON,
+SHA-256 manifest, README), written to the audit log with the token's name. No media, ever.
+
+Example::
+
+    POST /api/v1/evidence  {"finding_ids": [12, 15], "language": "en"}   → application/zip
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from rempart.adapters.evidence import evidence_zip
+from rempart.adapters.http.deps import API_PREFIX, BackendDep, _scoped
+from rempart.services.evidence import MAX_FINDINGS, EvidenceService
+from rempart.store.evidence_reads import SqlEvidenceReads
+from rempart.store.notices import SqlNoticeStore
+from rempart.store.tokens import ApiToken
+
+router = APIRouter(prefix=API_PREFIX, tags=["findings"])
+FindingsToken = Annotated[ApiToken, _scoped("findings")]
+
+
+class EvidenceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    finding_ids: list[int] = Field(min_length=1, max_length=MAX_FINDINGS)
+    language: Literal["fr", "en"] = "fr"
+
+
+@router.post("/evidence", summary="Evidence package (ZIP) of chosen findings",
+             response_class=Response,
+             responses={200: {"content": {"application/zip": {}}}})
+async def evidence(body: EvidenceIn, backend: BackendDep, token: FindingsToken) -> Response:
+    """PDF + JSON + manifest of the findings ``finding_ids``; 422 when an id is unknown."""
+    engine = backend.store.engine
+    service = EvidenceService(SqlEvidenceReads(engine), banks=backend.store,
+                              audit=SqlNoticeStore(engine))
+
+    def build() -> tuple[str, bytes]:
+        package = service.for_findings(body.finding_ids, requested_by=f"token:{token.name}",
+                                       language=body.language, actor_type="token")
+        return package.reference, evidence_zip(package)
+
+    reference, data = await run_in_threadpool(build)
+    return Response(data, media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="rempart-evidence-{reference}.zip"',
+        "Cache-Control": "no-store"})

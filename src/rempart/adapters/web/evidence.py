@@ -1,0 +1,139 @@
+"""Evidence packages on the web (issue 7): the victim downloads her case's ZIP from the status
+page (``POST /protect/evidence``: case number and secret posted, CSRF and rate limit as the
+status form; a wrong secret is answered like an unknown case), and moderators or admins choose
+findings on ``/console/evidence`` (filters by chat and scan) and download their ZIP; each
+package built is written to the audit log. Analysts (read-only) cannot build packages.
+
+Example::
+
+    POST /protect/evidence   case_number=VIC-2026-000001&secret=…&language=fr&csrf_token=…
+    POST /console/evidence   finding=12&finding=15&language=en&csrf_token=…
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from rempart.adapters.evidence import evidence_zip
+from rempart.adapters.http.notices import rate_limited
+from rempart.adapters.web.protect import PROTECT_CSP, protect_state
+from rempart.adapters.web.session import (
+    Forbidden,
+    SignedIn,
+    checked_form,
+    field,
+    language,
+    render,
+    state_of,
+)
+from rempart.core.evidence import EvidencePackage, TimelineEntry, timeline_entry
+from rempart.services.cases import CaseNotFound
+from rempart.services.errors import InvalidArgument
+from rempart.services.evidence import EvidenceService
+from rempart.store.evidence_reads import SqlEvidenceReads
+
+router = APIRouter(include_in_schema=False)
+PAGE = 100
+_INIT = threading.Lock()
+
+
+def evidence_service(request: Request) -> EvidenceService:
+    """The app's evidence service (made on first use), sharing the portal's case service."""
+    with _INIT:
+        found: EvidenceService | None = getattr(request.app.state, "evidence", None)
+    if found is None:
+        web = state_of(request)
+        cases = protect_state(request).service
+        with _INIT:
+            found = getattr(request.app.state, "evidence", None)
+            if found is None:
+                found = EvidenceService(SqlEvidenceReads(web.backend.store.engine), cases,
+                                        web.backend.store, web.notice_store)
+                request.app.state.evidence = found
+    return found
+
+
+def zip_response(package: EvidencePackage, data: bytes) -> Response:
+    """The ZIP as a download that no cache keeps."""
+    name = f"rempart-evidence-{package.reference}.zip"
+    return Response(data, media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"})
+
+
+def _language(request: Request, chosen: str) -> str:
+    return chosen if chosen in ("fr", "en") else language(request)
+
+
+@router.post("/protect/evidence")
+async def victim_package(request: Request) -> Response:
+    """The case's evidence ZIP; the status page's 404 for a wrong number or secret."""
+    _, form = await checked_form(request, write=False)
+    rate_limited(request, state_of(request).backend)
+    service = evidence_service(request)
+    case, secret = field(form, "case_number", 32).strip(), field(form, "secret", 200).strip()
+    lang = _language(request, field(form, "language", 2))
+    try:
+        package = await run_in_threadpool(
+            lambda: service.for_case(case, secret, language=lang))
+    except CaseNotFound:
+        response = render(request, "protect_status.html", status_code=404, status=None,
+                          not_found=True)
+        response.headers["Content-Security-Policy"] = PROTECT_CSP
+        return response
+    return zip_response(package, await run_in_threadpool(evidence_zip, package))
+
+
+def _moderator(session: Any) -> None:
+    if not session.can_write:
+        raise Forbidden("evidence.forbidden")
+
+
+def _int(value: str) -> int | None:
+    value = value.strip()
+    return int(value) if value.lstrip("-").isdigit() and len(value) < 20 else None
+
+
+def _rows(service: EvidenceService, chat: int | None, scan: str | None,
+          offset: int) -> list[TimelineEntry]:
+    stored = service.reads.recent(chat_id=chat, scan_id=scan, limit=PAGE, offset=offset)
+    return [timeline_entry(s.id, s.finding) for s in stored]
+
+
+def _page(request: Request, status_code: int = 200, error: str | None = None) -> Response:
+    q = request.query_params
+    chat, scan = _int(q.get("chat_id", "")), q.get("scan_id", "").strip()[:36] or None
+    offset = max(_int(q.get("offset", "")) or 0, 0)
+    rows = _rows(evidence_service(request), chat, scan, offset)
+    return render(request, "evidence.html", status_code=status_code, rows=rows, page=PAGE,
+                  offset=offset, chosen={"chat_id": "" if chat is None else str(chat),
+                                         "scan_id": scan or ""}, error=error)
+
+
+@router.get("/console/evidence", response_class=HTMLResponse)
+def console_page(request: Request, session: SignedIn) -> Response:
+    """Recent findings with checkboxes, filtered by chat or scan."""
+    _moderator(session)
+    return _page(request)
+
+
+@router.post("/console/evidence")
+async def console_package(request: Request) -> Response:
+    """The ZIP of the checked findings (moderators and admins; audited)."""
+    session, form = await checked_form(request, write=True)
+    assert session is not None
+    ids = [n for v in form.getlist("finding") if isinstance(v, str)
+           for n in [_int(v)] if n is not None]
+    lang = _language(request, field(form, "language", 2))
+    service = evidence_service(request)
+    try:
+        package = await run_in_threadpool(lambda: service.for_findings(
+            ids, requested_by=session.user.username, language=lang))
+    except InvalidArgument as e:
+        return await run_in_threadpool(_page, request, 422, str(e))
+    return zip_response(package, await run_in_threadpool(evidence_zip, package))
