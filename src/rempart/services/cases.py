@@ -38,15 +38,19 @@ import re
 import secrets
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
 from rempart.core.banks import BankKind, BankPolicy, NewEntry, Provenance, new_content_group
+from rempart.core.signals import vpdq
+from rempart.core.types import FrameHash
 from rempart.core.workflow import Category
 from rempart.services.banks import create_bank, remove_entry
+from rempart.services.case_signals import MAX_FRAMES, MAX_SECONDS, checked_frames, checked_robust
 from rempart.services.errors import BankExists, BankNotFound, EntryNotFound, InvalidArgument
 from rempart.store.cases import (
+    CaseClosed,
     CaseFull,
     CaseItem,
     CaseRecord,
@@ -105,9 +109,21 @@ class ItemSignals:
     pdq_quality: int | None = None
     variants: Mapping[str, str] = field(default_factory=dict)  # rot90 → PDQ hex, …
     md5: str | None = None
+    kind: str = "image"  # or "video" (then ``frames``, and ``pdq`` is the first frame's)
+    robust: Mapping[str, tuple[str, int]] = field(default_factory=dict)  # trim → (hex, q), …
+    frames: Sequence[FrameHash] = ()  # vPDQ frames of a video
 
-    def validated(self) -> ItemSignals:
+    def validated(self, max_frames: int = MAX_FRAMES,
+                  max_seconds: float = MAX_SECONDS) -> ItemSignals:
         """This item with normalized values; InvalidArgument when a value is malformed."""
+        if self.kind not in ("image", "video"):
+            raise InvalidArgument("an item is an image or a video")
+        if self.kind == "video" and (self.variants or self.robust):
+            raise InvalidArgument("a video has frames, not PDQ variants")
+        if self.kind == "image" and self.frames:
+            raise InvalidArgument("an image has no frames")
+        frames = (checked_frames(self.frames, max_frames=max_frames, max_seconds=max_seconds)
+                  if self.kind == "video" else ())
         sha = self.sha256.strip().lower()
         if not _HEX64.match(sha):
             raise InvalidArgument("sha256 must be 64 hexadecimal characters")
@@ -126,13 +142,14 @@ class ItemSignals:
             if pdq is None or not _HEX64.match(value.strip().lower()):
                 raise InvalidArgument("PDQ variants need the PDQ and 64 hexadecimal characters")
             variants[name] = value.strip().lower()
-        return ItemSignals(sha, pdq, self.pdq_quality, variants, md5)
+        robust = checked_robust(self.robust)
+        if robust and pdq is None:
+            raise InvalidArgument("robust PDQs need the PDQ")
+        return ItemSignals(sha, pdq, self.pdq_quality, variants, md5, self.kind, robust, frames)
 
     def entries(self, group: str, provenance: Provenance) -> list[NewEntry]:
         """Bank entries of this item, one content group (as ``entries_from_media`` does)."""
         out = [NewEntry("sha256", self.sha256, group, None, provenance)]
-        if self.md5:
-            out.append(NewEntry("md5", self.md5, group, None, provenance))
         if self.pdq:
             out.append(NewEntry("pdq", self.pdq, group, self.pdq_quality, provenance))
             for name, value in self.variants.items():
@@ -140,6 +157,13 @@ class ItemSignals:
                                   provenance.external_id, provenance.case_id, provenance.labels,
                                   {**provenance.metadata, "variant": name})
                 out.append(NewEntry("pdq", value, group, self.pdq_quality, prov))
+            for name, (value, quality) in self.robust.items():
+                prov = replace(provenance, metadata={**provenance.metadata, "variant": name})
+                out.append(NewEntry("pdq", value, group, quality, prov))
+        if self.md5:  # after the PDQs: the second entry of an image is its PDQ
+            out.append(NewEntry("md5", self.md5, group, None, provenance))
+        if self.frames:
+            out.append(NewEntry("vpdq", vpdq.serialize(self.frames), group, None, provenance))
         return out
 
 
@@ -341,11 +365,14 @@ class CaseService:
     """Victim cases over the case store, the bank store and (for matches) the scan store."""
 
     def __init__(self, cases: SqlCaseStore, banks: BankStore,
-                 sightings: SightingSource | None = None, max_items: int = 50) -> None:
+                 sightings: SightingSource | None = None, max_items: int = 50, *,
+                 max_frames: int = MAX_FRAMES, max_seconds: float = MAX_SECONDS) -> None:
         self.cases = cases
         self.banks = banks
         self.sightings = sightings
         self.max_items = max_items
+        self.max_frames = max_frames  # vPDQ frames per video (and per request)
+        self.max_seconds = max_seconds
 
     # -- anti-abuse ----------------------------------------------------------------------
 
@@ -374,7 +401,7 @@ class CaseService:
             raise InvalidArgument("no image to register")
         if len(items) > self.max_items:
             raise CaseFull(self.max_items)
-        checked = [i.validated() for i in items]
+        checked = [i.validated(self.max_frames, self.max_seconds) for i in items]
         contact = (contact or "").strip()[:320] or None
         at = at or utc_now()
         secret = secrets.token_urlsafe(18)
@@ -397,6 +424,42 @@ class CaseService:
         if minor:
             self._escalate(case.case_number, new_items, at)
         return Registration(case.case_number, secret, len(new_items), minor, at)
+
+    def add_items(self, case_number: str, secret: str, items: Sequence[ItemSignals],
+                  at: datetime | None = None) -> Registration:
+        """Append ``items`` to an open case (its bank, its minor flag); CaseNotFound for a
+        wrong number or secret, CaseClosed when closed, CaseFull past the cap (withdrawn items
+        count), InvalidArgument if malformed. The returned secret is empty (she has it)."""
+        case = self._open(case_number, secret)
+        if not items:
+            raise InvalidArgument("no image to register")
+        if case.status != "open":
+            raise CaseClosed(case.id)
+        if case.item_count + len(items) > self.max_items:
+            raise CaseFull(self.max_items)
+        checked = [i.validated(self.max_frames, self.max_seconds) for i in items]
+        at = at or utc_now()
+        name = self._bank(case.minor)
+        bank = self.banks.get_bank(name)
+        if bank is None:
+            raise BankNotFound(name)
+        labels = ("victim", "minor", "escalate") if case.minor else ("victim",)
+        provenance = Provenance(SOURCE, at, case_id=case.case_number, labels=labels,
+                                metadata={"escalation": "immediate"} if case.minor else {})
+        groups = [(g, item.entries(g, provenance))
+                  for g, item in ((new_content_group(), i) for i in checked)]
+        ids = iter(self.banks.add_entries(bank.id, [e for _, es in groups for e in es]))
+        new_items = [NewCaseItem(group, name, tuple(next(ids) for _ in entries))
+                     for group, entries in groups]
+        try:
+            self.cases.add_items(case.id, new_items, at, self.max_items)
+        except (CaseClosed, CaseFull):  # closed or filled meanwhile: no orphan signals
+            self.banks.remove_entries([i for n in new_items for i in n.entry_ids],
+                                      f"not added to {case.case_number}")
+            raise
+        if case.minor:
+            self._escalate(case.case_number, new_items, at)
+        return Registration(case.case_number, "", len(new_items), case.minor, at)
 
     # -- following -----------------------------------------------------------------------
 
@@ -532,6 +595,7 @@ class CaseService:
         self.withdraw(case_number, secret, None, at)
         self.cases.close_case(case.id, at)
         return self.status(case_number, secret)
+
 
 def _actions(traces: Sequence[ReviewTrace]) -> dict[str, int]:
     """Per message: removed by the bot, and its review outcome (confirmed, under review,

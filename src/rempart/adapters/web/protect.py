@@ -23,38 +23,48 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from rempart.adapters.http.notices import PublicLimiter
+from rempart.adapters.web.protect_items import (
+    AddIn,
+    RegisterIn,
+    TooLarge,
+    body_ceiling,
+    body_need,
+    read_body,
+)
 from rempart.adapters.web.session import CSRF_COOKIE, render, state_of
 from rempart.services.cases import (
     CaseFull,
+    CaseNotFound,
     CaseService,
-    ItemSignals,
     ProofOfWork,
     ProofRejected,
 )
 from rempart.services.errors import InvalidArgument
-from rempart.store.cases import SqlCaseStore
+from rempart.store.cases import CaseClosed, SqlCaseStore
 from rempart.store.scans import SqlScanStore
 
 router = APIRouter(include_in_schema=False)
 CSRF_HEADER = "x-csrf-token"
-# Per item: SHA-256, 8 PDQ hashes and their names, quality: well under 1 KB as JSON.
-MAX_BODY = 2048 + 1024 * 64
-# The thumbnails are object URLs (blob:) of the person's own files, shown locally.
+# The thumbnails are object URLs (blob:) of the person's own files, shown locally; videos are
+# read from object URLs too (frames drawn to a canvas and hashed on the device).
 PROTECT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
-               "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-               "base-uri 'none'; object-src 'none'")
+               "media-src 'self' blob:; connect-src 'self'; form-action 'self'; "
+               "frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+_CASE_NUMBER = re.compile(r"^VIC-\d{4}-\d{6,}$")
+_Body = TypeVar("_Body", RegisterIn, AddIn)
 _INIT = threading.Lock()
 
 
@@ -76,31 +86,15 @@ def protect_state(request: Request) -> ProtectState:
             s = web.settings
             secret = s.session_secret or secrets.token_urlsafe(32)
             key = hmac.new(secret.encode(), b"rempart.protect.pow", hashlib.sha256).digest()
+            limits = web.backend.settings.hashing.limits
             found = ProtectState(
                 CaseService(SqlCaseStore(engine), web.backend.store, SqlScanStore(engine),
-                            s.protect_max_items),
+                            s.protect_max_items, max_frames=limits.max_video_frames,
+                            max_seconds=limits.max_video_seconds),
                 ProofOfWork(key, s.protect_pow_bits, s.protect_challenge_seconds),
                 PublicLimiter(s.protect_rate_per_minute, s.protect_burst))
             app_state.protect = found
     return found
-
-
-class ItemIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    sha256: str = Field(max_length=64)
-    pdq: str | None = Field(None, max_length=64)
-    pdq_quality: int | None = None
-    variants: dict[str, str] = Field(default_factory=dict, max_length=7)
-    md5: str | None = Field(None, max_length=32)
-
-
-class RegisterIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    challenge: str = Field(max_length=120)
-    nonce: str = Field(max_length=32)
-    minor: bool = False
-    contact: str | None = Field(None, max_length=320)
-    items: list[ItemIn] = Field(max_length=1000)
 
 
 def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
@@ -133,9 +127,17 @@ def _csrf_ok(request: Request) -> bool:
 
 @router.get("/protect", response_class=HTMLResponse)
 def protect_page(request: Request) -> Response:
+    """Register images and videos; ``?case=VIC-…`` adds them to that case (its secret is
+    asked for in the page, never in a URL)."""
     state = protect_state(request)
+    hashing = state_of(request).backend.settings.hashing
+    case = request.query_params.get("case", "").strip().upper()[:32]
     return _page(request, "protect.html", max_items=state.service.max_items,
-                 bits=state.pow.bits)
+                 bits=state.pow.bits, case_number=case if _CASE_NUMBER.match(case) else "",
+                 add_mode="case" in request.query_params, video_fps=hashing.video_fps,
+                 max_video_seconds=int(hashing.limits.max_video_seconds),
+                 max_video_frames=hashing.limits.max_video_frames,
+                 max_bytes=hashing.limits.max_bytes)
 
 
 @router.get("/protect/challenge")
@@ -149,28 +151,11 @@ def challenge(request: Request) -> JSONResponse:
 @router.post("/protect/register")
 async def register(request: Request) -> Response:
     """Signals only (JSON); answered once with the case number and the secret."""
-    if not _same_origin(request):
-        return _error(403, "origin")
-    if not _csrf_ok(request):
-        return _error(403, "csrf")
     state = protect_state(request)
-    client = request.client.host if request.client else "unknown"
-    state.limiter.check(client, time.monotonic())
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        return _error(413, "too_large")
-    try:
-        data = RegisterIn.model_validate(json.loads(body))
-    except (ValueError, ValidationError):
-        return _error(422, "invalid")
-    if len(data.items) > state.service.max_items:
-        return _error(422, "cap", max_items=state.service.max_items)
-    try:
-        await run_in_threadpool(state.service.spend, state.pow, data.challenge, data.nonce,
-                                time.time())
-    except ProofRejected as e:
-        return _error(400, "pow", reason=e.reason)
-    items = [ItemSignals(i.sha256, i.pdq, i.pdq_quality, i.variants, i.md5) for i in data.items]
+    data = await _signals_request(request, state, RegisterIn)
+    if isinstance(data, Response):
+        return data
+    items = [i.signals() for i in data.items]
     try:
         done = await run_in_threadpool(lambda: state.service.register(
             items, minor=data.minor, contact=data.contact))
@@ -181,3 +166,64 @@ async def register(request: Request) -> Response:
     return JSONResponse({"case_number": done.case_number, "secret": done.secret,
                          "items": done.items, "minor": done.minor}, status_code=201,
                         headers={"Cache-Control": "no-store"})
+
+
+async def _signals_request(request: Request, state: ProtectState,
+                           model: type[_Body]) -> _Body | Response:
+    """The checks shared by registering and adding: same origin, CSRF token, rate, a body no
+    larger than its signals need, caps of items and frames, then the proof-of-work (spent)."""
+    if not _same_origin(request):
+        return _error(403, "origin")
+    if not _csrf_ok(request):
+        return _error(403, "csrf")
+    client = request.client.host if request.client else "unknown"
+    state.limiter.check(client, time.monotonic())
+    service = state.service
+    try:
+        body = await read_body(request.stream(),
+                               body_ceiling(service.max_items, service.max_frames))
+    except TooLarge:
+        return _error(413, "too_large")
+    try:
+        data = model.model_validate(json.loads(body))
+    except (ValueError, ValidationError):
+        # Not signals: past what photos alone could need, it is a body too large.
+        if len(body) > body_ceiling(service.max_items, 0):
+            return _error(413, "too_large")
+        return _error(422, "invalid")
+    if len(data.items) > service.max_items:
+        return _error(422, "cap", max_items=service.max_items)
+    if sum(len(i.frames) for i in data.items) > service.max_frames:
+        return _error(422, "cap", max_frames=service.max_frames)
+    if len(body) > body_need(data.items):
+        return _error(413, "too_large")
+    try:
+        await run_in_threadpool(service.spend, state.pow, data.challenge, data.nonce,
+                                time.time())
+    except ProofRejected as e:
+        return _error(400, "pow", reason=e.reason)
+    return data
+
+
+@router.post("/protect/add")
+async def add(request: Request) -> Response:
+    """Signals appended to an existing open case (case number and secret in the body)."""
+    state = protect_state(request)
+    data = await _signals_request(request, state, AddIn)
+    if isinstance(data, Response):
+        return data
+    items = [i.signals() for i in data.items]
+    try:
+        done = await run_in_threadpool(
+            state.service.add_items, data.case_number, data.secret, items)
+    except CaseNotFound:
+        return _error(404, "not_found")
+    except CaseClosed:
+        return _error(409, "closed")
+    except CaseFull as e:
+        return _error(422, "cap", max_items=e.cap)
+    except InvalidArgument as e:
+        return _error(422, "invalid", reason=str(e))
+    return JSONResponse({"case_number": done.case_number, "items": done.items},
+                        status_code=201, headers={"Cache-Control": "no-store"})
+

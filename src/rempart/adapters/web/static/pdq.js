@@ -121,8 +121,11 @@ function box(src, rows, cols, window, horizontal) {
 
 // PDQ's 16×16 DCT coefficients (row-major Float32Array) and quality of ImageData, no resizing.
 function pdqDct(imageData) {
-  const rows = imageData.height, cols = imageData.width;
-  let y = luma(imageData);
+  return lumaDct(luma(imageData), imageData.height, imageData.width);
+}
+
+// The same from float32 luma (rows × cols, row-major): a grayscale image as pdq_dct takes it.
+function lumaDct(y, rows, cols) {
   const alongRows = Math.floor((cols + 127) / 128), alongCols = Math.floor((rows + 127) / 128);
   for (let pass = 0; pass < 2; pass++) {
     y = box(box(y, rows, cols, alongRows, true), rows, cols, alongCols, false);
@@ -195,6 +198,12 @@ function variant(c, transpose, flipRows, flipCols) {
 /** PDQ of ImageData (as is: call fitToCanvas first): {hash: 64 hex characters, quality: 0-100}. */
 export function pdqFromImageData(imageData) {
   const { coefficients, quality } = pdqDct(imageData);
+  return { hash: dctHex(coefficients), quality };
+}
+
+/** PDQ of a grayscale image (values 0-255, rows × cols, row-major), as pdq_dct of uint8 gray. */
+export function pdqFromGray(gray, rows, cols) {
+  const { coefficients, quality } = lumaDct(Float32Array.from(gray), rows, cols);
   return { hash: dctHex(coefficients), quality };
 }
 

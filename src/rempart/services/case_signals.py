@@ -1,0 +1,75 @@
+"""The robust and video signals of a victim-registered item (issue 7), checked strictly.
+
+The browser computes what the server would compute from the file (``core.media_signals``):
+for an image, the PDQ of the picture with its uniform borders trimmed (``trim``) and the PDQs
+of its regions (``region-c60``, ``region-top60``…, ``core.signals.orb.REGIONS``); for a video,
+vPDQ frames (frame number, PDQ, quality, timestamp) sampled at the server's rate. They are
+banked exactly as the server banks its own: ``pdq`` entries whose metadata names the variant,
+and one ``vpdq`` entry in python-threatexchange's text form. ORB local features stay
+server-only.
+
+Example::
+
+    >>> checked_robust({"trim": ("A" * 64, 80)})
+    {'trim': ('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 80)}
+    >>> len(checked_frames([FrameHash(0.0, "0" * 64, 100, 0)], max_frames=10, max_seconds=60))
+    1
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+
+from rempart.core.signals.orb import REGIONS
+from rempart.core.types import FrameHash
+from rempart.services.errors import InvalidArgument
+
+ROBUST_NAMES = ("trim", *(f"region-{name}" for name in REGIONS if name != "full"))
+MAX_FRAMES = 20_000  # the server's HashLimits.max_video_frames
+MAX_SECONDS = 3 * 3600.0  # the server's HashLimits.max_video_seconds
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _hex64(value: str, what: str) -> str:
+    v = value.strip().lower()
+    if not _HEX64.match(v):
+        raise InvalidArgument(f"{what} must be 64 hexadecimal characters")
+    return v
+
+
+def _quality(value: int, what: str) -> int:
+    if isinstance(value, bool) or not 0 <= value <= 100:
+        raise InvalidArgument(f"{what} quality must be between 0 and 100")
+    return value
+
+
+def checked_robust(values: Mapping[str, tuple[str, int]]) -> dict[str, tuple[str, int]]:
+    """Trimmed and region PDQs by name → (hex, quality); InvalidArgument when malformed."""
+    out: dict[str, tuple[str, int]] = {}
+    for name, (value, quality) in values.items():
+        if name not in ROBUST_NAMES:
+            raise InvalidArgument(f"unknown robust signal {name!r}")
+        out[name] = (_hex64(value, name), _quality(quality, name))
+    return out
+
+
+def checked_frames(frames: Sequence[FrameHash], *, max_frames: int = MAX_FRAMES,
+                   max_seconds: float = MAX_SECONDS) -> tuple[FrameHash, ...]:
+    """vPDQ frames in time order, at most ``max_frames``, within ``max_seconds``."""
+    if not frames:
+        raise InvalidArgument("a video needs at least one frame")
+    if len(frames) > max_frames:
+        raise InvalidArgument(f"a video has at most {max_frames} sampled frames")
+    out: list[FrameHash] = []
+    last_t, last_frame = -1.0, -1
+    for f in frames:
+        if not math.isfinite(f.t) or not 0 <= f.t <= max_seconds:
+            raise InvalidArgument(f"frame timestamps must be between 0 and {max_seconds:.0f} s")
+        if f.t < last_t or f.frame <= last_frame:
+            raise InvalidArgument("frames must be in time order, frame numbers increasing")
+        last_t, last_frame = f.t, f.frame
+        out.append(FrameHash(round(f.t, 3), _hex64(f.hash, "frame PDQ"),
+                             _quality(f.quality, "frame"), f.frame))
+    return tuple(out)
