@@ -1,0 +1,69 @@
+"""Export of a bank's signals as CSV, JSONL (with tombstones if asked) or threatexchange lines.
+
+Example::
+
+    with open("victims.csv", "w") as out:
+        export_entries(store, "victims", out, "csv")
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import IO, Any
+
+from rempart.core.banks import BankEntry, EntryStatus
+from rempart.services.banks.hash_import import check_format
+from rempart.services.banks.registry import get_bank
+from rempart.store.interface import BankStore
+
+CSV_COLUMNS = ("signal_type", "signal_value", "quality", "content_group", "source",
+               "submitted_at", "external_id", "case_id", "labels", "metadata", "status",
+               "removed_at", "removed_reason")
+
+
+def entry_record(entry: BankEntry) -> dict[str, Any]:
+    """The JSON record of an entry (one line of a JSONL export, of `bank entries --jsonl`)."""
+    p = entry.provenance
+    record: dict[str, Any] = {
+        "id": entry.id, "signal_type": entry.signal_type, "signal_value": entry.value,
+        "quality": entry.quality, "content_group": entry.content_group, "source": p.source,
+        "submitted_at": p.submitted_at.isoformat() if p.submitted_at else None,
+        "external_id": p.external_id, "case_id": p.case_id, "labels": list(p.labels),
+        "metadata": dict(p.metadata), "status": entry.status.value,
+        "created_at": entry.created_at.isoformat(),
+    }
+    if entry.tombstone is not None:
+        record |= {"removed": True, "removed_at": entry.tombstone.removed_at.isoformat(),
+                   "removed_reason": entry.tombstone.reason}
+    return record
+
+
+def export_entries(
+    store: BankStore, name: str, out: IO[str], fmt: str = "csv", include_removed: bool = False
+) -> int:
+    """Write the bank's active entries (and tombstones if asked) to ``out``; returns the count.
+
+    Entries on hold are left out: they await review.
+    """
+    check_format(fmt)
+    statuses = {EntryStatus.ACTIVE} | ({EntryStatus.REMOVED} if include_removed else set())
+    entries = store.iter_entries(get_bank(store, name).id, statuses)
+    count = 0
+    if fmt == "csv":
+        writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+    for entry in entries:
+        record = entry_record(entry)
+        if fmt == "txt":
+            if entry.tombstone is not None:  # the plain format has no way to say "removed"
+                continue
+            out.write(f"{entry.signal_type} {entry.value}\n")
+        elif fmt == "jsonl":
+            out.write(json.dumps(record, separators=(",", ":")) + "\n")
+        else:
+            record["labels"] = " ".join(record["labels"])
+            record["metadata"] = json.dumps(record["metadata"]) if record["metadata"] else ""
+            writer.writerow(record)
+        count += 1
+    return count
