@@ -17,11 +17,11 @@ import pytest
 from PIL import Image
 
 from rempart.bench.synthetic_images import photo_bytes
-from rempart.core.banks import EntryStatus
+from rempart.core.banks import BankKind, EntryStatus
 from rempart.core.flood import FloodRule
 from rempart.core.signals.pdq import pdq_dihedral
 from rempart.core.workflow import Category, Role
-from rempart.services.banks import export_entries
+from rempart.services.banks import add_signal, create_bank, export_entries
 from rempart.services.cases import (
     CHILD_BANK,
     VICTIM_BANK,
@@ -285,3 +285,19 @@ def test_flood_guard_holds_a_registered_entry(world: World) -> None:
     held = list(world.store.iter_entries(statuses=(EntryStatus.ON_HOLD,)))
     assert held and {e.provenance.source for e in held} == {"victim-portal"}
     assert actions[0] == "review"
+
+
+def test_allowlist_suppresses_a_registered_entry(world: World) -> None:
+    data, s = signals(12)
+    world.cases.register([s], minor=False, at=T0)
+    matcher = MatchService(world.store)
+    matcher.load()
+    assert {m["bank"] for m in matcher.match_bytes(data).matches} == {VICTIM_BANK}
+    # A registration of a widely shared picture (a meme, a logo): the allowlist wins.
+    create_bank(world.store, "common", BankKind.ALLOWLIST)
+    assert s.pdq is not None
+    add_signal(world.store, "common", "pdq", s.pdq)
+    matcher.refresh()
+    report = matcher.match_bytes(data)
+    assert report.matches == [] and report.suppressed == 1
+    assert report.allowlisted[0]["bank"] == "common"
