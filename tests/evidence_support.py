@@ -12,6 +12,7 @@ import hashlib
 import os
 import shutil
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -20,6 +21,8 @@ from rempart.app import App
 from rempart.services.cases import CaseService, ItemSignals
 from rempart.store.cases import SqlCaseStore
 from rempart.store.evidence_reads import SqlEvidenceReads
+from rempart.store.review_models import review_items
+from rempart.store.reviews import NewReviewItem, SqlReviewStore
 from rempart.store.scan_interface import FindingRow, NewScan
 from rempart.store.scans import SqlScanStore
 
@@ -28,6 +31,7 @@ TRICKY_TEXT = "Qui a les photos d'elle ? <script>alert('x')</script> <b>gras</b>
 NON_LATIN = "Привет всем"
 CHAT = -1001234567890
 OTHER_CHAT = -1009876543210
+BOT_CHAT = -1005555555555
 PDQ = "f" * 16 + "0" * 48
 
 
@@ -100,3 +104,27 @@ def seed_case_and_findings(app: App) -> Seeded:
     return Seeded(done.case_number, done.secret, group, {
         "first": ids[f"{CHAT}/10"], "neighbour": ids[f"{CHAT}/12"],
         "second": ids[f"{OTHER_CHAT}/3"], "other": ids[f"{OTHER_CHAT}/40"]})
+
+
+def seed_bot_detections(app: App, group: str) -> None:
+    """The bot saw the case's item in BOT_CHAT message 7 (with a flagged caption) and message 8
+    (a review a moderator dismissed)."""
+    reviews = SqlReviewStore(app.store.engine)
+    for message in (7, 8):
+        location = {"platform": "telegram", "chat": BOT_CHAT, "chat_title": "Groupe du bot",
+                    "message": message, "link": None, "sender": 4242, "sender_chat": None,
+                    "date": f"2026-05-0{message}T06:00:00+00:00"}
+        base = f"bot:{BOT_CHAT}:{message}"
+        item, _ = reviews.create(NewReviewItem(
+            "bot", "media_match", f"{base}:file:1", datetime(2026, 5, 7, tzinfo=UTC),
+            bank="victims", entry_id=1, content_group=group, signal="pdq", distance=4,
+            labels=("victim",), location=location,
+            evidence={"sha256": "d" * 64, "match": {}, "action_taken": {"delete": True}}))
+        reviews.create(NewReviewItem(
+            "bot", "text_flag", f"{base}:text:ncii_share", datetime(2026, 5, 7, tzinfo=UTC),
+            labels=("ncii_share",), location=location,
+            evidence={"text": f"Légende signalée {message} <img src=x>"}))
+        if message == 8:
+            with app.store.engine.begin() as conn:
+                conn.execute(review_items.update().where(review_items.c.id == item.id)
+                             .values(status="dismissed"))

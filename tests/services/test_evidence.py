@@ -10,11 +10,13 @@ from datetime import UTC, datetime
 import pytest
 
 from evidence_support import (
+    BOT_CHAT,
     CHAT,
     NON_LATIN,
     OTHER_CHAT,
     TRICKY_TEXT,
     Seeded,
+    seed_bot_detections,
     seed_case_and_findings,
 )
 from rempart.app import App, build
@@ -62,6 +64,19 @@ def test_case_package_holds_only_the_case(world: tuple[App, EvidenceService, See
     data = package_json(pkg)
     assert "other-victim-group" not in str(data)
     assert data["timeline"][1]["neighbours"] is None
+
+
+def test_bot_detections_in_a_case(world: tuple[App, EvidenceService, Seeded]) -> None:
+    app, service, seeded = world
+    seed_bot_detections(app, seeded.case_group)
+    pkg = service.for_case(seeded.case_number, seeded.secret, at=AT)
+    bot = [e for e in pkg.entries if e.origin == "bot"]
+    assert [(e.chat_id, e.message_id) for e in bot] == [(BOT_CHAT, 7)]  # 8 was dismissed
+    (entry,) = bot
+    assert entry.ref.startswith("R-") and entry.sender_id == "user4242"
+    assert entry.text == "Légende signalée 7 <img src=x>" and entry.text_labels == ("ncii_share",)
+    assert entry.media_sha256 == "d" * 64 and entry.paris_time == "2026-05-07 08:00:00 (UTC+02:00)"
+    assert [e.origin for e in pkg.entries] == ["scan", "bot", "scan"]  # by date
 
 
 def test_wrong_secret_is_an_unknown_case(world: tuple[App, EvidenceService, Seeded]) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -94,9 +94,14 @@ class TimelineEntry:
     matches: tuple[MatchFacts, ...]
     text_labels: tuple[str, ...]
     links: tuple[str, ...]
+    origin: str = "scan"  # scan (a stored finding) or the review item's source (bot, api)
+    review_id: int | None = None
 
     @property
     def ref(self) -> str:
+        """``F-<finding id>`` for a scan finding, ``R-<review item id>`` for a detection."""
+        if self.review_id is not None:
+            return f"R-{self.review_id}"
         return f"F-{self.finding_id}" if self.finding_id is not None else "F-?"
 
     @property
@@ -222,13 +227,33 @@ def timeline_entry(finding_id: int | None, finding: Mapping[str, Any],
     )
 
 
+def review_entry(review_id: int, source: str, location: Mapping[str, Any],
+                 evidence: Mapping[str, Any], match: Mapping[str, Any], text: str | None,
+                 text_labels: Sequence[str]) -> TimelineEntry:
+    """A review item (the bot's detection: its ``location`` and ``evidence``) as an entry."""
+    sender, sender_chat = location.get("sender"), location.get("sender_chat")
+    sender_id = f"user{sender}" if _int(sender) is not None else (
+        _str(sender_chat) if sender_chat is not None else None)
+    finding = {
+        "source": {"platform": location.get("platform"), "chat_name": location.get("chat_title"),
+                   "chat_id": location.get("chat"), "message_id": location.get("message"),
+                   "date_utc": location.get("date"), "sender_id": sender_id,
+                   "link": location.get("link")},
+        "media": {"sha256": evidence.get("sha256")} if evidence.get("sha256") else None,
+        "matches": [match], "text": {"labels": list(text_labels)}, "text_excerpt": text,
+    }
+    entry = timeline_entry(None, finding)
+    return replace(entry, origin=source, review_id=review_id)
+
+
 def sort_timeline(entries: Iterable[TimelineEntry]) -> tuple[TimelineEntry, ...]:
     """By UTC instant; then local-time and undated entries, each by finding id."""
-    def key(e: TimelineEntry) -> tuple[int, str, int]:
+    def key(e: TimelineEntry) -> tuple[int, str, int, int]:
         moment = e.moment
         rank = 0 if moment is not None else (1 if e.date_utc else 2)
         stamp = moment.isoformat() if moment is not None else (e.date_utc or "")
-        return rank, stamp, e.finding_id if e.finding_id is not None else -1
+        return (rank, stamp, e.finding_id if e.finding_id is not None else -1,
+                e.review_id if e.review_id is not None else -1)
     return tuple(sorted(entries, key=key))
 
 
@@ -256,7 +281,8 @@ def offence_reasons(entries: Iterable[TimelineEntry]) -> set[str]:
 
 def _entry_json(e: TimelineEntry) -> dict[str, Any]:
     return {
-        "ref": e.ref, "finding_id": e.finding_id, "scan_id": e.scan_id, "platform": e.platform,
+        "ref": e.ref, "origin": e.origin, "finding_id": e.finding_id,
+        "review_item_id": e.review_id, "scan_id": e.scan_id, "platform": e.platform,
         "chat": {"name": e.chat_name, "type": e.chat_type, "id": e.chat_id},
         "message_id": e.message_id, "link": e.link,
         "date": {"as_stored": e.date_utc, "utc": e.utc_time, "europe_paris": e.paris_time,

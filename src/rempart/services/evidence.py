@@ -6,6 +6,8 @@ victim's device) and the stored findings where they were seen; each finding keep
 matches of this case's items, never other banks' or other victims'. Neighbouring messages are
 the findings the same scan stored for the same chat within five messages; when there are none
 the package says "not known" (scans store messages that carry something, not every message).
+The bot's detections of the case's items (review items, unless a moderator dismissed them) are
+in the timeline too, with the text the bot flagged in the same message when it flagged any.
 
 Example::
 
@@ -28,6 +30,7 @@ from rempart.core.evidence import (
     RegisteredItem,
     TimelineEntry,
     neighbour,
+    review_entry,
     sort_timeline,
     timeline_entry,
 )
@@ -35,7 +38,7 @@ from rempart.core.evidence_law import LANGUAGES, Language
 from rempart.services.cases import CaseNotFound, CaseService
 from rempart.services.errors import InvalidArgument
 from rempart.store.cases import CaseItem
-from rempart.store.evidence_reads import SqlEvidenceReads, StoredFinding
+from rempart.store.evidence_reads import SqlEvidenceReads, StoredFinding, StoredReview
 from rempart.store.interface import BankStore
 from rempart.store.notices import AuditEntry, AuditLog
 from rempart.store.rows import utc_now
@@ -110,14 +113,43 @@ class EvidenceService:
             for s in self.reads.of_content(item.content_group):
                 key = (s.chat_id, s.message_id) if s.chat_id is not None else ("id", s.id)
                 found.setdefault(key, s)
+        entries = [self._entry(s, groups) for s in found.values()]
+        entries += self._detections(groups, set(found))
         at = at or utc_now()
         package = EvidencePackage(
             case.case_number, lang, at, Audience("victim_case", case.case_number),
-            sort_timeline(self._entry(s, groups) for s in found.values()),
+            sort_timeline(entries),
             tuple(self._registered(n, i) for n, i in enumerate(items, 1)))
         self._log(at, "public", None, "evidence.case", "case", case.case_number,
                   {"findings": len(package.entries)})
         return package
+
+    def _detections(self, groups: Collection[str],
+                    known: set[tuple[object, ...]]) -> list[TimelineEntry]:
+        """The bot's (or an API caller's) detections of the case's items in messages no scan
+        finding covers; messages whose every review was dismissed are left out."""
+        by_message: dict[tuple[object, ...], list[StoredReview]] = {}
+        for r in self.reads.reviews_of(sorted(groups)):
+            if r.source == "scan":
+                continue  # a scan's review item repeats a stored finding
+            chat, message = r.location.get("chat"), r.location.get("message")
+            key: tuple[object, ...] = (chat, message) if chat is not None else ("r", r.id)
+            if key not in known:
+                by_message.setdefault(key, []).append(r)
+        out = []
+        for (chat, message), reviews in by_message.items():
+            kept = [r for r in reviews if r.status != "dismissed"]
+            if not kept:
+                continue
+            r = kept[0]
+            text, labels = (self.reads.flagged_text(chat, message)
+                            if isinstance(chat, int) and isinstance(message, int)
+                            else (None, ()))
+            match = {"bank": r.bank, "signal": r.signal, "distance": r.distance or 0,
+                     "content_group": r.content_group, "labels": list(r.labels)}
+            out.append(review_entry(r.id, r.source, r.location, r.evidence, match, text,
+                                    labels))
+        return out
 
     def for_findings(self, ids: Sequence[int], *, requested_by: str, language: str = "fr",
                      at: datetime | None = None, actor_type: str = "user") -> EvidencePackage:

@@ -1,7 +1,8 @@
 """Read-only queries of stored scan findings for evidence packages: findings by id, those of a
-banked content (a victim's image), their neighbouring messages, and recent ones for the console.
+banked content (a victim's image), their neighbouring messages, recent ones for the console, and
+the review items (the bot's detections) about a banked content with the text flagged with them.
 
-Reads the scan tables (``scan_models``) without changing them.
+Reads the scan and review tables without changing them.
 
 Example::
 
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import Row, select
 
 from rempart.store.engine import SqlStore
+from rempart.store.review_models import review_items
 from rempart.store.scan_models import scan_finding_contents, scan_findings
 
 _CHUNK = 500
@@ -33,6 +35,22 @@ class StoredFinding:
     message_id: int | None
     date_utc: str | None
     finding: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReview:
+    """A media-match review item (the bot's, an API caller's or a scan's) about a content."""
+
+    id: int
+    source: str
+    status: str
+    bank: str | None
+    content_group: str | None
+    signal: str | None
+    distance: int | None
+    labels: tuple[str, ...]
+    location: dict[str, Any]
+    evidence: dict[str, Any]
 
 
 def _stored(row: Row[Any, Any, Any, Any, Any, Any]) -> StoredFinding:
@@ -98,3 +116,34 @@ class SqlEvidenceReads(SqlStore):
             rows = conn.execute(query.order_by(scan_findings.c.id.desc())
                                 .limit(limit).offset(offset)).all()
         return [_stored(r) for r in rows]
+
+    def reviews_of(self, content_groups: Sequence[str]) -> list[StoredReview]:
+        """Media-match review items about these contents, oldest first."""
+        if not content_groups:
+            return []
+        c = review_items.c
+        with self._read() as conn:
+            rows = conn.execute(
+                select(c.id, c.source, c.status, c.bank, c.content_group, c.signal, c.distance,
+                       c.labels, c.location, c.evidence)
+                .where(c.content_group.in_(sorted(set(content_groups))),
+                       c.kind == "media_match")
+                .order_by(c.created_at, c.id)).mappings().all()
+        return [StoredReview(r["id"], r["source"], r["status"], r["bank"], r["content_group"],
+                             r["signal"], r["distance"], tuple(r["labels"] or ()),
+                             dict(r["location"] or {}), dict(r["evidence"] or {}))
+                for r in rows]
+
+    def flagged_text(self, chat_id: int, message_id: int) -> tuple[str | None, tuple[str, ...]]:
+        """The text and labels the bot flagged for this message, if it flagged any."""
+        c = review_items.c
+        with self._read() as conn:
+            row = conn.execute(
+                select(c.labels, c.evidence)
+                .where(c.kind == "text_flag",
+                       c.dedup_key.like(f"bot:{int(chat_id)}:{int(message_id)}:text:%"))
+                .order_by(c.id).limit(1)).mappings().first()
+        if row is None:
+            return None, ()
+        text = (row["evidence"] or {}).get("text")
+        return (text if isinstance(text, str) else None), tuple(row["labels"] or ())

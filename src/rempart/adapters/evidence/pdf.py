@@ -144,7 +144,9 @@ def _entry(e: TimelineEntry, n: int, lang: Language, s: _Styles) -> list[Any]:
 
     chat = " · ".join(s.inert(str(x)) for x in (e.chat_name, e.chat_type, e.chat_id)
                       if x is not None) or unknown
-    rows = [(label("platform", lang), val(e.platform)), (label("chat", lang), chat),
+    origin = label(f"origin_{e.origin}", lang) if e.origin in ("scan", "bot") else e.origin
+    rows = [(label("origin", lang), s.inert(origin)),
+            (label("platform", lang), val(e.platform)), (label("chat", lang), chat),
             (label("message", lang), val(e.message_id)), (label("link", lang), val(e.link))]
     if e.date_is_local:
         rows.append((label("date_local", lang), val(e.date_utc)))
