@@ -37,9 +37,11 @@ from rempart.store.models import Stamp, metadata
 from rempart.store.rows import utc, utc_now
 
 SCOPES: tuple[str, ...] = (
-    "match", "hash", "banks:read", "banks:write", "metrics", "notices", "findings", "admin",
+    "match", "hash", "banks:read", "banks:write", "metrics", "notices", "findings", "cases",
+    "audit", "admin",
 )
-"""``admin`` implies every other scope."""
+"""``admin`` implies every other scope (and stays last). ``cases``: review cases (read);
+``audit``: the audit log (read)."""
 PREFIX = "rmp_"
 
 api_tokens = Table(

@@ -37,7 +37,9 @@ SCOPE_OF = {
     ("POST", "/api/v1/notices/{case_number}/decision"): "notices",
     ("POST", "/api/v1/notices/{case_number}/appeal-decision"): "notices",
     ("GET", "/api/v1/statements"): "notices",
-    ("GET", "/api/v1/audit"): "admin",
+    ("GET", "/api/v1/audit"): "audit",
+    ("GET", "/api/v1/cases"): "cases",
+    ("GET", "/api/v1/cases/{item_id}"): "cases",
     ("GET", "/api/v1/scans"): "findings",
     ("GET", "/api/v1/scans/{scan_id}"): "findings",
     ("GET", "/api/v1/scans/{scan_id}/findings"): "findings",
@@ -54,7 +56,7 @@ def _routes(client: TestClient) -> list[tuple[str, str]]:
 
 def _url(path: str) -> str:
     return (path.replace("{name}", "demo").replace("{entry_id}", "1")
-            .replace("{token_id}", "999").replace("{scan_id}", "nope")
+            .replace("{token_id}", "999").replace("{item_id}", "1").replace("{scan_id}", "nope")
             .replace("{content_group}", "0" * 32))
 
 

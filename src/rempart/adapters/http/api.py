@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from rempart.adapters.http import (
     banks,
+    cases,
     errors,
     evidence,
     findings,
@@ -38,7 +39,8 @@ _EXTRA_SCHEMAS: tuple[type[BaseModel], ...] = (SignalsIn,)
 _DESCRIPTION = """Match media against hash banks at upload time.
 
 Authenticate with `Authorization: Bearer <token>` (create one with `rempart token create`).
-Scopes: `match`, `hash`, `banks:read`, `banks:write`, `metrics`, `notices`, `admin` (all).
+Scopes: `match`, `hash`, `banks:read`, `banks:write`, `metrics`, `notices`, `findings`, `cases`,
+`audit`, `admin` (all).
 Uploads are read into memory, hashed and dropped: nothing of them is written to disk.
 The API never fetches URLs.
 """
@@ -75,6 +77,7 @@ def create_api(
     for module in (hashing, matching, text, banks, tokens, notices, findings, evidence,
                    health):
         api.include_router(module.router)
+    api.include_router(cases.router)
     from rempart.adapters.web import mount as mount_web  # the console and the public pages
 
     mount_web(api, backend)

@@ -3,7 +3,8 @@
 Public, without a token (rate-limited per client address): ``POST /notices`` (acknowledged with a
 case number and a secret shown once), ``POST /notices/status`` and ``POST /notices/appeal``
 (case number and secret in the body, never in a URL). With a token of scope ``notices``: list,
-read, assign, decide, decide appeals, export statements of reasons; ``admin``: the audit log.
+read, assign, decide, decide appeals, export statements of reasons;
+``audit`` (or ``admin``): the audit log.
 
 Texts are returned as JSON strings exactly as they were written; escaping is the job of whatever
 renders them.
@@ -22,7 +23,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from rempart.adapters.http.auth import TokenBucket
-from rempart.adapters.http.deps import API_PREFIX, AdminToken, BackendDep, _scoped
+from rempart.adapters.http.deps import API_PREFIX, BackendDep, _scoped
 from rempart.core.workflow import (
     Action,
     AppealOutcome,
@@ -45,6 +46,7 @@ from rempart.store.tokens import ApiToken
 
 router = APIRouter(prefix=API_PREFIX, tags=["notices"])
 NoticesToken = Annotated[ApiToken, _scoped("notices")]
+AuditToken = Annotated[ApiToken, _scoped("audit")]
 _MAX_BUCKETS = 100_000
 
 
@@ -293,7 +295,7 @@ def export_statements(
 @router.get("/audit")
 def audit_events(
     service: Service,
-    _: AdminToken,
+    _: AuditToken,
     actor_type: str | None = None,
     actor_id: str | None = None,
     action: str | None = None,

@@ -1,0 +1,90 @@
+"""Review cases over HTTP (scope ``cases``): the matches and flagged texts awaiting (or past)
+human review, with their evidence — signal, distance, the bank entry's provenance, where it was
+seen, the text and why it was flagged. Never media. Read-only: decisions are taken by a human in
+the console.
+
+Example::
+
+    GET /api/v1/cases?status=open&offset=0&limit=50
+    GET /api/v1/cases/12
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+
+from rempart.adapters.http.deps import API_PREFIX, BackendDep, _scoped
+from rempart.services.reviews import ReviewNotFound, ReviewService
+from rempart.store.notices import SqlNoticeStore
+from rempart.store.reviews import ReviewItem, SqlReviewStore
+from rempart.store.tokens import ApiToken
+
+router = APIRouter(prefix=API_PREFIX, tags=["cases"])
+CasesToken = Annotated[ApiToken, _scoped("cases")]
+
+
+def _service(request: Request, backend: BackendDep) -> ReviewService:
+    state = request.app.state
+    if getattr(state, "case_reviews", None) is None:
+        engine = backend.store.engine
+        state.case_reviews = ReviewService(SqlReviewStore(engine), backend.store,
+                                           SqlNoticeStore(engine).get_user)
+    service: ReviewService = state.case_reviews
+    return service
+
+
+def plain(value: Any) -> Any:
+    """``value`` with dates as ISO strings and tuples as lists (JSON-ready)."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def item_json(item: ReviewItem, decided_by: str | None = None) -> dict[str, Any]:
+    """A review case as JSON: its evidence, status and decision (who, when, why)."""
+    out: dict[str, Any] = {"id": item.id, **plain(asdict(item.new)), "status": item.status,
+                           "updated_at": item.updated_at.isoformat(),
+                           "decision": item.decision, "decision_reason": item.decision_reason,
+                           "decided_at": plain(item.decided_at)}
+    if decided_by is not None:
+        out["decided_by"] = decided_by
+    return out
+
+
+@router.get("/cases", summary="Review cases, oldest first, filtered by status and paged")
+def list_cases(
+    request: Request, backend: BackendDep, _: CasesToken,
+    status: Literal["open", "confirmed", "dismissed", "all"] = "open",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Matches and flagged texts in queue order; ``total`` counts those of ``status``."""
+    page = _service(request, backend).list(None if status == "all" else status, limit, offset)
+    return {"items": [item_json(i) for i in page.items], "total": page.total,
+            "limit": limit, "offset": offset}
+
+
+@router.get("/cases/{item_id}", summary="One review case with its evidence")
+def get_case(item_id: int, request: Request, backend: BackendDep,
+             _: CasesToken) -> dict[str, Any]:
+    """The case, the bank entry it matched (signal and provenance) and who decided it."""
+    try:
+        found = _service(request, backend).evidence(item_id)
+    except ReviewNotFound as e:
+        raise HTTPException(404, str(e)) from None
+    out = item_json(found.item, found.decided_by)
+    entry = found.entry
+    out["entry"] = None if entry is None else {
+        "id": entry.id, "signal_type": entry.signal_type, "value": entry.value,
+        "status": entry.status.value,
+        "provenance": plain(asdict(entry.provenance)),
+    }
+    return out
