@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, insert, select, update
+from sqlalchemy import Row, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from rempart.store.bot_models import (
@@ -26,7 +26,7 @@ from rempart.store.bot_models import (
     bot_state,
     bot_strikes,
 )
-from rempart.store.engine import WRITE_OPTION
+from rempart.store.engine import SqlStore
 from rempart.store.review_models import review_items
 from rempart.store.rows import utc, utc_now
 
@@ -62,22 +62,14 @@ class NewReviewItem:
     distance: int | None = None
 
 
-class SqlBotStore:
+class SqlBotStore(SqlStore):
     """The bot's tables over one engine (shared with the bank store)."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def _write(self) -> Any:
-        conn = self.engine.connect()
-        conn.execution_options(**{WRITE_OPTION: True})
-        return conn
 
     # --- update offset -------------------------------------------------------------------
 
     def offset(self) -> tuple[int, set[int]]:
         """The next update id to ask for, and the ids at or above it already processed."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(select(bot_state.c.key, bot_state.c.value)).all()
         offset = 0
         done: set[int] = set()
@@ -91,7 +83,7 @@ class SqlBotStore:
     def mark_done(self, update_id: int) -> None:
         """Remember that one update of the current batch is processed (restart-safe)."""
         try:
-            with self._write() as conn, conn.begin():
+            with self._write() as conn:
                 conn.execute(insert(bot_state).values(key=f"{DONE_PREFIX}{update_id}",
                                                       value="1"))
         except IntegrityError:
@@ -99,7 +91,7 @@ class SqlBotStore:
 
     def set_offset(self, offset: int, done: Iterable[int] = ()) -> None:
         """Move the offset past a processed batch and forget its per-update marks."""
-        with self._write() as conn, conn.begin():
+        with self._write() as conn:
             n = conn.execute(update(bot_state).where(bot_state.c.key == OFFSET_KEY)
                              .values(value=str(offset))).rowcount
             if not n:
@@ -114,19 +106,16 @@ class SqlBotStore:
 
     def get_chat(self, chat_id: int) -> BotChat | None:
         """A chat's row, or None."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(select(bot_chats).where(bot_chats.c.chat_id == chat_id)).first()
-        if row is None:
-            return None
-        return BotChat(row.chat_id, row.title, row.type, dict(row.settings or {}),
-                       dict(row.rights or {}), utc(row.updated_at))
+        return None if row is None else _chat(row)
 
     def save_chat(self, chat_id: int, type_: str, title: str | None = None, *,
                   settings: Mapping[str, Any] | None = None,
                   rights: Mapping[str, Any] | None = None) -> BotChat:
         """Create or update a chat; ``None`` keeps the stored settings or rights."""
         now = utc_now()
-        with self._write() as conn, conn.begin():
+        with self._write() as conn:
             row = conn.execute(select(bot_chats).where(bot_chats.c.chat_id == chat_id)).first()
             values: dict[str, Any] = {"type": type_, "updated_at": now}
             if title is not None:
@@ -149,9 +138,9 @@ class SqlBotStore:
 
     def list_chats(self) -> list[BotChat]:
         """Every chat the bot has seen."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(bot_chats.c.chat_id)).scalars().all()
-        return [c for c in (self.get_chat(i) for i in rows) if c is not None]
+        with self._read() as conn:
+            rows = conn.execute(select(bot_chats).order_by(bot_chats.c.chat_id)).all()
+        return [_chat(r) for r in rows]
 
     # --- message log ---------------------------------------------------------------------
 
@@ -159,7 +148,7 @@ class SqlBotStore:
                     sender_chat_id: int | None, at: datetime) -> bool:
         """Log a message id (for purges); False when it was already logged."""
         try:
-            with self._write() as conn, conn.begin():
+            with self._write() as conn:
                 conn.execute(insert(bot_messages).values(
                     chat_id=chat_id, message_id=message_id, user_id=user_id,
                     sender_chat_id=sender_chat_id, at=at, deleted=0))
@@ -171,7 +160,7 @@ class SqlBotStore:
         """Mark logged messages deleted; returns how many changed."""
         if not message_ids:
             return 0
-        with self._write() as conn, conn.begin():
+        with self._write() as conn:
             return int(conn.execute(
                 update(bot_messages)
                 .where(and_(bot_messages.c.chat_id == chat_id,
@@ -181,7 +170,7 @@ class SqlBotStore:
 
     def messages_since(self, chat_id: int, user_id: int, since: datetime) -> list[int]:
         """Ids of a user's messages in a chat since ``since`` that are not deleted yet."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return [int(i) for i in conn.execute(
                 select(bot_messages.c.message_id)
                 .where(and_(bot_messages.c.chat_id == chat_id,
@@ -192,7 +181,7 @@ class SqlBotStore:
 
     def is_deleted(self, chat_id: int, message_id: int) -> bool:
         """True when the logged message was deleted by the bot."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             value = conn.execute(select(bot_messages.c.deleted).where(and_(
                 bot_messages.c.chat_id == chat_id,
                 bot_messages.c.message_id == message_id))).scalar()
@@ -200,7 +189,7 @@ class SqlBotStore:
 
     def prune_messages(self, before: datetime) -> int:
         """Forget message ids older than ``before`` (they can no longer be deleted anyway)."""
-        with self._write() as conn, conn.begin():
+        with self._write() as conn:
             return int(conn.execute(delete(bot_messages).where(bot_messages.c.at < before))
                        .rowcount)
 
@@ -208,7 +197,7 @@ class SqlBotStore:
 
     def strikes(self, chat_id: int, user_id: int) -> int:
         """How many times this sender's media was removed in this chat."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             value = conn.execute(select(bot_strikes.c.count).where(and_(
                 bot_strikes.c.chat_id == chat_id, bot_strikes.c.user_id == user_id))).scalar()
         return int(value or 0)
@@ -216,7 +205,7 @@ class SqlBotStore:
     def add_strike(self, chat_id: int, user_id: int, at: datetime | None = None) -> int:
         """Count one more removal; returns the new count."""
         at = at or utc_now()
-        with self._write() as conn, conn.begin():
+        with self._write() as conn:
             n = conn.execute(
                 update(bot_strikes)
                 .where(and_(bot_strikes.c.chat_id == chat_id, bot_strikes.c.user_id == user_id))
@@ -232,7 +221,7 @@ class SqlBotStore:
 
     def seen_file(self, file_unique_id: str) -> dict[str, Any] | None:
         """The stored verdict for a Telegram file, or None."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             value = conn.execute(select(bot_seen_files.c.verdict).where(
                 bot_seen_files.c.file_unique_id == file_unique_id)).scalar()
         return None if value is None else dict(value)
@@ -241,7 +230,7 @@ class SqlBotStore:
                       verdict: Mapping[str, Any]) -> None:
         """Store (or replace) the verdict for a Telegram file."""
         now = utc_now()
-        with self._write() as conn, conn.begin():
+        with self._write() as conn:
             n = conn.execute(update(bot_seen_files)
                              .where(bot_seen_files.c.file_unique_id == file_unique_id)
                              .values(sha256=sha256, verdict=dict(verdict), seen_at=now)).rowcount
@@ -256,7 +245,7 @@ class SqlBotStore:
         """Insert a review item unless its ``dedup_key`` exists; True when it is new."""
         now = utc_now()
         try:
-            with self._write() as conn, conn.begin():
+            with self._write() as conn:
                 conn.execute(insert(review_items).values(
                     created_at=now, updated_at=now, source="bot", status="open",
                     kind=item.kind, bank=item.bank, entry_id=item.entry_id,
@@ -270,7 +259,12 @@ class SqlBotStore:
 
     def review_items(self) -> list[dict[str, Any]]:
         """Review items raised by the bot (tests and status)."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(select(review_items).where(review_items.c.source == "bot")
                                 .order_by(review_items.c.id)).mappings().all()
         return [dict(r) for r in rows]
+
+
+def _chat(row: Row[Any]) -> BotChat:
+    return BotChat(row.chat_id, row.title, row.type, dict(row.settings or {}),
+                   dict(row.rights or {}), utc(row.updated_at))
