@@ -64,7 +64,7 @@ def test_console_selection(web: WebClient, sqlite_app: App) -> None:
     assert web.get("/console/evidence").status_code == 303  # sign in first
     web.login("mod-a")
     page = web.get("/console/evidence")
-    assert page.status_code == 200
+    assert page.status_code == 200 and 'href="/console/evidence"' in page.text  # nav link
     assert "&lt;script&gt;alert" in page.text and "<script>alert" not in page.text
     assert f'name="finding" value="{seeded.ids["first"]}"' in page.text
     only = web.get(f"/console/evidence?chat_id={-1009876543210}")
@@ -91,6 +91,7 @@ def test_analysts_cannot_build_packages(web: WebClient, sqlite_app: App) -> None
     seeded = seed_case_and_findings(sqlite_app)
     web.login("reader")
     assert web.get("/console/evidence").status_code == 403
+    assert 'href="/console/evidence"' not in web.get("/console/").text
     token = web.csrf("/console/")
     refused = web.post("/console/evidence", data={"finding": [str(seeded.ids["first"])],
                                                   "csrf_token": token})
