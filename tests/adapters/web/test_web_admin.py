@@ -108,6 +108,7 @@ def test_create_user_with_one_time_link(app: App, web_any: WebClient) -> None:
     assert web.form(path, path, {"password": "short", "confirm": "short"}).status_code == 422
     r = web.form(path, path, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert r.status_code == 303
+    assert 'role="status"' in web.get(r.headers["location"]).text
     assert web.get(path).status_code == 404  # used once
     assert web.get("/console/password/" + "x" * 43).status_code == 404
     web.login("new-mod", NEW_PASSWORD)
