@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.console import Console
+
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi"}
 
@@ -18,6 +20,15 @@ def find_corpus(corpus: Path | None) -> Path | None:
         if candidate.is_dir():
             return candidate
     return None
+
+
+def require_corpus(corpus: Path | None, console: Console, hint: str = "") -> Path:
+    """``find_corpus``, or exit with status 2 saying ``--corpus DIR`` is needed."""
+    root = find_corpus(corpus)
+    if root is None:
+        console.print(f"No corpus: pass --corpus DIR{hint}.")
+        raise SystemExit(2)
+    return root
 
 
 def corpus_files(root: Path, suffixes: set[str], sub: str) -> list[Path]:

@@ -17,7 +17,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from rempart.bench.corpus import IMAGE_SUFFIXES, VIDEO_SUFFIXES, corpus_files, find_corpus
+from rempart.bench.corpus import IMAGE_SUFFIXES, VIDEO_SUFFIXES, corpus_files, require_corpus
 from rempart.config import HashSettings
 from rempart.core.media_signals import analyze
 from rempart.services.hashing import hash_path
@@ -82,10 +82,7 @@ def run(corpus: Path | None, *, limit: int = 200, max_videos: int = 10) -> dict[
 
     cv2.setNumThreads(1)
     console = Console()
-    root = find_corpus(corpus)
-    if root is None:
-        console.print("No corpus: pass --corpus DIR.")
-        raise SystemExit(2)
+    root = require_corpus(corpus, console)
     images = corpus_files(root, IMAGE_SUFFIXES, "images")[:limit]
     out: dict[str, Any] = {}
     if images:

@@ -25,7 +25,7 @@ from PIL import Image
 from rich.console import Console
 from rich.table import Table
 
-from rempart.bench.corpus import IMAGE_SUFFIXES, corpus_files, find_corpus
+from rempart.bench.corpus import IMAGE_SUFFIXES, corpus_files, require_corpus
 from rempart.bench.edits import EDITS, apply_edit
 from rempart.config import HashSettings
 from rempart.core.media_signals import analyze, hash_bytes
@@ -187,10 +187,7 @@ def run(
 ) -> dict[str, Any]:
     """Run the benchmark and print the table; returns the summary."""
     console = Console()
-    root = find_corpus(corpus)
-    if root is None:
-        console.print("No corpus: pass --corpus DIR (a folder of photos).")
-        raise SystemExit(2)
+    root = require_corpus(corpus, console, " (a folder of photos)")
     paths = corpus_files(root, IMAGE_SUFFIXES, "images")[:limit]
     fams = families or list(EDITS)
     unknown = [f for f in fams if f not in EDITS]

@@ -168,15 +168,11 @@ class ScanService:
         try:
             for path in paths:
                 self._input(run, Path(path), media, progress)
-        except KeyboardInterrupt:
+        except BaseException as e:
             media.close(cancel=True)
             self._commit(run)
-            self.scans.finish_scan(record.id, "interrupted")
-            raise
-        except BaseException:
-            media.close(cancel=True)
-            self._commit(run)
-            self.scans.finish_scan(record.id, "failed")
+            self.scans.finish_scan(
+                record.id, "interrupted" if isinstance(e, KeyboardInterrupt) else "failed")
             raise
         media.close()
         done = self.scans.finish_scan(record.id, "completed", counters=dict(run.counters),
