@@ -66,8 +66,8 @@ class NoticeSettings(BaseModel):
 class WebSettings(BaseModel):
     """The console's sessions (``rempart serve``)."""
 
-    # Signs session cookies; random per process when unset (sessions end at restart, and
-    # several workers need one shared value: REMPART_WEB__SESSION_SECRET).
+    # Keys the victim portal's proof-of-work challenges (console sessions live in the database);
+    # random per process when unset (several workers need one: REMPART_WEB__SESSION_SECRET).
     session_secret: str | None = None
     session_hours: float = 8.0
     # A console session unused this long ends (server-side; the absolute limit is session_hours).

@@ -6,6 +6,8 @@ Signing in opens a server-side session (``store/sessions.py``); signing out revo
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +28,7 @@ from rempart.store.rows import utc_now
 
 router = APIRouter(include_in_schema=False)
 HOME = "/console/"
+PURGE_AFTER = timedelta(days=30)
 
 
 def safe_next(value: str | None) -> str:
@@ -60,6 +63,7 @@ async def login(request: Request) -> Response:
             web.sessions.revoke_secret(old, now, "login")
         _, secret = web.sessions.create(user.id, now, web.lifetime,
                                         request.headers.get("user-agent"))
+        web.sessions.purge(now - PURGE_AFTER)  # housekeeping of long-ended sessions
         return secret
 
     secret = await run_in_threadpool(open_session)
