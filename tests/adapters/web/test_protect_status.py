@@ -138,6 +138,13 @@ def test_page_counts_actions_notices_and_nothing_of_another_case(
                  "other@example.org", g1):
         assert leak not in text, leak
 
+    for lang in ("fr", "en"):  # every word in both languages
+        data = {"case_number": mine.case_number, "secret": mine.secret,
+                "csrf_token": client.csrf("/protect/status")}
+        translated = client.post(f"/protect/status?lang={lang}", data=data).text
+        assert "case_status." not in translated and "protect." not in translated
+        assert ("Mesures prises" if lang == "fr" else "Actions taken") in translated
+
     theirs = _status(client, other.case_number, other.secret).text
     assert mine.case_number not in theirs and "somechannel" not in theirs
     assert 'href="https://t.me/elsewhere/98"' in theirs
