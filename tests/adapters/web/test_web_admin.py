@@ -8,7 +8,9 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from web_support import PASSWORD, WebClient
@@ -282,3 +284,33 @@ def test_every_label_has_its_input_on_admin_pages(web: WebClient) -> None:
         for target in re.findall(r'<label for="([^"]+)"', html):
             assert f'id="{target}"' in html, (path, target)
         web.get(path + "?lang=en")
+
+
+PUBLIC_CONSOLE = {"/console/login", "/console/logout", "/console/password/{secret}"}
+
+
+def _console_routes(web: WebClient) -> list[tuple[str, str]]:
+    from fastapi.routing import APIRoute
+
+    def walk(routes: list[Any]) -> Iterator[APIRoute]:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                yield route
+            elif hasattr(route, "original_router"):  # routers included lazily (FastAPI ≥ 0.16x)
+                yield from walk(route.original_router.routes)
+
+    return [(m, r.path) for r in walk(list(web.api.routes))
+            if r.path.startswith("/console") and r.path not in PUBLIC_CONSOLE
+            for m in sorted(r.methods or ()) if m != "HEAD"]
+
+
+def test_every_console_route_needs_a_session(web: WebClient) -> None:
+    """Enumerated from the app, so that a new page cannot forget its guard."""
+    routes = _console_routes(web)
+    assert ("GET", "/console/users/{username}") in routes and len(routes) > 20
+    token = web.csrf("/report")
+    for method, path in routes:
+        url = re.sub(r"{[^}]+}", "1", path)
+        r = web.request(method, url, data={"csrf_token": token} if method == "POST" else None)
+        assert r.status_code == 303, (method, path, r.status_code)
+        assert r.headers["location"].startswith("/console/login"), (method, path)
