@@ -42,10 +42,22 @@ function waitFor(video, ok, signal, ms = 20000) {
   });
 }
 
+// Chromium fires "seeked" before the new frame can be drawn (VP9 gave the previous frame):
+// wait also for the frame to be presented (requestVideoFrameCallback), briefly.
+function presented(video) {
+  if (!video.requestVideoFrameCallback) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 1000);
+    video.requestVideoFrameCallback(() => { clearTimeout(timer); resolve(); });
+  });
+}
+
 async function seek(video, t, signal) {
   const seeked = waitFor(video, "seeked", signal);
+  const shown = presented(video);
   video.currentTime = t;
   await seeked;
+  await shown;
 }
 
 export async function videoFrames(file, { fps = 1, maxSeconds = 10800, maxFrames = 20000,

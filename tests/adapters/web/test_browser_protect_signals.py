@@ -1,0 +1,216 @@
+"""The portal's signals computed in Debian's chromium against the server's own, for the same
+files: PDQ, the PDQ with borders trimmed, the region PDQs (``robust_signals.js``), MD5 and
+SHA-256 (``file_digests.js``), and the vPDQ frames of WebM (VP8, VP9) and MP4 (H.264) videos
+(``video_signals.js``) against ``core.media_signals``. The distributions of distances are
+printed; PDQ must stay within a median of 4 bits and a maximum of 16.
+
+Files are generated (Pillow, PyAV) and served from memory by Playwright's routing; nothing is
+written to disk. Photos of ``../shared/corpus`` are added when present (never required). Also
+printed: the time to hash a 10 s video in chromium and on the server (no assertion on it).
+Skipped where chromium or playwright is absent, except under ``CI=true``."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import statistics
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageOps
+
+from rempart.adapters.web import STATIC
+from rempart.bench.synthetic_images import make_photo, make_video
+from rempart.core.media_signals import hash_bytes
+from rempart.core.signals.pdq import DEFAULT_THRESHOLD, distance
+from rempart.core.types import MediaHashes
+from rempart.services.case_signals import ROBUST_NAMES
+
+pytestmark = pytest.mark.browser
+ORIGIN = "https://rempart.test"  # a secure context: WebCrypto needs one
+CORPUS = Path(__file__).resolve().parents[4] / "shared" / "corpus"
+SCRIPTS = ("pdq.js", "robust_signals.js", "md5.js", "file_digests.js", "video_signals.js")
+# (codec, container, MIME type) of the videos tested; each must play in Debian's chromium.
+CODECS = [("libvpx", "webm", "video/webm"), ("libvpx-vp9", "webm", "video/webm"),
+          ("libx264", "mp4", "video/mp4")]
+
+IMAGES_JS = """async (names) => {
+  const pdq = await import("/assets/pdq.js");
+  const robust = await import("/assets/robust_signals.js");
+  const digests = await import("/assets/file_digests.js");
+  const out = {};
+  for (const name of names) {
+    const blob = await (await fetch("/media/" + name)).blob();
+    const bitmap = await createImageBitmap(blob,
+      { colorSpaceConversion: "none", premultiplyAlpha: "none" });
+    const data = pdq.fitToCanvas(bitmap);
+    out[name] = { pdq: pdq.pdqFromImageData(data), robust: robust.robustSignals(data),
+                  exact: await digests.fileDigests(blob) };
+  }
+  return out;
+}"""
+
+VIDEO_JS = """async ([name, type, fps]) => {
+  const { videoFrames } = await import("/assets/video_signals.js");
+  const { fileDigests } = await import("/assets/file_digests.js");
+  const blob = await (await fetch("/media/" + name)).blob();
+  const file = new File([blob], name, { type });
+  const started = performance.now();
+  const exact = await fileDigests(file);
+  const { frames, duration } = await videoFrames(file, { fps, maxSeconds: 10800,
+                                                         maxFrames: 20000 });
+  return { frames, duration, exact, ms: performance.now() - started };
+}"""
+
+
+def _png(im: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, "PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def captioned(im: Image.Image, band: int = 90) -> Image.Image:
+    """Caption bands above and below (meme style), a short word in each."""
+    out = ImageOps.expand(im, (0, band, 0, band), (250, 250, 250))
+    draw = ImageDraw.Draw(out)
+    draw.text((im.width // 2 - 8, band // 2 - 5), "oh", fill=(0, 0, 0))
+    draw.text((im.width // 2 - 8, im.height + band + band // 2 - 5), "no", fill=(0, 0, 0))
+    return out
+
+
+def _images() -> dict[str, bytes]:
+    """Varied generated photos (sizes, orientations, borders, bands, gray, small), as PNG."""
+    out: dict[str, bytes] = {}
+    for seed, size in ((1, (320, 240)), (2, (240, 320)), (3, (640, 480)), (4, (800, 600)),
+                       (5, (600, 800)), (6, (1024, 768)), (7, (1280, 720)), (8, (512, 512))):
+        out[f"photo{seed}_{size[0]}x{size[1]}.png"] = _png(make_photo(seed, size))
+    out["white_border.png"] = _png(ImageOps.expand(make_photo(9, (600, 450)), 60, "white"))
+    out["black_bars.png"] = _png(ImageOps.expand(make_photo(10, (640, 360)), (0, 140), "black"))
+    out["caption_bands.png"] = _png(captioned(make_photo(11, (640, 480))))
+    out["gray.png"] = _png(make_photo(12, (700, 500)).convert("L"))
+    out["small_160x120.png"] = _png(make_photo(13, (160, 120)))
+    noisy = np.asarray(make_photo(14, (900, 600))).astype(np.int16)
+    noisy = noisy + np.random.default_rng(14).normal(0, 30, noisy.shape).astype(np.int16)
+    out["noisy.png"] = _png(Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)))
+    if CORPUS.is_dir():  # real photos when the shared corpus is there (never required)
+        for path in sorted(CORPUS.glob("*.jp*g"))[:12]:
+            out["corpus_" + path.name] = path.read_bytes()
+    return out
+
+
+@pytest.fixture(scope="module")
+def page(browser: Any) -> Iterator[tuple[Any, dict[str, tuple[bytes, str]]]]:
+    """A page on a routed origin; files put in the returned dict are served at /media/<name>."""
+    media: dict[str, tuple[bytes, str]] = {}
+    scripts = {f"/assets/{n}": (STATIC / n).read_bytes() for n in SCRIPTS}
+
+    def handle(route: Any) -> None:
+        path = route.request.url[len(ORIGIN):]
+        if path == "/":
+            route.fulfill(status=200, content_type="text/html",
+                          body="<!doctype html><title>signals</title>")
+        elif path in scripts:
+            route.fulfill(status=200, content_type="text/javascript", body=scripts[path])
+        elif path.startswith("/media/") and path[7:] in media:
+            body, mime = media[path[7:]]
+            route.fulfill(status=200, content_type=mime, body=body)
+        else:
+            route.fulfill(status=404, body="not found")
+
+    context = browser.new_context()
+    context.route(ORIGIN + "/**", handle)
+    p = context.new_page()
+    p.set_default_timeout(120_000)
+    p.goto(ORIGIN + "/")
+    yield p, media
+    context.close()
+
+
+def _summary(label: str, values: list[int]) -> str:
+    counts = np.bincount(values)
+    histogram = ", ".join(f"{d}:{n}" for d, n in enumerate(counts) if n)
+    return (f"{label}: n={len(values)} median {statistics.median(values)} max {max(values)} "
+            f"bits (threshold {DEFAULT_THRESHOLD}); distance:count {histogram}")
+
+
+def test_image_signals_agree_with_server(page: tuple[Any, dict[str, tuple[bytes, str]]]) -> None:
+    p, media = page
+    images = _images()
+    media.update({name: (data, "image/png" if name.endswith(".png") else "image/jpeg")
+                  for name, data in images.items()})
+    got = p.evaluate(IMAGES_JS, list(images))
+    full: list[int] = []
+    trim: list[int] = []
+    regions: list[int] = []
+    for name, data in images.items():
+        server = hash_bytes(data)
+        assert server.pdq is not None and server.kind == "image", name
+        assert got[name]["exact"] == {"md5": hashlib.md5(data).hexdigest(),
+                                      "sha256": hashlib.sha256(data).hexdigest()}, name
+        full.append(distance(got[name]["pdq"]["hash"], server.pdq.hash))
+        named = {v.variant: v for v in server.pdq_variants if v.variant in ROBUST_NAMES}
+        mine = got[name]["robust"]
+        assert set(mine) - {"trim"} == set(named) - {"trim"}, name
+        if name in ("white_border.png", "black_bars.png", "caption_bands.png"):
+            assert "trim" in mine and "trim" in named, name
+        for variant, v in named.items():
+            if variant in mine:
+                (trim if variant == "trim" else regions).append(
+                    distance(mine[variant]["hash"], v.hash))
+                assert abs(mine[variant]["quality"] - v.quality) <= 15, (name, variant)
+    print()
+    print(_summary("browser vs server PDQ", full))
+    print(_summary("browser vs server trimmed PDQ", trim))
+    print(_summary("browser vs server region PDQs", regions))
+    assert statistics.median(full) <= 4 and max(full) <= 16, full
+    assert statistics.median(trim) <= 4 and max(trim) <= 16, trim
+    assert statistics.median(regions) <= 4 and max(regions) <= DEFAULT_THRESHOLD, regions
+
+
+def _video_distances(got: dict[str, Any], server: MediaHashes) -> list[int]:
+    times = [f.t for f in server.vpdq]
+    assert [f["t"] for f in got["frames"]] == times
+    return [distance(f["hash"], s.hash) for f, s in zip(got["frames"], server.vpdq, strict=True)]
+
+
+@pytest.mark.parametrize(("codec", "container", "mime"), CODECS)
+def test_video_frames_agree_with_server(page: tuple[Any, dict[str, tuple[bytes, str]]],
+                                        codec: str, container: str, mime: str) -> None:
+    p, media = page
+    data = make_video([21, 22, 23], seconds_per_scene=2.0, fps=10, container=container,
+                      codec=codec)
+    name = f"clip.{codec}.{container}"
+    media[name] = (data, mime)
+    got = p.evaluate(VIDEO_JS, [name, mime, 1.0])
+    assert got["exact"] == {"md5": hashlib.md5(data).hexdigest(),
+                            "sha256": hashlib.sha256(data).hexdigest()}
+    server = hash_bytes(data)
+    assert server.kind == "video" and len(server.vpdq) == 6
+    distances = _video_distances(got, server)
+    print()
+    print(_summary(f"browser vs server vPDQ frames ({codec})", distances))
+    assert statistics.median(distances) <= 4 and max(distances) <= 16, distances
+
+
+def test_ten_second_video_timing(page: tuple[Any, dict[str, tuple[bytes, str]]]) -> None:
+    """Measured, not asserted: 10 s at 30 fps, 640×480, hashed at 1 frame per second."""
+    p, media = page
+    print()
+    for codec, container, mime in CODECS:
+        data = make_video([31, 32, 33, 34, 35], seconds_per_scene=2.0, fps=30,
+                          size=(640, 480), container=container, codec=codec)
+        name = f"ten.{codec}.{container}"
+        media[name] = (data, mime)
+        got = p.evaluate(VIDEO_JS, [name, mime, 1.0])
+        started = time.perf_counter()
+        server = hash_bytes(data)
+        server_ms = (time.perf_counter() - started) * 1000
+        distances = _video_distances(got, server)
+        print(f"10 s {codec} video ({len(data) // 1024} KB): chromium {got['ms']:.0f} ms, "
+              f"server vPDQ {server_ms:.0f} ms; {len(distances)} frames, "
+              f"median {statistics.median(distances)} max {max(distances)} bits")
+        assert len(distances) == 10 and max(distances) <= 16, distances
