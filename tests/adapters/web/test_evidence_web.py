@@ -66,6 +66,7 @@ def test_console_selection(web: WebClient, sqlite_app: App) -> None:
     page = web.get("/console/evidence")
     assert page.status_code == 200 and 'href="/console/evidence"' in page.text  # nav link
     assert "&lt;script&gt;alert" in page.text and "<script>alert" not in page.text
+    assert 'name="csrf_token" value=""' not in page.text  # every form carries its token
     assert f'name="finding" value="{seeded.ids["first"]}"' in page.text
     only = web.get(f"/console/evidence?chat_id={-1009876543210}")
     assert f'value="{seeded.ids["first"]}"' not in only.text
