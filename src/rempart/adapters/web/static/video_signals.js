@@ -8,11 +8,10 @@
 //                                                onProgress: (done, total) => {}, signal });
 //   // frames: [{frame, hash, quality, t}, …] (vPDQ's frame number, PDQ, quality, timestamp)
 //
-// Sample k is taken at k / fps seconds (the frame shown at that time), for every k with
-// k / fps < duration, as the server keeps the first decoded frame at or after each multiple of
-// the period: for a constant frame rate they are the same frames. The frame number is the
-// sample's index (the server's is the decoded frame's; the stored form keeps only hash,
-// quality and timestamp). Apache-2.0, part of Rempart.
+// Sample k is the first frame at or after k / fps seconds, as the server keeps the first
+// decoded frame at or after each multiple of the period; its timestamp is the frame's own
+// media time, as the server's. The frame number is the sample's index (the server's is the
+// decoded frame's; the stored form keeps only hash, quality and timestamp). Apache-2.0, part of Rempart.
 import { fitToCanvas, pdqFromImageData } from "/assets/pdq.js";
 
 /** The browser cannot decode this file ("decode"), or it is over a limit ("too_long"…). */
@@ -43,21 +42,42 @@ function waitFor(video, ok, signal, ms = 20000) {
 }
 
 // Chromium fires "seeked" before the new frame can be drawn (VP9 gave the previous frame):
-// wait also for the frame to be presented (requestVideoFrameCallback), briefly.
-function presented(video) {
-  if (!video.requestVideoFrameCallback) return Promise.resolve();
+// wait also for the frame to be presented (requestVideoFrameCallback), which tells its media
+// time. No callback comes when the seek lands on the frame already shown: after `ms`, the
+// frame is taken as unchanged.
+function presented(video, state, ms) {
+  if (!video.requestVideoFrameCallback) return Promise.resolve(null);
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, 1000);
-    video.requestVideoFrameCallback(() => { clearTimeout(timer); resolve(); });
+    const timer = setTimeout(() => resolve(state.mediaTime), ms);
+    video.requestVideoFrameCallback((now, meta) => {
+      clearTimeout(timer);
+      state.mediaTime = meta.mediaTime;
+      resolve(meta.mediaTime);
+    });
   });
 }
 
-async function seek(video, t, signal) {
+async function seek(video, t, signal, state, ms = 1000) {
   const seeked = waitFor(video, "seeked", signal);
-  const shown = presented(video);
+  const shown = presented(video, state, ms);
   video.currentTime = t;
   await seeked;
-  await shown;
+  return shown;
+}
+
+// The server keeps the first decoded frame at or after each sampling instant; a browser seek
+// shows the last frame at or before it. When they differ (frame times not on the instants),
+// look a little later: 20 ms, then 45 ms (the next frame of 24 fps or more, not the one after).
+// Returns the media time of the frame shown, or -1 when no frame starts at or after `t`.
+async function frameAtOrAfter(video, t, signal, state, duration) {
+  let shown = await seek(video, t, signal, state);
+  if (shown === null || shown >= t - 1e-4) return shown ?? t;
+  for (const step of [0.02, 0.045]) {
+    if (t + step > duration) break;
+    shown = await seek(video, t + step, signal, state, 150);
+    if (shown >= t - 1e-4) return shown;
+  }
+  return -1;
 }
 
 export async function videoFrames(file, { fps = 1, maxSeconds = 10800, maxFrames = 20000,
@@ -82,12 +102,15 @@ export async function videoFrames(file, { fps = 1, maxSeconds = 10800, maxFrames
     const count = Math.max(1, Math.ceil(duration * fps - 1e-6));
     if (count > maxFrames) throw new VideoUnsupported("too_many_frames");
     const frames = [];
+    const state = { mediaTime: 0 };
     for (let k = 0; k < count; k++) {
       signal?.throwIfAborted();
       const t = k / fps;
-      if (k > 0 || video.currentTime !== 0) await seek(video, t, signal);
+      const shown = k === 0 && video.currentTime === 0 ? 0
+        : await frameAtOrAfter(video, t, signal, state, duration);
+      if (shown < 0) break; // past the last frame, as the server's sampling ends
       const { hash, quality } = pdqFromImageData(fitToCanvas(video));
-      frames.push({ frame: k, hash, quality, t: Math.round(t * 1000) / 1000 });
+      frames.push({ frame: k, hash, quality, t: Math.round(shown * 1000) / 1000 });
       onProgress(k + 1, count);
     }
     return { frames, duration, width: video.videoWidth, height: video.videoHeight };
