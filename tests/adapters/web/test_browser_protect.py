@@ -74,7 +74,7 @@ def test_only_signals_leave_the_browser(browser: Any, served: tuple[App, str],
             (r.method, r.url, r.post_data_buffer or b"")))
         page.goto("/protect?lang=en")
         page.set_input_files("#files", [str(p) for p in files])
-        page.wait_for_function("document.querySelectorAll('#thumbs img').length === 3")
+        page.wait_for_function("() => document.querySelectorAll('#thumbs img').length === 3")
         assert all(src.startswith("blob:") for src in page.eval_on_selector_all(
             "#thumbs img", "els => els.map(e => e.src)"))
         page.click("#register")

@@ -70,7 +70,8 @@ def _slices(data: bytes) -> list[bytes]:
 
 def _register(page: Any, files: list[Path], expect_items: int) -> tuple[str, str]:
     page.set_input_files("#files", [str(p) for p in files])
-    page.wait_for_function(f"document.querySelectorAll('#thumbs li').length === {len(files)}")
+    page.wait_for_function(  # functions, not strings: the page's CSP forbids eval
+        f"() => document.querySelectorAll('#thumbs li').length === {len(files)}")
     page.click("#register")
     page.wait_for_selector("#result:not([hidden])", timeout=120_000)
     assert page.text_content("#case-items") == str(expect_items)
@@ -177,10 +178,11 @@ def test_add_to_case_and_cancel(browser: Any, served: tuple[App, str], tmp_path:
         page.set_input_files("#files", [str(long_video)])
         page.click("#register")
         page.wait_for_selector("#cancel:not([hidden])")
-        page.wait_for_function("document.getElementById('progress').textContent.includes('frame')")
+        page.wait_for_function(
+            "() => document.getElementById('progress').textContent.includes('frame')")
         page.click("#cancel")
-        page.wait_for_function("document.getElementById('progress').textContent"
-                               ".includes('Cancelled')")
+        page.wait_for_function(
+            "() => document.getElementById('progress').textContent.includes('Cancelled')")
         assert posts == [] and page.is_enabled("#register")
 
         _, kept = _register(page, [second], expect_items=1)

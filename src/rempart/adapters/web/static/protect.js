@@ -80,8 +80,8 @@ function itemNote(index, text, failed = false) {
 }
 
 /** The signals of a photo: exact hashes, PDQ and its variants, robust PDQs. */
-export async function imageSignals(file, { signal } = {}) {
-  const { md5, sha256 } = await fileDigests(file, { signal });
+export async function imageSignals(file, { signal, onBytes } = {}) {
+  const { md5, sha256 } = await fileDigests(file, { signal, onProgress: onBytes });
   const bitmap = await createImageBitmap(file,
     { colorSpaceConversion: "none", premultiplyAlpha: "none" });
   const data = fitToCanvas(bitmap);
@@ -97,8 +97,10 @@ export async function imageSignals(file, { signal } = {}) {
 
 /** The signals of a video: exact hashes and vPDQ frames (the first frame's PDQ too). */
 export async function videoSignals(file, options = {}) {
-  const { md5, sha256 } = await fileDigests(file, options);
-  const { frames } = await videoFrames(file, options);
+  const { signal, onBytes, onFrames } = options;
+  const { md5, sha256 } = await fileDigests(file, { signal, onProgress: onBytes });
+  const { frames } = await videoFrames(file, { ...options, onProgress: onFrames });
+  if (!frames.length) throw new VideoUnsupported("decode");
   return { kind: "video", sha256, md5, pdq: frames[0].hash, pdq_quality: frames[0].quality,
            frames };
 }
@@ -135,15 +137,14 @@ async function hashAll(files, signal) {
     progress.textContent = head;
     itemNote(index, d.msgHashing);
     if (file.size > maxBytes) { itemNote(index, d.msgTooLarge, true); continue; }
-    const onProgress = (done, total) => {
-      bar.max = total;
-      bar.value = done;
-      if (isVideo(file) && total < file.size) {
-        progress.textContent = head + " — " + fill(d.msgFrames, { done, total });
-      }
+    const onBytes = (done, total) => { bar.max = total; bar.value = done; };
+    const onFrames = (done, total) => {
+      onBytes(done, total);
+      progress.textContent = head + " — " + fill(d.msgFrames, { done, total });
     };
     try {
-      items.push(await signalsOf(file, { fps, maxSeconds, maxFrames, onProgress, signal }));
+      items.push(await signalsOf(file,
+        { fps, maxSeconds, maxFrames, onBytes, onFrames, signal }));
       itemNote(index, d.msgItemDone);
     } catch (error) {
       if (signal.aborted) throw error;
