@@ -243,3 +243,33 @@ def test_corpus_videos_measured(page: tuple[Any, dict[str, tuple[bytes, str]]]) 
         print(f"{path.name}: {len(got['frames'])} browser / {len(server.vpdq)} server frames, "
               f"good frames median {statistics.median(distances)} max {max(distances)} bits; "
               f"chromium {got['ms']:.0f} ms, server {server_ms:.0f} ms")
+
+
+def test_md5_and_sha256_streamed(page: tuple[Any, dict[str, tuple[bytes, str]]]) -> None:
+    """``md5.js`` fed in odd-sized pieces, and ``file_digests.js`` over a file of several 4 MB
+    chunks, against hashlib."""
+    p, media = page
+    big = np.random.default_rng(7).integers(0, 256, 9 * 1024 * 1024 + 13, np.uint8).tobytes()
+    media["big.bin"] = (big, "application/octet-stream")
+    got = p.evaluate("""async () => {
+      const { Md5, md5Hex } = await import("/assets/md5.js");
+      const { fileDigests } = await import("/assets/file_digests.js");
+      const sizes = [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000, 100003];
+      const pieces = {};
+      for (const n of sizes) {
+        const b = Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) & 255);
+        const m = new Md5();
+        for (let i = 0; i < n; i += 37) m.update(b.subarray(i, i + 37));
+        pieces[n] = [m.hex(), md5Hex(b)];
+      }
+      const blob = await (await fetch("/media/big.bin")).blob();
+      const seen = [];
+      const big = await fileDigests(blob, { onProgress: (done, total) => seen.push(done) });
+      return { pieces, big, seen };
+    }""")
+    for n, (streamed, whole) in got["pieces"].items():
+        data = bytes((i * 7 + 3) & 255 for i in range(int(n)))
+        assert streamed == whole == hashlib.md5(data).hexdigest(), n
+    assert got["big"] == {"md5": hashlib.md5(big).hexdigest(),
+                          "sha256": hashlib.sha256(big).hexdigest()}
+    assert got["seen"] == [4 << 20, 8 << 20, len(big)]
