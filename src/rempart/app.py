@@ -111,6 +111,17 @@ def build(settings: Settings, *, load: bool = True) -> App:
     return App(settings, store, matching, SqlTokenStore(store.engine))
 
 
+def build_server(settings: Settings) -> App:
+    """:func:`build` for a long-running server: malloc tuned before loading, the memory
+    loading left behind returned, start-up objects frozen (see :mod:`rempart.runtime`)."""
+    from rempart.runtime import settle, tune_malloc
+
+    tune_malloc()
+    app = build(settings)
+    settle()
+    return app
+
+
 def create_http_app(app: App) -> FastAPI:
     """The FastAPI application serving ``app``; its lifespan runs the change-feed follower."""
     from rempart.adapters.http.api import create_api
@@ -120,4 +131,4 @@ def create_http_app(app: App) -> FastAPI:
 
 def http_app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` workers: settings from ``REMPART_*``."""
-    return create_http_app(build(Settings()))
+    return create_http_app(build_server(Settings()))

@@ -42,6 +42,26 @@ def test_every_image_format_decodes(fmt: str, name: str) -> None:
     assert img.format == name
 
 
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "BMP"])
+def test_luma_decoding_gives_the_luma_plane(fmt: str) -> None:
+    data = encode(fmt, **({"quality": 95} if fmt in ("JPEG", "WEBP") else {}))
+    rgb = media.decode_image(data, LIMITS).rgb
+    luma = media.decode_image(data, LIMITS, luma=True).rgb
+    assert luma.shape == (240, 320) and luma.dtype == np.uint8
+    expected = rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    assert float(np.abs(luma - expected).mean()) < 1.5  # a JPEG's own Y vs Y of its RGB
+
+
+def test_luma_decoding_of_a_reduced_jpeg_and_of_an_animation() -> None:
+    luma = media.decode_image(photo_bytes(1, (2048, 1536)), LIMITS, long_side=512, luma=True)
+    assert luma.rgb.shape == (384, 512)
+    frames = [make_photo(i, (64, 48)) for i in range(3)]
+    buf = io.BytesIO()
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], duration=200)
+    animation = media.decode_image(buf.getvalue(), LIMITS, luma=True)
+    assert animation.frames == 3 and animation.rgb.shape == (48, 64, 3)  # stays RGB
+
+
 def test_jpeg_is_decoded_at_reduced_size_when_asked() -> None:
     data = photo_bytes(1, (2048, 1536))
     img = media.decode_image(data, LIMITS, long_side=512)

@@ -46,6 +46,22 @@ def test_probe_mode_gives_probe_features_instead_of_reference() -> None:
     assert len(a.probe.descriptors) > 100
 
 
+def test_probe_without_local_features_keeps_pdq_variants_and_trim() -> None:
+    im = make_photo(5, (1024, 768))
+    canvas = Image.new("RGB", (1024, 1100), "black")
+    canvas.paste(im, (0, 166))
+    buf = io.BytesIO()
+    canvas.save(buf, "JPEG", quality=90)
+    full = analyze(buf.getvalue(), probe=True)
+    light = analyze(buf.getvalue(), probe=True, features=False)
+    assert light.probe is None and light.hashes.orb is None
+    assert full.hashes.pdq is not None and light.hashes.pdq is not None
+    assert distance(full.hashes.pdq.hash, light.hashes.pdq.hash) <= 8
+    names = [v.variant for v in light.hashes.pdq_variants]
+    assert names == [v.variant for v in full.hashes.pdq_variants]  # 7 dihedral + trim
+    assert "trim" in names and (light.hashes.width, light.hashes.height) == (1024, 1100)
+
+
 def test_pdq_only_mode() -> None:
     h = hash_bytes(photo_bytes(4), HashSettings(robust=False))
     assert h.orb is None and h.pdq is not None

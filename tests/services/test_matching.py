@@ -7,10 +7,12 @@ import random
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from rempart.bench.edits import apply_edit
 from rempart.bench.synthetic_images import make_photo, photo_bytes
+from rempart.config import HashSettings
 from rempart.core.banks import BankKind, BankPolicy, EntryStatus, Provenance
 from rempart.core.flood import FloodRule
 from rempart.core.media_signals import hash_bytes
@@ -106,4 +108,34 @@ def test_flood_guard_holds_an_entry_matching_many_distinct_uploads(db_url: str) 
     assert any(
         e.status is EntryStatus.ON_HOLD for e in store.iter_entries(statuses=(EntryStatus.ON_HOLD,))
     )
+    store.close()
+
+
+def test_the_orb_probe_runs_only_when_some_entry_has_local_features(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rempart.services import matching
+
+    calls: list[bool] = []
+    real = matching.analyze
+
+    def spy(data: bytes, settings: object, **kw: bool) -> object:
+        calls.append(kw["features"])
+        return real(data, settings, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(matching, "analyze", spy)
+    store = open_store(sqlite_url)
+    bank_service.create_bank(store, "pdq-only")
+    h = hash_bytes(photo_bytes(7, (800, 600)), HashSettings(robust=False))
+    bank_service.add_media(store, "pdq-only", [(Path("7.jpg"), h)], Provenance(source="t"))
+    service = MatchService(store)
+    service.load()
+    copy = jpeg(make_photo(7, (800, 600)).resize((640, 480)))
+    assert service.match_bytes(copy).matches[0]["signal"] == "pdq"
+    bank_service.create_bank(store, "robust")
+    bank_media(store, "robust", [8])
+    service.refresh()
+    cropped = apply_edit("crop_sides", make_photo(8, (800, 600)), random.Random(3))
+    assert service.match_bytes(jpeg(cropped)).matches[0]["bank"] == "robust"
+    assert calls == [False, True]
     store.close()

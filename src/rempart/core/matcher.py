@@ -150,6 +150,11 @@ class Matcher:
     def __len__(self) -> int:
         return len(self._pdq) + len(self._exact_of) + len(self._videos) + len(self._orb)
 
+    @property
+    def has_local_features(self) -> bool:
+        """True when some entry holds ``orb`` features (a query then needs its probe)."""
+        return len(self._orb) > 0
+
     def add(
         self, entry_id: int, bank_id: int, signal_type: str, value: str, on_hold: bool = False
     ) -> None:

@@ -90,7 +90,9 @@ def check_size(data: bytes, limits: HashLimits) -> None:
 
 @dataclass(frozen=True, slots=True)
 class DecodedImage:
-    """An RGB image decoded from bytes, possibly at reduced size, and its original size."""
+    """An RGB image decoded from bytes, possibly at reduced size, and its original size.
+
+    ``rgb`` is a 2-D luma plane instead when decoded with ``luma=True``."""
 
     rgb: RGB
     width: int
@@ -114,7 +116,14 @@ _CV2_REDUCED = {
 }
 
 
-def _fast_decode(data: bytes, fmt: str, scale: int) -> RGB | None:
+_CV2_REDUCED_LUMA = {
+    2: "IMREAD_REDUCED_GRAYSCALE_2",
+    4: "IMREAD_REDUCED_GRAYSCALE_4",
+    8: "IMREAD_REDUCED_GRAYSCALE_8",
+}
+
+
+def _fast_decode(data: bytes, fmt: str, scale: int, luma: bool = False) -> RGB | None:
     """OpenCV's decoder for plain JPEG and WebP (2× faster on WebP, DCT scaling on JPEG).
 
     Returns None when the slower, stricter Pillow path must decide (e.g. a JPEG without its
@@ -124,21 +133,32 @@ def _fast_decode(data: bytes, fmt: str, scale: int) -> RGB | None:
 
     if fmt == "jpeg" and not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
         return None
-    flag = getattr(cv2, _CV2_REDUCED[scale]) if fmt == "jpeg" and scale > 1 else cv2.IMREAD_COLOR
-    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), flag)
-    if bgr is None or bgr.ndim != 3:
+    reduced, full = (_CV2_REDUCED_LUMA, cv2.IMREAD_GRAYSCALE) if luma else (
+        _CV2_REDUCED, cv2.IMREAD_COLOR)
+    flag = getattr(cv2, reduced[scale]) if fmt == "jpeg" and scale > 1 else full
+    pixels = cv2.imdecode(np.frombuffer(data, np.uint8), flag)
+    if pixels is None or pixels.ndim != (2 if luma else 3):
         return None
-    return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+    if luma:
+        return np.ascontiguousarray(pixels)
+    return np.ascontiguousarray(cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB))
 
 
 def decode_image(
-    data: bytes, limits: HashLimits, *, long_side: int = 0, short_side: int = 0
+    data: bytes,
+    limits: HashLimits,
+    *,
+    long_side: int = 0,
+    short_side: int = 0,
+    luma: bool = False,
 ) -> DecodedImage:
     """Decode the first frame of an image to RGB.
 
     A JPEG may be decoded at a reduced scale (DCT scaling, 1/2 to 1/8) as long as its longer
     side stays ≥ ``long_side`` and its shorter side ≥ ``short_side``: about 5× faster on camera
-    photos. 0 and 0 decode at full size.
+    photos. 0 and 0 decode at full size. ``luma=True``: a still image comes back as one 2-D
+    luma plane (Rec. 601, a JPEG's own Y channel: no colour conversion at all); an animation
+    stays RGB.
     """
     check_size(data, limits)
     try:
@@ -163,13 +183,16 @@ def decode_image(
                 else 1
             )
             rgb = None
+            luma = luma and frames == 1
             if fmt in ("jpeg", "webp") and frames == 1 and im.mode in ("RGB", "L", "CMYK", "YCbCr"):
-                rgb = _fast_decode(data, fmt, scale)
+                rgb = _fast_decode(data, fmt, scale, luma)
             if rgb is None:
                 if scale > 1 and fmt == "jpeg":
                     im.draft("RGB", (max(1, width // scale), max(1, height // scale)))
                 im.load()
                 rgb = _to_rgb(im)
+                if luma:
+                    rgb = _rgb_to_luma(rgb)
     except MediaError:
         raise
     except Image.DecompressionBombError as exc:
@@ -187,6 +210,12 @@ def decode_image(
     if rgb.size == 0:
         raise MediaError("corrupt", "decoded image is empty")
     return DecodedImage(rgb, width, height, fmt, frames)
+
+
+def _rgb_to_luma(rgb: RGB) -> RGB:
+    import cv2
+
+    return np.ascontiguousarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
 
 
 def _to_rgb(im: Image.Image) -> RGB:

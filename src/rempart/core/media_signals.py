@@ -44,9 +44,13 @@ def hash_bytes(data: bytes, settings: HashSettings = _DEFAULT) -> MediaHashes:
     return analyze(data, settings).hashes
 
 
-def analyze(data: bytes, settings: HashSettings = _DEFAULT, *, probe: bool = False) -> Analysis:
+def analyze(
+    data: bytes, settings: HashSettings = _DEFAULT, *, probe: bool = False, features: bool = True
+) -> Analysis:
     """Like :func:`hash_bytes`; with ``probe=True``, an image gets ORB probe features for
-    matching instead of the reference features (``orb``, regions) it would get for banking."""
+    matching instead of the reference features (``orb``, regions) it would get for banking.
+    ``probe=True, features=False``: PDQ, its variants and the trimmed PDQ only (nothing banked
+    holds local features to compare with, so the image is decoded small and no ORB runs)."""
     md5, sha256 = exact_hashes(data)
     base = MediaHashes(kind="unsupported", md5=md5, sha256=sha256, size=len(data))
     fmt: str | None = None
@@ -56,7 +60,7 @@ def analyze(data: bytes, settings: HashSettings = _DEFAULT, *, probe: bool = Fal
         if fmt in media.VIDEO_FORMATS:
             return Analysis(_video(data, fmt, base, settings))
         if fmt in media.IMAGE_FORMATS or fmt is None:
-            return _image(data, base, settings, probe)
+            return _image(data, base, settings, probe, features)
         raise MediaError("unsupported", f"unsupported format {fmt}")
     except MediaError as exc:
         if exc.code == "unsupported" and fmt is None:
@@ -69,13 +73,17 @@ def analyze(data: bytes, settings: HashSettings = _DEFAULT, *, probe: bool = Fal
         return Analysis(replace(base, kind=kind, format=fmt, error=str(exc)))
 
 
-def _image(data: bytes, base: MediaHashes, settings: HashSettings, probe: bool) -> Analysis:
+def _image(
+    data: bytes, base: MediaHashes, settings: HashSettings, probe: bool, features: bool = True
+) -> Analysis:
     # Banking needs the longer side at 512 px (PDQ, reference features); a probe for matching
     # needs the shorter side at 512 px (screenshots are tall and show the picture small).
-    if probe:
+    probe_orb = probe and features
+    if probe_orb:
         decoded = media.decode_image(data, settings.limits, short_side=orb.PROBE_SIDE)
     else:
-        decoded = media.decode_image(data, settings.limits, long_side=orb.REF_SIDE)
+        # A probe without ORB needs luma only (PDQ and trimming): the cheapest decode.
+        decoded = media.decode_image(data, settings.limits, long_side=orb.REF_SIDE, luma=probe)
     if decoded.frames > 1 and decoded.format in ("gif", "webp"):
         return Analysis(_video(data, decoded.format, base, settings, first=decoded))
     rgb = fit(decoded.rgb, orb.PROBE_MAX_SIDE)
@@ -90,10 +98,10 @@ def _image(data: bytes, base: MediaHashes, settings: HashSettings, probe: bool) 
         variants.append(PdqVariant("trim", trimmed.hash, trimmed.quality))
     orb_value = None
     probe_features = None
-    if probe:
+    if probe_orb:
         # Checking an image: the probe's own features, not a reference to bank.
         probe_features = orb.probe_features(_gray(rgb))
-    elif settings.robust:
+    elif settings.robust and not probe:
         ref = orb.reference_features(gray_small)
         orb_value = ref.serialize()
         variants.extend(
@@ -153,6 +161,8 @@ def _video(
 
 
 def _gray(rgb: np.ndarray) -> orb.Gray:
+    if rgb.ndim == 2:
+        return rgb
     return np.asarray(cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY), np.uint8)
 
 

@@ -178,8 +178,11 @@ class MatchService:
         )
 
     def match_bytes(self, data: bytes, banks: Collection[str] | None = None) -> MatchReport:
-        """Hash media held in memory and match it; the bytes are not kept."""
-        a = analyze(data, self.settings, probe=True)
+        """Hash media held in memory and match it; the bytes are not kept.
+
+        The ORB probe (the costliest part) runs only when some bank entry holds local features.
+        """
+        a = analyze(data, self.settings, probe=True, features=self.matcher.has_local_features)
         if a.hashes.error is not None:
             return MatchReport(a.hashes)
         return self.match_query(Query(a.hashes, a.probe), banks)

@@ -31,6 +31,10 @@ def normalize_url(url: str) -> str:
     return url
 
 
+READ_CACHE_KIB = -8192  # SQLite page cache of a read transaction (negative: KiB)
+WRITE_CACHE_KIB = -65536
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; on SQLite: WAL, busy timeout, foreign keys, explicit BEGINs."""
     url = normalize_url(url)
@@ -50,7 +54,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA cache_size=-65536")  # 64 MiB: bulk inserts touch random index pages
+        cur.execute(f"PRAGMA cache_size={READ_CACHE_KIB}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -58,6 +62,11 @@ def _tune_sqlite(engine: Engine) -> None:
         # A writer takes the write lock up front: upgrading a read lock later can fail with
         # SQLITE_BUSY without waiting for the busy timeout.
         immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+        # Writers get a big page cache (bulk inserts touch random index pages); readers a small
+        # one, so a long-lived server's pooled connections do not each keep 64 MiB of pages
+        # after a full scan (lowering the size frees the excess pages at once).
+        size = WRITE_CACHE_KIB if immediate else READ_CACHE_KIB
+        conn.exec_driver_sql(f"PRAGMA cache_size={size}")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 

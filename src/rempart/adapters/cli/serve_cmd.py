@@ -33,7 +33,7 @@ def serve_command(
     """Serve the matching API, banks, tokens, /healthz and /metrics."""
     import uvicorn
 
-    from rempart.app import build, create_http_app
+    from rempart.app import build_server, create_http_app
     from rempart.config import Settings
 
     if workers < 1:
@@ -49,7 +49,7 @@ def serve_command(
     if workers == 1:
         settings = Settings()
         stderr.print("loading banks…", highlight=False)
-        app = build(settings)
+        app = build_server(settings)
         if demo:
             from rempart.adapters.web.demo import ADMIN, NotEmpty, fill
 

@@ -30,6 +30,7 @@ from rempart.adapters.http import (
 )
 from rempart.adapters.http.auth import Guard
 from rempart.adapters.http.deps import Backend
+from rempart.adapters.http.fast_match import FastMatch
 from rempart.adapters.http.metrics import Metrics, MetricsMiddleware
 from rempart.adapters.http.schemas import SignalsIn
 from rempart.adapters.http.uploads import BodyLimit
@@ -73,6 +74,7 @@ def create_api(
     limits = backend.settings.http
     api.add_middleware(BodyLimit, limit=max(limits.max_upload_bytes, limits.max_json_bytes))
     api.add_middleware(MetricsMiddleware, metrics=metrics)
+    api.add_middleware(FastMatch, state=api.state)  # outermost: the hot path skips the rest
     errors.install(api)
     for module in (hashing, matching, text, banks, tokens, notices, findings, evidence,
                    health):

@@ -88,7 +88,7 @@ def _match_query(backend: Backend, query: MatchQuery, banks: list[str] | None) -
     return backend.matching.match_query(query, banks)
 
 
-def _no_match(
+def no_match(
     backend: Backend, query: MatchQuery, banks: list[str] | None
 ) -> MatchReport | None:
     """The empty report when nothing matches, decided in memory on the event loop.
@@ -135,7 +135,7 @@ async def match(
             raise RequestValidationError(e.errors(include_url=False)) from None
         query, ignored = to_query(signals)
         banks = bank or signals.banks
-        report = _no_match(backend, query, banks)
+        report = no_match(backend, query, banks)
         if report is None:
             report = await run_in_threadpool(_match_query, backend, query, banks)
     else:

@@ -1,0 +1,158 @@
+"""The hot path of ``POST /api/v1/match`` answers exactly as the route does, or leaves it be."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from http_support import Headers, TestClient, bearer, make_app
+
+from rempart.adapters.http import fast_match
+from rempart.adapters.http.matching import no_match
+from rempart.app import create_http_app
+
+API = "/api/v1"
+NOTHING = "f" * 64
+ROUTE = {"params": {"via": "route"}}  # any query string sends the call to the FastAPI route
+
+
+@pytest.fixture
+def fast_answers(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """One entry per call the hot path decided: True when it answered itself."""
+    calls: list[bool] = []
+
+    def spy(*args: Any) -> Any:
+        report = no_match(*args)
+        calls.append(report is not None)
+        return report
+
+    monkeypatch.setattr(fast_match, "no_match", spy)
+    return calls
+
+
+def _bank(client: TestClient, headers: Headers, value: str) -> None:
+    client.post(f"{API}/banks", json={"name": "b1", "kind": "victim"}, headers=headers)
+    r = client.post(f"{API}/banks/b1/signals",
+                    json={"signals": [{"signal_type": "pdq", "signal_value": value}]},
+                    headers=headers)
+    assert r.status_code == 201, r.text
+
+
+@pytest.mark.parametrize("body", [
+    {"pdq": NOTHING},
+    {"pdq": {"hash": NOTHING, "quality": 80}, "md5": "0" * 32},
+    {"pdq": NOTHING, "orb": "ignored"},
+    {"sha256": "a" * 64, "pdq_variants": [NOTHING, {"variant": "trim", "hash": "e" * 64}]},
+])
+def test_same_answer_as_the_route(
+    client: TestClient, auth: Callable[..., Headers], fast_answers: list[bool],
+    body: dict[str, Any],
+) -> None:
+    m = auth("match")
+    fast = client.post(f"{API}/match", json=body, headers=m)
+    assert fast_answers == [True]
+    routed = client.post(f"{API}/match", json=body, headers=m, **ROUTE)
+    assert fast_answers == [True]  # the route does not go through the hot path
+    assert fast.status_code == routed.status_code == 200
+    assert fast.content == routed.content
+    assert fast.headers["content-type"] == routed.headers["content-type"]
+
+
+def test_a_match_goes_to_the_route(
+    client: TestClient, auth: Callable[..., Headers], fast_answers: list[bool],
+) -> None:
+    _bank(client, auth("banks:write"), "0" * 64)
+    m = auth("match")
+    r = client.post(f"{API}/match", json={"pdq": "0" * 63 + "1"}, headers=m)
+    assert fast_answers == [False]
+    (match,) = r.json()["matches"]
+    assert match["bank"] == "b1" and match["distance"] == 1
+    assert r.json() == client.post(f"{API}/match", json={"pdq": "0" * 63 + "1"}, headers=m,
+                                   **ROUTE).json()
+
+
+@pytest.mark.parametrize(("headers", "body", "status"), [
+    ({}, {"pdq": NOTHING}, 401),
+    ({"Authorization": "Bearer nope"}, {"pdq": NOTHING}, 401),
+    ("banks:read", {"pdq": NOTHING}, 403),
+    ("match", {"pdq": "xyz"}, 422),
+    ("match", {}, 422),
+    ("match", {"pdq": NOTHING, "banks": ["missing"]}, 404),
+])
+def test_errors_are_the_routes(
+    sqlite_client: TestClient, auth: Callable[..., Headers], fast_answers: list[bool],
+    headers: Headers | str, body: dict[str, Any], status: int,
+) -> None:
+    h = auth(headers) if isinstance(headers, str) else headers
+    r = sqlite_client.post(f"{API}/match", json=body, headers=h)
+    assert r.status_code == status, r.text
+    assert fast_answers == []
+    same = sqlite_client.post(f"{API}/match", json=body, headers=h, **ROUTE)
+    assert (same.status_code, same.json()) == (status, r.json())
+
+
+def test_malformed_and_oversized_bodies(sqlite_url: str, fast_answers: list[bool]) -> None:
+    app = make_app(sqlite_url, max_json_bytes=1_000_000)
+    _, secret = app.tokens.create("t", ["match"], None, None)
+    m = {**bearer(secret), "Content-Type": "application/json"}
+    with TestClient(create_http_app(app)) as client:
+        _malformed_and_oversized(client, m, fast_answers)
+    app.close()
+
+
+def _malformed_and_oversized(
+    sqlite_client: TestClient, m: Headers, fast_answers: list[bool]
+) -> None:
+    r = sqlite_client.post(f"{API}/match", content=b'{"pdq": ', headers=m)
+    assert r.status_code == 400
+    assert r.json() == sqlite_client.post(f"{API}/match", content=b'{"pdq": ', headers=m,
+                                          **ROUTE).json()
+    big = json.dumps({"pdq": NOTHING, "pad": "x" * 2_000_000}).encode()
+    r = sqlite_client.post(f"{API}/match", content=big, headers=m)
+    assert r.status_code == 413
+    assert fast_answers == []
+
+
+def test_rate_limit_holds_on_the_hot_path(
+    sqlite_client: TestClient, auth: Callable[..., Headers]
+) -> None:
+    m = auth("match", rate=0.001, burst=3)
+    codes = [sqlite_client.post(f"{API}/match", json={"pdq": NOTHING}, headers=m).status_code
+             for _ in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+
+
+def test_counted_in_metrics(sqlite_client: TestClient, auth: Callable[..., Headers]) -> None:
+    m = auth("match")
+    for _ in range(3):
+        sqlite_client.post(f"{API}/match", json={"pdq": NOTHING}, headers=m)
+    text = sqlite_client.get("/metrics", headers=auth("metrics")).text
+    line = 'rempart_http_requests_total{route="/api/v1/match",method="POST",status="200"} 3'
+    assert line in text
+
+
+def test_a_body_over_the_limit_is_replayed_whole() -> None:
+    import asyncio
+
+    chunks = [b"a" * 600, b"b" * 600, b"c" * 10]
+
+    async def scenario() -> bytes:
+        pending = [{"type": "http.request", "body": c, "more_body": i < 2}
+                   for i, c in enumerate(chunks)]
+
+        async def receive() -> dict[str, Any]:
+            return pending.pop(0)
+
+        body, complete = await fast_match._read(receive, 1000)
+        assert not complete and body == chunks[0] + chunks[1]
+        replay = fast_match._replay(body, complete, receive)
+        out = b""
+        while True:
+            message = await replay()
+            out += message["body"]
+            if not message["more_body"]:
+                return out
+
+    assert asyncio.run(scenario()) == b"".join(chunks)
