@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
+from starlette.types import Receive, Scope, Send
 
 from rempart.adapters.http import (
     banks,
@@ -47,6 +48,19 @@ The API never fetches URLs.
 """
 
 
+class RempartAPI(FastAPI):
+    """FastAPI with the lookup hot path (:mod:`fast_match`) in front of its middleware."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._fast: FastMatch | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._fast is None:
+            self._fast = FastMatch(super().__call__, self.state)
+        await self._fast(scope, receive, send)
+
+
 def create_api(
     backend: Backend,
     on_start: Callable[[], None] | None = None,
@@ -64,7 +78,7 @@ def create_api(
             if on_stop is not None:
                 on_stop()
 
-    api = FastAPI(
+    api = RempartAPI(
         title="Rempart", version="1", description=_DESCRIPTION, lifespan=lifespan,
     )
     metrics = Metrics()
@@ -74,7 +88,6 @@ def create_api(
     limits = backend.settings.http
     api.add_middleware(BodyLimit, limit=max(limits.max_upload_bytes, limits.max_json_bytes))
     api.add_middleware(MetricsMiddleware, metrics=metrics)
-    api.add_middleware(FastMatch, state=api.state)  # outermost: the hot path skips the rest
     errors.install(api)
     for module in (hashing, matching, text, banks, tokens, notices, findings, evidence,
                    health):

@@ -9,9 +9,12 @@ index lookup itself. Everything else — a match to describe, a bank filter, an 
 — is handed to the FastAPI route untouched (the body is replayed), so there is one definition
 of every answer that is not the empty one.
 
+It runs before the framework's own middleware stack (see ``RempartAPI`` in ``api.py``).
+
 Example::
 
-    api.add_middleware(FastMatch, state=api.state)   # added last: runs first
+    fast = FastMatch(fastapi_app, fastapi_app.state)
+    await fast(scope, receive, send)      # answers, or calls fastapi_app
 """
 
 from __future__ import annotations
