@@ -112,3 +112,22 @@ def test_malformed_bodies(client: TestClient, auth: Callable[..., Headers]) -> N
     assert r.status_code == 422
     r = client.post(f"{API}/banks/x/import", content=b"\xff\xfe\x00bad", headers=w)
     assert r.status_code in (400, 404)
+
+
+def test_bulk_body_errors_are_framework_shaped(
+    sqlite_client: TestClient, auth: Callable[..., Headers]
+) -> None:
+    w = auth("banks:write")
+    sqlite_client.post(f"{API}/banks", json={"name": "bulk"}, headers=w)
+    h = {**w, "Content-Type": "application/json"}
+    r = sqlite_client.post(f"{API}/banks/bulk/signals", content=b'{"signals": [', headers=h)
+    assert r.status_code == 400, r.text  # malformed JSON: as on every JSON route
+    r = sqlite_client.post(f"{API}/banks/bulk/signals", json={"signals": [{"x": 1}]}, headers=w)
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"][:3] == ["body", "signals", 0]
+    r = sqlite_client.post(f"{API}/banks/bulk/signals", json={"nope": []}, headers=w)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "signals"]
+    many = {"source": "feed", "signals": [{"signal_type": "md5", "signal_value": f"{i:032x}"}
+                                          for i in range(1234)]}
+    r = sqlite_client.post(f"{API}/banks/bulk/signals", json=many, headers=w)
+    assert r.status_code == 201 and r.json()["added"] == 1234

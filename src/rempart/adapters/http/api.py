@@ -33,11 +33,11 @@ from rempart.adapters.http.auth import Guard
 from rempart.adapters.http.deps import Backend
 from rempart.adapters.http.fast_match import FastMatch
 from rempart.adapters.http.metrics import Metrics, MetricsMiddleware
-from rempart.adapters.http.schemas import SignalsIn
+from rempart.adapters.http.schemas import SignalsBulkIn, SignalsIn
 from rempart.adapters.http.uploads import BodyLimit
 
 # Models used by routes that parse their bodies themselves (kept in the OpenAPI document).
-_EXTRA_SCHEMAS: tuple[type[BaseModel], ...] = (SignalsIn,)
+_EXTRA_SCHEMAS: tuple[type[BaseModel], ...] = (SignalsIn, SignalsBulkIn)
 _DESCRIPTION = """Match media against hash banks at upload time.
 
 Authenticate with `Authorization: Bearer <token>` (create one with `rempart token create`).

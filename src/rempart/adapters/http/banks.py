@@ -15,11 +15,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
+from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from rempart.adapters.http.deps import API_PREFIX, Backend, BackendDep, BanksRead, BanksWrite
 from rempart.adapters.http.errors import MalformedRequest
+from rempart.adapters.http.gentle_json import decode_object
 from rempart.adapters.http.schemas import (
     BankDeletedOut,
     BankIn,
@@ -28,6 +31,7 @@ from rempart.adapters.http.schemas import (
     EntryRemovedOut,
     ImportOut,
     MediaAddedOut,
+    SignalIn,
     SignalsBulkIn,
 )
 from rempart.adapters.http.uploads import MEDIA_BODY, read_body, read_media
@@ -37,6 +41,7 @@ from rempart.services import banks as svc
 from rempart.services.errors import BankImportError, EntryNotFound, InvalidArgument, InvalidSignal
 
 router = APIRouter(prefix=f"{API_PREFIX}/banks", tags=["banks"])
+_SIGNAL_LIST = TypeAdapter(list[SignalIn])
 
 
 class HashFormat(StrEnum):
@@ -95,25 +100,69 @@ def delete_bank(
     return BankDeletedOut(name=name, removed_entries=removed)
 
 
-@router.post("/{name}/signals", status_code=201, response_model=ImportOut)
-def add_signals(name: str, body: SignalsBulkIn, backend: BackendDep, _: BanksWrite) -> ImportOut:
-    """Add many signals in one transaction (all or nothing; live duplicates are skipped).
+_BULK_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/SignalsBulkIn"}},
+        },
+    }
+}
+_CHUNK = 500
 
-    Each item is an import row: ``signal_type``, ``signal_value`` and optional provenance.
-    """
+
+def parse_bulk(body: bytes) -> SignalsBulkIn:
+    """The bulk body, validated in chunks of items (see :mod:`gentle_json`); a malformed body
+    gets pydantic's own errors, as a body parsed by FastAPI would."""
+    try:
+        data = decode_object(body.decode("utf-8"))
+        signals = data.get("signals")
+        if not isinstance(signals, list):
+            raise ValueError("signals must be a list")
+        items: list[SignalIn] = []
+        for start in range(0, len(signals), _CHUNK):
+            items += _SIGNAL_LIST.validate_python(signals[start:start + _CHUNK])
+        return SignalsBulkIn.model_validate({"signals": items, "source": data.get("source")})
+    except (ValueError, ValidationError):
+        pass
+    try:
+        return SignalsBulkIn.model_validate_json(body)
+    except ValidationError as e:
+        errors = [{**err, "loc": ("body", *err["loc"])} for err in e.errors(include_url=False)]
+        raise RequestValidationError(errors) from None
+
+
+def _add_signals(backend: Backend, name: str, body: bytes) -> ImportOut:
+    signals = parse_bulk(body)
     limit = backend.settings.http.max_bulk_signals
-    if len(body.signals) > limit:
+    if len(signals.signals) > limit:
         raise InvalidArgument(f"at most {limit} signals per request")
     # One validation path for imports and bulk adds: the rows go through the JSONL importer.
     lines = (
-        json.dumps(s.model_dump(exclude_none=True), separators=(",", ":")) for s in body.signals
+        json.dumps(s.model_dump(exclude_none=True), separators=(",", ":"))
+        for s in signals.signals
     )
     try:
-        outcome = svc.import_entries(backend.store, name, lines, "jsonl", source=body.source)
+        outcome = svc.import_entries(backend.store, name, lines, "jsonl", source=signals.source)
     except BankImportError as e:
         raise InvalidSignal(f"signals[{e.line - 1}]: {e.message}") from None
     backend.matching.refresh()
     return _outcome(outcome)
+
+
+@router.post("/{name}/signals", status_code=201, response_model=ImportOut,
+             openapi_extra=_BULK_BODY)
+async def add_signals(
+    name: str, request: Request, backend: BackendDep, _: BanksWrite
+) -> ImportOut:
+    """Add many signals in one transaction (all or nothing; live duplicates are skipped).
+
+    The body is a `SignalsBulkIn`: each item is an import row (``signal_type``,
+    ``signal_value``, optional provenance). It is parsed off the event loop, in short steps,
+    so that lookups served meanwhile keep their latency.
+    """
+    body = await read_body(request, backend.settings.http.max_json_bytes)
+    return await run_in_threadpool(_add_signals, backend, name, body)
 
 
 @router.post("/{name}/media", status_code=201, response_model=MediaAddedOut,
