@@ -21,6 +21,7 @@ from fastapi import FastAPI
 
 from rempart.config import Settings
 from rempart.core.flood import FloodRule
+from rempart.runtime import TRIM_AFTER, trim
 from rempart.services.matching import MatchService, MatchStore
 from rempart.store.sql import SqlBankStore, open_store
 from rempart.store.tokens import SqlTokenStore
@@ -69,6 +70,8 @@ class FeedFollower:
             return 0
         self.applied += applied
         self.last_ok = time.monotonic()
+        if applied >= TRIM_AFTER:
+            trim()  # a burst of changes (segment merges, big transactions) leaves freed pages
         return applied
 
     def _run(self) -> None:
@@ -114,9 +117,9 @@ def build(settings: Settings, *, load: bool = True) -> App:
 def build_server(settings: Settings) -> App:
     """:func:`build` for a long-running server: malloc tuned before loading, the memory
     loading left behind returned, start-up objects frozen (see :mod:`rempart.runtime`)."""
-    from rempart.runtime import settle, tune_malloc
+    from rempart.runtime import settle, tune_process
 
-    tune_malloc()
+    tune_process()
     app = build(settings)
     settle()
     return app

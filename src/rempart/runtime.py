@@ -2,14 +2,16 @@
 
 Loading a million hashes allocates and frees several hundred MB of temporary arrays. With
 glibc's default dynamic mmap threshold, those land on the heap after the first large free and
-stay resident; many threads each get a malloc arena of their own. ``tune_malloc`` fixes the
-threshold (large arrays are mmapped and given back to the system when freed) and caps the
-arenas; ``settle`` then returns what loading left behind and freezes the start-up objects so
-that full garbage collections stop walking them (no pause on the request path).
+stay resident; many threads each get a malloc arena of their own. ``tune_process`` fixes the
+threshold (large arrays are mmapped and given back to the system when freed), caps the arenas,
+and shortens the interpreter's thread switch interval (a background writer gives the GIL back
+to the request loop within 1 ms); ``settle`` then returns what loading left behind and freezes
+the start-up objects so that full garbage collections stop walking them (no pause on the
+request path); ``trim`` gives back freed heap pages after a burst of writes.
 
 Example::
 
-    >>> tune_malloc()          # before loading; a no-op where glibc is absent
+    >>> tune_process()         # before loading; malloc settings only where glibc is
     >>> settle()               # after loading
 """
 
@@ -26,6 +28,8 @@ _M_MMAP_THRESHOLD = -3
 _M_ARENA_MAX = -8
 MMAP_THRESHOLD = 256 * 1024
 ARENA_MAX = 2
+SWITCH_INTERVAL = 0.001
+TRIM_AFTER = 1000  # changes applied at once before freed memory is given back
 
 
 @cache
@@ -41,8 +45,10 @@ def _libc() -> Any | None:
     return libc
 
 
-def tune_malloc() -> bool:
-    """Fix glibc's mmap threshold and cap its arenas; False when not on glibc."""
+def tune_process() -> bool:
+    """Fix glibc's mmap threshold, cap its arenas (False when not on glibc), and shorten the
+    thread switch interval."""
+    sys.setswitchinterval(SWITCH_INTERVAL)
     libc = _libc()
     if libc is None:
         return False
@@ -51,10 +57,15 @@ def tune_malloc() -> bool:
     return True
 
 
-def settle() -> None:
-    """Collect garbage, give freed heap pages back, freeze the survivors."""
-    gc.collect()
+def trim() -> None:
+    """Give freed heap pages back to the system (glibc only)."""
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)
+
+
+def settle() -> None:
+    """Collect garbage, give freed heap pages back, freeze the survivors."""
+    gc.collect()
+    trim()
     gc.freeze()

@@ -37,6 +37,7 @@ from rempart.adapters.http.schemas import (
 from rempart.adapters.http.uploads import MEDIA_BODY, read_body, read_media
 from rempart.core.banks import ImportOutcome, Provenance
 from rempart.core.media_signals import hash_bytes
+from rempart.runtime import TRIM_AFTER, trim
 from rempart.services import banks as svc
 from rempart.services.errors import BankImportError, EntryNotFound, InvalidArgument, InvalidSignal
 
@@ -146,7 +147,8 @@ def _add_signals(backend: Backend, name: str, body: bytes) -> ImportOut:
         outcome = svc.import_entries(backend.store, name, lines, "jsonl", source=signals.source)
     except BankImportError as e:
         raise InvalidSignal(f"signals[{e.line - 1}]: {e.message}") from None
-    backend.matching.refresh()
+    if backend.matching.refresh() >= TRIM_AFTER:
+        trim()  # parsing and indexing thousands of signals leaves freed pages behind
     return _outcome(outcome)
 
 
