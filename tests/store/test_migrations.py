@@ -38,3 +38,22 @@ def test_downgrade_to_base_and_back(db_url: str) -> None:
         assert {"banks", "bank_entries", "entry_hits"} <= set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
+
+
+def test_heads_read_from_the_files_are_alembics(db_url: str) -> None:
+    from rempart.store.engine import current_revisions, head_revisions
+
+    script = ScriptDirectory.from_config(alembic_config())
+    assert head_revisions() == frozenset(script.get_heads())
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            assert current_revisions(conn) == frozenset()
+        migrate(db_url, "0002")
+        with engine.connect() as conn:
+            assert current_revisions(conn) == {"0002"}
+        migrate(db_url)  # not at the head: Alembic upgrades it
+        with engine.connect() as conn:
+            assert current_revisions(conn) == head_revisions()
+    finally:
+        engine.dispose()

@@ -8,14 +8,17 @@ Example::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -72,6 +75,8 @@ def _tune_sqlite(engine: Engine) -> None:
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic config pointing at the packaged migrations (and ``connection``, if given)."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -88,9 +93,38 @@ def migrate(url: str, revision: str = "head") -> None:
         engine.dispose()
 
 
+_REVISION = re.compile(r'^(down_revision|revision)\s*=\s*(?:"([^"]*)"|None)', re.M)
+
+
+@cache
+def head_revisions() -> frozenset[str]:
+    """The packaged migrations' head revisions, read from their files (no Alembic import)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("v*.py"):
+        for name, value in _REVISION.findall(path.read_text(encoding="utf-8")):
+            if value:
+                (revisions if name == "revision" else parents).add(value)
+    return frozenset(revisions - parents)
+
+
+def current_revisions(conn: Connection) -> frozenset[str]:
+    """The revisions a database is stamped with (empty for a new one)."""
+    if not inspect(conn).has_table("alembic_version"):
+        return frozenset()
+    return frozenset(r for (r,) in conn.execute(text("SELECT version_num FROM alembic_version")))
+
+
 def migrate_engine(engine: Engine, revision: str = "head") -> None:
-    """Bring the database behind ``engine`` up to ``revision``."""
+    """Bring the database behind ``engine`` up to ``revision``.
+
+    A database already at the head is recognised without loading Alembic (about 10 MB a
+    long-running server would otherwise keep for nothing)."""
     with engine.begin() as conn:
+        if revision == "head" and current_revisions(conn) == head_revisions():
+            return
+        from alembic import command
+
         command.upgrade(alembic_config(conn), revision)
 
 

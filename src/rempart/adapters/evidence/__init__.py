@@ -8,7 +8,17 @@ Example::
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rempart.adapters.evidence.bundle import evidence_zip
-from rempart.adapters.evidence.pdf import render_pdf
+from rempart.core.evidence import EvidencePackage
 
 __all__ = ["evidence_zip", "render_pdf"]
+
+
+def render_pdf(pkg: EvidencePackage, font_dirs: tuple[Path, ...] | None = None) -> bytes:
+    """:func:`rempart.adapters.evidence.pdf.render_pdf`, imported on first use (a server that
+    never builds a package does not keep reportlab in memory)."""
+    from rempart.adapters.evidence import pdf
+
+    return pdf.render_pdf(pkg, pdf.FONT_DIRS if font_dirs is None else font_dirs)

@@ -17,7 +17,6 @@ import json
 import zipfile
 from typing import Any
 
-from rempart.adapters.evidence.pdf import render_pdf
 from rempart.core.evidence import SCHEMA, EvidencePackage, package_json_bytes
 
 MEMBERS = ("package.pdf", "package.json", "manifest.json", "README.txt")
@@ -52,6 +51,8 @@ def manifest(files: dict[str, bytes], pkg: EvidencePackage) -> dict[str, Any]:
 
 def evidence_zip(pkg: EvidencePackage) -> bytes:
     """The ZIP of the package (deterministic for the same package)."""
+    from rempart.adapters.evidence.pdf import render_pdf  # reportlab: loaded on first use
+
     files = {"package.pdf": render_pdf(pkg), "package.json": package_json_bytes(pkg)}
     manifest_bytes = (json.dumps(manifest(files, pkg), indent=2) + "\n").encode()
     readme = README.format(reference=pkg.reference,
