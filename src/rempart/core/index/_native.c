@@ -48,6 +48,18 @@ static inline int hamming(const uint8_t *a, const uint8_t *b) {
            __builtin_popcountll(x2 ^ y2) + __builtin_popcountll(x3 ^ y3);
 }
 
+/* Table positions are stored little-endian in `width` bytes (3 while a segment has fewer than
+ * 2**24 rows: a quarter less memory than uint32). */
+static inline void put_pos(uint8_t *dst, uint32_t p, int width) {
+    for (int i = 0; i < width; i++) dst[i] = (uint8_t)(p >> (8 * i));
+}
+
+static inline uint32_t get_pos(const uint8_t *src, int width) {
+    uint32_t p = (uint32_t)src[0] | ((uint32_t)src[1] << 8) | ((uint32_t)src[2] << 16);
+    if (width == 4) p |= (uint32_t)src[3] << 24;
+    return p;
+}
+
 /* Growable uint32 buffer. */
 typedef struct { uint32_t *data; size_t len, cap; } vec_u32;
 
@@ -72,19 +84,22 @@ static int enum_flips(vec_u32 *out, uint32_t key, int b, int a, int from) {
     return 0;
 }
 
-/* build_table(hashes, n, start, b, perm_out, offsets_out)
+/* build_table(hashes, n, start, b, width, perm_out, offsets_out)
  * Counting sort of positions 0..n-1 by the key of bits [start, start+b): offsets_out gets
- * 2**b + 1 bucket starts, perm_out the positions bucket by bucket (ascending within a bucket). */
+ * 2**b + 1 bucket starts, perm_out the positions (`width` bytes each) bucket by bucket
+ * (ascending within a bucket). */
 static PyObject *py_build_table(PyObject *self, PyObject *args) {
     (void)self;
     Py_buffer hb, pb, ob;
     Py_ssize_t n;
-    int start, b;
-    if (!PyArg_ParseTuple(args, "y*niiw*w*", &hb, &n, &start, &b, &pb, &ob)) return NULL;
+    int start, b, width;
+    if (!PyArg_ParseTuple(args, "y*niiiw*w*", &hb, &n, &start, &b, &width, &pb, &ob))
+        return NULL;
     PyObject *result = NULL;
     size_t nkeys = (size_t)1 << b;
     if (b < 1 || b > 30 || start < 0 || start + b > 256 || hb.len < n * HASH_BYTES ||
-        pb.len < n * (Py_ssize_t)sizeof(uint32_t) ||
+        (width != 3 && width != 4) || (width == 3 && n > (1 << 24)) ||
+        pb.len < n * (Py_ssize_t)width ||
         (size_t)ob.len < (nkeys + 1) * sizeof(uint32_t) || n > (Py_ssize_t)UINT32_MAX) {
         PyErr_SetString(PyExc_ValueError, "build_table: bad sizes");
         goto done;
@@ -92,7 +107,8 @@ static PyObject *py_build_table(PyObject *self, PyObject *args) {
     uint32_t *keys = (uint32_t *)malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
     if (!keys) { PyErr_NoMemory(); goto done; }
     const uint8_t *h = (const uint8_t *)hb.buf;
-    uint32_t *perm = (uint32_t *)pb.buf, *off = (uint32_t *)ob.buf;
+    uint8_t *perm = (uint8_t *)pb.buf;
+    uint32_t *off = (uint32_t *)ob.buf;
     Py_BEGIN_ALLOW_THREADS
     memset(off, 0, (nkeys + 1) * sizeof(uint32_t));
     for (Py_ssize_t p = 0; p < n; p++) {
@@ -103,7 +119,8 @@ static PyObject *py_build_table(PyObject *self, PyObject *args) {
     }
     for (size_t k = 0; k < nkeys; k++) off[k + 1] += off[k];
     /* Scatter with off[k] as the cursor of bucket k, then shift back by one bucket. */
-    for (Py_ssize_t p = 0; p < n; p++) perm[off[keys[p]]++] = (uint32_t)p;
+    for (Py_ssize_t p = 0; p < n; p++)
+        put_pos(perm + (size_t)(off[keys[p]]++) * (size_t)width, (uint32_t)p, width);
     for (size_t k = nkeys; k > 0; k--) off[k] = off[k - 1];
     off[0] = 0;
     Py_END_ALLOW_THREADS
@@ -117,7 +134,8 @@ done:
     return result;
 }
 
-/* query(hashes, alive, perm, offsets, n, b, flips, q, radius, max_candidates, out_pos, out_dist)
+/* query(hashes, alive, perm, offsets, n, b, width, flips, q, radius, max_candidates, out_pos,
+ *       out_dist)
  * Multi-index probe: chunk c is probed with every key within flips[c] bits of the query's key
  * (flips[c] < 0 skips it). A match is reported only by the first chunk able to find it, so each
  * position comes out once. Returns the number of matches (only the first len(out_pos) are
@@ -126,16 +144,17 @@ static PyObject *py_query(PyObject *self, PyObject *args) {
     (void)self;
     Py_buffer hb, ab, pb, ob, fb, qb, rpb, rdb;
     Py_ssize_t n, max_cand;
-    int b, radius;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*niy*y*inw*w*", &hb, &ab, &pb, &ob, &n, &b, &fb, &qb,
-                          &radius, &max_cand, &rpb, &rdb))
+    int b, width, radius;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*niiy*y*inw*w*", &hb, &ab, &pb, &ob, &n, &b, &width,
+                          &fb, &qb, &radius, &max_cand, &rpb, &rdb))
         return NULL;
     PyObject *result = NULL;
     int m = (int)fb.len;
     size_t nkeys = (size_t)1 << b;
     Py_ssize_t cap = rpb.len / (Py_ssize_t)sizeof(uint32_t);
     if (b < 1 || b > 30 || m < 1 || m > MAX_CHUNKS || m * b > 256 || qb.len != HASH_BYTES ||
-        hb.len < n * HASH_BYTES || ab.len < n || pb.len < (Py_ssize_t)m * n * 4 ||
+        (width != 3 && width != 4) || hb.len < n * HASH_BYTES || ab.len < n ||
+        pb.len < (Py_ssize_t)m * n * width ||
         (size_t)ob.len < (size_t)m * (nkeys + 1) * 4 || rdb.len < cap) {
         PyErr_SetString(PyExc_ValueError, "query: bad sizes");
         goto done;
@@ -143,7 +162,8 @@ static PyObject *py_query(PyObject *self, PyObject *args) {
     const uint8_t *h = (const uint8_t *)hb.buf, *alive = (const uint8_t *)ab.buf;
     const uint8_t *q = (const uint8_t *)qb.buf;
     const int8_t *flips = (const int8_t *)fb.buf;
-    const uint32_t *perm_all = (const uint32_t *)pb.buf, *off_all = (const uint32_t *)ob.buf;
+    const uint8_t *perm_all = (const uint8_t *)pb.buf;
+    const uint32_t *off_all = (const uint32_t *)ob.buf;
     uint32_t *out_pos = (uint32_t *)rpb.buf;
     uint8_t *out_dist = (uint8_t *)rdb.buf;
     Py_ssize_t found = 0;
@@ -158,7 +178,7 @@ static PyObject *py_query(PyObject *self, PyObject *args) {
     for (int c = 0; c < m && !failed; c++) {
         if (flips[c] < 0) continue;
         const uint32_t *off = off_all + (size_t)c * (nkeys + 1);
-        const uint32_t *perm = perm_all + (size_t)c * (size_t)n;
+        const uint8_t *perm = perm_all + (size_t)c * (size_t)n * (size_t)width;
         keys.len = 0;
         if (enum_flips(&keys, qkey[c], b, flips[c], 0)) { failed = 2; break; }
         for (size_t k = 0; k < keys.len; k++) __builtin_prefetch(off + keys.data[k]);
@@ -166,7 +186,7 @@ static PyObject *py_query(PyObject *self, PyObject *args) {
         for (size_t k = 0; k < keys.len; k++) {
             uint32_t s = off[keys.data[k]], e = off[keys.data[k] + 1];
             total += e - s;
-            if (e > s) __builtin_prefetch(perm + s);
+            if (e > s) __builtin_prefetch(perm + (size_t)s * (size_t)width);
         }
         examined += total;
         if ((Py_ssize_t)examined > max_cand) { failed = 1; break; }
@@ -174,8 +194,8 @@ static PyObject *py_query(PyObject *self, PyObject *args) {
         if (vec_reserve(&cands, total)) { failed = 2; break; }
         for (size_t k = 0; k < keys.len; k++) {
             uint32_t s = off[keys.data[k]], e = off[keys.data[k] + 1];
-            memcpy(cands.data + cands.len, perm + s, (size_t)(e - s) * sizeof(uint32_t));
-            cands.len += e - s;
+            for (uint32_t j = s; j < e; j++)
+                cands.data[cands.len++] = get_pos(perm + (size_t)j * (size_t)width, width);
         }
         for (size_t j = 0; j < cands.len && j < PREFETCH_AHEAD; j++)
             __builtin_prefetch(h + (size_t)cands.data[j] * HASH_BYTES);
@@ -258,9 +278,19 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* Version of the calling convention above; native.py refuses a build of another one. */
+#define KERNEL_ABI 2
+
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_native", "Native kernels of rempart.core.index.", -1, methods,
     NULL, NULL, NULL, NULL,
 };
 
-PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__native(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m && PyModule_AddIntConstant(m, "ABI", KERNEL_ABI) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

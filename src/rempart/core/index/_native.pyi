@@ -1,7 +1,9 @@
 from typing_extensions import Buffer
 
+ABI: int
+
 def build_table(
-    hashes: Buffer, n: int, start: int, bits: int, perm: Buffer, offsets: Buffer
+    hashes: Buffer, n: int, start: int, bits: int, width: int, perm: Buffer, offsets: Buffer
 ) -> None: ...
 def query(
     hashes: Buffer,
@@ -10,6 +12,7 @@ def query(
     offsets: Buffer,
     n: int,
     bits: int,
+    width: int,
     flips: bytes,
     query: Buffer,
     radius: int,

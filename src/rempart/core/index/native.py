@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 from types import ModuleType
 
+ABI = 2  # the kernel's calling convention this code speaks (KERNEL_ABI in _native.c)
+
 
 def load_kernel(required: bool | None = None) -> ModuleType | None:
     """The native kernel module, or None for the numpy path.
@@ -19,9 +21,12 @@ def load_kernel(required: bool | None = None) -> ModuleType | None:
     try:
         from rempart.core.index import _native
     except ImportError:
+        _native = None
+    if _native is None or getattr(_native, "ABI", 1) != ABI:  # missing, or a stale build
         if required:
             raise RuntimeError(
-                "the native PDQ index kernel is not built; run `pip install -e .` with gcc"
+                "the native PDQ index kernel is not built (or is out of date); "
+                "run `pip install -e .` with gcc"
             ) from None
         return None
     return _native

@@ -271,14 +271,13 @@ class PdqIndex:
 
 
 def _new_buffer() -> Segment:
-    empty = np.zeros((0, 0), dtype=np.uint32)
     return Segment(
         ids=np.zeros(DELTA_CAPACITY, dtype=np.int64),
         hashes=np.zeros((DELTA_CAPACITY, HASH_BYTES), dtype=np.uint8),
         alive=np.zeros(DELTA_CAPACITY, dtype=np.uint8),
         plan=None,
-        perm=empty,
-        offsets=empty,
+        perm=np.zeros((0, 0), dtype=np.uint8),
+        offsets=np.zeros((0, 0), dtype=np.uint32),
         live=0,
     )
 

@@ -19,10 +19,10 @@ from numpy.typing import NDArray
 
 from rempart.core.index.hexcodec import HASH_BYTES
 from rempart.core.index.plan import Plan
-from rempart.core.index.segment import Segment
+from rempart.core.index.segment import Segment, perm_width, unpack_positions
 
 FORMAT = "rempart-pdq-index"
-VERSION = 1
+VERSION = 2  # 2: table positions packed in 3 or 4 bytes
 MANIFEST = "manifest.json"
 _ARRAYS = ("ids", "hashes", "alive", "perm", "offsets")
 
@@ -85,7 +85,7 @@ def _load_one(directory: Path, entry: dict[str, Any], mmap: bool) -> Segment:
         "ids": (ids, np.int64, (n,)),
         "hashes": (hashes, np.uint8, (n, HASH_BYTES)),
         "alive": (alive, np.uint8, (n,)),
-        "perm": (perm, np.uint32, (chunks, n)),
+        "perm": (perm, np.uint8, (chunks, n * perm_width(n))),
         "offsets": (offsets, np.uint32, (chunks, plan.offsets_len if plan else 0)),
     }
     for name, (a, dtype, shape) in expect.items():
@@ -98,6 +98,7 @@ def _load_one(directory: Path, entry: dict[str, Any], mmap: bool) -> Segment:
             raise IndexFormatError(f"{prefix}: bad table offsets")
         if bool(np.any(np.diff(offsets, axis=1).view(np.int32) < 0)):
             raise IndexFormatError(f"{prefix}: table offsets not increasing")
-        if n and int(perm.max()) >= n:
+        width = perm_width(n)
+        if n and any(int(unpack_positions(row, np.arange(n), width).max()) >= n for row in perm):
             raise IndexFormatError(f"{prefix}: table position out of range")
     return Segment(ids, hashes, alive, plan, perm, offsets, live=int(alive.astype(bool).sum()))

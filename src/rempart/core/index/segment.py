@@ -35,7 +35,7 @@ class Segment:
     hashes: NDArray[np.uint8]
     alive: NDArray[np.uint8]
     plan: Plan | None
-    perm: NDArray[np.uint32]  # (chunks, n)
+    perm: NDArray[np.uint8]  # (chunks, n * perm_width(n)): positions, little-endian
     offsets: NDArray[np.uint32]  # (chunks, 2**bits + 1)
     live: int = field(default=0)
 
@@ -70,7 +70,8 @@ class Segment:
         if plan == "auto":
             plan = choose_plan(n)
         chunks = plan.chunks if plan else 0
-        perm = np.empty((chunks, n), dtype=np.uint32)
+        width = perm_width(n)
+        perm = np.empty((chunks, n * width), dtype=np.uint8)
         offsets = np.empty((chunks, plan.offsets_len if plan else 0), dtype=np.uint32)
         if plan:
             bits = plan.bits
@@ -157,6 +158,7 @@ class Segment:
                         self.offsets,
                         self.n,
                         plan.bits,
+                        perm_width(self.n),
                         fl,
                         query,
                         radius,
@@ -190,7 +192,7 @@ class Segment:
             if total:
                 first_out = np.cumsum(lens) - lens
                 idx = np.arange(total) + np.repeat(starts - first_out, lens)
-                found.append(self.perm[c][idx])
+                found.append(unpack_positions(self.perm[c], idx, perm_width(self.n)))
         if not found:
             return _EMPTY
         cand = np.unique(np.concatenate(found))
@@ -199,20 +201,43 @@ class Segment:
         return cand[keep], d[keep].astype(np.uint8)
 
 
+def perm_width(n: int) -> int:
+    """Bytes per stored table position in a segment of ``n`` rows: 3 below 2**24, else 4."""
+    return 3 if n <= 1 << 24 else 4
+
+
+def pack_positions(positions: NDArray[np.integer], width: int) -> NDArray[np.uint8]:
+    """Positions as ``width`` little-endian bytes each, concatenated."""
+    raw = np.ascontiguousarray(positions, dtype="<u4").view(np.uint8).reshape(-1, 4)
+    return np.ascontiguousarray(raw[:, :width]).reshape(-1)
+
+
+def unpack_positions(
+    packed: NDArray[np.uint8], idx: NDArray[np.integer], width: int
+) -> NDArray[np.uint32]:
+    """The positions stored at slots ``idx`` of a packed table."""
+    rows = packed.reshape(-1, width)[idx].astype(np.uint32)
+    out = rows[:, 0] | (rows[:, 1] << 8) | (rows[:, 2] << 16)
+    if width == 4:
+        out |= rows[:, 3] << 24
+    return np.asarray(out, dtype=np.uint32)
+
+
 def _build_table(
     hashes: NDArray[np.uint8],
     start: int,
     bits: int,
-    perm: NDArray[np.uint32],
+    perm: NDArray[np.uint8],
     offsets: NDArray[np.uint32],
     kernel: ModuleType | None,
 ) -> None:
     n = hashes.shape[0]
+    width = perm_width(n)
     if kernel is not None:
-        kernel.build_table(hashes, n, start, bits, perm, offsets)
+        kernel.build_table(hashes, n, start, bits, width, perm, offsets)
         return
     keys = chunk_keys(hashes, start, bits)
-    perm[:] = np.argsort(keys, kind="stable").astype(np.uint32)
+    perm[:] = pack_positions(np.argsort(keys, kind="stable"), width)
     counts = np.bincount(keys, minlength=1 << bits)
     offsets[0] = 0
     offsets[1:] = np.cumsum(counts)
