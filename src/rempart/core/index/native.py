@@ -18,15 +18,16 @@ def load_kernel(required: bool | None = None) -> ModuleType | None:
     """
     if required is False or (required is None and os.environ.get("REMPART_INDEX_NATIVE") == "0"):
         return None
+    kernel: ModuleType | None
     try:
-        from rempart.core.index import _native
+        from rempart.core.index import _native as kernel
     except ImportError:
-        _native = None
-    if _native is None or getattr(_native, "ABI", 1) != ABI:  # missing, or a stale build
+        kernel = None
+    if kernel is None or getattr(kernel, "ABI", 1) != ABI:  # missing, or a stale build
         if required:
             raise RuntimeError(
                 "the native PDQ index kernel is not built (or is out of date); "
                 "run `pip install -e .` with gcc"
             ) from None
         return None
-    return _native
+    return kernel
