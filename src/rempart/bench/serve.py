@@ -75,6 +75,7 @@ class Figures:
     ingest_lookup_ms: list[float] = field(default_factory=list)
     rss_mb: float = 0.0
     hwm_mb: float = 0.0
+    rss_phases: list[tuple[str, float]] = field(default_factory=list)
     errors: int = 0
 
 
@@ -298,6 +299,7 @@ def run(n: int, seconds: float, lookups: int, uploads: int, clients: int, worker
                         raise RuntimeError("server did not start within 900 s")
                     time.sleep(0.05)
                 fig.cold_start_s = time.perf_counter() - t
+                fig.rss_phases.append(("loaded", _rss(server.pid)[0]))
                 queries = [_flip(rng.choice(known), rng.randint(0, 24), rng)
                            for _ in range(lookups // 2)]
                 queries += [_random_pdq(rng) for _ in range(lookups - len(queries))]
@@ -315,6 +317,7 @@ def run(n: int, seconds: float, lookups: int, uploads: int, clients: int, worker
                 fig.errors += sum(e for e, _ in results)
                 fig.rps = len(all_lat) / max(elapsed, 1e-9)
                 fig.rps_p99_ms = percentile(all_lat, 99)
+                fig.rss_phases.append(("lookups", _rss(server.pid)[0]))
                 if shutil.which("wrk"):
                     cpu = _cpu_seconds(server.pid)
                     fig.wrk_rps, fig.wrk_p50_ms, fig.wrk_p99_ms, count = _wrk(
@@ -325,6 +328,7 @@ def run(n: int, seconds: float, lookups: int, uploads: int, clients: int, worker
                 images = [photo_bytes(100 + i % 10, (1024, 768)) for i in range(10)]
                 fig.upload_ms, errors = _uploads(client, images, uploads, seconds)
                 fig.errors += errors
+                fig.rss_phases.append(("uploads", _rss(server.pid)[0]))
                 client.post(f"{API}/banks", json={"name": "bench-media"})
                 for i in range(20):
                     files = {"file": ("b.jpg", photo_bytes(500 + i, (800, 600)), "image/jpeg")}
@@ -338,6 +342,7 @@ def run(n: int, seconds: float, lookups: int, uploads: int, clients: int, worker
                     time.sleep(0.05)
                 fig.upload_orb_ms, errors = _uploads(client, images, uploads, seconds)
                 fig.errors += errors
+                fig.rss_phases.append(("ORB uploads", _rss(server.pid)[0]))
                 # Freshness through the change feed: another writer adds, then withdraws.
                 other = open_store(url)
                 bank = other.get_bank("bench")
@@ -432,8 +437,10 @@ def print_table(fig: Figures, clients: int, workers: int, connections: int = 8) 
         ("lookup p99 during 10k bulk ingest", f"{_ms(ing99)} (ingest {fig.ingest_s:.2f} s, "
          f"{len(fig.ingest_lookup_ms)} lookups)", HMA["ingest_p99"], f"no spike (≈{_ms(base99)})"),
         ("bulk ingest", f"10k signals/request in {fig.ingest_s:.2f} s", HMA["bulk"], ""),
-        ("server RSS (peak)", f"{fig.rss_mb:.0f} MB ({fig.hwm_mb:.0f} MB)", HMA["rss"],
-         "< 300 MB"),
+        ("server RSS at the end (peak)", f"{fig.rss_mb:.0f} MB ({fig.hwm_mb:.0f} MB)",
+         HMA["rss"], "< 300 MB"),
+        ("server RSS after each phase",
+         ", ".join(f"{name} {mb:.0f}" for name, mb in fig.rss_phases) + " MB", "", ""),
         ("cold start to /healthz", f"{fig.cold_start_s:.1f} s", HMA["cold"], ""),
         ("bank load (store bulk insert)", f"{fig.load_s:.1f} s", "COPY: 13.9 s", ""),
         ("errors", str(fig.errors), "", "0"),
