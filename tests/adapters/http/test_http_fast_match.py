@@ -10,7 +10,7 @@ import pytest
 from http_support import Headers, TestClient, bearer, make_app
 
 from rempart.adapters.http import fast_match
-from rempart.adapters.http.matching import no_match
+from rempart.adapters.http.matching import match_signals
 from rempart.app import create_http_app
 
 API = "/api/v1"
@@ -20,15 +20,15 @@ ROUTE = {"params": {"via": "route"}}  # any query string sends the call to the F
 
 @pytest.fixture
 def fast_answers(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """One entry per call the hot path decided: True when it answered itself."""
+    """One entry per call the hot path answered itself: True when something matched."""
     calls: list[bool] = []
 
-    def spy(*args: Any) -> Any:
-        report = no_match(*args)
-        calls.append(report is not None)
+    async def spy(*args: Any) -> Any:
+        report = await match_signals(*args)
+        calls.append(bool(report.matches))
         return report
 
-    monkeypatch.setattr(fast_match, "no_match", spy)
+    monkeypatch.setattr(fast_match, "match_signals", spy)
     return calls
 
 
@@ -52,25 +52,27 @@ def test_same_answer_as_the_route(
 ) -> None:
     m = auth("match")
     fast = client.post(f"{API}/match", json=body, headers=m)
-    assert fast_answers == [True]
+    assert fast_answers == [False]
     routed = client.post(f"{API}/match", json=body, headers=m, **ROUTE)
-    assert fast_answers == [True]  # the route does not go through the hot path
+    assert fast_answers == [False]  # the route does not go through the hot path
     assert fast.status_code == routed.status_code == 200
     assert fast.content == routed.content
     assert fast.headers["content-type"] == routed.headers["content-type"]
 
 
-def test_a_match_goes_to_the_route(
+def test_a_match_is_described_as_by_the_route(
     client: TestClient, auth: Callable[..., Headers], fast_answers: list[bool],
 ) -> None:
     _bank(client, auth("banks:write"), "0" * 64)
     m = auth("match")
-    r = client.post(f"{API}/match", json={"pdq": "0" * 63 + "1"}, headers=m)
-    assert fast_answers == [False]
+    body = {"pdq": "0" * 63 + "1", "sha256": "ab" * 32}  # with a fingerprint: hits recorded
+    r = client.post(f"{API}/match", json=body, headers=m)
+    assert fast_answers == [True]
     (match,) = r.json()["matches"]
     assert match["bank"] == "b1" and match["distance"] == 1
-    assert r.json() == client.post(f"{API}/match", json={"pdq": "0" * 63 + "1"}, headers=m,
-                                   **ROUTE).json()
+    assert r.content == client.post(f"{API}/match", json=body, headers=m, **ROUTE).content
+    text = client.get("/metrics", headers=auth("metrics")).text
+    assert 'rempart_matches_total{bank="b1"} 2' in text
 
 
 @pytest.mark.parametrize(("headers", "body", "status"), [

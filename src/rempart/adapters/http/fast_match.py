@@ -1,13 +1,12 @@
-"""The hot path of the API: JSON signals that match nothing, answered below the framework.
+"""The hot path of the API: JSON signals to match, answered below the framework.
 
-Most calls a platform makes at upload time are ``POST /api/v1/match`` with a PDQ hash that
-matches nothing. This ASGI middleware answers exactly those with the same checks and the same
-answer as the FastAPI route (token, scope and rate limit by :class:`Guard`; body parsed by
-:class:`SignalsIn`; signals checked by ``to_query``; the empty :class:`MatchReport`), without
-FastAPI's routing, dependency resolution and response machinery, which cost more than the
-index lookup itself. Everything else — a match to describe, a bank filter, an upload, an error
-— is handed to the FastAPI route untouched (the body is replayed), so there is one definition
-of every answer that is not the empty one.
+Most calls a platform makes at upload time are ``POST /api/v1/match`` with a PDQ hash. This
+ASGI layer answers them with the same checks and the same functions as the FastAPI route
+(token, scope and rate limit by :class:`Guard`; body parsed by :class:`SignalsIn`; signals
+checked by ``to_query``; ``match_signals`` and ``answer``), without FastAPI's routing,
+dependency resolution and response machinery, which cost more than the index lookup itself.
+Everything else — an upload, a bank filter, any error — is handed to the FastAPI route
+untouched (the body is replayed), so errors have one definition.
 
 It runs before the framework's own middleware stack (see ``RempartAPI`` in ``api.py``).
 
@@ -29,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rempart.adapters.http.auth import Guard
 from rempart.adapters.http.deps import API_PREFIX, Backend
-from rempart.adapters.http.matching import no_match, to_query
+from rempart.adapters.http.matching import answer, match_signals, to_query
 from rempart.adapters.http.metrics import Metrics
 from rempart.adapters.http.schemas import SignalsIn
 from rempart.services.errors import InvalidSignal
@@ -85,7 +84,7 @@ class FastMatch:
         metrics.observe(PATH, "POST", 200, time.perf_counter() - start)
 
     async def _answer(self, scope: Scope, body: bytes) -> bytes | None:
-        """The empty answer's bytes, or None when the route must decide."""
+        """The answer's bytes, or None when the route must decide."""
         guard: Guard = self.state.guard
         authorization = _header(scope, b"authorization")
         try:
@@ -96,13 +95,8 @@ class FastMatch:
             query, ignored = to_query(signals)
         except (HTTPException, ValidationError, InvalidSignal):
             return None  # the route gives the error (a 429 is re-counted there: still a 429)
-        backend: Backend = self.state.backend
-        report = no_match(backend, query, None)
-        if report is None:
-            return None
-        out = report.to_json()
-        if ignored:
-            out["ignored"] = ignored
+        report = await match_signals(self.state.backend, query, None)
+        out = answer(report, ignored, self.state.metrics)
         return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
 
 

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from rempart.adapters.http.deps import API_PREFIX, Backend, BackendDep, MatchToken, MetricsDep
+from rempart.adapters.http.metrics import Metrics
 from rempart.adapters.http.schemas import MatchOut, SignalsIn
 from rempart.adapters.http.uploads import MEDIA_BODY, content_type, read_body, read_media
 from rempart.core.banks import normalize_signal
@@ -105,6 +106,26 @@ def no_match(
     return MatchReport(query.hashes)
 
 
+async def match_signals(
+    backend: Backend, query: MatchQuery, banks: list[str] | None
+) -> MatchReport:
+    """The report of signals: decided on the event loop when nothing matches (see
+    :func:`no_match`), else in a worker thread."""
+    report = no_match(backend, query, banks)
+    if report is None:
+        report = await run_in_threadpool(_match_query, backend, query, banks)
+    return report
+
+
+def answer(report: MatchReport, ignored: list[str], metrics: Metrics) -> dict[str, Any]:
+    """The JSON answer of a match call (counted in the metrics)."""
+    metrics.count_matches(report.matches)
+    out = report.to_json()
+    if ignored:
+        out["ignored"] = ignored
+    return out
+
+
 def _match_bytes(backend: Backend, data: bytes, banks: list[str] | None) -> MatchReport:
     _check_banks(backend, banks)
     return backend.matching.match_bytes(data, banks)
@@ -134,10 +155,7 @@ async def match(
         except ValidationError as e:
             raise RequestValidationError(e.errors(include_url=False)) from None
         query, ignored = to_query(signals)
-        banks = bank or signals.banks
-        report = no_match(backend, query, banks)
-        if report is None:
-            report = await run_in_threadpool(_match_query, backend, query, banks)
+        report = await match_signals(backend, query, bank or signals.banks)
     else:
         data, form = await read_media(request, backend.settings.http.max_upload_bytes)
         banks = bank or (form.values("bank") if form else None) or None
@@ -145,8 +163,4 @@ async def match(
             report = await run_in_threadpool(_match_bytes, backend, data, banks)
         finally:
             del data
-    metrics.count_matches(report.matches)
-    out = report.to_json()
-    if ignored:
-        out["ignored"] = ignored
-    return JSONResponse(out)
+    return JSONResponse(answer(report, ignored, metrics))
