@@ -6,11 +6,9 @@ downsamples to 64×64): measured on 200 photos, this moves the hash by 7 bits on
 
 The algorithm is Meta's PDQ step by step (luma; two passes of Jarosz box filters with PDQ's
 window sizes and edge rule; 64×64 decimation; 16×16 DCT without the DC row/column; median
-threshold; gradient quality). The filters and the decimation are linear, so they are applied
-as two small matrix products (64 × rows, cols × 64, cached by size) instead of filtering every
-pixel: bit-for-bit equal to ``pdqhash`` on the same pixels (tested), and the 7
-rotations/mirrors come from the same DCT by sign flips and transposition, as in PDQ's
-reference code.
+threshold; gradient quality), written with OpenCV box filters and numpy: bit-for-bit equal to
+``pdqhash`` on the same pixels (tested), about twice as fast, and the 7 rotations/mirrors come
+from the same DCT by sign flips and transposition, as in PDQ's reference code.
 
 Example::
 
@@ -21,8 +19,6 @@ Example::
 """
 
 from __future__ import annotations
-
-from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -70,27 +66,17 @@ _DCT = (np.sqrt(2 / 64) * np.cos(np.pi / 2 / 64 * np.arange(1, 17)[:, None]
 _SIGN = np.array([(-1) ** k for k in range(1, 17)], np.float32)
 
 
-@lru_cache(maxsize=128)
-def _sampler(n: int) -> NDArray[np.float32]:
-    """PDQ's two passes of its 1-D box filter, then its 64-point decimation, as one (64, n)
-    matrix: both steps are linear, so ``R @ y`` gives the 64 filtered samples PDQ keeps.
-
-    The box filter is PDQ's: the mean over [i - (w - h), i + h - 1] clipped to the image,
-    with w = ceil(n / 128) and h = (w + 2) // 2. Row r of the result is the mean, over the
-    window of sample ``k_r``, of each pixel's own window mean (a small tent of weights).
-    """
-    window = (n + 127) // 128
+def _box(y: NDArray[np.float32], window: int, axis: int) -> NDArray[np.float32]:
+    """PDQ's 1-D box filter: the mean over [i - (w - h), i + h - 1], clipped, h = (w + 2) // 2."""
     half = (window + 2) // 2
     before = window - half
+    n = y.shape[axis]
+    ksize, anchor = ((window, 1), (before, 0)) if axis == 1 else ((1, window), (0, before))
+    sums = cv2.boxFilter(y, cv2.CV_32F, ksize, anchor=anchor, normalize=False,
+                         borderType=cv2.BORDER_CONSTANT)
     i = np.arange(n)
-    lo, hi = np.maximum(i - before, 0), np.minimum(i + half, n)
-    samples = ((np.arange(64) + 0.5) * n / 64).astype(int)
-    out = np.zeros((64, n), np.float64)
-    for r, k in enumerate(samples.tolist()):
-        outer = 1.0 / (hi[k] - lo[k])
-        for j in range(int(lo[k]), int(hi[k])):
-            out[r, lo[j]:hi[j]] += outer / (hi[j] - lo[j])
-    return np.ascontiguousarray(out, dtype=np.float32)
+    counts = (np.minimum(i + half, n) - np.maximum(i - before, 0)).astype(np.float32)
+    return np.asarray(sums / (counts[None, :] if axis == 1 else counts[:, None]), np.float32)
 
 
 def pdq_dct(img: NDArray[np.uint8]) -> tuple[NDArray[np.float32], int]:
@@ -102,7 +88,11 @@ def pdq_dct(img: NDArray[np.uint8]) -> tuple[NDArray[np.float32], int]:
     else:
         y = img.astype(np.float32)
     rows, cols = y.shape
-    block = np.asarray(_sampler(rows) @ y @ _sampler(cols).T, np.float32)
+    along_rows, along_cols = (cols + 127) // 128, (rows + 127) // 128
+    for _ in range(2):
+        y = _box(_box(y, along_rows, 1), along_cols, 0)
+    block = y[np.ix_(((np.arange(64) + 0.5) * rows / 64).astype(int),
+                     ((np.arange(64) + 0.5) * cols / 64).astype(int))]
     gradient = (np.abs(((block[:-1] - block[1:]) * 100 / 255).astype(np.int32)).sum()
                 + np.abs(((block[:, :-1] - block[:, 1:]) * 100 / 255).astype(np.int32)).sum())
     quality = min(100, int(gradient) // 90)
