@@ -38,8 +38,11 @@ from rempart.core.workflow import (
 from rempart.services.errors import InvalidArgument, RempartError
 from rempart.services.users import Actor
 from rempart.store.notices import (
+    AppealFilter,
+    AppealRecord,
     AuditEvent,
     AuditFilter,
+    DecisionFilter,
     DecisionRecord,
     NewDecision,
     NewNotice,
@@ -220,14 +223,17 @@ class NoticeService:
         appeal = self.store.get_appeal(notice.id)
         out = self.to_json(notice)
         out["decisions"] = [self._decision_json(d) for d in self.store.decisions(notice.id)]
-        out["appeal"] = None if appeal is None else {
+        out["appeal"] = None if appeal is None else self._appeal_json(appeal)
+        return out
+
+    def _appeal_json(self, appeal: AppealRecord) -> dict[str, Any]:
+        return {
             "filed_at": _iso(appeal.filed_at), "reason": appeal.reason,
             "decided_by": self._username(appeal.decided_by),
             "decided_at": _iso(appeal.decided_at),
             "outcome": appeal.outcome.value if appeal.outcome else None,
             "outcome_reason": appeal.outcome_reason,
         }
-        return out
 
     def list(self, flt: NoticeFilter, limit: int = 50, offset: int = 0) -> Page[NoticeRecord]:
         """Notices matching ``flt``, most urgent deadline first."""
@@ -296,6 +302,27 @@ class NoticeService:
         items = [StatementOfReasons.from_json(d.new.statement or {}).to_tdb(f"{case}-{d.id}")
                  for case, d in page.items]
         return Page(items, page.total)
+
+    def decisions(self, flt: DecisionFilter, limit: int = 50, offset: int = 0,
+                  ) -> Page[dict[str, Any]]:
+        """Decisions across notices, newest first, each with its notice's case number."""
+        _check_page(limit, offset)
+        page = self.store.list_decisions(flt, limit, offset)
+        return Page([{"case_number": case, **self._decision_json(d)} for case, d in page.items],
+                    page.total)
+
+    def appeals(self, flt: AppealFilter, limit: int = 50, offset: int = 0,
+                ) -> Page[dict[str, Any]]:
+        """Appeals across notices, open ones first (oldest first), each with its case number."""
+        _check_page(limit, offset)
+        page = self.store.list_appeals(flt, limit, offset)
+        return Page([{"case_number": case, **self._appeal_json(a)} for case, a in page.items],
+                    page.total)
+
+    def user_id(self, username: str) -> int | None:
+        """The id of a console user, None when unknown."""
+        found = self.store.user_credentials(username)
+        return None if found is None else found[0].id
 
     def audit(self, flt: AuditFilter, limit: int = 50, offset: int = 0) -> Page[AuditEvent]:
         """Audit events, newest first."""

@@ -143,6 +143,23 @@ class AppealRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class DecisionFilter:
+    action: Action | None = None
+    decided_by: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    after_appeal: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AppealFilter:
+    open: bool | None = None
+    outcome: AppealOutcome | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class NoticeFilter:
     states: tuple[NoticeState, ...] = ()
     category: Category | None = None
@@ -183,6 +200,10 @@ class NoticeStore(UserStore, AuditLog, Protocol):
                       audit: AuditEntry) -> NoticeRecord: ...
     def get_notice(self, case_number: str) -> NoticeRecord | None: ...
     def list_notices(self, flt: NoticeFilter, limit: int, offset: int) -> Page[NoticeRecord]: ...
+    def list_decisions(self, flt: DecisionFilter, limit: int, offset: int,
+                       ) -> Page[tuple[str, DecisionRecord]]: ...
+    def list_appeals(self, flt: AppealFilter, limit: int, offset: int,
+                     ) -> Page[tuple[str, AppealRecord]]: ...
     def transition(self, notice_id: int, expected: NoticeState, target: NoticeState,
                    audit: AuditEntry, *, assign: int | None = None) -> None: ...
     def add_decision(self, notice_id: int, expected: NoticeState, target: NoticeState,
@@ -385,6 +406,46 @@ class SqlNoticeStore(SqlStore):
             rows = conn.execute(select(decisions).where(decisions.c.notice_id == notice_id)
                                 .order_by(decisions.c.id))
             return [_decision(r) for r in rows]
+
+    def list_decisions(self, flt: DecisionFilter, limit: int, offset: int,
+                       ) -> Page[tuple[str, DecisionRecord]]:
+        """Decisions with their notice's case number, newest first."""
+        query = (select(notices.c.case_number, decisions)
+                 .join(notices, notices.c.id == decisions.c.notice_id)
+                 .order_by(decisions.c.decided_at.desc(), decisions.c.id.desc()))
+        if flt.action is not None:
+            query = query.where(decisions.c.action == flt.action.value)
+        if flt.decided_by is not None:
+            query = query.where(decisions.c.decided_by == flt.decided_by)
+        if flt.since is not None:
+            query = query.where(decisions.c.decided_at >= flt.since)
+        if flt.until is not None:
+            query = query.where(decisions.c.decided_at < flt.until)
+        if flt.after_appeal is not None:
+            query = query.where(decisions.c.appeal_id.is_not(None) if flt.after_appeal
+                                else decisions.c.appeal_id.is_(None))
+        with self._read() as conn:
+            rows, total = self._page(conn, query, limit, offset)
+        return Page([(r.case_number, _decision(r)) for r in rows], total)
+
+    def list_appeals(self, flt: AppealFilter, limit: int, offset: int,
+                     ) -> Page[tuple[str, AppealRecord]]:
+        """Appeals with their notice's case number, oldest open one first, then newest."""
+        query = (select(notices.c.case_number, appeals)
+                 .join(notices, notices.c.id == appeals.c.notice_id)
+                 .order_by(appeals.c.decided_at.is_not(None), appeals.c.filed_at, appeals.c.id))
+        if flt.open is not None:
+            query = query.where(appeals.c.decided_at.is_(None) if flt.open
+                                else appeals.c.decided_at.is_not(None))
+        if flt.outcome is not None:
+            query = query.where(appeals.c.outcome == flt.outcome.value)
+        if flt.since is not None:
+            query = query.where(appeals.c.filed_at >= flt.since)
+        if flt.until is not None:
+            query = query.where(appeals.c.filed_at < flt.until)
+        with self._read() as conn:
+            rows, total = self._page(conn, query, limit, offset)
+        return Page([(r.case_number, _appeal(r)) for r in rows], total)
 
     def file_appeal(self, notice_id: int, reason: str, audit: AuditEntry) -> AppealRecord:
         """Record an appeal against a decided notice (one per notice)."""

@@ -37,6 +37,8 @@ SCOPE_OF = {
     ("POST", "/api/v1/notices/{case_number}/decision"): "notices",
     ("POST", "/api/v1/notices/{case_number}/appeal-decision"): "notices",
     ("GET", "/api/v1/statements"): "notices",
+    ("GET", "/api/v1/decisions"): "notices",
+    ("GET", "/api/v1/appeals"): "notices",
     ("GET", "/api/v1/audit"): "audit",
     ("GET", "/api/v1/cases"): "cases",
     ("GET", "/api/v1/cases/{item_id}"): "cases",

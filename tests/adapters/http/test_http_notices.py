@@ -173,3 +173,57 @@ def test_public_routes_are_rate_limited_per_address(sqlite_url: str) -> None:
             assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
     finally:
         built.close()
+
+
+def test_decisions_and_appeals_are_listed_with_filters_and_paging(
+    app: App, client: TestClient, auth: Callable[..., Headers]
+) -> None:
+    add_users(app)
+    mods = auth("notices")
+    cases = []
+    for i in range(3):
+        receipt = submit(client, message_id=100 + i)
+        case = receipt["case_number"]
+        cases.append(case)
+        r = client.post(f"/api/v1/notices/{case}/decision", headers=mods, json={
+            "decided_by": "mod-a" if i < 2 else "mod-b",
+            "action": "remove" if i else "no_action", "summary": f"Decision {i}.",
+            **({"statement": STATEMENT} if i else {})})
+        assert r.status_code == 200, r.text
+    receipt = submit(client, message_id=200)
+    client.post(f"/api/v1/notices/{receipt['case_number']}/decision", headers=mods, json={
+        "decided_by": "mod-a", "action": "remove", "summary": "Removed.",
+        "statement": STATEMENT})
+    r = client.post("/api/v1/notices/appeal", json={
+        "case_number": receipt["case_number"], "secret": receipt["secret"], "reason": "No."})
+    assert r.status_code == 200, r.text
+
+    listed = client.get("/api/v1/decisions", headers=mods).json()
+    assert listed["total"] == 4
+    assert listed["items"][0]["case_number"] == receipt["case_number"]  # newest first
+    mine = client.get("/api/v1/decisions", headers=mods,
+                      params={"decided_by": "mod-b"}).json()
+    assert [d["case_number"] for d in mine["items"]] == [cases[2]]
+    none = client.get("/api/v1/decisions", headers=mods,
+                      params={"action": "no_action"}).json()
+    assert [d["case_number"] for d in none["items"]] == [cases[0]]
+    page = client.get("/api/v1/decisions", headers=mods, params={"limit": 2, "offset": 2}).json()
+    assert (page["total"], len(page["items"])) == (4, 2)
+    assert client.get("/api/v1/decisions", headers=mods,
+                      params={"decided_by": "nobody"}).json()["total"] == 0
+
+    appeals = client.get("/api/v1/appeals", headers=mods, params={"open": "true"}).json()
+    assert [a["case_number"] for a in appeals["items"]] == [receipt["case_number"]]
+    assert appeals["items"][0]["outcome"] is None and appeals["items"][0]["reason"] == "No."
+    client.post(f"/api/v1/notices/{receipt['case_number']}/appeal-decision", headers=mods,
+                json={"decided_by": "mod-b", "outcome": "reversed", "reason": "Mistake.",
+                      "action": "no_action", "summary": "Restored."})
+    assert client.get("/api/v1/appeals", headers=mods,
+                      params={"open": "true"}).json()["total"] == 0
+    decided = client.get("/api/v1/appeals", headers=mods, params={"outcome": "reversed"}).json()
+    assert decided["items"][0]["decided_by"] == "mod-b"
+    after = client.get("/api/v1/decisions", headers=mods, params={"after_appeal": "true"}).json()
+    assert [d["summary"] for d in after["items"]] == ["Restored."]
+    for path in ("/api/v1/decisions", "/api/v1/appeals"):
+        assert client.get(path).status_code == 401
+        assert client.get(path, headers=auth("match")).status_code == 403

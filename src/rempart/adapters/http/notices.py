@@ -40,7 +40,13 @@ from rempart.services.notices import (
     Submission,
 )
 from rempart.services.users import Actor
-from rempart.store.notices import AuditFilter, NoticeFilter, SqlNoticeStore
+from rempart.store.notices import (
+    AppealFilter,
+    AuditFilter,
+    DecisionFilter,
+    NoticeFilter,
+    SqlNoticeStore,
+)
 from rempart.store.rows import utc
 from rempart.store.tokens import ApiToken
 
@@ -275,6 +281,46 @@ def decide_appeal(
                               _actor(token), action=body.action, summary=body.summary,
                               statement=_statement(body.statement))
         return service.detail(case_number)
+
+
+@router.get("/decisions")
+def list_decisions(
+    service: Service,
+    _: NoticesToken,
+    action: Action | None = None,
+    decided_by: Annotated[str | None, Query(max_length=100)] = None,
+    after_appeal: bool | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Decisions across notices, newest first (``decided_by``: a console user name;
+    ``after_appeal``: only those that replaced a decision after an appeal, or only first ones)."""
+    user = service.user_id(decided_by) if decided_by else None
+    if decided_by and user is None:
+        return {"items": [], "total": 0, "limit": limit, "offset": offset}
+    flt = DecisionFilter(action, user, utc(since), utc(until), after_appeal)
+    page = service.decisions(flt, limit, offset)
+    return {"items": page.items, "total": page.total, "limit": limit, "offset": offset}
+
+
+@router.get("/appeals")
+def list_appeals(
+    service: Service,
+    _: NoticesToken,
+    open_only: Annotated[bool | None, Query(alias="open")] = None,
+    outcome: AppealOutcome | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Appeals (internal complaints) across notices: open ones first, oldest first
+    (``open=true`` only those awaiting a decision, ``open=false`` only decided ones)."""
+    flt = AppealFilter(open_only, outcome, utc(since), utc(until))
+    page = service.appeals(flt, limit, offset)
+    return {"items": page.items, "total": page.total, "limit": limit, "offset": offset}
 
 
 @router.get("/statements")
