@@ -21,7 +21,7 @@ from fastapi import FastAPI
 
 from rempart.config import Settings
 from rempart.core.flood import FloodRule
-from rempart.runtime import TRIM_AFTER, trim
+from rempart.runtime import TRIM_AFTER, lower_thread_priority, trim
 from rempart.services.matching import MatchService, MatchStore
 from rempart.store.sql import SqlBankStore, open_store
 from rempart.store.tokens import SqlTokenStore
@@ -75,6 +75,7 @@ class FeedFollower:
         return applied
 
     def _run(self) -> None:
+        lower_thread_priority()  # lookups first when the machine is busy
         while not self._stop.wait(self.interval):
             self.step()
 

@@ -7,7 +7,9 @@ threshold (large arrays are mmapped and given back to the system when freed), ca
 and shortens the interpreter's thread switch interval (a background writer gives the GIL back
 to the request loop within 1 ms); ``settle`` then returns what loading left behind and freezes
 the start-up objects so that full garbage collections stop walking them (no pause on the
-request path); ``trim`` gives back freed heap pages after a burst of writes.
+request path); ``trim`` gives back freed heap pages after a burst of writes; bulk writes and
+the change feed run on low-priority threads (``background_executor``,
+``lower_thread_priority``).
 
 Example::
 
@@ -20,7 +22,10 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import os
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
@@ -30,6 +35,7 @@ MMAP_THRESHOLD = 256 * 1024
 ARENA_MAX = 2
 SWITCH_INTERVAL = 0.001
 TRIM_AFTER = 1000  # changes applied at once before freed memory is given back
+BACKGROUND_NICE = 10  # scheduling priority of bulk writes and feed following (Linux threads)
 
 
 @cache
@@ -69,3 +75,22 @@ def settle() -> None:
     gc.collect()
     trim()
     gc.freeze()
+
+
+def lower_thread_priority(nice: int = BACKGROUND_NICE) -> bool:
+    """Make the calling thread yield the CPU to the others (Linux schedules threads one by
+    one); False where that is not possible. Lookups then keep their latency while a bulk write
+    or the change feed works on a busy machine. Raising it back needs privileges, so use it
+    only on threads that stay in the background."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+    except (OSError, AttributeError):
+        return False
+    return True
+
+
+@cache
+def background_executor() -> ThreadPoolExecutor:
+    """One low-priority thread for bulk writes (big ingests and imports), in order."""
+    return ThreadPoolExecutor(1, thread_name_prefix="rempart-bulk",
+                              initializer=lower_thread_priority)

@@ -6,6 +6,7 @@ change feed within ``http.refresh_seconds``).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import queue
 import threading
@@ -37,7 +38,7 @@ from rempart.adapters.http.schemas import (
 from rempart.adapters.http.uploads import MEDIA_BODY, read_body, read_media
 from rempart.core.banks import ImportOutcome, Provenance
 from rempart.core.media_signals import hash_bytes
-from rempart.runtime import TRIM_AFTER, trim
+from rempart.runtime import TRIM_AFTER, background_executor, trim
 from rempart.services import banks as svc
 from rempart.services.errors import BankImportError, EntryNotFound, InvalidArgument, InvalidSignal
 
@@ -160,11 +161,12 @@ async def add_signals(
     """Add many signals in one transaction (all or nothing; live duplicates are skipped).
 
     The body is a `SignalsBulkIn`: each item is an import row (``signal_type``,
-    ``signal_value``, optional provenance). It is parsed off the event loop, in short steps,
-    so that lookups served meanwhile keep their latency.
+    ``signal_value``, optional provenance). It is parsed and written on a low-priority
+    thread, in short steps, so that lookups served meanwhile keep their latency.
     """
     body = await read_body(request, backend.settings.http.max_json_bytes)
-    return await run_in_threadpool(_add_signals, backend, name, body)
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(background_executor(), _add_signals, backend, name, body)
 
 
 @router.post("/{name}/media", status_code=201, response_model=MediaAddedOut,
