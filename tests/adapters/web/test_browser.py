@@ -4,17 +4,15 @@ under ``CI=true`` where they must run."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from web_support import PASSWORD
 
-from conftest import free_port  # type: ignore[import-not-found]
+from conftest import served_url  # type: ignore[import-not-found]
 from rempart.adapters.web.session import make_state
-from rempart.app import App, create_http_app
+from rempart.app import App
 from rempart.core.banks import BankKind
 from rempart.services.banks import create_bank
 from rempart.store.reviews import NewReviewItem
@@ -23,14 +21,9 @@ from rempart.store.rows import utc_now
 pytestmark = pytest.mark.browser
 
 
-
-
-
 @pytest.fixture
 def server(sqlite_app: App) -> Iterator[str]:
     """The app served by uvicorn on 127.0.0.1 (a free port), with a bank and a review item."""
-    import uvicorn
-
     create_bank(sqlite_app.store, "allow", BankKind.ALLOWLIST)
     make_state(sqlite_app).reviews.create(NewReviewItem(
         "bot", "text_flag", "browser:1", utc_now(),
@@ -38,20 +31,8 @@ def server(sqlite_app: App) -> Iterator[str]:
         evidence={"text": "<b>flagged</b> text", "reasons": ["test reason"],
                   "query_signals": [{"signal_type": "md5",
                                      "value": "d41d8cd98f00b204e9800998ecf8427e"}]}))
-    port = free_port()
-    config = uvicorn.Config(create_http_app(sqlite_app), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with served_url(sqlite_app) as url:
+        yield url
 
 
 @pytest.fixture

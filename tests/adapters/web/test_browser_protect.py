@@ -8,16 +8,14 @@ absent, except under ``CI=true`` where they must run."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import free_port  # type: ignore[import-not-found]
-from rempart.app import App, build, create_http_app
+from conftest import served_url  # type: ignore[import-not-found]
+from rempart.app import App, build
 from rempart.bench.synthetic_images import photo_bytes
 from rempart.config import Settings, WebSettings
 from rempart.core.signals.pdq import distance
@@ -29,28 +27,11 @@ MAX_REQUEST = 16 * 1024
 MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 
 
-
-
-
 @pytest.fixture
 def served(sqlite_url: str) -> Iterator[tuple[App, str]]:
-    import uvicorn
-
     app = build(Settings(database_url=sqlite_url, web=WebSettings(protect_pow_bits=10)))
-    port = free_port()
-    config = uvicorn.Config(create_http_app(app), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    yield app, f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with served_url(app) as url:
+        yield app, url
     app.close()
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,9 +18,9 @@ import pytest
 from PIL import Image, ImageOps
 from test_browser_protect_signals import captioned  # type: ignore[import-not-found]
 
-from conftest import free_port  # type: ignore[import-not-found]
+from conftest import served_url  # type: ignore[import-not-found]
 from rempart.adapters.web.protect_items import FRAME_BYTES, HEAD_BYTES, ITEM_BYTES, RegisterIn
-from rempart.app import App, build, create_http_app
+from rempart.app import App, build
 from rempart.bench.synthetic_images import make_photo, make_video
 from rempart.config import Settings, WebSettings
 from rempart.services.banks import list_entries
@@ -35,24 +33,10 @@ MAGIC = {"jpeg": b"\xff\xd8\xff", "png": b"\x89PNG\r\n\x1a\n", "webm": b"\x1a\x4
 
 @pytest.fixture
 def served(sqlite_url: str) -> Iterator[tuple[App, str]]:
-    import uvicorn
-
     app = build(Settings(database_url=sqlite_url, web=WebSettings(
         protect_pow_bits=8, protect_burst=1000, protect_rate_per_minute=1000.0)))
-    port = free_port()
-    config = uvicorn.Config(create_http_app(app), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    yield app, f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with served_url(app) as url:
+        yield app, url
     app.close()
 
 

@@ -5,16 +5,14 @@ them and their open session dies at once. Skipped where chromium is absent, exce
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from web_support import PASSWORD
 
-from conftest import free_port  # type: ignore[import-not-found]
-from rempart.app import App, create_http_app
+from conftest import served_url  # type: ignore[import-not-found]
+from rempart.app import App
 
 pytestmark = pytest.mark.browser
 NEW_PASSWORD = "the moderator's own passphrase"
@@ -23,22 +21,8 @@ NEW_PASSWORD = "the moderator's own passphrase"
 @pytest.fixture
 def server(sqlite_app: App) -> Iterator[str]:
     """The app served by uvicorn on 127.0.0.1 (a free port)."""
-    import uvicorn
-
-    port = free_port()
-    config = uvicorn.Config(create_http_app(sqlite_app), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with served_url(sqlite_app) as url:
+        yield url
 
 
 def _page(browser: Any, server: str) -> Any:
