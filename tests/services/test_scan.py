@@ -179,7 +179,8 @@ def _cli(url: str, export: Path, *extra: str) -> list[str]:
 def test_resume_after_kill_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     bank_db(url)
-    export = make_export(tmp_path / "export", messages=2000, photos=40, banked=[BANKED],
+    # Enough work that each interruption lands mid-scan even on a loaded machine.
+    export = make_export(tmp_path / "export", messages=3000, photos=120, banked=[BANKED],
                          copies_per_banked=3, seed=11)
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     proc = subprocess.Popen(_cli(url, export.root, "--workers", "1"), env=env,
@@ -191,7 +192,7 @@ def test_resume_after_kill_loses_and_duplicates_nothing(tmp_path: Path) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
             running = scans.list_scans(limit=1)
-            if running and scans.count_findings(running[0].id) >= 20:
+            if running and scans.count_findings(running[0].id) >= 5:
                 proc.send_signal(signal.SIGKILL)
                 break
             time.sleep(0.01)
@@ -202,6 +203,7 @@ def test_resume_after_kill_loses_and_duplicates_nothing(tmp_path: Path) -> None:
         # Ctrl-C (with workers this time): commits what is done, says how to resume.
         proc = subprocess.Popen(_cli(url, export.root, "--workers", "2"), env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
             if scans.count_findings(record.id) > killed_at:
                 proc.send_signal(signal.SIGINT)
@@ -223,12 +225,12 @@ def test_resume_after_kill_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     ref_url = f"sqlite:///{tmp_path / 'ref.sqlite3'}"
     bank_db(ref_url)
     reference, expected = scan(ref_url, [export.root])
-    assert 20 <= killed_at < len(expected)
+    assert 5 <= killed_at < len(expected)
     assert len(keys) == len(set(keys)) == len(expected)
     ident = [(f["source"]["message_id"], (f["media"] or {}).get("path")) for f in expected]
     got = [(f["source"]["message_id"], (f["media"] or {}).get("path")) for f in lines[:-1]]
     assert sorted(got, key=str) == sorted(ident, key=str)
-    assert reference.counters["messages"] == after.counters["messages"] == 2000
+    assert reference.counters["messages"] == after.counters["messages"] == 3000
     planted = {p.message_id for p in export.planted}
     assert planted <= {f["source"]["message_id"] for f in lines[:-1] if f["matches"]}
 
