@@ -200,15 +200,18 @@ def test_resume_after_kill_loses_and_duplicates_nothing(tmp_path: Path) -> None:
         (record,) = scans.list_scans()
         assert record.status == "running", "the scan ended before it could be killed"
         killed_at = scans.count_findings(record.id)
-        # Ctrl-C (with workers this time): commits what is done, says how to resume.
+        items_at_kill = record.counters.get("items", 0)
+        # Ctrl-C (with workers this time): commits what is done, says how to resume. It is
+        # sent at the resumed run's first commit, with most of the export still to scan.
         proc = subprocess.Popen(_cli(url, export.root, "--workers", "2"), env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
-            if scans.count_findings(record.id) > killed_at:
+            now = scans.get_scan(record.id)
+            if now is not None and now.counters.get("items", 0) > items_at_kill:
                 proc.send_signal(signal.SIGINT)
                 break
-            time.sleep(0.01)
+            time.sleep(0.005)
         _, err = proc.communicate(timeout=60)
         interrupted = scans.get_scan(record.id)
         assert proc.returncode == 130 and "resume" in err
