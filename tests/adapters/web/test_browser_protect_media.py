@@ -23,6 +23,7 @@ from rempart.adapters.web.protect_items import FRAME_BYTES, HEAD_BYTES, ITEM_BYT
 from rempart.app import App, build
 from rempart.bench.synthetic_images import make_photo, make_video
 from rempart.config import Settings, WebSettings
+from rempart.core.media_signals import hash_bytes
 from rempart.services.banks import list_entries
 from rempart.services.cases import VICTIM_BANK
 
@@ -133,7 +134,11 @@ def test_photos_and_video_registered_then_matched(browser: Any, served: tuple[Ap
     print("one caption band below (needs ORB, server-only):",
           bool(app.matching.match_bytes(_encoded(one_band, "JPEG")).matches))
     again = make_video([53, 54], seconds_per_scene=2.0, container="mp4", codec="libx264")
-    assert {m["bank"] for m in app.matching.match_bytes(again).matches} == {VICTIM_BANK}
+    server_frames = [(f.t, f.hash[:16], f.quality)
+                     for f in hash_bytes(files[tmp_path / "clip.webm"]).vpdq]
+    browser_frames = [(f.t, f.hash[:16], f.quality) for f in sent.items[2].frames]
+    assert {m["bank"] for m in app.matching.match_bytes(again).matches} == {VICTIM_BANK}, (
+        server_frames, browser_frames)
     # Its second half alone: the first frame differs, so only the vPDQ frames can match.
     half = make_video([54], seconds_per_scene=2.0, container="mp4", codec="libx264")
     found = app.matching.match_bytes(half).matches
