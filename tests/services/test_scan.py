@@ -214,7 +214,7 @@ def test_resume_after_kill_loses_and_duplicates_nothing(tmp_path: Path) -> None:
             time.sleep(0.005)
         _, err = proc.communicate(timeout=60)
         interrupted = scans.get_scan(record.id)
-        assert proc.returncode == 130 and "resume" in err
+        assert proc.returncode == 130 and "resume" in err, (proc.returncode, err[-2000:])
         assert interrupted is not None and interrupted.status == "interrupted"
         resumed = subprocess.run(_cli(url, export.root, "--workers", "2"), env=env,
                                  capture_output=True, text=True, timeout=120, check=True)

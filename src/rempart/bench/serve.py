@@ -66,6 +66,7 @@ class Figures:
     wrk_p99_ms: float = 0.0
     server_cpu_us: float = 0.0
     upload_ms: list[float] = field(default_factory=list)
+    upload_800_ms: list[float] = field(default_factory=list)
     upload_orb_ms: list[float] = field(default_factory=list)
     fresh_feed_ms: float = 0.0
     withdrawn_feed_ms: float = 0.0
@@ -343,6 +344,9 @@ def run(n: int, seconds: float, lookups: int, uploads: int, clients: int, worker
                 images = [photo_bytes(100 + i % 10, (1024, 768)) for i in range(10)]
                 fig.upload_ms, errors = _uploads(client, images, uploads, seconds)
                 fig.errors += errors
+                small = [photo_bytes(200 + i % 10, (800, 600)) for i in range(10)]  # HMA's size
+                fig.upload_800_ms, errors = _uploads(client, small, uploads, seconds)
+                fig.errors += errors
                 fig.rss_phases.append(("uploads", _rss(server.pid)[0]))
                 client.post(f"{API}/banks", json={"name": "bench-media"})
                 for i in range(20):
@@ -437,8 +441,10 @@ def print_table(fig: Figures, clients: int, workers: int, connections: int = 8) 
          f"{fig.server_cpu_us:,.0f} µs" if fig.server_cpu_us else "", "", ""),
         (f"lookups/s, {clients} Python client processes",
          f"{fig.rps:,.0f} (p99 {_ms(fig.rps_p99_ms)})", HMA["rps"], ""),
-        ("upload+match 1024×768 JPEG p50", _ms(up50), HMA["upload_p50"], "< 5 ms"),
-        ("upload+match 1024×768 JPEG p99", _ms(up99), HMA["upload_p99"], ""),
+        ("upload+match 800×600 JPEG p50 / p99 (HMA's size)",
+         f"{_ms(percentile(fig.upload_800_ms, 50))} / {_ms(percentile(fig.upload_800_ms, 99))}",
+         f"{HMA['upload_p50']} / {HMA['upload_p99']}", "p50 < 5 ms"),
+        ("upload+match 1024×768 JPEG p50 / p99", f"{_ms(up50)} / {_ms(up99)}", "", ""),
         ("upload+match p50, banks with local features", _ms(percentile(fig.upload_orb_ms, 50)),
          "(PDQ only)", ""),
         ("new hash matchable (other writer, feed)", _ms(fig.fresh_feed_ms), HMA["fresh"], "< 1 s"),

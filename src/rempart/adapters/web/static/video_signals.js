@@ -106,8 +106,9 @@ export async function videoFrames(file, { fps = 1, maxSeconds = 10800, maxFrames
     for (let k = 0; k < count; k++) {
       signal?.throwIfAborted();
       const t = k / fps;
-      const shown = k === 0 && video.currentTime === 0 ? 0
-        : await frameAtOrAfter(video, t, signal, state, duration);
+      // Frame 0 too is sought and waited for: right after "loadeddata" a loaded machine may
+      // not have painted it yet (a blank canvas, far from the server's first frame).
+      const shown = await frameAtOrAfter(video, t, signal, state, duration);
       if (shown < 0) break; // past the last frame, as the server's sampling ends
       const { hash, quality } = pdqFromImageData(fitToCanvas(video));
       frames.push({ frame: k, hash, quality, t: Math.round(shown * 1000) / 1000 });
