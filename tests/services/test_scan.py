@@ -175,6 +175,13 @@ def _cli(url: str, export: Path, *extra: str) -> list[str]:
             str(export), "--db", url, "--jsonl", "--commit-seconds", "0.05", *extra]
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """In the child: SIGINT delivered and handled as by default, whatever the test runner's
+    process left ignored or blocked (both are inherited through fork and exec)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
+
+
 @pytest.mark.slow
 def test_resume_after_kill_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
@@ -203,8 +210,11 @@ def test_resume_after_kill_loses_and_duplicates_nothing(tmp_path: Path) -> None:
         items_at_kill = record.counters.get("items", 0)
         # Ctrl-C (with workers this time): commits what is done, says how to resume. It is
         # sent at the resumed run's first commit, with most of the export still to scan.
+        inherited = (signal.getsignal(signal.SIGINT),
+                     signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []))
         proc = subprocess.Popen(_cli(url, export.root, "--workers", "2"), env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=_ctrl_c_as_in_a_terminal)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
             now = scans.get_scan(record.id)
@@ -214,7 +224,8 @@ def test_resume_after_kill_loses_and_duplicates_nothing(tmp_path: Path) -> None:
             time.sleep(0.005)
         _, err = proc.communicate(timeout=60)
         interrupted = scans.get_scan(record.id)
-        assert proc.returncode == 130 and "resume" in err, (proc.returncode, err[-2000:])
+        assert proc.returncode == 130 and "resume" in err, (proc.returncode, err[-2000:],
+                                                            inherited)
         assert interrupted is not None and interrupted.status == "interrupted"
         resumed = subprocess.run(_cli(url, export.root, "--workers", "2"), env=env,
                                  capture_output=True, text=True, timeout=120, check=True)
