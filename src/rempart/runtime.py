@@ -29,9 +29,15 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
+_M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
 _M_ARENA_MAX = -8
-MMAP_THRESHOLD = 256 * 1024
+# Arrays of 4 MiB and more (index segments and their build temporaries) are mmapped and go
+# back to the system when freed; smaller ones (an image being hashed) stay on the heap, which
+# keeps up to 32 MiB free for reuse: at 256 KiB, every upload's buffers were fresh pages
+# (page faults: hashing an image took 9.7 ms of CPU instead of 5.0).
+MMAP_THRESHOLD = 4 * 1024 * 1024
+TRIM_THRESHOLD = 32 * 1024 * 1024
 ARENA_MAX = 2
 SWITCH_INTERVAL = 0.001
 TRIM_AFTER = 1000  # changes applied at once before freed memory is given back
@@ -59,6 +65,7 @@ def tune_process() -> bool:
     if libc is None:
         return False
     libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
     libc.mallopt(_M_ARENA_MAX, ARENA_MAX)
     return True
 
