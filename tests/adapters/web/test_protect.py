@@ -192,3 +192,12 @@ def test_minor_path(portal: tuple[App, WebClient]) -> None:
     page = _status(client, r.json()["case_number"], r.json()["secret"])
     for name in ("3018", "Point de Contact", "PHAROS", "Take It Down"):
         assert name in page.text
+
+
+def test_public_pages_lead_to_the_portal(portal: tuple[App, WebClient]) -> None:
+    _, web = portal
+    for path in ("/report", "/report/status", "/protect"):
+        page = web.get(path, params={"lang": "en"}).text
+        assert 'href="/protect">Protect my images' in page
+        assert 'href="/protect/status">Follow my case' in page
+    assert "videos of at most 180 minutes" in web.get("/protect", params={"lang": "en"}).text

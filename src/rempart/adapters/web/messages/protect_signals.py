@@ -17,9 +17,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "device and added to a bank of fingerprints: if someone shares them in a group Rempart "
         "watches, they are recognised."),
     "protect_signals.files": ("Photos et vidéos", "Photos and videos"),
+    "nav.protect": ("Protéger mes images", "Protect my images"),
+    "nav.protect_status": ("Suivre mon dossier", "Follow my case"),
     "protect_signals.max": (
-        "Jusqu'à {max} éléments par dossier ; vidéos de {seconds} secondes au plus.",
-        "Up to {max} items per case; videos of at most {seconds} seconds."),
+        "Jusqu'à {max} éléments par dossier ; vidéos de {minutes} minutes au plus.",
+        "Up to {max} items per case; videos of at most {minutes} minutes."),
     "protect_signals.item": ("Élément {n} sur {count}", "Item {n} of {count}"),
     "protect_signals.frames": ("image {done} sur {total}", "frame {done} of {total}"),
     "protect_signals.item_done": ("empreintes calculées", "fingerprints computed"),
