@@ -19,3 +19,28 @@ def test_tune_then_settle() -> None:
     finally:
         gc.unfreeze()
         sys.setswitchinterval(interval)
+
+
+def test_background_work_shortens_the_switch_interval_while_any_runs() -> None:
+    import threading
+
+    from rempart.runtime import BACKGROUND_SWITCH_INTERVAL, background_work
+
+    interval = sys.getswitchinterval()
+    inside = threading.Event()
+    release = threading.Event()
+
+    def job() -> None:
+        with background_work():
+            inside.set()
+            release.wait(5)
+
+    worker = threading.Thread(target=job)
+    with background_work():
+        assert abs(sys.getswitchinterval() - BACKGROUND_SWITCH_INTERVAL) < 1e-6
+        worker.start()
+        inside.wait(5)
+    assert abs(sys.getswitchinterval() - BACKGROUND_SWITCH_INTERVAL) < 1e-6  # one still runs
+    release.set()
+    worker.join(5)
+    assert abs(sys.getswitchinterval() - interval) < 1e-6

@@ -21,7 +21,7 @@ from fastapi import FastAPI
 
 from rempart.config import Settings
 from rempart.core.flood import FloodRule
-from rempart.runtime import TRIM_AFTER, lower_thread_priority, trim
+from rempart.runtime import TRIM_AFTER, background_work, lower_thread_priority, trim
 from rempart.services.matching import MatchService, MatchStore
 from rempart.store.sql import SqlBankStore, open_store
 from rempart.store.tokens import SqlTokenStore
@@ -63,7 +63,8 @@ class FeedFollower:
     def step(self) -> int:
         """Apply pending changes once; returns how many were applied."""
         try:
-            applied = self.matching.refresh()
+            with background_work():
+                applied = self.matching.refresh()
         except Exception:  # a database hiccup must not kill the thread: retry next tick
             self.errors += 1
             log.exception("change feed refresh failed")

@@ -25,7 +25,9 @@ import gc
 import os
 import sys
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -40,6 +42,9 @@ MMAP_THRESHOLD = 4 * 1024 * 1024
 TRIM_THRESHOLD = 32 * 1024 * 1024
 ARENA_MAX = 2
 SWITCH_INTERVAL = 0.001
+# While bulk work runs beside requests: a request thread that released the GIL (a socket
+# write, waiting for the next request) waits up to one interval to get it back.
+BACKGROUND_SWITCH_INTERVAL = 0.0002
 TRIM_AFTER = 1000  # changes applied at once before freed memory is given back
 BACKGROUND_NICE = 10  # scheduling priority of bulk writes and feed following (Linux threads)
 
@@ -101,3 +106,30 @@ def background_executor() -> ThreadPoolExecutor:
     """One low-priority thread for bulk writes (big ingests and imports), in order."""
     return ThreadPoolExecutor(1, thread_name_prefix="rempart-bulk",
                               initializer=lower_thread_priority)
+
+
+_busy_lock = threading.Lock()
+_busy: list[float] = []  # the interval to restore, once per background job running
+
+
+@contextmanager
+def background_work() -> Iterator[None]:
+    """Mark a stretch of background work (a bulk write, applying the change feed): while any
+    runs, the interpreter switches threads every ``BACKGROUND_SWITCH_INTERVAL`` so that
+    requests get the GIL back quickly; the previous interval comes back when the last ends.
+
+    Example::
+
+        >>> with background_work():
+        ...     pass
+    """
+    with _busy_lock:
+        _busy.append(sys.getswitchinterval())
+        sys.setswitchinterval(min(BACKGROUND_SWITCH_INTERVAL, _busy[0]))
+    try:
+        yield
+    finally:
+        with _busy_lock:
+            previous = _busy.pop()
+            if not _busy:
+                sys.setswitchinterval(previous)

@@ -108,3 +108,13 @@ def test_to_json_shape() -> None:
     record = hash_bytes(photo_bytes(7)).to_json()
     assert record["pdq"]["hash"] and isinstance(record["pdq"]["quality"], int)
     assert record["error"] is None and isinstance(record["pdq_variants"], list)
+
+
+def test_digests_computed_elsewhere_are_used() -> None:
+    data = photo_bytes(6)
+    plain = analyze(data, probe=True, features=False)
+    given = analyze(data, probe=True, features=False, digests=lambda: ("a" * 32, "b" * 64))
+    assert (given.hashes.md5, given.hashes.sha256) == ("a" * 32, "b" * 64)
+    assert given.hashes.pdq == plain.hashes.pdq and plain.hashes.md5 != "a" * 32
+    broken = analyze(b"\xff\xd8 not really a jpeg", digests=lambda: ("c" * 32, "d" * 64))
+    assert broken.hashes.error and broken.hashes.md5 == "c" * 32

@@ -14,6 +14,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import cv2
@@ -26,7 +27,7 @@ from rempart.core.signals import orb
 from rempart.core.signals.exact import exact_hashes
 from rempart.core.signals.pdq import fit, pdq_dihedral, pdq_hash
 from rempart.core.signals.views import is_trimmed, trim_box
-from rempart.core.types import FrameHash, MediaHashes, MediaKind, PdqVariant
+from rempart.core.types import FrameHash, MediaHashes, MediaKind, PdqHash, PdqVariant
 
 _DEFAULT = HashSettings()
 
@@ -45,14 +46,27 @@ def hash_bytes(data: bytes, settings: HashSettings = _DEFAULT) -> MediaHashes:
 
 
 def analyze(
-    data: bytes, settings: HashSettings = _DEFAULT, *, probe: bool = False, features: bool = True
+    data: bytes,
+    settings: HashSettings = _DEFAULT,
+    *,
+    probe: bool = False,
+    features: bool = True,
+    digests: Callable[[], tuple[str, str]] | None = None,
 ) -> Analysis:
     """Like :func:`hash_bytes`; with ``probe=True``, an image gets ORB probe features for
     matching instead of the reference features (``orb``, regions) it would get for banking.
     ``probe=True, features=False``: PDQ, its variants and the trimmed PDQ only (nothing banked
-    holds local features to compare with, so the image is decoded small and no ORB runs)."""
-    md5, sha256 = exact_hashes(data)
-    base = MediaHashes(kind="unsupported", md5=md5, sha256=sha256, size=len(data))
+    holds local features to compare with, so the image is decoded small and no ORB runs).
+    ``digests``: gives (md5, sha256) of ``data`` once the rest is done, e.g. the result of a
+    thread that computed them while the image was decoded; by default they are computed here."""
+    analysis = _analyze(data, settings, probe, features)
+    md5, sha256 = digests() if digests is not None else exact_hashes(data)
+    analysis.hashes = replace(analysis.hashes, md5=md5, sha256=sha256)
+    return analysis
+
+
+def _analyze(data: bytes, settings: HashSettings, probe: bool, features: bool) -> Analysis:
+    base = MediaHashes(kind="unsupported", md5="", sha256="", size=len(data))
     fmt: str | None = None
     try:
         media.check_size(data, settings.limits)
@@ -87,22 +101,23 @@ def _image(
     if decoded.frames > 1 and decoded.format in ("gif", "webp"):
         return Analysis(_video(data, decoded.format, base, settings, first=decoded))
     rgb = fit(decoded.rgb, orb.PROBE_MAX_SIDE)
-    small = fit(rgb, 512)
-    first, dihedral = pdq_dihedral(small)
+    first, dihedral = pdq_dihedral(rgb)  # as on the copy fitted to 512 px, without making it
     variants: list[PdqVariant] = list(dihedral)
-    gray_small = _gray(small)
-    box = trim_box(gray_small)
-    if is_trimmed(box, gray_small.shape):
+    # Banking keeps reference features of the 512 px copy; a probe trims at the decoded size.
+    view = rgb if probe else fit(rgb, 512)
+    gray = _gray(view)
+    box = trim_box(gray)
+    if is_trimmed(box, gray.shape):
         left, top, right, bottom = box
-        trimmed = pdq_hash(small[top:bottom, left:right])
+        trimmed = pdq_hash(view[top:bottom, left:right])
         variants.append(PdqVariant("trim", trimmed.hash, trimmed.quality))
     orb_value = None
     probe_features = None
     if probe_orb:
         # Checking an image: the probe's own features, not a reference to bank.
-        probe_features = orb.probe_features(_gray(rgb))
+        probe_features = orb.probe_features(gray)
     elif settings.robust and not probe:
-        ref = orb.reference_features(gray_small)
+        ref = orb.reference_features(gray)
         orb_value = ref.serialize()
         variants.extend(
             PdqVariant(f"region-{name}", h.hex(), q)
@@ -146,7 +161,7 @@ def _video(
     for frame in frames:
         h = pdq_hash(frame.rgb)
         hashes.append(FrameHash(round(frame.t, 3), h.hash, h.quality, frame.index))
-    first_pdq = pdq_hash(frames[0].rgb) if frames else None
+    first_pdq = PdqHash(hashes[0].hash, hashes[0].quality) if hashes else None
     return replace(
         base,
         kind="video",

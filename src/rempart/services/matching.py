@@ -12,8 +12,10 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from collections.abc import Collection, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,10 +28,18 @@ from rempart.core.banks import Bank, BankEntry, EntryStatus
 from rempart.core.flood import FloodRule, Hit
 from rempart.core.matcher import BankInfo, Matcher, MatchOutcome, Query, SignalMatch
 from rempart.core.media_signals import analyze
+from rempart.core.signals.exact import exact_hashes
 from rempart.core.types import MediaHashes
 from rempart.store.interface import BankStore, ChangeFeed, HitLog
 
 _LOAD_BATCH = 50_000
+_DIGEST_BESIDE = 32 * 1024  # below this, a thread hand-off costs more than the digests
+
+
+@functools.cache
+def _digest_pool() -> ThreadPoolExecutor:
+    """Threads computing upload digests beside decoding (one per core is plenty)."""
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="rempart-digests")
 
 
 class MatchStore(BankStore, ChangeFeed, HitLog, Protocol):
@@ -181,8 +191,15 @@ class MatchService:
         """Hash media held in memory and match it; the bytes are not kept.
 
         The ORB probe (the costliest part) runs only when some bank entry holds local features.
+        MD5 and SHA-256 of a large upload are computed on another thread while the image is
+        decoded (both release the GIL).
         """
-        a = analyze(data, self.settings, probe=True, features=self.matcher.has_local_features)
+        digests = None
+        if len(data) >= _DIGEST_BESIDE:
+            pending = _digest_pool().submit(exact_hashes, data)
+            digests = pending.result
+        a = analyze(data, self.settings, probe=True, features=self.matcher.has_local_features,
+                    digests=digests)
         if a.hashes.error is not None:
             return MatchReport(a.hashes)
         return self.match_query(Query(a.hashes, a.probe), banks)

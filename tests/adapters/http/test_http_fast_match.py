@@ -158,3 +158,77 @@ def test_a_body_over_the_limit_is_replayed_whole() -> None:
                 return out
 
     assert asyncio.run(scenario()) == b"".join(chunks)
+
+
+@pytest.fixture
+def fast_uploads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Sizes of the uploads the hot path hashed itself."""
+    calls: list[int] = []
+    real = fast_match.run_in_threadpool
+
+    async def spy(fn: Any, data: bytes, *args: Any) -> Any:
+        calls.append(len(data))
+        return await real(fn, data, *args)
+
+    monkeypatch.setattr(fast_match, "run_in_threadpool", spy)
+    return calls
+
+
+def test_uploads_answered_as_by_the_route(
+    client: TestClient, auth: Callable[..., Headers], fast_uploads: list[int],
+) -> None:
+    from rempart.bench.synthetic_images import photo_bytes
+
+    w, m = auth("banks:write"), auth("match")
+    client.post(f"{API}/banks", json={"name": "b1", "kind": "victim"}, headers=w)
+    original = photo_bytes(31, (800, 600))
+    banked = client.post(f"{API}/banks/b1/media", files={"file": ("a.jpg", original)}, headers=w)
+    assert banked.status_code == 201 and fast_uploads == []
+    for data in (original, photo_bytes(32, (640, 480)), b"not an image at all"):
+        fast = client.post(f"{API}/match", files={"file": ("x.jpg", data, "image/jpeg")},
+                           headers=m)
+        raw = client.post(f"{API}/match", content=data,
+                          headers={**m, "Content-Type": "image/jpeg"})
+        routed = client.post(f"{API}/match", files={"file": ("x.jpg", data, "image/jpeg")},
+                             headers=m, **ROUTE)
+        assert fast.status_code == raw.status_code == routed.status_code == 200
+        assert fast.content == raw.content == routed.content
+    other = len(photo_bytes(32, (640, 480)))
+    assert fast_uploads == [len(original), len(original), other, other, 19, 19]
+    matched = client.post(f"{API}/match", files={"file": ("x.jpg", original)}, headers=m).json()
+    assert matched["matches"][0]["bank"] == "b1"
+
+
+@pytest.mark.parametrize(("headers", "kwargs", "status"), [
+    ({}, {"files": {"file": ("x.jpg", b"abc")}}, 401),
+    ("banks:read", {"files": {"file": ("x.jpg", b"abc")}}, 403),
+    ("match", {"files": {"file": ("x.jpg", b"abc")}, "data": {"bank": "missing"}}, 404),
+    ("match", {"files": {}, "data": {"bank": "x"}}, 400),
+    ("match", {"content": b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nab",
+               "headers": {"Content-Type": "multipart/form-data; boundary=XyZ"}}, 400),
+])
+def test_upload_errors_are_the_routes(
+    sqlite_client: TestClient, auth: Callable[..., Headers], fast_uploads: list[int],
+    headers: Headers | str, kwargs: dict[str, Any], status: int,
+) -> None:
+    h = auth(headers) if isinstance(headers, str) else headers
+    kwargs = dict(kwargs)
+    h = {**h, **kwargs.pop("headers", {})}
+    r = sqlite_client.post(f"{API}/match", headers=h, **kwargs)
+    assert r.status_code == status, r.text
+    assert fast_uploads == []
+    same = sqlite_client.post(f"{API}/match", headers=h, **kwargs, **ROUTE)
+    assert (same.status_code, same.json()) == (status, r.json())
+
+
+def test_an_oversized_upload_is_refused_by_the_route(
+    sqlite_url: str, fast_uploads: list[int]
+) -> None:
+    app = make_app(sqlite_url, max_upload_bytes=100_000)
+    _, secret = app.tokens.create("t", ["match"], None, None)
+    with TestClient(create_http_app(app)) as client:
+        r = client.post(f"{API}/match", files={"file": ("x.jpg", b"x" * 200_000)},
+                        headers=bearer(secret))
+        assert r.status_code == 413
+    assert fast_uploads == []
+    app.close()

@@ -38,7 +38,7 @@ from rempart.adapters.http.schemas import (
 from rempart.adapters.http.uploads import MEDIA_BODY, read_body, read_media
 from rempart.core.banks import ImportOutcome, Provenance
 from rempart.core.media_signals import hash_bytes
-from rempart.runtime import TRIM_AFTER, background_executor, trim
+from rempart.runtime import TRIM_AFTER, background_executor, background_work, trim
 from rempart.services import banks as svc
 from rempart.services.errors import BankImportError, EntryNotFound, InvalidArgument, InvalidSignal
 
@@ -135,6 +135,11 @@ def parse_bulk(body: bytes) -> SignalsBulkIn:
 
 
 def _add_signals(backend: Backend, name: str, body: bytes) -> ImportOut:
+    with background_work():
+        return _add_signals_now(backend, name, body)
+
+
+def _add_signals_now(backend: Backend, name: str, body: bytes) -> ImportOut:
     signals = parse_bulk(body)
     limit = backend.settings.http.max_bulk_signals
     if len(signals.signals) > limit:

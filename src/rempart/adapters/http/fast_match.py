@@ -1,12 +1,13 @@
-"""The hot path of the API: JSON signals to match, answered below the framework.
+"""The hot path of the API: ``POST /api/v1/match`` answered below the framework.
 
-Most calls a platform makes at upload time are ``POST /api/v1/match`` with a PDQ hash. This
-ASGI layer answers them with the same checks and the same functions as the FastAPI route
-(token, scope and rate limit by :class:`Guard`; body parsed by :class:`SignalsIn`; signals
-checked by ``to_query``; ``match_signals`` and ``answer``), without FastAPI's routing,
-dependency resolution and response machinery, which cost more than the index lookup itself.
-Everything else — an upload, a bank filter, any error — is handed to the FastAPI route
-untouched (the body is replayed), so errors have one definition.
+Most calls a platform makes at upload time are ``POST /api/v1/match`` with a PDQ hash or
+with the upload itself. This ASGI layer answers them with the same checks and the same
+functions as the FastAPI route (token, scope and rate limit by :class:`Guard`; JSON parsed by
+:class:`SignalsIn` and checked by ``to_query``; multipart parsed in memory by
+``parse_multipart``; ``match_signals``, ``MatchService.match_bytes`` and ``answer``), without
+FastAPI's routing, dependency resolution and response machinery, which cost more than the
+index lookup itself. Everything else — a bank filter, any error — is handed to the FastAPI
+route untouched (the body is replayed), so errors have one definition.
 
 It runs before the framework's own middleware stack (see ``RempartAPI`` in ``api.py``).
 
@@ -24,17 +25,21 @@ from typing import Any
 
 from fastapi import HTTPException
 from pydantic import ValidationError
+from python_multipart.multipart import parse_options_header
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rempart.adapters.http.auth import Guard
 from rempart.adapters.http.deps import API_PREFIX, Backend
+from rempart.adapters.http.errors import MalformedRequest
 from rempart.adapters.http.matching import answer, match_signals, to_query
 from rempart.adapters.http.metrics import Metrics
 from rempart.adapters.http.schemas import SignalsIn
+from rempart.adapters.http.uploads import is_raw_media, media_of, parse_multipart
 from rempart.services.errors import InvalidSignal
 
 PATH = f"{API_PREFIX}/match"
-_JSON = (b"application/json",)
+_JSON = ("application/json",)
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
@@ -60,14 +65,21 @@ class FastMatch:
         ):
             await self.app(scope, receive, send)
             return
-        ctype = (_header(scope, b"content-type") or b"").split(b";")[0].strip().lower()
-        if ctype not in _JSON:
+        raw_type, params = parse_options_header(_header(scope, b"content-type") or b"")
+        ctype = raw_type.decode("latin-1").lower()
+        boundary = params.get(b"boundary") if ctype == "multipart/form-data" else None
+        if ctype not in _JSON and boundary is None and not is_raw_media(ctype):
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
         backend: Backend = self.state.backend
-        body, complete = await _read(receive, backend.settings.http.max_json_bytes)
-        answer = await self._answer(scope, body) if complete else None
+        limits = backend.settings.http
+        if ctype in _JSON:
+            body, complete = await _read(receive, limits.max_json_bytes)
+            answer = await self._answer(scope, body) if complete else None
+        else:
+            body, complete = await _read(receive, limits.max_upload_bytes)
+            answer = await self._upload(scope, body, boundary) if complete else None
         if answer is None:
             await self.app(scope, _replay(body, complete, receive), send)
             return
@@ -97,6 +109,32 @@ class FastMatch:
             return None  # the route gives the error (a 429 is re-counted there: still a 429)
         report = await match_signals(self.state.backend, query, None)
         out = answer(report, ignored, self.state.metrics)
+        return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+    async def _upload(self, scope: Scope, body: bytes, boundary: bytes | None) -> bytes | None:
+        """The answer to an upload with no bank filter, or None when the route must decide."""
+        guard: Guard = self.state.guard
+        authorization = _header(scope, b"authorization")
+        try:
+            await guard.check(authorization.decode("latin-1") if authorization else None, "match")
+            if boundary is None:
+                data = body
+            else:
+                form = parse_multipart(body, boundary)
+                if form.values("bank"):
+                    return None
+                data = media_of(form)
+        except (HTTPException, MalformedRequest):
+            return None
+        backend: Backend = self.state.backend
+        try:
+            report = await run_in_threadpool(backend.matching.match_bytes, data, None)
+        except Exception:  # the route answers (and logs) it as it answers every error
+            return None
+        finally:
+            del data
+        out = answer(report, [], self.state.metrics)
         return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
 
 

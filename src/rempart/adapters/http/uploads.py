@@ -84,6 +84,108 @@ async def read_body(request: Request, limit: int) -> bytes:
     return bytes(buf)
 
 
+class MultipartReader:
+    """A ``multipart/form-data`` push parser collecting parts in memory (never on disk).
+
+    Example::
+
+        reader = MultipartReader(b"XyZ")
+        reader.write(body)          # as many chunks as come
+        form = reader.finish()      # MalformedRequest if the body is not a whole form
+    """
+
+    def __init__(self, boundary: bytes) -> None:
+        self.parts: list[Part] = []
+        self._field = bytearray()
+        self._value = bytearray()
+        self._headers: dict[str, str] = {}
+        self._current: Part | None = None
+        self._ended = False
+        self._parser = MultipartParser(
+            boundary,
+            {
+                "on_part_begin": self._headers.clear,
+                "on_header_field": self._on_field,
+                "on_header_value": self._on_value,
+                "on_header_end": self._on_header_end,
+                "on_headers_finished": self._on_headers_finished,
+                "on_part_data": self._on_part_data,
+                "on_part_end": self._on_part_end,
+                "on_end": self._on_end,
+            },
+        )
+
+    def _on_field(self, data: bytes, start: int, end: int) -> None:
+        self._field.extend(data[start:end])
+
+    def _on_value(self, data: bytes, start: int, end: int) -> None:
+        self._value.extend(data[start:end])
+
+    def _on_header_end(self) -> None:
+        self._headers[self._field.decode("latin-1").lower()] = self._value.decode("latin-1")
+        self._field.clear()
+        self._value.clear()
+
+    def _on_headers_finished(self) -> None:
+        disposition, options = parse_options_header(self._headers.get("content-disposition", ""))
+        if disposition.lower() != b"form-data" or b"name" not in options:
+            raise MalformedRequest("a part lacks Content-Disposition: form-data; name=...")
+        if len(self.parts) >= MAX_PARTS:
+            raise MalformedRequest(f"more than {MAX_PARTS} parts")
+        filename = options.get(b"filename")
+        part = Part(
+            options[b"name"].decode("utf-8", "replace"),
+            filename.decode("utf-8", "replace") if filename is not None else None,
+            self._headers.get("content-type"),
+        )
+        self.parts.append(part)
+        self._current = part
+
+    def _on_part_data(self, data: bytes, start: int, end: int) -> None:
+        part = self._current
+        if part is None:
+            raise MalformedRequest("part data before its headers")
+        part.data.extend(data[start:end])
+        if part.filename is None and len(part.data) > _TEXT_FIELD_MAX:
+            raise MalformedRequest(f"field {part.name!r} is too long")
+
+    def _on_part_end(self) -> None:
+        self._current = None
+
+    def _on_end(self) -> None:
+        self._ended = True
+
+    def write(self, chunk: bytes) -> None:
+        """Feed the next chunk of the body."""
+        try:
+            self._parser.write(chunk)
+        except MalformedRequest:
+            raise
+        except Exception as exc:  # python-multipart raises its own errors on malformed input
+            raise MalformedRequest(f"malformed multipart body: {exc}") from None
+
+    def finish(self) -> Form:
+        """The form, once the whole body was written."""
+        try:
+            self._parser.finalize()
+        except MalformedRequest:
+            raise
+        except Exception as exc:
+            raise MalformedRequest(f"malformed multipart body: {exc}") from None
+        if not self._ended:
+            raise MalformedRequest("truncated multipart body (no closing boundary)")
+        if not self.parts:
+            raise MalformedRequest("the multipart body has no parts")
+        return Form(self.parts)
+
+
+def parse_multipart(body: bytes, boundary: bytes) -> Form:
+    """A whole ``multipart/form-data`` body already in memory, parsed."""
+    reader = MultipartReader(boundary)
+    reader.write(body)
+    return reader.finish()
+
+
 async def read_multipart(request: Request, limit: int) -> Form:
     """Parse a ``multipart/form-data`` body in memory (never on disk)."""
     ctype, params = content_type(request)
@@ -91,86 +193,29 @@ async def read_multipart(request: Request, limit: int) -> Form:
     if ctype != "multipart/form-data" or not boundary:
         raise MalformedRequest("expected multipart/form-data with a boundary")
     _check_declared(request, limit)
-    parts: list[Part] = []
-    header_field = bytearray()
-    header_value = bytearray()
-    headers: dict[str, str] = {}
-    current: list[Part | None] = [None]
-    ended: list[bool] = []
-
-    def on_part_begin() -> None:
-        headers.clear()
-
-    def on_header_field(data: bytes, start: int, end: int) -> None:
-        header_field.extend(data[start:end])
-
-    def on_header_value(data: bytes, start: int, end: int) -> None:
-        header_value.extend(data[start:end])
-
-    def on_header_end() -> None:
-        headers[header_field.decode("latin-1").lower()] = header_value.decode("latin-1")
-        header_field.clear()
-        header_value.clear()
-
-    def on_headers_finished() -> None:
-        disposition, options = parse_options_header(headers.get("content-disposition", ""))
-        if disposition.lower() != b"form-data" or b"name" not in options:
-            raise MalformedRequest("a part lacks Content-Disposition: form-data; name=...")
-        if len(parts) >= MAX_PARTS:
-            raise MalformedRequest(f"more than {MAX_PARTS} parts")
-        filename = options.get(b"filename")
-        part = Part(
-            options[b"name"].decode("utf-8", "replace"),
-            filename.decode("utf-8", "replace") if filename is not None else None,
-            headers.get("content-type"),
-        )
-        parts.append(part)
-        current[0] = part
-
-    def on_part_data(data: bytes, start: int, end: int) -> None:
-        part = current[0]
-        if part is None:
-            raise MalformedRequest("part data before its headers")
-        part.data.extend(data[start:end])
-        if part.filename is None and len(part.data) > _TEXT_FIELD_MAX:
-            raise MalformedRequest(f"field {part.name!r} is too long")
-
-    def on_part_end() -> None:
-        current[0] = None
-
-    def on_end() -> None:
-        ended.append(True)
-
-    parser = MultipartParser(
-        boundary,
-        {
-            "on_part_begin": on_part_begin,
-            "on_header_field": on_header_field,
-            "on_header_value": on_header_value,
-            "on_header_end": on_header_end,
-            "on_headers_finished": on_headers_finished,
-            "on_part_data": on_part_data,
-            "on_part_end": on_part_end,
-            "on_end": on_end,
-        },
-    )
+    reader = MultipartReader(boundary)
     total = 0
-    try:
-        async for chunk in request.stream():
-            total += len(chunk)
-            if total > limit:
-                raise PayloadTooLarge(limit)
-            parser.write(chunk)
-        parser.finalize()
-    except (PayloadTooLarge, MalformedRequest):
-        raise
-    except Exception as exc:  # python-multipart raises its own errors on malformed input
-        raise MalformedRequest(f"malformed multipart body: {exc}") from None
-    if not ended:
-        raise MalformedRequest("truncated multipart body (no closing boundary)")
-    if not parts:
-        raise MalformedRequest("the multipart body has no parts")
-    return Form(parts)
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > limit:
+            raise PayloadTooLarge(limit)
+        reader.write(chunk)
+    return reader.finish()
+
+
+def media_of(form: Form) -> bytes:
+    """The bytes of the form's media part (``file``, or ``media``, or the first file)."""
+    part = form.file("file", "media")
+    if part is None:
+        raise MalformedRequest("the multipart body has no file part (name it 'file')")
+    data = bytes(part.data)
+    part.data.clear()
+    return data
+
+
+def is_raw_media(ctype: str) -> bool:
+    """Whether a body of this media type is the media itself."""
+    return ctype == "application/octet-stream" or ctype.startswith(("image/", "video/"))
 
 
 async def read_media(request: Request, limit: int) -> tuple[bytes, Form | None]:
@@ -181,13 +226,8 @@ async def read_media(request: Request, limit: int) -> tuple[bytes, Form | None]:
     ctype, _ = content_type(request)
     if ctype == "multipart/form-data":
         form = await read_multipart(request, limit)
-        part = form.file("file", "media")
-        if part is None:
-            raise MalformedRequest("the multipart body has no file part (name it 'file')")
-        data = bytes(part.data)
-        part.data.clear()
-        return data, form
-    if ctype == "application/octet-stream" or ctype.startswith(("image/", "video/")):
+        return media_of(form), form
+    if is_raw_media(ctype):
         return await read_body(request, limit), None
     raise MalformedRequest(
         "send the media as multipart/form-data (part 'file') or as a raw body"

@@ -16,6 +16,7 @@
 #define HASH_BYTES 32
 #define MAX_CHUNKS 64
 #define PREFETCH_AHEAD 12
+#define SCAN_RELEASE_GIL (1 << 18) /* hashes: about a millisecond of scanning */
 
 static inline uint64_t load_be64(const uint8_t *p) {
     uint64_t v;
@@ -172,7 +173,8 @@ static PyObject *py_query(PyObject *self, PyObject *args) {
     vec_u32 keys = {0}, cands = {0};
     uint64_t qw[4];
     uint32_t qkey[MAX_CHUNKS];
-    Py_BEGIN_ALLOW_THREADS
+    /* The GIL is held: a query takes microseconds, and handing the GIL to a background
+       thread mid-request would cost the caller a whole switch interval to get it back. */
     be_words(q, qw);
     for (int c = 0; c < m; c++) qkey[c] = chunk_key(qw, c * b, b);
     for (int c = 0; c < m && !failed; c++) {
@@ -224,7 +226,6 @@ static PyObject *py_query(PyObject *self, PyObject *args) {
     }
     free(keys.data);
     free(cands.data);
-    Py_END_ALLOW_THREADS
     if (failed == 2) { PyErr_NoMemory(); goto done; }
     result = PyLong_FromSsize_t(failed ? -1 : found);
 done:
@@ -253,7 +254,8 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
     uint32_t *out_pos = (uint32_t *)rpb.buf;
     uint8_t *out_dist = (uint8_t *)rdb.buf;
     Py_ssize_t found = 0;
-    Py_BEGIN_ALLOW_THREADS
+    /* Short scans keep the GIL (see query); only a long one lets other threads run. */
+    PyThreadState *save = n > SCAN_RELEASE_GIL ? PyEval_SaveThread() : NULL;
     for (Py_ssize_t p = 0; p < n; p++) {
         int d = hamming(h + p * HASH_BYTES, q);
         if (d > radius || !alive[p]) continue;
@@ -263,7 +265,7 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
         }
         found++;
     }
-    Py_END_ALLOW_THREADS
+    if (save) PyEval_RestoreThread(save);
     result = PyLong_FromSsize_t(found);
 done:
     PyBuffer_Release(&hb); PyBuffer_Release(&ab); PyBuffer_Release(&qb);
