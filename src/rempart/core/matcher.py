@@ -180,8 +180,15 @@ class Matcher:
 
     def add_pdq_bulk(self, entry_ids: np.ndarray, bank_ids: np.ndarray, hexes: list[str]) -> None:
         """Index many PDQ entries at once (start-up)."""
+        self.add_pdq_arrays(entry_ids, bank_ids, hex_to_hashes(hexes))
+
+    def add_pdq_arrays(
+        self, entry_ids: np.ndarray, bank_ids: np.ndarray, hashes: np.ndarray
+    ) -> None:
+        """Index many PDQ entries given as raw hashes (``uint8[k, 32]``) at once: all the
+        hashes of a start-up in one call make one index segment (one probe per query)."""
         with self._lock:
-            self._pdq.add(entry_ids, hex_to_hashes(hexes))
+            self._pdq.add(entry_ids, hashes)
             for e, b in zip(entry_ids.tolist(), bank_ids.tolist(), strict=True):
                 self._status.set(e, b, ACTIVE)
 

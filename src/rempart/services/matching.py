@@ -26,6 +26,7 @@ import numpy as np
 from rempart.config import HashSettings
 from rempart.core.banks import Bank, BankEntry, EntryStatus
 from rempart.core.flood import FloodRule, Hit
+from rempart.core.index.hexcodec import hex_to_hashes
 from rempart.core.matcher import BankInfo, Matcher, MatchOutcome, Query, SignalMatch
 from rempart.core.media_signals import analyze
 from rempart.core.signals.exact import exact_hashes
@@ -40,6 +41,23 @@ _DIGEST_BESIDE = 32 * 1024  # below this, a thread hand-off costs more than the 
 def _digest_pool() -> ThreadPoolExecutor:
     """Threads computing upload digests beside decoding (one per core is plenty)."""
     return ThreadPoolExecutor(max_workers=2, thread_name_prefix="rempart-digests")
+
+
+def _decode_pdq(
+    ids: list[int], bank_ids: list[int], hexes: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stored PDQ rows as arrays; a malformed stored value is left out, never fatal."""
+    try:
+        return np.array(ids, np.int64), np.array(bank_ids, np.int64), hex_to_hashes(hexes)
+    except ValueError:
+        good = []
+        for i, value in enumerate(hexes):
+            with contextlib.suppress(ValueError):
+                hex_to_hashes([value])
+                good.append(i)
+        return (np.array([ids[i] for i in good], np.int64),
+                np.array([bank_ids[i] for i in good], np.int64),
+                hex_to_hashes([hexes[i] for i in good]).reshape(-1, 32))
 
 
 class MatchStore(BankStore, ChangeFeed, HitLog, Protocol):
@@ -119,6 +137,16 @@ class MatchService:
         bank_ids: list[int] = []
         hexes: list[str] = []
         held: list[int] = []
+        # PDQ hashes are decoded batch by batch (compact arrays, not millions of strings) and
+        # indexed in one call at the end: one segment, so a lookup probes one set of tables.
+        batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+        def flush() -> None:
+            batches.append(_decode_pdq(ids, bank_ids, hexes))
+            ids.clear()
+            bank_ids.clear()
+            hexes.clear()
+
         for row in self.store.iter_signals(statuses=(EntryStatus.ACTIVE, EntryStatus.ON_HOLD)):
             n += 1
             if row.status is EntryStatus.ON_HOLD:
@@ -128,12 +156,15 @@ class MatchService:
                 bank_ids.append(row.bank_id)
                 hexes.append(row.value)
                 if len(ids) >= _LOAD_BATCH:
-                    self.matcher.add_pdq_bulk(np.array(ids), np.array(bank_ids), hexes)
-                    ids, bank_ids, hexes = [], [], []
+                    flush()
             else:
                 self._add(row.entry_id, row.bank_id, row.signal_type, row.value)
         if ids:
-            self.matcher.add_pdq_bulk(np.array(ids), np.array(bank_ids), hexes)
+            flush()
+        if batches:
+            all_ids, all_banks, all_hashes = (np.concatenate(p) for p in zip(*batches, strict=True))
+            batches.clear()
+            self.matcher.add_pdq_arrays(all_ids, all_banks, all_hashes)
         for entry_id in held:
             self.matcher.hold(entry_id)
         return n
@@ -174,10 +205,17 @@ class MatchService:
     # -- matching ------------------------------------------------------------------------
 
     def match_query(
-        self, query: Query, banks: Collection[str] | None = None, *, record: bool = True
+        self,
+        query: Query,
+        banks: Collection[str] | None = None,
+        *,
+        record: bool = True,
+        outcome: MatchOutcome | None = None,
     ) -> MatchReport:
-        """Match signals already computed; records hits for the flood guard."""
-        outcome = self.matcher.match(query, banks)
+        """Match signals already computed; records hits for the flood guard. ``outcome``: the
+        matcher's answer to this query when the caller already has it."""
+        if outcome is None:
+            outcome = self.matcher.match(query, banks)
         if record and outcome.matches and query.hashes.sha256:
             self._record(outcome, query.hashes.sha256)
         return MatchReport(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -89,32 +90,22 @@ def _match_query(backend: Backend, query: MatchQuery, banks: list[str] | None) -
     return backend.matching.match_query(query, banks)
 
 
-def no_match(
-    backend: Backend, query: MatchQuery, banks: list[str] | None
-) -> MatchReport | None:
-    """The empty report when nothing matches, decided in memory on the event loop.
-
-    Most lookups at upload time match nothing: they skip the thread pool. Anything else
-    (a match to describe from the store, hits to record, bank names to check) goes through
-    ``MatchService.match_query`` in a worker thread.
-    """
-    if banks:
-        return None
-    outcome = backend.matching.matcher.match(query)
-    if outcome.matches or outcome.allowlisted:
-        return None
-    return MatchReport(query.hashes)
-
-
 async def match_signals(
     backend: Backend, query: MatchQuery, banks: list[str] | None
 ) -> MatchReport:
-    """The report of signals: decided on the event loop when nothing matches (see
-    :func:`no_match`), else in a worker thread."""
-    report = no_match(backend, query, banks)
-    if report is None:
-        report = await run_in_threadpool(_match_query, backend, query, banks)
-    return report
+    """The report of signals.
+
+    Most lookups at upload time match nothing: without a bank filter, the index is queried on
+    the event loop and an empty answer is given at once. Anything else (a match to describe
+    from the store, hits to record, bank names to check) goes on in a worker thread, which
+    reuses the lookup already made.
+    """
+    if banks:
+        return await run_in_threadpool(_match_query, backend, query, banks)
+    outcome = backend.matching.matcher.match(query)
+    if not outcome.matches and not outcome.allowlisted:
+        return MatchReport(query.hashes)
+    return await run_in_threadpool(partial(backend.matching.match_query, outcome=outcome), query)
 
 
 def answer(report: MatchReport, ignored: list[str], metrics: Metrics) -> dict[str, Any]:
