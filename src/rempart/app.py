@@ -119,10 +119,11 @@ def build(settings: Settings, *, load: bool = True) -> App:
 def build_server(settings: Settings) -> App:
     """:func:`build` for a long-running server: malloc tuned before loading, the memory
     loading left behind returned, start-up objects frozen (see :mod:`rempart.runtime`)."""
-    from rempart.runtime import settle, tune_process
+    from rempart.runtime import collector_paused, settle, tune_process
 
     tune_process()
-    app = build(settings)
+    with collector_paused():  # a million rows loaded: no full collections on the way
+        app = build(settings)
     settle()
     return app
 

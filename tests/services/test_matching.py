@@ -139,3 +139,28 @@ def test_the_orb_probe_runs_only_when_some_entry_has_local_features(
     assert service.match_bytes(jpeg(cropped)).matches[0]["bank"] == "robust"
     assert calls == [False, True]
     store.close()
+
+
+def test_load_puts_every_pdq_hash_in_one_segment(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rempart.core.banks import NewEntry, new_content_group
+    from rempart.services import matching
+
+    monkeypatch.setattr(matching, "_LOAD_BATCH", 1000)  # several batches
+    store = open_store(sqlite_url)
+    bank_service.create_bank(store, "many")
+    bank = bank_service.get_bank(store, "many")
+    rng = random.Random(4)
+    values = [f"{rng.getrandbits(256):064x}" for _ in range(20_000)]
+    store.add_entries(bank.id, [NewEntry("pdq", v, new_content_group()) for v in values])
+    service = MatchService(store)
+    assert service.load() == 20_000
+    index = service.matcher._pdq  # one segment: a lookup probes one set of tables
+    assert [s.live for s in index.segments] == [20_000]
+    from rempart.core.matcher import Query
+    from rempart.core.types import MediaHashes, PdqHash
+
+    probe = MediaHashes(kind="image", md5="", sha256="", size=0, pdq=PdqHash(values[7], 100))
+    assert len(service.match_query(Query(probe), record=False).matches) == 1
+    store.close()

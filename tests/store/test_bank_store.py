@@ -181,6 +181,32 @@ def test_change_feed_sees_every_change_in_order(store: SqlBankStore) -> None:
                       ids[2]: EntryStatus.ACTIVE, ids[3]: EntryStatus.ACTIVE,
                       ids[4]: EntryStatus.ACTIVE}
     assert store.changes_since(seq) == ([], seq)
+    # The light form: the same window, the same latest states, the bank's current state.
+    light, banks, light_seq = store.signal_changes_since(start)
+    assert light_seq == seq and [b.id for b in banks] == [bank.id] and not banks[0].enabled
+    assert {c.entry_id: c.status for c in light} == latest
+    full = {c.entry.id: c.entry for c in changes if c.entry is not None}
+    for c in light:
+        e = full[c.entry_id]
+        assert (c.seq, c.bank_id, c.signal_type, c.value) == (e.seq, e.bank_id, e.signal_type,
+                                                             e.value)
+    assert store.signal_changes_since(seq) == ([], [], seq)
+
+
+def test_light_change_feed_pages_without_gaps(store: SqlBankStore) -> None:
+    bank = store.create_bank(NewBank("a"))
+    store.add_entries(bank.id, _entries(10))
+    store.create_bank(NewBank("b"))
+    seen: list[int] = []
+    seq = 0
+    while True:
+        changes, banks, next_seq = store.signal_changes_since(seq, limit=3)
+        if next_seq == seq:
+            break
+        seen += [c.seq for c in changes] + [b.seq for b in banks if b.seq > seq]
+        assert len(changes) <= 3 and all(seq < c.seq <= next_seq for c in changes)
+        seq = next_seq
+    assert sorted(seen) == list(range(1, store.current_seq() + 1))
 
 
 def test_change_feed_pages_without_gaps(store: SqlBankStore) -> None:

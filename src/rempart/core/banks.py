@@ -186,6 +186,19 @@ class BankChange:
     entry: BankEntry | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SignalChange:
+    """What a matcher needs of a changed entry: the change feed's light form (no provenance,
+    no dates), read in bulk when thousands of entries change at once."""
+
+    seq: int
+    entry_id: int
+    bank_id: int
+    signal_type: str
+    value: str
+    status: EntryStatus
+
+
 def new_content_group() -> str:
     """A fresh content group id (random, 32 hex characters)."""
     return uuid.uuid4().hex

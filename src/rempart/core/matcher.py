@@ -25,6 +25,8 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
+import re
 import threading
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
@@ -57,6 +59,25 @@ class BankInfo:
     vpdq_query_percent: float
     vpdq_compared_percent: float
     enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EntryChange:
+    """One entry's new state, as the change feed gives it (see :meth:`Matcher.apply`)."""
+
+    entry_id: int
+    bank_id: int
+    signal_type: str
+    value: str
+    on_hold: bool = False
+    removed: bool = False
+
+
+_PDQ_HEX = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def _is_pdq_hex(value: str) -> bool:
+    return _PDQ_HEX.fullmatch(value) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,22 +182,60 @@ class Matcher:
         """Index one entry (replacing what was indexed under its id)."""
         with self._lock:
             self._remove(entry_id)
-            if signal_type == "pdq":
-                self._pdq.add(np.array([entry_id]), hex_to_hashes([value]))
-            elif signal_type in ("md5", "sha256"):
-                self._exact.setdefault(value, set()).add(entry_id)
-                self._exact_of[entry_id] = value
-            elif signal_type == "vpdq":
-                frames = vpdq.parse(value)
-                good = [f.hash for f in frames if f.quality >= MIN_QUALITY]
-                self._videos[entry_id] = frames
-                if good:
-                    self._frames.add(np.full(len(good), entry_id), hex_to_hashes(good))
-            elif signal_type == "orb":
-                self._orb.add(entry_id, OrbReference.parse(value))
-            else:
-                return  # a signal type this matcher does not know: stored, not matched
-            self._status.set(entry_id, bank_id, ON_HOLD if on_hold else ACTIVE)
+            self._add(entry_id, bank_id, signal_type, value, on_hold)
+
+    def apply(self, changes: Iterable[EntryChange]) -> None:
+        """Index, re-index or remove many entries at once (the change feed): their PDQ hashes
+        go into the index in one call. For an entry listed twice, the last change counts; a
+        malformed value is skipped (the entry stops matching).
+
+        Example::
+
+            >>> m = Matcher()
+            >>> m.apply([EntryChange(1, 1, "pdq", "f" * 64), EntryChange(2, 1, "md5", "0" * 32)])
+        """
+        last = {c.entry_id: c for c in changes}
+        with self._lock:
+            pdq: list[EntryChange] = []
+            for c in last.values():
+                self._remove(c.entry_id)
+                if c.removed:
+                    continue
+                if c.signal_type == "pdq":
+                    pdq.append(c)
+                else:
+                    with contextlib.suppress(ValueError):
+                        self._add(c.entry_id, c.bank_id, c.signal_type, c.value, c.on_hold)
+            if not pdq:
+                return
+            try:
+                hashes = hex_to_hashes([c.value for c in pdq])
+            except ValueError:
+                pdq = [c for c in pdq if _is_pdq_hex(c.value)]
+                hashes = hex_to_hashes([c.value for c in pdq]).reshape(-1, 32)
+            self._pdq.add(np.array([c.entry_id for c in pdq], np.int64), hashes)
+            for c in pdq:
+                self._status.set(c.entry_id, c.bank_id, ON_HOLD if c.on_hold else ACTIVE)
+
+    def _add(
+        self, entry_id: int, bank_id: int, signal_type: str, value: str, on_hold: bool
+    ) -> None:
+        if signal_type == "pdq":
+            self._pdq.add(np.array([entry_id]), hex_to_hashes([value]))
+        elif signal_type in ("md5", "sha256"):
+            self._exact.setdefault(value, set()).add(entry_id)
+            self._exact_of[entry_id] = value
+        elif signal_type == "vpdq":
+            frames = vpdq.parse(value)
+            good = [f.hash for f in frames if f.quality >= MIN_QUALITY]
+            self._videos[entry_id] = frames
+            if good:
+                self._frames.add(np.full(len(good), entry_id), hex_to_hashes(good))
+        elif signal_type == "orb":
+            self._orb.add(entry_id, OrbReference.parse(value))
+        else:
+            return  # a signal type this matcher does not know: stored, not matched
+        self._status.set(entry_id, bank_id, ON_HOLD if on_hold else ACTIVE)
 
     def add_pdq_bulk(self, entry_ids: np.ndarray, bank_ids: np.ndarray, hexes: list[str]) -> None:
         """Index many PDQ entries at once (start-up)."""

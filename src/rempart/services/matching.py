@@ -27,7 +27,14 @@ from rempart.config import HashSettings
 from rempart.core.banks import Bank, BankEntry, EntryStatus
 from rempart.core.flood import FloodRule, Hit
 from rempart.core.index.hexcodec import hex_to_hashes
-from rempart.core.matcher import BankInfo, Matcher, MatchOutcome, Query, SignalMatch
+from rempart.core.matcher import (
+    BankInfo,
+    EntryChange,
+    Matcher,
+    MatchOutcome,
+    Query,
+    SignalMatch,
+)
 from rempart.core.media_signals import analyze
 from rempart.core.signals.exact import exact_hashes
 from rempart.core.types import MediaHashes
@@ -181,25 +188,22 @@ class MatchService:
         with self._refresh_lock:
             applied = 0
             while True:
-                changes, new_seq = self.store.changes_since(self.seq)
-                if not changes:
+                changes, banks, new_seq = self.store.signal_changes_since(self.seq)
+                if not changes and not banks:
                     return applied
-                for change in changes:
-                    self.matcher.set_bank(bank_info(change.bank))
-                    entry = change.entry
-                    if entry is not None:
-                        self._entry_cache.pop(entry.id, None)
-                        if entry.status is EntryStatus.REMOVED:
-                            self.matcher.remove(entry.id)
-                        else:
-                            self._add(
-                                entry.id,
-                                entry.bank_id,
-                                entry.signal_type,
-                                entry.value,
-                                entry.status is EntryStatus.ON_HOLD,
-                            )
-                    applied += 1
+                # A bank's current configuration first (as each change of the window would
+                # bring it), then its entries in one go.
+                for bank in banks:
+                    self.matcher.set_bank(bank_info(bank))
+                cache = self._entry_cache
+                for c in changes:
+                    cache.pop(c.entry_id, None)
+                self.matcher.apply(
+                    EntryChange(c.entry_id, c.bank_id, c.signal_type, c.value,
+                                c.status is EntryStatus.ON_HOLD, c.status is EntryStatus.REMOVED)
+                    for c in changes
+                )
+                applied += len(changes) + sum(1 for b in banks if b.seq > self.seq)
                 self.seq = new_seq
 
     # -- matching ------------------------------------------------------------------------

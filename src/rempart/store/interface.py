@@ -18,6 +18,7 @@ from rempart.core.banks import (
     ImportOutcome,
     NewBank,
     NewEntry,
+    SignalChange,
     SignalRow,
 )
 from rempart.core.flood import FloodRule, Hit
@@ -133,6 +134,14 @@ class ChangeFeed(Protocol):
 
     def changes_since(self, seq: int, limit: int = 1000) -> tuple[list[BankChange], int]:
         """Changes with seq > ``seq`` (oldest first, at most ``limit``) and the seq to poll next."""
+        ...
+
+    def signal_changes_since(
+        self, seq: int, limit: int = 5000
+    ) -> tuple[list[SignalChange], list[Bank], int]:
+        """The same window of changes in light form: the entries' signal changes (oldest
+        first), every bank changed in the window or holding one of those entries (current
+        state), and the seq to poll next."""
         ...
 
 

@@ -7,7 +7,6 @@ change feed within ``http.refresh_seconds``).
 from __future__ import annotations
 
 import asyncio
-import json
 import queue
 import threading
 from collections.abc import Iterator
@@ -144,13 +143,10 @@ def _add_signals_now(backend: Backend, name: str, body: bytes) -> ImportOut:
     limit = backend.settings.http.max_bulk_signals
     if len(signals.signals) > limit:
         raise InvalidArgument(f"at most {limit} signals per request")
-    # One validation path for imports and bulk adds: the rows go through the JSONL importer.
-    lines = (
-        json.dumps(s.model_dump(exclude_none=True), separators=(",", ":"))
-        for s in signals.signals
-    )
+    # One validation path for imports and bulk adds: the rows go through the importer's checks.
+    rows = (s.model_dump(exclude_none=True) for s in signals.signals)
     try:
-        outcome = svc.import_entries(backend.store, name, lines, "jsonl", source=signals.source)
+        outcome = svc.import_records(backend.store, name, rows, source=signals.source)
     except BankImportError as e:
         raise InvalidSignal(f"signals[{e.line - 1}]: {e.message}") from None
     if backend.matching.refresh() >= TRIM_AFTER:

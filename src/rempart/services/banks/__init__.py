@@ -19,7 +19,7 @@ Example::
 """
 
 from rempart.services.banks.hash_export import CSV_COLUMNS, entry_record, export_entries
-from rempart.services.banks.hash_import import FORMATS, import_entries
+from rempart.services.banks.hash_import import FORMATS, import_entries, import_records
 from rempart.services.banks.registry import (
     BankSummary,
     create_bank,
@@ -37,6 +37,6 @@ from rempart.services.banks.signals import (
 
 __all__ = [
     "CSV_COLUMNS", "FORMATS", "AddedMedia", "BankSummary", "add_media", "add_signal",
-    "create_bank", "entry_record", "export_entries", "get_bank", "import_entries",
+    "create_bank", "entry_record", "export_entries", "get_bank", "import_entries", "import_records",
     "list_banks", "list_entries", "remove_bank", "remove_entry",
 ]

@@ -53,10 +53,25 @@ def import_entries(
     ``source`` fills rows without one; ``signal_type`` types rows without one.
     """
     check_format(fmt)
-    bank = get_bank(store, name)
     parse = _parse_jsonl if fmt == "jsonl" else _parse_csv
+    return _import(store, name, parse(stream, signal_type), source)
+
+
+def import_records(
+    store: BankStore, name: str, records: Iterable[dict[str, Any]], source: str | None = None
+) -> ImportOutcome:
+    """:func:`import_entries` for rows already parsed (a JSON API body): all or nothing; a bad
+    row raises BankImportError with its position, counted from 1."""
+    return _import(store, name, ((i, _aliased(r, None)) for i, r in enumerate(records, 1)),
+                   source)
+
+
+def _import(
+    store: BankStore, name: str, rows: Iterable[tuple[int, dict[str, Any]]], source: str | None
+) -> ImportOutcome:
+    bank = get_bank(store, name)
     parsed = _Parsed()
-    for line, record in parse(stream, signal_type):
+    for line, record in rows:
         try:
             _collect(parsed, record, source)
         except (ValueError, TypeError, KeyError) as e:
@@ -134,9 +149,13 @@ def _parse_jsonl(
             raise BankImportError(line, f"invalid JSON: {e.msg}") from None
         if not isinstance(record, dict):
             raise BankImportError(line, "expected a JSON object")
-        record = {_ALIASES.get(k, k): v for k, v in record.items()}
-        record.setdefault("signal_type", default_type)
-        yield line, record
+        yield line, _aliased(record, default_type)
+
+
+def _aliased(record: dict[str, Any], default_type: str | None) -> dict[str, Any]:
+    out = {_ALIASES.get(k, k): v for k, v in record.items()}
+    out.setdefault("signal_type", default_type)
+    return out
 
 
 def _collect(parsed: _Parsed, record: dict[str, Any], source: str | None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from rempart.core.banks import BankChange
+from rempart.core.banks import Bank, BankChange, EntryStatus, SignalChange
 from rempart.store.models import bank_entries, banks, change_counter
 from rempart.store.rows import bank_from_row, entry_from_row
 from rempart.store.sql.transactions import BankStoreBase
@@ -48,3 +48,33 @@ class ChangeFeedReads(BankStoreBase):
         changes.sort(key=lambda c: c.seq)
         changes = changes[:limit]
         return changes, (changes[-1].seq if changes else seq)
+
+    def signal_changes_since(
+        self, seq: int, limit: int = 5000
+    ) -> tuple[list[SignalChange], list[Bank], int]:
+        e = bank_entries.c
+        with self._read() as conn:
+            entry_rows = conn.execute(
+                select(e.seq, e.id, e.bank_id, e.signal_type, e.value, e.status)
+                .where(e.seq > seq).order_by(e.seq).limit(limit)
+            ).all()
+            bank_rows = conn.execute(
+                select(banks).where(banks.c.seq > seq).order_by(banks.c.seq).limit(limit)
+            ).all()
+            # One window of at most `limit` changes of either kind, in seq order.
+            seqs = sorted([r[0] for r in entry_rows] + [r.seq for r in bank_rows])[:limit]
+            if not seqs:
+                return [], [], seq
+            last = seqs[-1]
+            statuses = {s.value: s for s in EntryStatus}
+            changes = [SignalChange(r[0], r[1], r[2], r[3], r[4], statuses[r[5]])
+                       for r in entry_rows if r[0] <= last]
+            changed = {b.id: b for b in map(bank_from_row, bank_rows) if b.seq <= last}
+            missing = {c.bank_id for c in changes} - changed.keys()
+            if missing:
+                changed.update(
+                    (b.id, b) for b in map(
+                        bank_from_row, conn.execute(select(banks).where(banks.c.id.in_(missing)))
+                    )
+                )
+        return changes, list(changed.values()), last
