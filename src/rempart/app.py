@@ -21,7 +21,7 @@ from fastapi import FastAPI
 
 from rempart.config import Settings
 from rempart.core.flood import FloodRule
-from rempart.runtime import TRIM_AFTER, background_work, lower_thread_priority, trim
+from rempart.runtime import TRIM_AFTER, background_work, lower_thread_priority, release_memory
 from rempart.services.matching import MatchService, MatchStore
 from rempart.store.sql import SqlBankStore, open_store
 from rempart.store.tokens import SqlTokenStore
@@ -72,7 +72,7 @@ class FeedFollower:
         self.applied += applied
         self.last_ok = time.monotonic()
         if applied >= TRIM_AFTER:
-            trim()  # a burst of changes (segment merges, big transactions) leaves freed pages
+            release_memory()  # a burst of changes leaves garbage and freed pages behind
         return applied
 
     def _run(self) -> None:

@@ -82,6 +82,13 @@ def trim() -> None:
         libc.malloc_trim(0)
 
 
+def release_memory() -> None:
+    """After a burst of work (the collector paused meanwhile): collect the cyclic garbage it
+    left, then give freed heap pages back."""
+    gc.collect()
+    trim()
+
+
 def settle() -> None:
     """Collect garbage, give freed heap pages back, freeze the survivors."""
     gc.collect()

@@ -36,6 +36,8 @@ def normalize_url(url: str) -> str:
 
 READ_CACHE_KIB = -8192  # SQLite page cache of a read transaction (negative: KiB)
 WRITE_CACHE_KIB = -65536
+_BIG_CACHE = "rempart_write_cache"
+SQLITE_WAL_LIMIT_BYTES = 64 * 1024 * 1024
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -57,6 +59,9 @@ def _tune_sqlite(engine: Engine) -> None:
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
+        # A long-running server always has a reader somewhere: once the WAL restarts, cut the
+        # file back (without a limit it keeps the size of the largest burst, GBs after imports).
+        cur.execute(f"PRAGMA journal_size_limit={SQLITE_WAL_LIMIT_BYTES}")
         cur.execute(f"PRAGMA cache_size={READ_CACHE_KIB}")
         cur.close()
 
@@ -70,7 +75,18 @@ def _tune_sqlite(engine: Engine) -> None:
         # after a full scan (lowering the size frees the excess pages at once).
         size = WRITE_CACHE_KIB if immediate else READ_CACHE_KIB
         conn.exec_driver_sql(f"PRAGMA cache_size={size}")
+        if immediate:
+            conn.connection.info[_BIG_CACHE] = True
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(dbapi_conn: Any, record: Any) -> None:
+        # Back in the pool after a write: give the write's page cache back at once (a bulk
+        # insert fills all 64 MiB), not whenever this connection is next used.
+        if dbapi_conn is not None and record.info.pop(_BIG_CACHE, False):
+            cur = dbapi_conn.cursor()
+            cur.execute(f"PRAGMA cache_size={READ_CACHE_KIB}")
+            cur.close()
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

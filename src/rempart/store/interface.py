@@ -137,7 +137,7 @@ class ChangeFeed(Protocol):
         ...
 
     def signal_changes_since(
-        self, seq: int, limit: int = 5000
+        self, seq: int, limit: int = 1000
     ) -> tuple[list[SignalChange], list[Bank], int]:
         """The same window of changes in light form: the entries' signal changes (oldest
         first), every bank changed in the window or holding one of those entries (current

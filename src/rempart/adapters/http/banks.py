@@ -37,7 +37,7 @@ from rempart.adapters.http.schemas import (
 from rempart.adapters.http.uploads import MEDIA_BODY, read_body, read_media
 from rempart.core.banks import ImportOutcome, Provenance
 from rempart.core.media_signals import hash_bytes
-from rempart.runtime import TRIM_AFTER, background_executor, background_work, trim
+from rempart.runtime import TRIM_AFTER, background_executor, background_work, release_memory
 from rempart.services import banks as svc
 from rempart.services.errors import BankImportError, EntryNotFound, InvalidArgument, InvalidSignal
 
@@ -110,6 +110,7 @@ _BULK_BODY: dict[str, Any] = {
     }
 }
 _CHUNK = 500
+_RELEASE_AFTER_BYTES = 100 * TRIM_AFTER  # about TRIM_AFTER signals
 
 
 def parse_bulk(body: bytes) -> SignalsBulkIn:
@@ -135,7 +136,11 @@ def parse_bulk(body: bytes) -> SignalsBulkIn:
 
 def _add_signals(backend: Backend, name: str, body: bytes) -> ImportOut:
     with background_work():
-        return _add_signals_now(backend, name, body)
+        out = _add_signals_now(backend, name, body)
+        backend.matching.refresh()
+    if len(body) >= _RELEASE_AFTER_BYTES:
+        release_memory()  # parsing and indexing thousands of signals leaves garbage behind
+    return out
 
 
 def _add_signals_now(backend: Backend, name: str, body: bytes) -> ImportOut:
@@ -149,8 +154,6 @@ def _add_signals_now(backend: Backend, name: str, body: bytes) -> ImportOut:
         outcome = svc.import_records(backend.store, name, rows, source=signals.source)
     except BankImportError as e:
         raise InvalidSignal(f"signals[{e.line - 1}]: {e.message}") from None
-    if backend.matching.refresh() >= TRIM_AFTER:
-        trim()  # parsing and indexing thousands of signals leaves freed pages behind
     return _outcome(outcome)
 
 

@@ -50,7 +50,7 @@ class ChangeFeedReads(BankStoreBase):
         return changes, (changes[-1].seq if changes else seq)
 
     def signal_changes_since(
-        self, seq: int, limit: int = 5000
+        self, seq: int, limit: int = 1000
     ) -> tuple[list[SignalChange], list[Bank], int]:
         e = bank_entries.c
         with self._read() as conn:
