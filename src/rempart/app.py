@@ -63,6 +63,8 @@ class FeedFollower:
     def step(self) -> int:
         """Apply pending changes once; returns how many were applied."""
         try:
+            if not self.matching.behind():
+                return 0
             with background_work():
                 applied = self.matching.refresh()
         except Exception:  # a database hiccup must not kill the thread: retry next tick

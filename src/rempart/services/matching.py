@@ -183,6 +183,10 @@ class MatchService:
         with contextlib.suppress(ValueError):
             self.matcher.add(entry_id, bank_id, signal_type, value, on_hold)
 
+    def behind(self) -> bool:
+        """Whether changes were committed since the last refresh (one indexed read)."""
+        return self.store.current_seq() > self.seq
+
     def refresh(self) -> int:
         """Apply bank changes committed since the last call; returns how many were applied."""
         with self._refresh_lock:
