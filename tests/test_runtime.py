@@ -44,3 +44,17 @@ def test_background_work_shortens_the_switch_interval_while_any_runs() -> None:
     release.set()
     worker.join(5)
     assert abs(sys.getswitchinterval() - interval) < 1e-6
+
+
+def test_idle_child_gives_back_results_and_errors() -> None:
+    import os
+
+    import pytest
+
+    from rempart.runtime import run_in_idle_child
+
+    assert run_in_idle_child(abs, -3) == 3
+    with pytest.raises(ZeroDivisionError):
+        run_in_idle_child(divmod, 1, 0)
+    if sys.platform.startswith("linux"):
+        assert run_in_idle_child(os.sched_getscheduler, 0) == os.SCHED_IDLE

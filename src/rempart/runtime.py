@@ -19,17 +19,20 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import gc
 import os
 import sys
 import threading
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -165,3 +168,34 @@ def background_work() -> Iterator[None]:
                 sys.setswitchinterval(interval)
                 if collecting:
                     gc.enable()
+
+
+def _idle_child() -> None:
+    """Initializer of a child doing bulk work: it runs only when the cores are otherwise idle
+    (Linux ``SCHED_IDLE``; elsewhere the lowest nice level)."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        with contextlib.suppress(AttributeError, OSError):
+            os.nice(19)
+
+
+def run_in_idle_child(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` in a fresh child process at idle priority; its result or its exception.
+
+    A bulk write parsing and inserting thousands of rows in the server's own process holds
+    the GIL for as long as it computes, and lookups queue behind it; in a child it shares
+    nothing with them but the database. The child starts clean (``spawn``) and ends with the
+    call, so it keeps no memory. ``fn`` and its arguments must pickle.
+
+    Example::
+
+        >>> run_in_idle_child(abs, -3)
+        3
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=_idle_child,
+                             max_tasks_per_child=1) as pool:
+        return pool.submit(fn, *args).result()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from typing import Any
 
 from http_support import Headers, TestClient
 
@@ -131,3 +132,48 @@ def test_bulk_body_errors_are_framework_shaped(
                                           for i in range(1234)]}
     r = sqlite_client.post(f"{API}/banks/bulk/signals", json=many, headers=w)
     assert r.status_code == 201 and r.json()["added"] == 1234
+
+
+def test_big_bulk_adds_are_written_by_an_idle_child(
+    client: TestClient, auth: Callable[..., Headers], monkeypatch: Any
+) -> None:
+    from rempart.adapters.http import banks
+
+    children: list[int] = []
+    real = banks.run_in_idle_child
+
+    def spy(fn: Any, *args: Any) -> Any:
+        children.append(len(args[-1]))
+        return real(fn, *args)
+
+    monkeypatch.setattr(banks, "run_in_idle_child", spy)
+    w, m = auth("banks:write", "banks:read"), auth("match")
+    client.post(f"{API}/banks", json={"name": "feed"}, headers=w)
+    rng = random.Random(11)
+    hashes = [random_pdq(rng) for _ in range(3000)]
+    big = {"signals": [{"signal_type": "pdq", "signal_value": h} for h in hashes]}
+    r = client.post(f"{API}/banks/feed/signals", json=big, headers=w)
+    assert r.status_code == 201 and r.json()["added"] == 3000 and len(children) == 1
+    # Matchable as soon as the answer is back: the parent applied the change feed.
+    hit = client.post(f"{API}/match", json={"pdq": hashes[2999]}, headers=m).json()["matches"]
+    assert hit[0]["entry"] == r.json()["ids"][2999]
+    # The child's errors come back as the same answers.
+    big["signals"][2500]["signal_value"] = "xyz"
+    bad = client.post(f"{API}/banks/feed/signals", json=big, headers=w)
+    assert bad.status_code == 422 and bad.json()["detail"].startswith("signals[2500]: invalid")
+    missing = client.post(f"{API}/banks/nope/signals", json=big, headers=w)
+    assert missing.status_code == 404 and "nope" in missing.json()["detail"]
+    small = client.post(f"{API}/banks/feed/signals", json={"signals": big["signals"][:3]},
+                        headers=w)
+    assert small.status_code == 201 and len(children) == 3  # small ones stay in-process
+    counts = client.get(f"{API}/banks/feed", headers=w).json()["entries"]
+    assert counts["active"] == 3000
+
+
+def test_only_a_database_other_processes_can_open_is_shared() -> None:
+    from rempart.adapters.http.banks import shared_database
+
+    assert shared_database("sqlite:////tmp/x.sqlite3") and shared_database("sqlite:///rel.db")
+    assert shared_database("postgresql://u@h/db")
+    for url in ("sqlite://", "sqlite:///:memory:", "sqlite:///file:x?mode=memory&uri=true"):
+        assert not shared_database(url), url
