@@ -4,11 +4,13 @@ Rempart hashes a copy scaled to at most ``PDQ_SIDE`` pixels on its longer side (
 downsamples to 64×64): measured on 200 photos, this moves the hash by 7 bits on average
 (max 20) from PDQ of the full image, well inside the match threshold of 31, and is ~5× faster.
 
-The algorithm is Meta's PDQ step by step (luma; two passes of Jarosz box filters with PDQ's
-window sizes and edge rule; 64×64 decimation; 16×16 DCT without the DC row/column; median
-threshold; gradient quality), written with OpenCV box filters and numpy: bit-for-bit equal to
-``pdqhash`` on the same pixels (tested), about twice as fast, and the 7 rotations/mirrors come
-from the same DCT by sign flips and transposition, as in PDQ's reference code.
+The algorithm is Meta's PDQ (luma; two passes of Jarosz box filters with PDQ's window sizes
+and edge rule; 64×64 decimation; 16×16 DCT without the DC row/column; median threshold;
+gradient quality). :func:`pdq_dct` follows it step by step with OpenCV box filters and numpy,
+bit-for-bit equal to ``pdqhash`` on the same pixels (tested); :func:`pdq_hash` and
+:func:`pdq_dihedral` compute the same block as banded linear maps straight from the decoded
+image (:mod:`.pdq_fit`, 10× less work, no fitted copy made). The 7 rotations/mirrors come from
+the same DCT by sign flips and transposition, as in PDQ's reference code.
 
 Example::
 
