@@ -58,3 +58,5 @@ def test_idle_child_gives_back_results_and_errors() -> None:
         run_in_idle_child(divmod, 1, 0)
     if sys.platform.startswith("linux"):
         assert run_in_idle_child(os.sched_getscheduler, 0) == os.SCHED_IDLE
+    with pytest.raises(ChildProcessError):
+        run_in_idle_child(os._exit, 3)  # a child that dies gives a clear error

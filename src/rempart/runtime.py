@@ -19,7 +19,6 @@ Example::
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import ctypes.util
 import gc
@@ -27,7 +26,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
 from typing import Any, TypeVar
@@ -170,32 +169,64 @@ def background_work() -> Iterator[None]:
                     gc.enable()
 
 
-def _idle_child() -> None:
-    """Initializer of a child doing bulk work: it runs only when the cores are otherwise idle
-    (Linux ``SCHED_IDLE``; elsewhere the lowest nice level)."""
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    except (AttributeError, OSError):
-        with contextlib.suppress(AttributeError, OSError):
-            os.nice(19)
+_CHILD = """
+import os, pickle, sys
+try:  # first of all, before the imports that unpickling brings
+    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+except (AttributeError, OSError):
+    os.nice(19)
+with os.fdopen(3, "rb") as inp:
+    sys.path[:] = pickle.load(inp)
+    fn, args = pickle.load(inp)
+try:
+    out = (True, fn(*args))
+except BaseException as error:  # noqa: BLE001 - handed back to the parent as it is
+    out = (False, error)
+with os.fdopen(4, "wb") as result:
+    pickle.dump(out, result)
+"""
 
 
 def run_in_idle_child(fn: Callable[..., T], *args: Any) -> T:
-    """``fn(*args)`` in a fresh child process at idle priority; its result or its exception.
+    """``fn(*args)`` in a fresh Python process at idle priority; its result or its exception.
 
     A bulk write parsing and inserting thousands of rows in the server's own process holds
     the GIL for as long as it computes, and lookups queue behind it; in a child it shares
-    nothing with them but the database. The child starts clean (``spawn``) and ends with the
-    call, so it keeps no memory. ``fn`` and its arguments must pickle.
+    nothing with them but the database. The child drops to idle priority before anything else
+    (Linux ``SCHED_IDLE``: it only gets CPU time the server leaves, its imports included;
+    elsewhere the lowest nice level) and ends with the call, so it keeps no memory. ``fn`` and its
+    arguments must pickle, and so must what it returns or raises.
 
     Example::
 
         >>> run_in_idle_child(abs, -3)
         3
     """
-    import multiprocessing
+    import pickle
 
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(1, mp_context=context, initializer=_idle_child,
-                             max_tasks_per_child=1) as pool:
-        return pool.submit(fn, *args).result()
+    if not hasattr(os, "posix_spawn"):  # Windows: no cheap child, the work stays here
+        return fn(*args)
+    payload = pickle.dumps(list(sys.path)) + pickle.dumps((fn, args))
+    to_child, from_parent = os.pipe()
+    from_child, to_parent = os.pipe()
+    actions = [(os.POSIX_SPAWN_DUP2, to_child, 3), (os.POSIX_SPAWN_DUP2, to_parent, 4),
+               (os.POSIX_SPAWN_CLOSE, from_parent), (os.POSIX_SPAWN_CLOSE, from_child)]
+    try:
+        pid = os.posix_spawn(sys.executable, [sys.executable, "-c", _CHILD], os.environ,
+                             file_actions=actions)
+    finally:
+        os.close(to_child)
+        os.close(to_parent)
+    try:
+        with os.fdopen(from_parent, "wb") as out:
+            out.write(payload)
+        with os.fdopen(from_child, "rb") as inp:
+            data = inp.read()
+    finally:
+        os.waitpid(pid, 0)
+    if not data:
+        raise ChildProcessError("the bulk child ended without an answer (see its error output)")
+    ok, value = pickle.loads(data)
+    if not ok:
+        raise value
+    return value  # type: ignore[no-any-return]
