@@ -99,13 +99,36 @@ def axis_map(n: int, m: int) -> tuple[NDArray[np.intp], NDArray[np.float32]]:
     return start.astype(np.intp), band
 
 
-def fitted_block(y: NDArray[np.generic]) -> NDArray[np.float32]:
-    """PDQ's blurred 64×64 block of a luma plane (uint8 or float32) fitted to 512 px."""
-    h, w = y.shape
+def luma(img: NDArray[np.generic]) -> NDArray[np.generic]:
+    """PDQ's float32 luma of RGB pixels (last axis of 3), or the input itself when already one
+    plane per pixel (the same expression, term for term, as PDQ's reference code)."""
+    if img.ndim >= 3 and img.shape[-1] == 3:
+        f = img.astype(np.float32)
+        y = f[..., 0] * np.float32(0.299) + f[..., 1] * np.float32(0.587) \
+            + f[..., 2] * np.float32(0.114)
+        return np.asarray(y, np.float32)
+    return img
+
+
+# Pixels gathered at once (bounds the temporaries: a 7000×7000 photo is done 64 rows apart).
+_GATHER_BUDGET = 4_000_000
+
+
+def fitted_block(img: NDArray[np.generic]) -> NDArray[np.float32]:
+    """PDQ's blurred 64×64 block of an image (RGB, or one luma plane, uint8 or float32) as
+    fitted to 512 px."""
+    h, w = img.shape[:2]
     fh, fw = fitted_size(h, w)
     row_first, row_band = axis_map(h, fh)
     col_first, col_band = axis_map(w, fw)
-    rows = y[row_first[:, None] + np.arange(row_band.shape[1])[None, :]]  # (64, kr, w)
-    strips = np.matmul(row_band[:, None, :], rows.astype(np.float32, copy=False))[:, 0, :]
+    k = row_band.shape[1]
+    per_row = k * w * (img.shape[2] if img.ndim == 3 else 1)
+    step = max(1, _GATHER_BUDGET // per_row)
+    strips = np.empty((64, w), np.float32)
+    for lo in range(0, 64, step):
+        hi = min(64, lo + step)
+        rows = img[row_first[lo:hi, None] + np.arange(k)[None, :]]  # (rows, k, w[, 3])
+        plane = np.asarray(luma(rows), np.float32)
+        strips[lo:hi] = np.matmul(row_band[lo:hi, None, :], plane)[:, 0, :]
     cols = strips[:, col_first[:, None] + np.arange(col_band.shape[1])[None, :]]  # (64, 64, kc)
     return np.asarray(np.einsum("rck,ck->rc", cols, col_band), np.float32)
