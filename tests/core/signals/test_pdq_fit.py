@@ -61,3 +61,20 @@ def test_degenerate_images_still_hash() -> None:
     for size in [(1, 1), (1, 700), (700, 1), (2, 3)]:
         h = pdq_hash(np.full((*size, 3), 90, np.uint8))
         assert len(h.hash) == 64 and h.quality == 0
+
+
+def test_rows_gathered_in_steps_give_the_same_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rempart.core.signals import pdq_fit
+
+    img = np.asarray(make_photo(9, (1500, 1100)))
+    whole = fitted_block(img)
+    monkeypatch.setattr(pdq_fit, "_GATHER_BUDGET", 50_000)  # a few output rows per step
+    assert np.array_equal(fitted_block(img), whole)
+    gray = img[:, :, 1].copy()
+    assert np.abs(fitted_block(gray) - pdq_block_reference(gray)).max() < 0.5
+
+
+def test_rgb_pictures_to_scale_down_stay_close_to_the_fitted_copy() -> None:
+    for seed, size in [(1, (1024, 768)), (2, (1920, 1080)), (3, (3000, 2000))]:
+        img = np.asarray(make_photo(seed, size))
+        assert distance(pdq_hash(img).hash, dct_hex(pdq_dct(fit(img))[0])) <= 4
