@@ -53,10 +53,20 @@ def test_idle_child_gives_back_results_and_errors() -> None:
 
     from rempart.runtime import run_in_idle_child
 
-    assert run_in_idle_child(abs, -3) == 3
+    assert run_in_idle_child("builtins:abs", -3) == 3
+    assert run_in_idle_child("codecs:decode", b"\x00\xff", "latin-1") == "\x00\xff"  # bytes
     with pytest.raises(ZeroDivisionError):
-        run_in_idle_child(divmod, 1, 0)
+        run_in_idle_child("builtins:divmod", 1, 0)
+    import json
+
+    with pytest.raises(json.JSONDecodeError) as caught:  # type, arguments and attributes
+        run_in_idle_child("json:loads", "[1, ")
+    assert caught.value.pos == 4 and caught.value.msg == "Expecting value"
+    from rempart.services.errors import InvalidArgument
+
+    with pytest.raises(InvalidArgument, match="unknown format"):
+        run_in_idle_child("rempart.services.banks.hash_import:check_format", "nope")
     if sys.platform.startswith("linux"):
-        assert run_in_idle_child(os.sched_getscheduler, 0) == os.SCHED_IDLE
+        assert run_in_idle_child("os:sched_getscheduler", 0) == os.SCHED_IDLE
     with pytest.raises(ChildProcessError):
-        run_in_idle_child(os._exit, 3)  # a child that dies gives a clear error
+        run_in_idle_child("os:_exit", 3)  # a child that dies gives a clear error

@@ -25,13 +25,11 @@ import gc
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
-from typing import Any, TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -170,43 +168,55 @@ def background_work() -> Iterator[None]:
 
 
 _CHILD = """
-import os, pickle, sys
-try:  # first of all, before the imports that unpickling brings
+import os, sys
+try:  # first of all, before any import of the work
     os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 except (AttributeError, OSError):
     os.nice(19)
+import base64, importlib, json
 with os.fdopen(3, "rb") as inp:
-    sys.path[:] = pickle.load(inp)
-    fn, args = pickle.load(inp)
+    call = json.loads(inp.read())
+sys.path[:] = call["path"]
+args = [base64.b64decode(a["bytes"]) if isinstance(a, dict) else a for a in call["args"]]
+module, name = call["target"].split(":")
 try:
-    out = (True, fn(*args))
-except BaseException as error:  # noqa: BLE001 - handed back to the parent as it is
-    out = (False, error)
-with os.fdopen(4, "wb") as result:
-    pickle.dump(out, result)
+    out = {"result": getattr(importlib.import_module(module), name)(*args)}
+except Exception as error:  # handed back to the parent: type, args and attributes
+    kind = type(error)
+    out = {"error": {"module": kind.__module__, "type": kind.__qualname__,
+                     "args": list(error.args), "state": dict(vars(error))}}
+with os.fdopen(4, "w") as result:
+    json.dump(out, result, default=str)
 """
 
 
-def run_in_idle_child(fn: Callable[..., T], *args: Any) -> T:
-    """``fn(*args)`` in a fresh Python process at idle priority; its result or its exception.
+def run_in_idle_child(target: str, *args: Any) -> Any:
+    """``module:function`` called with ``args`` in a fresh Python process at idle priority;
+    its result, or its exception raised again here.
 
     A bulk write parsing and inserting thousands of rows in the server's own process holds
     the GIL for as long as it computes, and lookups queue behind it; in a child it shares
     nothing with them but the database. The child drops to idle priority before anything else
     (Linux ``SCHED_IDLE``: it only gets CPU time the server leaves, its imports included;
-    elsewhere the lowest nice level) and ends with the call, so it keeps no memory. ``fn`` and its
-    arguments must pickle, and so must what it returns or raises.
+    elsewhere the lowest nice level) and ends with the call, so it keeps no memory.
+    Arguments and result travel as JSON over two private pipes (``bytes`` arguments as
+    base64): no pickle. An exception comes back as its type, arguments and attributes.
 
     Example::
 
-        >>> run_in_idle_child(abs, -3)
-        3
+        >>> run_in_idle_child("operator:add", 2, 3)
+        5
     """
-    import pickle
+    import base64
+    import importlib
+    import json
 
     if not hasattr(os, "posix_spawn"):  # Windows: no cheap child, the work stays here
-        return fn(*args)
-    payload = pickle.dumps(list(sys.path)) + pickle.dumps((fn, args))
+        module, name = target.split(":")
+        return getattr(importlib.import_module(module), name)(*args)
+    call = {"path": list(sys.path), "target": target,
+            "args": [{"bytes": base64.b64encode(a).decode()} if isinstance(a, bytes) else a
+                     for a in args]}
     to_child, from_parent = os.pipe()
     from_child, to_parent = os.pipe()
     actions = [(os.POSIX_SPAWN_DUP2, to_child, 3), (os.POSIX_SPAWN_DUP2, to_parent, 4),
@@ -218,15 +228,33 @@ def run_in_idle_child(fn: Callable[..., T], *args: Any) -> T:
         os.close(to_child)
         os.close(to_parent)
     try:
-        with os.fdopen(from_parent, "wb") as out:
-            out.write(payload)
+        with os.fdopen(from_parent, "w") as out:
+            json.dump(call, out)
         with os.fdopen(from_child, "rb") as inp:
             data = inp.read()
     finally:
         os.waitpid(pid, 0)
     if not data:
         raise ChildProcessError("the bulk child ended without an answer (see its error output)")
-    ok, value = pickle.loads(data)
-    if not ok:
-        raise value
-    return value  # type: ignore[no-any-return]
+    answer = json.loads(data)
+    if "error" in answer:
+        raise _rebuilt(answer["error"])
+    return answer["result"]
+
+
+def _rebuilt(error: dict[str, Any]) -> Exception:
+    """The child's exception, as the same type when it is one (else ChildProcessError)."""
+    import importlib
+
+    try:
+        kind = importlib.import_module(error["module"])
+        for part in error["type"].split("."):
+            kind = getattr(kind, part)
+    except (ImportError, AttributeError):
+        kind = None
+    if not (isinstance(kind, type) and issubclass(kind, Exception)):
+        return ChildProcessError(f"{error['type']}: {' '.join(map(str, error['args']))}")
+    rebuilt = kind.__new__(kind)
+    rebuilt.args = tuple(error["args"])
+    rebuilt.__dict__.update(error["state"])
+    return rebuilt

@@ -7,19 +7,7 @@ from __future__ import annotations
 
 
 class RempartError(Exception):
-    """Base of every domain error. It survives pickling as it was (a bulk import runs in
-    another process and its errors come back)."""
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (_restore, (type(self), self.args, self.__dict__))
-
-
-def _restore(cls: type[RempartError], args: tuple[object, ...],
-             state: dict[str, object]) -> RempartError:
-    error = cls.__new__(cls)
-    error.args = args
-    error.__dict__.update(state)
-    return error
+    """Base of every domain error."""
 
 
 class InvalidArgument(RempartError):

@@ -148,7 +148,8 @@ def _add_signals(backend: Backend, name: str, body: bytes) -> ImportOut:
     if len(body) >= _CHILD_AFTER_BYTES and shared_database(url):
         # Thousands of rows: parsed and written by an idle-priority child (no GIL shared with
         # the lookups); this process then only reads the change feed.
-        out = run_in_idle_child(ingest_bulk, url, limit, name, body)
+        out = ImportOut.model_validate(
+            run_in_idle_child(f"{__name__}:ingest_bulk", url, limit, name, body))
         with background_work():
             backend.matching.refresh()
     else:
@@ -160,13 +161,14 @@ def _add_signals(backend: Backend, name: str, body: bytes) -> ImportOut:
     return out
 
 
-def ingest_bulk(database_url: str, limit: int, name: str, body: bytes) -> ImportOut:
-    """A bulk add done on its own store (in a child process, see ``run_in_idle_child``)."""
+def ingest_bulk(database_url: str, limit: int, name: str, body: bytes) -> dict[str, Any]:
+    """A bulk add done on its own store, its answer as JSON (in a child process, see
+    ``run_in_idle_child``)."""
     from rempart.store.sql import open_store
 
     store = open_store(database_url, migrate=False)
     try:
-        return _add_signals_now(store, limit, name, body)
+        return _add_signals_now(store, limit, name, body).model_dump(mode="json")
     finally:
         store.close()
 
