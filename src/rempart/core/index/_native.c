@@ -141,8 +141,7 @@ done:
  * (flips[c] < 0 skips it). A match is reported only by the first chunk able to find it, so each
  * position comes out once. Returns the number of matches (only the first len(out_pos) are
  * written), or -1 when more than max_candidates positions would be examined. */
-static PyObject *py_query(PyObject *self, PyObject *args) {
-    (void)self;
+static PyObject *do_query(PyObject *args, int release) {
     Py_buffer hb, ab, pb, ob, fb, qb, rpb, rdb;
     Py_ssize_t n, max_cand;
     int b, width, radius;
@@ -173,8 +172,10 @@ static PyObject *py_query(PyObject *self, PyObject *args) {
     vec_u32 keys = {0}, cands = {0};
     uint64_t qw[4];
     uint32_t qkey[MAX_CHUNKS];
-    /* The GIL is held: a query takes microseconds, and handing the GIL to a background
-       thread mid-request would cost the caller a whole switch interval to get it back. */
+    /* ``query`` holds the GIL: a query takes microseconds, and handing the GIL to a background
+       thread mid-request would cost the caller a whole switch interval to get it back.
+       ``query_nogil`` releases it, for several queries run side by side on worker threads. */
+    PyThreadState *save = release ? PyEval_SaveThread() : NULL;
     be_words(q, qw);
     for (int c = 0; c < m; c++) qkey[c] = chunk_key(qw, c * b, b);
     for (int c = 0; c < m && !failed; c++) {
@@ -226,12 +227,23 @@ static PyObject *py_query(PyObject *self, PyObject *args) {
     }
     free(keys.data);
     free(cands.data);
+    if (save) PyEval_RestoreThread(save);
     if (failed == 2) { PyErr_NoMemory(); goto done; }
     result = PyLong_FromSsize_t(failed ? -1 : found);
 done:
     PyBuffer_Release(&hb); PyBuffer_Release(&ab); PyBuffer_Release(&pb); PyBuffer_Release(&ob);
     PyBuffer_Release(&fb); PyBuffer_Release(&qb); PyBuffer_Release(&rpb); PyBuffer_Release(&rdb);
     return result;
+}
+
+static PyObject *py_query(PyObject *self, PyObject *args) {
+    (void)self;
+    return do_query(args, 0);
+}
+
+static PyObject *py_query_nogil(PyObject *self, PyObject *args) {
+    (void)self;
+    return do_query(args, 1);
 }
 
 /* scan(hashes, alive, n, q, radius, out_pos, out_dist): linear search, same output rules. */
@@ -276,6 +288,7 @@ done:
 static PyMethodDef methods[] = {
     {"build_table", py_build_table, METH_VARARGS, "Counting-sort one multi-index table."},
     {"query", py_query, METH_VARARGS, "Multi-index radius query of one segment."},
+    {"query_nogil", py_query_nogil, METH_VARARGS, "query, with the GIL released."},
     {"scan", py_scan, METH_VARARGS, "Linear radius scan of one segment."},
     {NULL, NULL, 0, NULL},
 };

@@ -105,16 +105,18 @@ class Segment:
         return removed
 
     def query(
-        self, query: NDArray[np.uint8], radius: int, kernel: ModuleType | None
+        self, query: NDArray[np.uint8], radius: int, kernel: ModuleType | None,
+        nogil: bool = False,
     ) -> tuple[Positions, Distances]:
-        """Positions and distances of the live hashes within ``radius`` of ``query``."""
+        """Positions and distances of the live hashes within ``radius`` of ``query``;
+        ``nogil``: the kernel lets other threads run meanwhile (queries side by side)."""
         if self.live == 0 or radius < 0:
             return _EMPTY
         plan = self.plan
         if plan is not None:
             flips = flips_for_radius(plan, radius)
             if not plan_should_scan(plan, flips):
-                got = self._probe(query, radius, flips, kernel)
+                got = self._probe(query, radius, flips, kernel, nogil)
                 if got is not None:
                     return got
         return self.scan(query, radius, kernel)
@@ -143,15 +145,18 @@ class Segment:
         radius: int,
         flips: tuple[int, ...],
         kernel: ModuleType | None,
+        nogil: bool = False,
     ) -> tuple[Positions, Distances] | None:
         plan = self.plan
         assert plan is not None
         if kernel is not None:
             fl = np.array(flips, dtype=np.int8).tobytes()
             limit = self._max_candidates()
+            query_fn = kernel.query_nogil if nogil and hasattr(kernel, "query_nogil") \
+                else kernel.query
             return _call_growing(
                 lambda op, od: int(
-                    kernel.query(
+                    query_fn(
                         self.hashes,
                         self.alive,
                         self.perm,
