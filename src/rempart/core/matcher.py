@@ -284,9 +284,7 @@ class Matcher:
     def _radius(self, attr: str, banks: Iterable[BankInfo]) -> int:
         return min(MAX_RADIUS, max((getattr(b, attr) for b in banks), default=31))
 
-    def match(
-        self, query: Query, banks: Collection[str] | None = None, *, parallel: bool = False
-    ) -> MatchOutcome:
+    def match(self, query: Query, banks: Collection[str] | None = None) -> MatchOutcome:
         """Every bank entry ``query`` matches, grouped and filtered by the rules above."""
         usable = {
             b.id: b
@@ -323,9 +321,7 @@ class Matcher:
         pdq_radius = self._radius("pdq_threshold", usable.values())
         named = _query_pdq(h) if h.kind != "video" else []  # video frames are matched below
         if named:
-            # Off the event loop (an upload's 9 variants), the lookups run side by side.
-            rows = self._pdq.query_batch(hex_to_hashes([x for _, x in named]), pdq_radius,
-                                         per_thread=4 if parallel else 16)
+            rows = self._pdq.query_batch(hex_to_hashes([x for _, x in named]), pdq_radius)
             for (variant, _), matches in zip(named, rows, strict=True):
                 for entry_id, d in matches:
                     bank = usable.get(self._status.get(entry_id)[0])

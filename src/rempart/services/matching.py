@@ -219,13 +219,11 @@ class MatchService:
         *,
         record: bool = True,
         outcome: MatchOutcome | None = None,
-        parallel: bool = False,
     ) -> MatchReport:
         """Match signals already computed; records hits for the flood guard. ``outcome``: the
-        matcher's answer to this query when the caller already has it; ``parallel``: the
-        index lookups may use every core (not on an event loop)."""
+        matcher's answer to this query when the caller already has it."""
         if outcome is None:
-            outcome = self.matcher.match(query, banks, parallel=parallel)
+            outcome = self.matcher.match(query, banks)
         if record and outcome.matches and query.hashes.sha256:
             self._record(outcome, query.hashes.sha256)
         return MatchReport(
@@ -250,7 +248,7 @@ class MatchService:
                     digests=digests)
         if a.hashes.error is not None:
             return MatchReport(a.hashes)
-        return self.match_query(Query(a.hashes, a.probe), banks, parallel=True)
+        return self.match_query(Query(a.hashes, a.probe), banks)
 
     def match_paths(
         self, paths: Sequence[Path], banks: Collection[str] | None = None

@@ -111,8 +111,9 @@ class PdqIndex:
         per_thread: int = 16,
     ) -> list[list[Match]]:
         """``query`` for each row of ``hashes`` (``uint8[m, 32]``), on one snapshot; with
-        ``per_thread`` rows or more per core, the rows are split across threads and the
-        native kernel lets them run side by side (an upload's 9 variants: ``per_thread=4``)."""
+        ``per_thread`` rows or more per core (a video's frames), the rows are split across
+        threads and the native kernel lets them run side by side. (An upload's 9 variants are
+        faster on one thread: measured 5.6 against 5.8 ms per upload.)"""
         _check_radius(radius)
         arr = as_hash_array(hashes)
         st = self._state
