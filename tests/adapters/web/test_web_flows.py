@@ -146,3 +146,12 @@ def test_every_label_has_its_input(sqlite_app: App, web: WebClient) -> None:
         html = web.get(path).text
         for target in re.findall(r'<label for="([^"]+)"', html):
             assert f'id="{target}"' in html, (path, target)
+
+
+def test_home_page_sends_each_visitor_on(web: WebClient) -> None:
+    r = web.get("/")
+    assert r.status_code == 200 and '<html lang="fr">' in r.text
+    for href in ("/report", "/report/status", "/protect", "/protect/status", "/console/",
+                 "/docs"):
+        assert f'href="{href}"' in r.text
+    assert "Protect my images" in web.get("/?lang=en").text

@@ -38,6 +38,12 @@ def _form_values(form: FormData) -> dict[str, str]:
     return {n: field(form, n) for n in names}
 
 
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    """Where each visitor goes: report, protect their images, the console, the API."""
+    return render(request, "home.html")
+
+
 @router.get("/report", response_class=HTMLResponse)
 def report_page(request: Request) -> Response:
     return render(request, "report.html", categories=list(Category), values={})
