@@ -3,7 +3,8 @@
 
 ``seed_case_and_findings`` registers one image's signals for a case, then stores a scan whose
 findings match it (twice, in two chats), a neighbouring text-only message, and a finding of
-ANOTHER banked item that a case package must never show.
+ANOTHER banked item that a case package must never show. ``review_sighting`` raises the review
+item of a sighting and has a moderator decide it (the only way a sighting gets confirmed).
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ from typing import Any
 import pytest
 
 from rempart.app import App
+from rempart.core.workflow import Role
 from rempart.services.cases import CaseService, ItemSignals
+from rempart.services.reviews import ReviewService
+from rempart.services.users import SYSTEM
 from rempart.store.cases import SqlCaseStore
 from rempart.store.evidence_reads import SqlEvidenceReads
+from rempart.store.notices import SqlNoticeStore, UserRecord
 from rempart.store.review_models import review_items
 from rempart.store.reviews import NewReviewItem, SqlReviewStore
 from rempart.store.scan_interface import FindingRow, NewScan
@@ -128,3 +133,32 @@ def seed_bot_detections(app: App, group: str) -> None:
             with app.store.engine.begin() as conn:
                 conn.execute(review_items.update().where(review_items.c.id == item.id)
                              .values(status="dismissed"))
+
+
+def moderator(app: App, name: str = "evidence-mod") -> UserRecord:
+    """A moderator account (made on first use)."""
+    store = SqlNoticeStore(app.store.engine)
+    found = store.user_credentials(name)
+    if found is not None:
+        return found[0]
+    return store.create_user(name, "not-a-real-hash", Role.MODERATOR,
+                             SYSTEM.entry(datetime.now(UTC), "user.create", "user", name))
+
+
+def review_sighting(app: App, group: str, chat: int, message: int, decision: str = "confirm",
+                    source: str = "scan") -> int:
+    """The review item of the sighting of ``group`` in ``chat``/``message`` (a scan's item
+    names its finding's message), decided by a moderator; returns its id."""
+    reviews = ReviewService(SqlReviewStore(app.store.engine), app.store)
+    raised = [i for i in SqlEvidenceReads(app.store.engine).reviews_of([group])
+              if (i.source, i.location.get("chat"), i.location.get("message"), i.status)
+              == (source, chat, message, "open")]
+    if raised:  # the bot raised it already
+        reviews.decide(raised[0].id, decision, moderator(app), "checked")
+        return raised[0].id
+    item, _ = reviews.create(NewReviewItem(
+        source, "media_match", f"{source}:{chat}:{message}:{group}", datetime.now(UTC),
+        bank="victims", content_group=group, signal="pdq", distance=6, labels=("victim",),
+        location={"platform": "telegram", "chat": chat, "message": message}))
+    reviews.decide(item.id, decision, moderator(app), "checked against the registered item")
+    return item.id

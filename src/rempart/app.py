@@ -23,6 +23,7 @@ from rempart.config import Settings
 from rempart.core.flood import FloodRule
 from rempart.runtime import TRIM_AFTER, background_work, lower_thread_priority, release_memory
 from rempart.services.matching import MatchService, MatchStore
+from rempart.store.limits import RateStore, open_rate_store
 from rempart.store.sql import SqlBankStore, open_store
 from rempart.store.tokens import SqlTokenStore
 
@@ -39,8 +40,9 @@ class FeedFollower:
     def __init__(self, matching: MatchService, interval: float) -> None:
         self.matching = matching
         self.interval = interval
-        self.last_ok = time.monotonic()
+        self.last_ok = time.monotonic()  # the last successful read of the feed
         self.errors = 0
+        self.failures = 0  # failed reads since the last successful one
         self.applied = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -64,14 +66,17 @@ class FeedFollower:
         """Apply pending changes once; returns how many were applied."""
         try:
             if not self.matching.behind():
-                return 0
-            with background_work():
-                applied = self.matching.refresh()
+                applied = 0
+            else:
+                with background_work():
+                    applied = self.matching.refresh()
         except Exception:  # a database hiccup must not kill the thread: retry next tick
             self.errors += 1
+            self.failures += 1
             log.exception("change feed refresh failed")
             return 0
         self.applied += applied
+        self.failures = 0
         self.last_ok = time.monotonic()
         if applied >= TRIM_AFTER:
             release_memory()  # a burst of changes leaves garbage and freed pages behind
@@ -92,9 +97,11 @@ class App:
     matching: MatchService
     tokens: SqlTokenStore
     follower: FeedFollower = field(init=False)
+    limits: RateStore = field(init=False)  # rate limits shared by every process
 
     def __post_init__(self) -> None:
         self.follower = FeedFollower(self.matching, self.settings.http.refresh_seconds)
+        self.limits = open_rate_store(self.store.engine, self.settings.redis_url)
 
     def close(self) -> None:
         """Stop the follower and release the database connections."""
@@ -111,6 +118,8 @@ def build(settings: Settings, *, load: bool = True) -> App:
         flood=FloodRule(
             settings.flood_max_distinct_uploads,
             timedelta(seconds=settings.flood_window_seconds),
+            settings.flood_max_distinct_places,
+            settings.flood_max_distinct_senders,
         ),
     )
     if load:

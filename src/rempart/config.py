@@ -44,9 +44,20 @@ class HttpSettings(BaseModel):
     max_text_batch: int = 1000
     # How often the server follows the banks' change feed (new/withdrawn hashes, seconds).
     refresh_seconds: float = 0.5
-    # Token bucket per API token unless the token sets its own.
+    # Past this many seconds without a successful read of the change feed (or right after a
+    # failed one), matching cannot be trusted: match routes answer 503 and /readyz fails.
+    feed_stale_seconds: float = 5.0
+    # Keys the opaque entry ids shown to integrators (HMAC of the entry id); falls back to
+    # web.session_secret, then to a random key per process (ids then change on restart).
+    entry_id_secret: str | None = None
+    # Token bucket per API token unless the token sets its own; shared by every process (each
+    # takes leases of about rate × rate_lease_seconds tokens from the shared bucket).
     rate_per_second: float = 50.0
     rate_burst: int = 100
+    rate_lease_seconds: float = 0.2
+    # Proxies (addresses or networks) whose X-Forwarded-For is believed, read right to left:
+    # the client is the first address that is not one of them. [] believes no header.
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
     # A revoked token stops working within this many seconds.
     token_cache_seconds: float = 5.0
 
@@ -80,6 +91,19 @@ class WebSettings(BaseModel):
     protect_challenge_seconds: int = 600
     protect_rate_per_minute: float = 2.0
     protect_burst: int = 10
+    # The public report form (/report): proof-of-work cost (zero bits) like the portal's.
+    report_pow_bits: int = 16
+    # Sign-in: attempts per client address, and the lockout of an account after
+    # login_max_failures failed attempts within login_failure_window_minutes.
+    login_rate_per_minute: float = 10.0
+    login_burst: int = 10
+    login_max_failures: int = 10
+    login_failure_window_minutes: float = 15.0
+    login_lockout_minutes: float = 15.0
+    # Registrations act alone only once a moderator confirms them (their case or a sighting).
+    # True makes every registration act at once (delete, restrict, ban): only for a deployment
+    # whose helpline verifies each victim before giving her access; see docs/threat-model.md.
+    protect_trust_registrations: bool = False
 
 
 class BotSettings(BaseModel):
@@ -91,13 +115,31 @@ class BotSettings(BaseModel):
     download_limit_bytes: int = 20 * 1024 * 1024
     poll_timeout_seconds: int = 30
     hash_workers: int = 2  # threads hashing downloaded media
-    concurrency: int = 16  # updates of one batch handled at once
+    concurrency: int = 16  # updates handled at once (one at a time per chat, in order)
     global_calls_per_second: float = 30.0
     chat_messages_per_second: float = 1.0
     group_messages_per_minute: int = 20
     album_seconds: float = 300.0  # how long album members are remembered
+    # One update's handling (downloads, hashing, decision) fails clearly after this long.
+    update_timeout_seconds: float = 120.0
+    # A failed update or Bot API call is tried this many times (backoff from 5 s to 1 h).
+    action_attempts: int = 8
+    stop_grace_seconds: float = 5.0  # on SIGTERM, work in flight may finish for this long
+    max_pending_updates: int = 1000  # updates held in memory before polling waits
     # Default per-chat policy (keys of core.bot_policy.ChatPolicy), e.g. {"strikes_to_ban": 2}.
     chat_defaults: dict[str, Any] = Field(default_factory=dict)
+
+
+class RetentionSettings(BaseModel):
+    """How long personal data is kept before ``rempart purge`` deletes it (days); see
+    docs/privacy.md. Victims' contact details are cleared when their case closes."""
+
+    bot_messages_days: float = Field(default=30.0, gt=0)
+    entry_hits_days: float = Field(default=7.0, gt=0)  # never below the flood window
+    tombstones_days: float = Field(default=90.0, gt=0)
+    closed_cases_days: float = Field(default=365.0, gt=0)
+    sessions_days: float = Field(default=30.0, gt=0)
+    login_failures_days: float = Field(default=30.0, gt=0)
 
 
 class Settings(BaseSettings):
@@ -106,13 +148,20 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REMPART_", env_nested_delimiter="__")
 
     database_url: str = "sqlite:///rempart.sqlite3"
-    # Flood guard: a bank entry matching this many distinct uploads within the window is put
-    # on hold for review instead of acted upon (see core/flood.py).
+    # Flood guard: a bank entry matching this many distinct uploads, places (chats, API
+    # clients) or senders within the window is put on hold for review instead of acted upon,
+    # and a moderator is told (see core/flood.py).
     flood_max_distinct_uploads: int = 50
+    flood_max_distinct_places: int = 25
+    flood_max_distinct_senders: int = 50
     flood_window_seconds: float = 3600.0
     hashing: HashSettings = Field(default_factory=HashSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     notices: NoticeSettings = Field(default_factory=NoticeSettings)
     bot: BotSettings = Field(default_factory=BotSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    # Shared rate limits in Redis (REMPART_REDIS_URL, redis://host:6379/0) instead of the
+    # database.
+    redis_url: str | None = None
     workers: int = 0

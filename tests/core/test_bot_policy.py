@@ -26,11 +26,13 @@ def test_block_deletes_strikes_and_restricts_then_bans() -> None:
     assert third.sender == "ban"
 
 
-def test_review_deletes_without_punishing_unless_configured() -> None:
+def test_review_never_deletes_by_itself() -> None:
     d = decide([REVIEW], (), ChatPolicy(), strikes_before=0)
-    assert d.delete and d.review and not d.strike and d.sender == "none"
-    kept = decide([REVIEW], (), ChatPolicy(delete_on_review=False), strikes_before=0)
-    assert not kept.delete and kept.review and kept.alert
+    assert not d.delete and d.review and d.alert and not d.strike and d.sender == "none"
+    # A group admin cannot turn review into deletion: the setting does not exist.
+    with pytest.raises(ValueError):
+        ChatPolicy().with_setting("delete_on_review", "on")
+    assert ChatPolicy.from_json({"delete_on_review": True}) == ChatPolicy()
 
 
 def test_alert_only_and_nothing() -> None:
@@ -55,8 +57,8 @@ def test_channel_identity_and_anonymous_admin() -> None:
 
 
 def test_settings_round_trip_and_admin_text() -> None:
-    p = ChatPolicy().with_setting("strikes_to_ban", "2").with_setting("delete_on_review", "off")
-    assert p.strikes_to_ban == 2 and not p.delete_on_review
+    p = ChatPolicy().with_setting("strikes_to_ban", "2").with_setting("enabled", "off")
+    assert p.strikes_to_ban == 2 and not p.enabled
     assert ChatPolicy.from_json(p.to_json()) == p
     assert ChatPolicy().with_setting("banks", "a, b").banks == ("a", "b")
     with pytest.raises(ValueError):

@@ -1,5 +1,5 @@
-"""The evidence package model: timeline order and time zones, offences suggested by the
-signals, the versioned JSON form and its HTML inertness."""
+"""The moderators' evidence package model: timeline order and time zones, offences suggested by
+the signals, the versioned JSON form and its HTML inertness."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ from datetime import UTC, datetime
 from rempart.core.evidence import (
     SCHEMA,
     Audience,
-    EvidencePackage,
-    package_json,
-    package_json_bytes,
+    ModeratorEvidence,
     sort_timeline,
     timeline_entry,
 )
 from rempart.core.evidence_law import OFFENCES
+from rempart.core.evidence_package import package_json, package_json_bytes
 
 AT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 SCRIPT = "<script>alert('x')</script> & <b>gras</b> élève Привет"
@@ -28,9 +27,9 @@ def _finding(message: int, date: str | None, **extra: object) -> dict[str, objec
             "matches": [], "text": None, "links": [], "text_excerpt": None, **extra}
 
 
-def _package(*entries: dict[str, object]) -> EvidencePackage:
+def _package(*entries: dict[str, object]) -> ModeratorEvidence:
     timeline = sort_timeline(timeline_entry(n, f) for n, f in enumerate(entries, 1))
-    return EvidencePackage("EVD-1", "fr", AT, Audience("selection", requested_by="mod"),
+    return ModeratorEvidence("EVD-1", "fr", AT, Audience("selection", requested_by="mod"),
                            timeline)
 
 
@@ -69,7 +68,7 @@ def test_json_schema_and_content() -> None:
     assert any("PHAROS" in w["where"] for w in data["where_to_file"])
     assert any("NF Z67-147" in c for c in data["constat_checklist"])
     assert any("sha256sum" in v["how"] for v in data["how_to_verify"])
-    english = package_json(EvidencePackage("EVD-1", "en", AT, Audience("selection"), ()))
+    english = package_json(ModeratorEvidence("EVD-1", "en", AT, Audience("selection"), ()))
     assert english["where_to_file"][0]["where"] == "Police station or gendarmerie"
 
 

@@ -6,14 +6,22 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from rempart.core.flood import FloodRule, Hit, entries_to_hold, is_flooded, window_start
+from rempart.core.flood import (
+    FloodRule,
+    Hit,
+    Spread,
+    entries_to_hold,
+    is_flooded,
+    window_start,
+)
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def test_default_rule_is_fifty_distinct_uploads_in_an_hour() -> None:
     rule = FloodRule()
-    assert not is_flooded(49, rule) and is_flooded(50, rule)
+    assert not is_flooded(Spread(49, 24, 49), rule) and is_flooded(Spread(50), rule)
+    assert is_flooded(Spread(1, 25), rule) and is_flooded(Spread(1, 1, 50), rule)
     assert window_start(NOW, rule) == NOW - timedelta(hours=1)
 
 
@@ -33,3 +41,14 @@ def test_rule_rejects_nonsense() -> None:
         FloodRule(max_distinct_uploads=0)
     with pytest.raises(ValueError):
         FloodRule(window=timedelta(0))
+
+
+def test_one_file_forwarded_to_many_chats_or_by_many_senders_floods() -> None:
+    """A poisoned registration of a meme: the same file, forwarded everywhere."""
+    rule = FloodRule(max_distinct_places=5, max_distinct_senders=8)
+    forwards = [Hit(1, "meme", NOW, place=f"telegram:{-100 - i}", sender=None) for i in range(5)]
+    posters = [Hit(2, "meme", NOW, place="telegram:-1", sender=f"user:{i}") for i in range(8)]
+    few = [Hit(3, "meme", NOW, place=f"telegram:{i}", sender=f"user:{i}") for i in range(4)]
+    assert entries_to_hold(forwards + posters + few, NOW, rule) == {1, 2}
+    with pytest.raises(ValueError):
+        FloodRule(max_distinct_places=0)

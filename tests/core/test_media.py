@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from rempart.bench.synthetic_images import make_photo, make_video, photo_bytes
+from rempart.bench.synthetic_images import make_photo, photo_bytes
 from rempart.config import HashLimits
 from rempart.core import media
 from rempart.core.errors import MediaError
@@ -113,68 +113,6 @@ def test_byte_limit() -> None:
     with pytest.raises(MediaError) as err:
         media.decode_image(photo_bytes(1), HashLimits(max_bytes=1000))
     assert err.value.code == "too_large"
-
-
-@pytest.mark.parametrize(
-    ("container", "codec"),
-    [
-        ("mp4", "libx264"),
-        ("webm", "libvpx"),
-        ("mkv", "libx264"),
-        ("avi", "mpeg4"),
-        ("mov", "libx264"),
-    ],
-)
-def test_videos_are_sampled_once_per_second(container: str, codec: str) -> None:
-    data = make_video([1, 2], seconds_per_scene=2.0, fps=10, container=container, codec=codec)
-    assert media.sniff(data) in media.VIDEO_FORMATS
-    info, frames = media.read_video(data, LIMITS, fps=1.0)
-    assert [round(f.t) for f in frames] == [0, 1, 2, 3]
-    assert info.width == 320
-    assert all(f.rgb.shape == (240, 320, 3) for f in frames)
-
-
-def test_video_sampling_rate_is_configurable() -> None:
-    data = make_video([1], seconds_per_scene=2.0, fps=10)
-    _, frames = media.read_video(data, LIMITS, fps=2.0)
-    assert len(frames) == 4
-
-
-def test_video_limits() -> None:
-    data = make_video([1, 2], seconds_per_scene=2.0, fps=10)
-    with pytest.raises(MediaError) as err:
-        media.read_video(data, HashLimits(max_video_seconds=1.0))
-    assert err.value.code == "too_long"
-    with pytest.raises(MediaError) as err:
-        media.read_video(data, HashLimits(max_video_frames=2))
-    assert err.value.code == "too_many_frames"
-
-
-def test_truncated_video_keeps_frames_read_so_far_or_fails_cleanly() -> None:
-    data = make_video([1, 2, 3], seconds_per_scene=2.0, fps=10, container="mkv")
-    try:
-        _, frames = media.read_video(data[: len(data) // 2], LIMITS)
-    except MediaError as exc:
-        assert exc.code in {"corrupt", "no_frames"}
-    else:
-        assert 1 <= len(frames) <= 6
-
-
-def test_garbage_video_is_an_error() -> None:
-    data = b"\x00\x00\x00\x18ftypmp42" + bytes(
-        np.random.default_rng(0).integers(0, 255, 5000, np.uint8)
-    )
-    with pytest.raises(MediaError):
-        media.read_video(data, LIMITS)
-
-
-def test_animation_frames() -> None:
-    frames = [make_photo(s, (96, 64)) for s in (1, 2, 3)]
-    buf = io.BytesIO()
-    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], duration=600, loop=0)
-    duration, sampled = media.read_animation(buf.getvalue(), LIMITS)
-    assert round(duration, 1) == 1.8
-    assert [f.index for f in sampled] == [0, 2]
 
 
 def test_heic_with_the_optional_extra() -> None:

@@ -1,8 +1,8 @@
-"""The victim's case status, on SQLite and PostgreSQL: matches from the scans and the bot (by
-place type, by day, first and last seen), actions taken, notices about the content, public
-places confirmed by a moderator, nothing from another case; the minor's escalated notice;
-withdrawal and closing reaching the exports and another process's matcher; the flood guard on
-registered signals."""
+"""The victim's case status, on SQLite and PostgreSQL: confirmed matches from the scans and the
+bot (by place type, by day, first and last seen), unconfirmed ones only counted, actions taken,
+notices about the content, public places confirmed by a moderator, nothing from another case;
+the minor's escalated notice; withdrawal and closing reaching the exports and another
+process's matcher; the flood guard on registered signals."""
 
 from __future__ import annotations
 
@@ -140,14 +140,14 @@ def test_status_counts_actions_notices_and_no_other_case(world: World) -> None:
     status = world.cases.status(mine.case_number, mine.secret)
     assert status.registered == status.active == 2 and not status.minor
     assert [i.kind for i in status.items] == ["image", "image"]
-    # g1: channel 10, group 11, channel 20; g2: a file, channel 21 (private link, open review)
-    assert [i.matches for i in status.items] == [3, 2]
-    assert status.matches == 5
-    assert status.by_place == {"channel": 3, "group": 1, "file": 1}
-    assert status.by_date == {"2026-03-01": 1, "2026-03-02": 2, "2026-03-03": 1,
-                              "2026-03-04": 1}
-    assert (status.first_seen, status.last_seen) == ("2026-03-01 13:00", "2026-03-04 10:00")
-    assert status.items[0].first_seen == "2026-03-01 13:00"
+    # g1: channel 10, group 11 (no review yet), channel 20 (confirmed); g2: a file, channel 21
+    # (private link, open review). Unconfirmed sightings are only counted: no type, no date.
+    assert [i.matches for i in status.items] == [1, 0]
+    assert status.matches == 1 and status.awaiting_review == 4
+    assert status.by_place == {"channel": 1}
+    assert status.by_date == {"2026-03-02": 1}
+    assert (status.first_seen, status.last_seen) == ("2026-03-02 08:00", "2026-03-02 08:00")
+    assert status.items[0].first_seen == "2026-03-02 08:00"
     assert status.actions == {"removed": 2, "confirmed": 1, "under_review": 1, "dismissed": 1}
     # Only the confirmed public message is named; not the private link, not the look-alike.
     assert [(p.link, p.title) for p in status.public_places] == [
@@ -163,7 +163,8 @@ def test_status_counts_actions_notices_and_no_other_case(world: World) -> None:
         assert leak not in text
 
     theirs = world.cases.status(other.case_number, other.secret)
-    assert theirs.matches == 2 and theirs.by_place == {"group": 1, "channel": 1}
+    assert theirs.matches == 1 and theirs.by_place == {"channel": 1}
+    assert theirs.awaiting_review == 1
     assert [n.state for n in theirs.notices] == ["received"]
     assert theirs.actions == {"removed": 1, "confirmed": 1, "under_review": 0, "dismissed": 0}
     assert "somechannel" not in repr(theirs) and g1 not in repr(theirs)
@@ -213,7 +214,7 @@ def test_minor_registration_files_an_escalated_notice(world: World) -> None:
         ((CHILD_BANK, group),))], counters={}, progress={})
     world.bot_item(group, CHANNEL, 6)
     status = world.cases.status(minor.case_number, minor.secret)
-    assert status.matches == 2 and status.items[0].matches == 2
+    assert status.matches == 0 and status.awaiting_review == 2  # counted until confirmed
     assert status.actions["removed"] == 1 and status.actions["under_review"] == 1
     audit = [e for e in world.notices.list_audit(_audit_filter(), 50, 0).items
              if e.entry.details.get("case") == minor.case_number]

@@ -1,9 +1,13 @@
-"""EvidenceService: a case's package holds only the case's findings and matches, with the
-registered item's own signals and the neighbours the scan stored; a wrong secret is refused
-like an unknown case; chosen findings by id (unknown ids refused); every package audited."""
+"""EvidenceService: a case holder's package holds only the case's confirmed sightings with the
+complaint fields (a count of those awaiting review, nothing about third parties) and her own
+registered signals; the moderators' case package holds everything (senders, texts, neighbours,
+the bot's flagged text) but dismissed sightings and other cases' matches; a wrong secret is
+refused like an unknown case; chosen findings by id (unknown ids refused); every package
+audited."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -16,12 +20,15 @@ from evidence_support import (
     OTHER_CHAT,
     TRICKY_TEXT,
     Seeded,
+    review_sighting,
     seed_bot_detections,
     seed_case_and_findings,
 )
 from rempart.app import App, build
 from rempart.config import Settings
-from rempart.core.evidence import package_json
+from rempart.core.evidence import ModeratorEvidence
+from rempart.core.evidence_package import package_json
+from rempart.core.evidence_victim import VictimEvidence
 from rempart.services.cases import CaseNotFound, CaseService
 from rempart.services.errors import InvalidArgument
 from rempart.services.evidence import EvidenceService, UnknownFindings
@@ -46,37 +53,91 @@ def world(db_url: str) -> Iterator[tuple[App, EvidenceService, Seeded]]:
     app.close()
 
 
-def test_case_package_holds_only_the_case(world: tuple[App, EvidenceService, Seeded]) -> None:
-    _, service, seeded = world
+THIRD_PARTY = ("Expéditeur", "user1001", "user1003", "user4242", "Voisin", "Quelqu'un",
+               TRICKY_TEXT[:12], NON_LATIN, "Message voisin", "Légende signalée", "photos/",
+               "/exports/demo", "other-victim-group", str(CHAT), str(OTHER_CHAT), str(BOT_CHAT),
+               "ncii_request", "d" * 64)
+
+
+def _leaks(data: object) -> list[str]:
+    text = json.dumps(data, ensure_ascii=False)
+    return [leak for leak in THIRD_PARTY if leak in text]
+
+
+def test_case_package_before_any_confirmation(world: tuple[App, EvidenceService, Seeded]) -> None:
+    app, service, seeded = world
+    seed_bot_detections(app, seeded.case_group)
     pkg = service.for_case(seeded.case_number.lower(), f" {seeded.secret} ", at=AT)
-    assert pkg.reference == seeded.case_number and pkg.audience.kind == "victim_case"
-    assert [(e.chat_id, e.message_id) for e in pkg.entries] == [(CHAT, 10), (OTHER_CHAT, 3)]
-    groups = {m.content_group for e in pkg.entries for m in e.matches}
-    assert groups == {seeded.case_group}  # never another victim's item
-    first = pkg.entries[0]
-    assert first.text == f"{TRICKY_TEXT} {NON_LATIN}" and first.sender_id == "user1001"
-    assert first.paris_time == "2026-03-01 11:00:00 (UTC+01:00)"
-    assert first.neighbours is not None and [n.message_id for n in first.neighbours] == [12]
-    assert pkg.entries[1].neighbours is None and pkg.entries[1].text is None
-    assert pkg.entries[1].paris_time == "2026-07-15 00:30:00 (UTC+02:00)"
+    assert isinstance(pkg, VictimEvidence) and pkg.reference == seeded.case_number
+    assert pkg.sightings == () and pkg.awaiting_review == 3  # 2 scan findings, 1 bot (1 dismissed)
     (item,) = pkg.registered
     assert item.sha256 and item.md5 and item.pdq and item.withdrawn_at is None
     data = package_json(pkg)
-    assert "other-victim-group" not in str(data)
-    assert data["timeline"][1]["neighbours"] is None
+    assert data["confirmed_sightings"] == [] and data["awaiting_review"] == 3
+    assert _leaks(data) == []
 
 
-def test_bot_detections_in_a_case(world: tuple[App, EvidenceService, Seeded]) -> None:
+def test_case_package_holds_confirmed_sightings_only(
+        world: tuple[App, EvidenceService, Seeded]) -> None:
     app, service, seeded = world
     seed_bot_detections(app, seeded.case_group)
+    review_sighting(app, seeded.case_group, CHAT, 10)
+    review_sighting(app, seeded.case_group, BOT_CHAT, 7, source="bot")
+    review_sighting(app, "other-victim-group", OTHER_CHAT, 3)  # another case's item confirmed
+    pkg = service.for_case(seeded.case_number, seeded.secret, language="en", at=AT)
+    assert pkg.awaiting_review == 1  # OTHER_CHAT/3: her item there is still unconfirmed
+    first, bot = pkg.sightings
+    assert (first.ref, first.origin, first.platform) == (f"F-{seeded.ids['first']}", "scan",
+                                                          "telegram")
+    assert first.chat_title == "Groupe « démo »" and first.chat_link is None  # private link
+    assert first.message_link == "https://t.me/c/1234567890/10"
+    assert first.paris_time == "2026-03-01 11:00:00 (UTC+01:00)"
+    assert [(m.item, m.bank, m.signal, m.distance) for m in first.matches] == [
+        (1, "victims", "pdq", 6)]
+    assert bot.ref.startswith("R-") and bot.origin == "bot" and bot.chat_title == "Groupe du bot"
+    assert bot.paris_time == "2026-05-07 08:00:00 (UTC+02:00)"
+    data = package_json(pkg)
+    assert len(data["confirmed_sightings"]) == 2 and _leaks(data) == []
+    assert {o["article"] for o in data["offences"] if o["suggested"]} >= {
+        "Code pénal 226-1", "Code pénal 226-2-1"}
+
+
+def test_a_dismissed_sighting_is_neither_shown_nor_counted(
+        world: tuple[App, EvidenceService, Seeded]) -> None:
+    app, service, seeded = world
+    review_sighting(app, seeded.case_group, CHAT, 10, decision="dismiss")
     pkg = service.for_case(seeded.case_number, seeded.secret, at=AT)
-    bot = [e for e in pkg.entries if e.origin == "bot"]
-    assert [(e.chat_id, e.message_id) for e in bot] == [(BOT_CHAT, 7)]  # 8 was dismissed
-    (entry,) = bot
-    assert entry.ref.startswith("R-") and entry.sender_id == "user4242"
-    assert entry.text == "Légende signalée 7 <img src=x>" and entry.text_labels == ("ncii_share",)
-    assert entry.media_sha256 == "d" * 64 and entry.paris_time == "2026-05-07 08:00:00 (UTC+02:00)"
-    assert [e.origin for e in pkg.entries] == ["scan", "bot", "scan"]  # by date
+    assert pkg.sightings == () and pkg.awaiting_review == 1
+    status = service.cases.status(seeded.case_number, seeded.secret)  # type: ignore[union-attr]
+    assert status.awaiting_review == 1 and status.matches == 0  # the case page agrees
+
+
+def test_moderators_case_package_has_everything(
+        world: tuple[App, EvidenceService, Seeded]) -> None:
+    app, service, seeded = world
+    seed_bot_detections(app, seeded.case_group)
+    review_sighting(app, seeded.case_group, CHAT, 10)
+    pkg = service.for_case_moderators(seeded.case_number, requested_by="mod-a", at=AT)
+    assert isinstance(pkg, ModeratorEvidence) and pkg.audience.kind == "case"
+    assert pkg.reference.startswith("EVD-20260801-")
+    assert [(e.chat_id, e.message_id, e.review) for e in pkg.entries] == [
+        (CHAT, 10, "confirmed"), (BOT_CHAT, 7, "under_review"), (OTHER_CHAT, 3, "under_review")]
+    first, bot, second = pkg.entries
+    assert first.text == f"{TRICKY_TEXT} {NON_LATIN}" and first.sender_id == "user1001"
+    assert first.neighbours is not None and [n.message_id for n in first.neighbours] == [12]
+    assert second.neighbours is None and second.text is None
+    assert {m.content_group for e in pkg.entries for m in e.matches} == {seeded.case_group}
+    assert bot.sender_id == "user4242" and bot.text == "Légende signalée 7 <img src=x>"
+    assert bot.text_labels == ("ncii_share",) and bot.media_sha256 == "d" * 64
+    data = package_json(pkg)
+    assert data["schema"] == "rempart.evidence/1" and data["timeline"][2]["neighbours"] is None
+    assert "other-victim-group" not in str(data)
+    with pytest.raises(CaseNotFound):
+        service.for_case_moderators("VIC-2026-999999", requested_by="mod-a")
+    audit = SqlNoticeStore(app.store.engine).list_audit(
+        AuditFilter(action="evidence.case_moderators"), 10, 0).items
+    assert [(a.entry.actor_id, a.entry.object_id) for a in audit] == [
+        ("mod-a", seeded.case_number)]
 
 
 def test_wrong_secret_is_an_unknown_case(world: tuple[App, EvidenceService, Seeded]) -> None:

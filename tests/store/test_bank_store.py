@@ -12,6 +12,7 @@ from rempart.core.banks import (
     BankKind,
     BankPolicy,
     EntryStatus,
+    EntryTrust,
     NewBank,
     NewEntry,
     Provenance,
@@ -238,6 +239,41 @@ def test_flood_guard_puts_entry_on_hold(store: SqlBankStore) -> None:
     assert [c.entry.id for c in changes if c.entry] == [ids[0]]
     assert store.record_hits([Hit(ids[0], "up4", now)], rule, now) == []  # already held
     assert store.prune_hits(now - timedelta(hours=1)) == 2
+
+
+def test_flood_guard_counts_places_and_senders_and_tells_moderators(
+        store: SqlBankStore) -> None:
+    from rempart.store.reviews import SqlReviewStore
+
+    bank = store.create_bank(NewBank("victims", BankKind.VICTIM))
+    ids = store.add_entries(bank.id, [
+        NewEntry("md5", f"{i:032x}", f"g{i}", trust=t)
+        for i, t in enumerate((EntryTrust.UNCONFIRMED, EntryTrust.CONFIRMED))])
+    rule = FloodRule(max_distinct_places=3)
+    now = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    # One file forwarded into three chats: the unconfirmed entry is held, the confirmed one
+    # (a moderator looked at it) keeps acting.
+    hits = [Hit(eid, "same-sha", now, place=f"telegram:{chat}", sender="user:1")
+            for eid in ids for chat in (-1001, -1002, -1003)]
+    assert store.record_hits(hits, rule, now) == [ids[0]]
+    told = SqlReviewStore(store.engine).list("open", 10, 0).items
+    assert [(i.new.kind, i.new.entry_id, i.new.evidence["places"]) for i in told] == [
+        ("entry_hold", ids[0], 3)]
+
+
+def test_entry_trust_is_stored_and_followed(store: SqlBankStore) -> None:
+    bank = store.create_bank(NewBank("victims", BankKind.VICTIM))
+    [eid] = store.add_entries(
+        bank.id, [NewEntry("md5", "0" * 32, "g", trust=EntryTrust.UNCONFIRMED)])
+    entry = store.get_entry(eid)
+    assert entry is not None and entry.trust is EntryTrust.UNCONFIRMED
+    seq = store.current_seq()
+    assert store.set_entry_trust([eid], EntryTrust.CONFIRMED) == 1
+    assert store.set_entry_trust([eid], EntryTrust.CONFIRMED) == 0  # already
+    changes, _, _ = store.signal_changes_since(seq)
+    assert [(c.entry_id, c.trust) for c in changes] == [(eid, EntryTrust.CONFIRMED)]
+    [row] = list(store.iter_signals())
+    assert row.trust is EntryTrust.CONFIRMED
 
 
 

@@ -1,11 +1,12 @@
-"""The bot's store on SQLite and PostgreSQL: offset and marks, chats, message log, strikes,
-seen files, review items deduplicated."""
+"""The bot's store on SQLite and PostgreSQL: offset and inbox, chats, message log, strikes,
+seen files, review items deduplicated, the outbox and its retries."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from rempart.store.bot import NewReviewItem, SqlBotStore
+from rempart.store.bot import NewAction, NewReviewItem, SqlBotStore
+from rempart.store.notices import AuditEntry
 from rempart.store.rows import utc_now
 from rempart.store.sql import open_store
 
@@ -13,13 +14,12 @@ from rempart.store.sql import open_store
 def test_bot_store(db_url: str) -> None:
     engine = open_store(db_url).engine
     s = SqlBotStore(engine)
-    assert s.offset() == (0, set())
-    s.mark_done(5)
-    s.mark_done(5)
-    s.mark_done(6)
-    assert s.offset() == (0, {5, 6})
-    s.set_offset(7)
-    assert s.offset() == (7, set())
+    assert s.offset() == 0
+    assert s.accept_updates([(5, -100, {"update_id": 5}), (6, None, {"update_id": 6})], 7) \
+        == [5, 6]
+    assert s.accept_updates([(5, -100, {"update_id": 5})], 7) == []  # sent again: known
+    assert s.offset() == 7
+    assert [u.update_id for u in s.pending_updates()] == [5, 6]
 
     chat = s.save_chat(-100, "supergroup", "Group", rights={"status": "administrator"})
     assert chat.settings == {} and chat.rights["status"] == "administrator"
@@ -51,3 +51,78 @@ def test_bot_store(db_url: str) -> None:
     rows = s.review_items()
     assert len(rows) == 1 and rows[0]["source"] == "bot" and rows[0]["status"] == "open"
     engine.dispose()
+
+
+def _engine(db_url: str) -> SqlBotStore:
+    return SqlBotStore(open_store(db_url).engine)
+
+
+def test_inbox_done_failed_dead_pruned(db_url: str) -> None:
+    s = _engine(db_url)
+    s.accept_updates([(1, -100, {"update_id": 1, "message": {"text": "hi"}}),
+                      (2, -100, {"update_id": 2}), (3, -100, {"update_id": 3})], 4)
+    s.update_done(1)
+    row = s.get_update(1)
+    assert row is not None and row.status == "done" and row.payload is None  # text dropped
+    later = utc_now() + timedelta(minutes=5)
+    s.update_failed(2, "RuntimeError: boom", later)
+    s.update_failed(3, "timed out after 1 s", None)
+    assert [u.update_id for u in s.pending_updates(due_before=utc_now())] == []
+    assert [u.update_id for u in s.pending_updates()] == [2]
+    troubled = {u.update_id: u for u in s.troubled_updates()}
+    assert troubled[2].status == "pending" and troubled[2].attempts == 1
+    assert troubled[3].status == "dead" and troubled[3].error == "timed out after 1 s"
+    audit = AuditEntry(utc_now(), "user", "mod", "bot.retry_update", "bot_update", "3")
+    assert s.retry_update(3, audit) and not s.retry_update(3, audit)
+    assert s.get_update(3).status == "pending"  # type: ignore[union-attr]
+    assert s.prune_updates(4) == 1  # only the done one goes
+    assert s.get_update(1) is None and s.get_update(2) is not None
+    s.close()
+
+
+def test_outbox_actions_receipts_and_outcomes(db_url: str) -> None:
+    s = _engine(db_url)
+    now = utc_now()
+    s.log_message(-100, 12, 9, None, now)
+    s.log_message(-100, 13, 9, None, now)
+    rows = s.add_actions([
+        NewAction("-100:12:7:delete", -100, "delete", "action", {"message_ids": [12, 13]}, 7),
+        NewAction("-100:12:7:receipt", 9, "message", "receipt", {"text": "secret S3"}, 7)])
+    assert [r.action for r in rows] == ["delete", "message"]
+    assert s.add_actions([NewAction("-100:12:7:delete", -100, "delete", "action", {})]) == []
+    assert s.action_keys(["-100:12:7:receipt", "nope"]) == {"-100:12:7:receipt"}
+    assert {r.id for r in s.due_actions(utc_now())} == {r.id for r in rows}
+    assert s.due_actions(utc_now(), exclude={rows[0].id}) == [rows[1]]
+    s.action_done(rows[0].id)
+    assert s.is_deleted(-100, 12) and s.is_deleted(-100, 13)
+    s.action_done(rows[1].id)
+    receipt = s.get_action(rows[1].id)
+    assert receipt is not None and receipt.status == "done" and receipt.params is None
+
+    # A receipt that can never be delivered: given up, and its secret dropped all the same.
+    undeliverable = s.add_actions([NewAction("r2", 10, "message", "receipt",
+                                             {"text": "secret S4"})])[0]
+    s.action_failed(undeliverable.id, "Forbidden: bot can't initiate conversation", None)
+    dead = s.get_action(undeliverable.id)
+    assert dead is not None and dead.status == "dead" and dead.params is None
+    audit = AuditEntry(utc_now(), "user", "mod", "bot.retry_action", "bot_action", "x")
+    assert not s.retry_action(undeliverable.id, audit)  # nothing left to send
+
+    ban = s.add_actions([NewAction("b1", -100, "ban", "action", {"user_id": 9})])[0]
+    s.action_failed(ban.id, "Bad Request: not enough rights", utc_now() + timedelta(hours=1))
+    assert s.due_actions(utc_now()) == []
+    s.action_failed(ban.id, "Bad Request: not enough rights", None)
+    assert [r.id for r in s.troubled_actions()] == [ban.id, undeliverable.id]
+    assert s.retry_action(ban.id, audit)
+    again = s.get_action(ban.id)
+    assert again is not None and again.status == "pending" and again.attempts == 0
+
+    # Findings, strike and actions in one transaction; punishment and alert only once.
+    item = NewReviewItem("media_match", "bot:-100:20:u:1", (), {"chat": -100}, {})
+    delete = NewAction("-100:20:8:delete", -100, "delete", "action", {"message_ids": [20]})
+    alert = NewAction("-100:20:8:alert", -99, "message", "alert", {"text": "Removed"})
+    first = s.record_outcome([item], (-100, 9), [delete], [alert])
+    assert first.new and first.strikes == 1 and len(first.actions) == 2
+    again_outcome = s.record_outcome([item], (-100, 9), [delete], [alert])
+    assert not again_outcome.new and again_outcome.actions == [] and s.strikes(-100, 9) == 1
+    s.close()

@@ -5,7 +5,9 @@ Serves ``/bot<token>/<method>`` (getMe, getUpdates with offset/timeout, getFile,
 deleteMessage(s), banChatMember, banChatSenderChat, restrictChatMember, sendMessage,
 getChatMember, getChatAdministrators, setMyCommands, setWebhook, deleteWebhook) and
 ``/file/bot<token>/<path>``. ``fail_next(n, retry_after)`` answers the next ``n`` calls with
-429 Too Many Requests.
+429 Too Many Requests; ``refuse(method, n, code, description)`` answers them with another error
+(400 "message can't be deleted", 403 "bot can't initiate conversation"…); ``hold_file(file_id)``
+makes a download wait until the returned event is set (a slow file).
 
 Example::
 
@@ -66,6 +68,8 @@ class _State:
     queued_at: dict[int, float] = field(default_factory=dict)
     admins: dict[int, set[int]] = field(default_factory=dict)
     fail: list[tuple[str | None, int]] = field(default_factory=list)
+    refuse: list[tuple[str, int, int, str]] = field(default_factory=list)
+    held: dict[str, threading.Event] = field(default_factory=dict)
 
 
 def _ok(result: Any) -> JSONResponse:
@@ -190,6 +194,19 @@ class FakeBotApi:
             self.state.fail.append((method, count))
             self._retry_after = retry_after
 
+    def refuse(self, method: str, count: int, code: int = 400,
+               description: str = "Bad Request: message can't be deleted") -> None:
+        """Answer the next ``count`` calls of ``method`` with ``code`` and ``description``."""
+        with self.lock:
+            self.state.refuse.append((method, count, code, description))
+
+    def hold_file(self, file_id: str) -> threading.Event:
+        """Make downloads of ``file_id`` wait until the returned event is set."""
+        gate = threading.Event()
+        with self.lock:
+            self.state.held[file_id] = gate
+        return gate
+
     # --- message builders -------------------------------------------------------------------
 
     def message(self, chat_id: int, user_id: int | None, *, text: str | None = None,
@@ -278,6 +295,16 @@ class FakeBotApi:
                 out[key] = value
         return out
 
+    def _take_refusal(self, method: str) -> tuple[int, str] | None:
+        for i, (only, count, code, description) in enumerate(self.state.refuse):
+            if only == method:
+                if count <= 1:
+                    del self.state.refuse[i]
+                else:
+                    self.state.refuse[i] = (only, count - 1, code, description)
+                return code, description
+        return None
+
     def _take_failure(self, method: str) -> int | None:
         for i, (only, count) in enumerate(self.state.fail):
             if (only is None and method != "getUpdates") or only == method:
@@ -295,10 +322,13 @@ class FakeBotApi:
             return _error(401, "Unauthorized")
         with self.lock:
             retry = self._take_failure(method)
-            self.state.calls.append(Call(method, params, time.monotonic(),
-                                         429 if retry is not None else 200))
+            refusal = self._take_refusal(method) if retry is None else None
+            status = 429 if retry is not None else refusal[0] if refusal else 200
+            self.state.calls.append(Call(method, params, time.monotonic(), status))
         if retry is not None:
             return _error(429, f"Too Many Requests: retry after {retry}", retry)
+        if refusal is not None:
+            return _error(*refusal)
         handler = getattr(self, f"_m_{method.lower()}", None)
         if handler is None:
             return _error(404, "Not Found")
@@ -311,8 +341,12 @@ class FakeBotApi:
         path = request.path_params["path"]
         with self.lock:
             found = next((f for f in self.state.files.values() if f.path == path), None)
+            gate = self.state.held.get(found.file_id) if found is not None else None
         if found is None:
             return Response(b"Not Found", status_code=404)
+        stopping = self._server  # a slow file: wait, serving others, until set or stopped
+        while gate is not None and not gate.is_set() and not (stopping and stopping.should_exit):
+            await asyncio.sleep(0.02)
         return Response(found.data, media_type="application/octet-stream")
 
     async def _m_getme(self, p: dict[str, Any]) -> Response:

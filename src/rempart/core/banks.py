@@ -59,6 +59,39 @@ class EntryStatus(StrEnum):
     REMOVED = "removed"
 
 
+class EntryTrust(StrEnum):
+    """How far one entry is trusted, beside its bank's policy.
+
+    ``bank``: the bank's policy applies (moderators' and partners' entries). ``unconfirmed``:
+    an anonymous registration; its matches raise alerts and review items and never act alone.
+    ``confirmed``: a moderator confirmed it (the case or a sighting); it acts as a block entry
+    in a block or review bank.
+    """
+
+    BANK = "bank"
+    UNCONFIRMED = "unconfirmed"
+    CONFIRMED = "confirmed"
+
+
+def entry_action(policy: str, trust: str, on_hold: bool) -> str:
+    """What a match of one entry asks for: ``block``, ``review`` or ``alert``.
+
+    Review never deletes by itself: a held or unconfirmed entry asks for review at most.
+
+    >>> entry_action("review", "confirmed", False), entry_action("block", "unconfirmed", False)
+    ('block', 'review')
+    >>> entry_action("alert", "confirmed", False), entry_action("block", "bank", True)
+    ('alert', 'review')
+    """
+    if policy == BankPolicy.ALERT:
+        return BankPolicy.ALERT.value
+    if on_hold or trust == EntryTrust.UNCONFIRMED:
+        return BankPolicy.REVIEW.value
+    if trust == EntryTrust.CONFIRMED:
+        return BankPolicy.BLOCK.value
+    return policy
+
+
 _DEFAULT_POLICY = {
     # Victim submissions are unreviewed: they trigger review, not automatic deletion.
     BankKind.VICTIM: BankPolicy.REVIEW,
@@ -134,6 +167,7 @@ class NewEntry:
     content_group: str
     quality: int | None = None
     provenance: Provenance = field(default_factory=Provenance)
+    trust: EntryTrust = EntryTrust.BANK
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +194,7 @@ class BankEntry:
     updated_at: datetime
     seq: int
     tombstone: Tombstone | None = None
+    trust: EntryTrust = EntryTrust.BANK
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +206,7 @@ class SignalRow:
     signal_type: str
     value: str
     status: EntryStatus
+    trust: EntryTrust = EntryTrust.BANK
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +233,7 @@ class SignalChange:
     signal_type: str
     value: str
     status: EntryStatus
+    trust: EntryTrust = EntryTrust.BANK
 
 
 def new_content_group() -> str:

@@ -5,8 +5,10 @@ Rules (per chat, see :class:`ChatPolicy`):
 
 - a match in a ``block`` bank deletes the message, counts a strike against the sender and
   restricts (or bans) them; ``strikes_to_ban`` removals ban them;
-- a match in a ``review`` bank deletes the message when ``delete_on_review`` (harm spreads in
-  minutes, a human confirms later) and queues it for review, without a strike;
+- a ``review`` match (a review bank, an unconfirmed victim registration, an entry held by the
+  flood guard) never deletes by itself: it queues the message for review and tells the admins,
+  without a strike (anyone can register hashes anonymously; only a moderator's confirmation
+  makes them act);
 - an ``alert`` match only tells the admins;
 - text labels in ``text_delete_labels`` delete and queue for review, those in
   ``text_alert_labels`` only alert; text never counts a strike (the classifier can be wrong);
@@ -41,7 +43,6 @@ class ChatPolicy:
     """Per-chat settings (stored as JSON in ``bot_chats.settings``)."""
 
     enabled: bool = True
-    delete_on_review: bool = True
     sender_action: SenderAction = "restrict"
     strikes_to_ban: int = 3
     admin_chat_id: int | None = None
@@ -149,7 +150,6 @@ def decide(
         if hit.policy == "block":
             delete = strike = alert = True
         elif hit.policy == "review":
-            delete = delete or policy.delete_on_review
             review = alert = True
         else:
             alert = True

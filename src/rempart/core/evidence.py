@@ -1,11 +1,15 @@
-"""The evidence package (issue 7): what a victim brings to a police station or a lawyer.
+"""The moderators' evidence package and the pieces both packages share.
 
-A package holds who it is for, a timeline of findings (platform, chat, message link, date in
-UTC and Paris time, sender, text and neighbouring messages when known, hashes and matches),
-the suggested offences, where to file, a constat checklist and how to verify. Never an image:
-only hashes, links and text. Its JSON form is versioned (``"schema": "rempart.evidence/1"``) and
-HTML-inert (``<``, ``>`` and ``&`` are written as ``\\u003c``… so that pasting it into a page
-cannot run anything).
+An evidence package is what is brought to a police station or a lawyer. It comes in two typed
+views: ``ModeratorEvidence`` (here: every fact stored about each finding, for moderators,
+admins and operators) and ``VictimEvidence`` (``core.evidence_victim``: confirmed sightings
+only, with what a complaint needs and nothing about third parties). A moderators' package holds
+who asked for it, a timeline of findings (platform, chat, message link, date in UTC and Paris
+time, sender, text and neighbouring messages when known, hashes and matches), the suggested
+offences, where to file, a constat checklist and how to verify. Never an image: only hashes,
+links and text. Its JSON form is versioned (``"schema": "rempart.evidence/1"``) and HTML-inert
+(``<``, ``>`` and ``&`` are written as ``\\u003c``… so that pasting it into a page cannot run
+anything).
 
 Example::
 
@@ -18,7 +22,7 @@ Example::
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -40,9 +44,57 @@ from rempart.core.evidence_law import (
 SCHEMA = "rempart.evidence/1"
 PARIS = ZoneInfo("Europe/Paris")
 NEIGHBOUR_SPAN = 5  # messages before and after, when the scan stored them
-AudienceKind = Literal["victim_case", "selection"]
+# victim_case: the victim's own package (``VictimEvidence``); selection: findings a moderator
+# chose; case: a case's sightings for moderators (both ``ModeratorEvidence``).
+AudienceKind = Literal["victim_case", "selection", "case"]
 _CHILD_LABELS = frozenset({"minor", "child_exploitation", "csam", "escalate"})
 _DEEPFAKE_LABELS = frozenset({"deepfake", "synthetic", "ai_generated"})
+
+
+def moment_of(date_utc: str | None, date_is_local: bool) -> datetime | None:
+    """The UTC instant of a stored date; None when undated, unreadable or in the exporting
+    machine's local time (no offset)."""
+    if not date_utc or date_is_local:
+        return None
+    try:
+        parsed = datetime.fromisoformat(date_utc.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed.astimezone(UTC)
+
+
+class Dated:
+    """A dated fact (``date_utc`` as stored, ``date_is_local``) shown in UTC and Paris time."""
+
+    __slots__ = ()
+    date_utc: str | None
+    date_is_local: bool
+
+    @property
+    def moment(self) -> datetime | None:
+        """The UTC instant, or None when undated or in the exporting machine's local time."""
+        return moment_of(self.date_utc, self.date_is_local)
+
+    @property
+    def utc_time(self) -> str | None:
+        moment = self.moment
+        return None if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+    @property
+    def paris_time(self) -> str | None:
+        moment = self.moment
+        if moment is None:
+            return None
+        local = moment.astimezone(PARIS)
+        offset = local.strftime("%z")
+        return f"{local:%Y-%m-%d %H:%M:%S} (UTC{offset[:3]}:{offset[3:]})"
+
+    def date_json(self) -> dict[str, Any]:
+        """The date as stored, in UTC, in Paris time, and whether it is the exporter's own."""
+        return {"as_stored": self.date_utc, "utc": self.utc_time,
+                "europe_paris": self.paris_time, "exporter_local_time": self.date_is_local}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +121,10 @@ class MatchFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class TimelineEntry:
-    """One finding as the package shows it; ``neighbours`` is None when not known."""
+class TimelineEntry(Dated):
+    """One finding as the moderators' package shows it; ``neighbours`` is None when not known.
+    ``review`` is the sighting's state in a case package (``core.evidence_victim``), None in a
+    selection of findings."""
 
     finding_id: int | None
     scan_id: str | None
@@ -96,6 +150,7 @@ class TimelineEntry:
     links: tuple[str, ...]
     origin: str = "scan"  # scan (a stored finding) or the review item's source (bot, api)
     review_id: int | None = None
+    review: str | None = None
 
     @property
     def ref(self) -> str:
@@ -103,33 +158,6 @@ class TimelineEntry:
         if self.review_id is not None:
             return f"R-{self.review_id}"
         return f"F-{self.finding_id}" if self.finding_id is not None else "F-?"
-
-    @property
-    def utc_time(self) -> str | None:
-        moment = self.moment
-        return None if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-    @property
-    def paris_time(self) -> str | None:
-        moment = self.moment
-        if moment is None:
-            return None
-        local = moment.astimezone(PARIS)
-        offset = local.strftime("%z")
-        return f"{local:%Y-%m-%d %H:%M:%S} (UTC{offset[:3]}:{offset[3:]})"
-
-    @property
-    def moment(self) -> datetime | None:
-        """The UTC instant, or None when undated or in the exporting machine's local time."""
-        if not self.date_utc or self.date_is_local:
-            return None
-        try:
-            parsed = datetime.fromisoformat(self.date_utc.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        if parsed.tzinfo is None:
-            return None
-        return parsed.astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +174,8 @@ class RegisteredItem:
 
 @dataclass(frozen=True, slots=True)
 class Audience:
-    """Who asked for the package: a victim's case, or a moderator's selection of findings."""
+    """Who the package is for: a victim's case (her own package), or moderators (a selection
+    of findings, or a case's sightings)."""
 
     kind: AudienceKind
     case_number: str | None = None
@@ -160,9 +189,17 @@ class SuggestedOffence:
     reasons: tuple[str, ...]
 
 
+def suggested_offences(reasons: Collection[str]) -> tuple[SuggestedOffence, ...]:
+    """Every offence, marked suggested when one of ``reasons`` triggers it."""
+    return tuple(SuggestedOffence(o, bool(o.triggers & set(reasons)),
+                                  tuple(sorted(o.triggers & set(reasons)))) for o in OFFENCES)
+
+
 @dataclass(frozen=True, slots=True)
-class EvidencePackage:
-    """Everything the PDF and the JSON show, in one language."""
+class ModeratorEvidence:
+    """The moderators' package: every stored fact of each finding (senders, texts, neighbours,
+    export paths), for moderators, admins and operators only. Never give it to a case holder:
+    she gets ``VictimEvidence``."""
 
     reference: str
     language: Language
@@ -174,12 +211,7 @@ class EvidencePackage:
 
     @property
     def offences(self) -> tuple[SuggestedOffence, ...]:
-        reasons = offence_reasons(self.entries)
-        out = []
-        for o in OFFENCES:
-            why = tuple(sorted(o.triggers & reasons))
-            out.append(SuggestedOffence(o, bool(why), why))
-        return tuple(out)
+        return suggested_offences(offence_reasons(self.entries))
 
 
 def _str(value: Any) -> str | None:
@@ -282,11 +314,11 @@ def offence_reasons(entries: Iterable[TimelineEntry]) -> set[str]:
 def _entry_json(e: TimelineEntry) -> dict[str, Any]:
     return {
         "ref": e.ref, "origin": e.origin, "finding_id": e.finding_id,
-        "review_item_id": e.review_id, "scan_id": e.scan_id, "platform": e.platform,
+        "review_item_id": e.review_id, "review": e.review, "scan_id": e.scan_id,
+        "platform": e.platform,
         "chat": {"name": e.chat_name, "type": e.chat_type, "id": e.chat_id},
         "message_id": e.message_id, "link": e.link,
-        "date": {"as_stored": e.date_utc, "utc": e.utc_time, "europe_paris": e.paris_time,
-                 "exporter_local_time": e.date_is_local},
+        "date": e.date_json(),
         "sender": {"name": e.sender_name, "id": e.sender_id},
         "forwarded_from": e.forwarded_from,
         "text": e.text,
@@ -305,29 +337,22 @@ def _entry_json(e: TimelineEntry) -> dict[str, Any]:
     }
 
 
-def package_json(pkg: EvidencePackage) -> dict[str, Any]:
-    """The package as a JSON-ready dict (schema ``rempart.evidence/1``)."""
-    lang = pkg.language
-    return {
-        "schema": SCHEMA,
-        "reference": pkg.reference,
-        "language": lang,
-        "generated_at": pkg.generated_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        "tool": pkg.tool,
-        "audience": {"kind": pkg.audience.kind, "case_number": pkg.audience.case_number,
-                     "requested_by": pkg.audience.requested_by},
-        "contains_media": False,
-        "registered_items": [
-            {"number": r.number, "registered_at": r.registered_at.isoformat(),
+def registered_json(items: Iterable[RegisteredItem]) -> list[dict[str, Any]]:
+    """The victim's registered items (her own signals) as JSON."""
+    return [{"number": r.number, "registered_at": r.registered_at.isoformat(),
              "withdrawn_at": r.withdrawn_at.isoformat() if r.withdrawn_at else None,
-             "sha256": r.sha256, "md5": r.md5, "pdq": r.pdq} for r in pkg.registered],
-        "timeline": [_entry_json(e) for e in pkg.entries],
+             "sha256": r.sha256, "md5": r.md5, "pdq": r.pdq} for r in items]
+
+
+def law_json(offences: Iterable[SuggestedOffence], lang: Language) -> dict[str, Any]:
+    """The legal part both packages share: offences, where to file, constat, how to verify."""
+    return {
         "offences": [{"article": f"Code pénal {s.offence.article}",
                       "title": localized(s.offence.title, lang),
                       "summary": localized(s.offence.summary, lang),
                       "maximum_penalties": localized(s.offence.penalties, lang),
                       "suggested": s.suggested, "because": list(s.reasons)}
-                     for s in pkg.offences],
+                     for s in offences],
         "legal_notice": localized(DISCLAIMER, lang),
         "where_to_file": [{"where": localized(w, lang), "how": localized(h, lang)}
                           for w, h in WHERE_TO_FILE],
@@ -338,8 +363,30 @@ def package_json(pkg: EvidencePackage) -> dict[str, Any]:
     }
 
 
-def package_json_bytes(pkg: EvidencePackage) -> bytes:
-    """Deterministic, HTML-inert UTF-8 JSON of the package."""
-    text = json.dumps(package_json(pkg), ensure_ascii=False, indent=2, sort_keys=False)
+def stamp(moment: datetime) -> str:
+    """An instant as ``YYYY-MM-DDTHH:MM:SS…Z``."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def moderator_json(pkg: ModeratorEvidence) -> dict[str, Any]:
+    """The moderators' package as a JSON-ready dict (schema ``rempart.evidence/1``)."""
+    return {
+        "schema": SCHEMA,
+        "reference": pkg.reference,
+        "language": pkg.language,
+        "generated_at": stamp(pkg.generated_at),
+        "tool": pkg.tool,
+        "audience": {"kind": pkg.audience.kind, "case_number": pkg.audience.case_number,
+                     "requested_by": pkg.audience.requested_by},
+        "contains_media": False,
+        "registered_items": registered_json(pkg.registered),
+        "timeline": [_entry_json(e) for e in pkg.entries],
+        **law_json(pkg.offences, pkg.language),
+    }
+
+
+def inert_json_bytes(data: Mapping[str, Any]) -> bytes:
+    """Deterministic, HTML-inert UTF-8 JSON (``<``, ``>``, ``&`` as ``\\u003c``…)."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
     text = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
     return (text + "\n").encode()

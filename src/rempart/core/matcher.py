@@ -10,7 +10,10 @@ It holds compact arrays (no Python object per entry), follows bank changes incre
   image entry (a photo re-posted inside a video);
 - matches are grouped per bank and content group (one item of a bank), the closest kept;
 - a match in an ``allowlist`` bank suppresses every other bank's match for that query;
-- an entry on hold (flood guard) still matches but asks only for review.
+- an entry on hold (flood guard) still matches but asks only for review, and so does an
+  unconfirmed one (an anonymous registration, see :func:`rempart.core.banks.entry_action`);
+- the frames of an unconfirmed video never match photos: only a confirmed video's frames
+  stand for images.
 
 Example::
 
@@ -34,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from rempart.core.banks import EntryTrust, entry_action
 from rempart.core.index import PdqIndex, hex_to_hashes
 from rempart.core.orb_index import OrbIndex
 from rempart.core.signals import vpdq
@@ -44,6 +48,15 @@ from rempart.core.types import FrameHash, MediaHashes
 MAX_RADIUS = 63
 _SIGNAL_RANK = {"sha256": 0, "md5": 0, "pdq": 1, "vpdq": 1, "orb": 2}
 ACTIVE, ON_HOLD = 1, 2
+_HOLD_BITS = 3
+_TRUST_BITS = {EntryTrust.BANK.value: 0, EntryTrust.UNCONFIRMED.value: 4,
+               EntryTrust.CONFIRMED.value: 8}
+_TRUST_OF = {bits: trust for trust, bits in _TRUST_BITS.items()}
+
+
+def _state(on_hold: bool, trust: str) -> int:
+    """An indexed entry's state byte: held or active, and its trust."""
+    return (ON_HOLD if on_hold else ACTIVE) | _TRUST_BITS[trust]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +84,7 @@ class EntryChange:
     value: str
     on_hold: bool = False
     removed: bool = False
+    trust: str = EntryTrust.BANK.value
 
 
 _PDQ_HEX = re.compile(r"[0-9a-fA-F]{64}")
@@ -101,11 +115,12 @@ class SignalMatch:
     distance: int
     on_hold: bool = False
     detail: dict[str, Any] = field(default_factory=dict)
+    trust: str = EntryTrust.BANK.value
 
     @property
     def action(self) -> str:
-        """What the match asks for: the bank's policy, or ``review`` when the entry is held."""
-        return "review" if self.on_hold and self.policy == "block" else self.policy
+        """What the match asks for: the bank's policy, weighed by the entry's trust and hold."""
+        return entry_action(self.policy, self.trust, self.on_hold)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,12 +192,13 @@ class Matcher:
         return len(self._orb) > 0
 
     def add(
-        self, entry_id: int, bank_id: int, signal_type: str, value: str, on_hold: bool = False
+        self, entry_id: int, bank_id: int, signal_type: str, value: str, on_hold: bool = False,
+        trust: str = EntryTrust.BANK.value,
     ) -> None:
         """Index one entry (replacing what was indexed under its id)."""
         with self._lock:
             self._remove(entry_id)
-            self._add(entry_id, bank_id, signal_type, value, on_hold)
+            self._add(entry_id, bank_id, signal_type, value, _state(on_hold, trust))
 
     def apply(self, changes: Iterable[EntryChange]) -> None:
         """Index, re-index or remove many entries at once (the change feed): their PDQ hashes
@@ -205,7 +221,8 @@ class Matcher:
                     pdq.append(c)
                 else:
                     with contextlib.suppress(ValueError):
-                        self._add(c.entry_id, c.bank_id, c.signal_type, c.value, c.on_hold)
+                        self._add(c.entry_id, c.bank_id, c.signal_type, c.value,
+                                  _state(c.on_hold, c.trust))
             if not pdq:
                 return
             try:
@@ -215,11 +232,9 @@ class Matcher:
                 hashes = hex_to_hashes([c.value for c in pdq]).reshape(-1, 32)
             self._pdq.add(np.array([c.entry_id for c in pdq], np.int64), hashes)
             for c in pdq:
-                self._status.set(c.entry_id, c.bank_id, ON_HOLD if c.on_hold else ACTIVE)
+                self._status.set(c.entry_id, c.bank_id, _state(c.on_hold, c.trust))
 
-    def _add(
-        self, entry_id: int, bank_id: int, signal_type: str, value: str, on_hold: bool
-    ) -> None:
+    def _add(self, entry_id: int, bank_id: int, signal_type: str, value: str, state: int) -> None:
         if signal_type == "pdq":
             self._pdq.add(np.array([entry_id]), hex_to_hashes([value]))
         elif signal_type in ("md5", "sha256"):
@@ -235,7 +250,7 @@ class Matcher:
             self._orb.add(entry_id, OrbReference.parse(value))
         else:
             return  # a signal type this matcher does not know: stored, not matched
-        self._status.set(entry_id, bank_id, ON_HOLD if on_hold else ACTIVE)
+        self._status.set(entry_id, bank_id, state)
 
     def add_pdq_bulk(self, entry_ids: np.ndarray, bank_ids: np.ndarray, hexes: list[str]) -> None:
         """Index many PDQ entries at once (start-up)."""
@@ -277,7 +292,14 @@ class Matcher:
         """Mark an indexed entry as held (it matches, but only for review) or release it."""
         bank_id, state = self._status.get(entry_id)
         if state:
-            self._status.set(entry_id, bank_id, ON_HOLD if on_hold else ACTIVE)
+            self._status.set(entry_id, bank_id,
+                             (state & ~_HOLD_BITS) | (ON_HOLD if on_hold else ACTIVE))
+
+    def set_trust(self, entry_id: int, trust: str) -> None:
+        """Change an indexed entry's trust (a moderator confirmed it, say)."""
+        bank_id, state = self._status.get(entry_id)
+        if state:
+            self._status.set(entry_id, bank_id, _state(state & _HOLD_BITS == ON_HOLD, trust))
 
     # -- matching ------------------------------------------------------------------------
 
@@ -310,8 +332,9 @@ class Matcher:
                     entry_id,
                     signal,
                     distance,
-                    state == ON_HOLD,
+                    state & _HOLD_BITS == ON_HOLD,
                     detail,
+                    _TRUST_OF[state & ~_HOLD_BITS],
                 )
             )
 
@@ -335,8 +358,10 @@ class Matcher:
                 strict=True,
             ):
                 for entry_id, d in matches:
-                    bank = usable.get(self._status.get(entry_id)[0])
-                    if bank is not None and d <= bank.vpdq_threshold:
+                    bank_id, state = self._status.get(entry_id)
+                    bank = usable.get(bank_id)
+                    if (bank is not None and d <= bank.vpdq_threshold
+                            and state & ~_HOLD_BITS != _TRUST_BITS["unconfirmed"]):
                         hit(entry_id, "vpdq", d, query_variant=variant)
         if h.vpdq:
             self._match_video(h.vpdq, usable, hit)

@@ -1,7 +1,7 @@
 """Bytes in memory → decoded pixels, with limits and clear errors. Nothing touches the disk.
 
-Images decode through Pillow (JPEG at reduced size with ``draft``), videos and animations
-through PyAV reading a ``BytesIO``.
+Images decode through Pillow (JPEG at reduced size with ``draft``) or OpenCV; videos and
+animations are read frame by frame in ``core.video``.
 
 Example::
 
@@ -190,15 +190,16 @@ def decode_image(
                 if scale > 1 and fmt == "jpeg":
                     im.draft("RGB", (max(1, width // scale), max(1, height // scale)))
                 im.load()
-                rgb = _to_rgb(im)
+                rgb = to_rgb(im)
                 if luma:
                     rgb = _rgb_to_luma(rgb)
     except MediaError:
         raise
-    except Image.DecompressionBombError as exc:
-        raise MediaError("too_many_pixels", str(exc)) from exc
-    except Image.DecompressionBombWarning as exc:
-        raise MediaError("too_many_pixels", str(exc)) from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow refuses the declared size itself, before our own check could run.
+        raise MediaError(
+            "too_many_pixels", f"the declared size is over the limit of {limits.max_pixels} pixels"
+        ) from exc
     except UnidentifiedImageError as exc:
         if sniff(data) in IMAGE_FORMATS:
             raise MediaError("corrupt", f"damaged {sniff(data)} header") from exc
@@ -218,168 +219,16 @@ def _rgb_to_luma(rgb: RGB) -> RGB:
     return np.ascontiguousarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
 
 
-def _to_rgb(im: Image.Image) -> RGB:
+def to_rgb(im: Image.Image) -> RGB:
+    """Any Pillow mode as 8-bit RGB: alpha composited on white, 16/32-bit integers scaled."""
     if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
         # Stickers and PNGs with alpha: composite on white so transparent areas are stable.
         rgba = im.convert("RGBA")
         bg = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         im = Image.alpha_composite(bg, rgba)
-    if im.mode == "I;16" or im.mode == "I":
+    if im.mode == "I" or im.mode.startswith("I;16"):
         arr = np.asarray(im, dtype=np.float64)
         peak = max(float(arr.max()), 1.0)
-        gray = (arr * (255.0 / peak)).astype(np.uint8)
+        gray = np.clip(arr * (255.0 / peak), 0, 255).astype(np.uint8)
         return np.ascontiguousarray(np.stack([gray] * 3, axis=-1))
     return np.ascontiguousarray(np.asarray(im.convert("RGB"), dtype=np.uint8))
-
-
-@dataclass(frozen=True, slots=True)
-class VideoFrame:
-    """One sampled frame: its time in seconds, its index in the stream and its pixels."""
-
-    t: float
-    index: int
-    rgb: RGB
-
-
-@dataclass(frozen=True, slots=True)
-class VideoInfo:
-    """What the container says of a video stream."""
-
-    width: int
-    height: int
-    duration: float | None
-    format: str
-
-
-def read_video(
-    data: bytes, limits: HashLimits, *, fps: float = 1.0, max_side: int = 512
-) -> tuple[VideoInfo, list[VideoFrame]]:
-    """Decode a video from memory and sample ``fps`` frames per second (the first frame always).
-
-    Frames are scaled so that their longer side is at most ``max_side`` (PDQ works on 64×64).
-    """
-    import av  # local import: PyAV loads FFmpeg, which image-only callers never need
-
-    check_size(data, limits)
-    if fps <= 0:
-        raise ValueError("fps must be > 0")
-    try:
-        container = av.open(io.BytesIO(data), mode="r")
-    except (av.FFmpegError, OSError, ValueError) as exc:
-        raise MediaError("corrupt", f"cannot open video: {exc}") from exc
-    frames: list[VideoFrame] = []
-    try:
-        if not container.streams.video:
-            raise MediaError("unsupported", "no video stream")
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        ctx = stream.codec_context
-        width, height = int(ctx.width or 0), int(ctx.height or 0)
-        if width * height > limits.max_pixels:
-            raise MediaError("too_many_pixels", f"video frame {width}x{height} is over the limit")
-        duration = _duration(container, stream)
-        if duration is not None and duration > limits.max_video_seconds:
-            raise MediaError(
-                "too_long",
-                f"{duration:.0f} s is over the limit of {limits.max_video_seconds:.0f} s",
-            )
-        fmt = _container_format(container.format.name)
-        period = 1.0 / fps
-        next_t = 0.0
-        decoded = 0
-        for frame in container.decode(stream):
-            decoded += 1
-            if decoded > limits.max_video_decoded_frames:
-                raise MediaError("too_many_frames", "too many frames decoded")
-            t = float(frame.time) if frame.time is not None else decoded / 25.0
-            if t > limits.max_video_seconds:
-                raise MediaError("too_long", f"stream runs past {limits.max_video_seconds:.0f} s")
-            if frames and t + 1e-6 < next_t:
-                continue
-            scale = max_side / max(frame.width, frame.height)
-            if scale < 1:
-                frame = frame.reformat(
-                    width=max(2, round(frame.width * scale)),
-                    height=max(2, round(frame.height * scale)),
-                )
-            pixels = np.asarray(frame.to_ndarray(format="rgb24"), np.uint8)
-            frames.append(VideoFrame(t, decoded - 1, pixels))
-            if len(frames) > limits.max_video_frames:
-                raise MediaError(
-                    "too_many_frames", f"more than {limits.max_video_frames} sampled frames"
-                )
-            next_t = (int(t / period + 1e-6) + 1) * period
-    except MediaError:
-        raise
-    except (av.FFmpegError, OSError, ValueError, MemoryError) as exc:
-        if not frames:
-            raise MediaError("corrupt", f"cannot decode video: {exc}") from exc
-        # A truncated stream: keep the frames decoded so far (the rest is reported by the caller).
-        return VideoInfo(width, height, duration, fmt), frames
-    finally:
-        container.close()
-    if not frames:
-        raise MediaError("no_frames", "no decodable video frame")
-    return VideoInfo(width, height, duration, fmt), frames
-
-
-def _duration(container: object, stream: object) -> float | None:
-    d = getattr(stream, "duration", None)
-    tb = getattr(stream, "time_base", None)
-    if d is not None and tb is not None:
-        return float(d * tb)
-    cd = getattr(container, "duration", None)
-    return float(cd) / 1_000_000 if cd else None
-
-
-def _container_format(name: str) -> str:
-    first = name.split(",")[0]
-    return {"matroska": "mkv", "mov": "mp4"}.get(first, first)
-
-
-def read_animation(
-    data: bytes, limits: HashLimits, *, fps: float = 1.0, max_side: int = 512
-) -> tuple[float, list[VideoFrame]]:
-    """Sample an animated GIF or WebP at ``fps`` (first frame always): (duration, frames)."""
-    from PIL import ImageSequence
-
-    check_size(data, limits)
-    frames: list[VideoFrame] = []
-    try:
-        im = Image.open(io.BytesIO(data))
-        if im.size[0] * im.size[1] > limits.max_pixels:
-            raise MediaError("too_many_pixels", f"{im.size[0]}x{im.size[1]} is over the limit")
-        t = 0.0
-        next_t = 0.0
-        for index, frame in enumerate(ImageSequence.Iterator(im)):
-            if index >= limits.max_video_decoded_frames:
-                raise MediaError("too_many_frames", "too many animation frames")
-            if t + 1e-6 >= next_t or not frames:
-                rgb = _to_rgb(frame)
-                scale = max_side / max(rgb.shape[:2])
-                if scale < 1:
-                    import cv2
-
-                    rgb = np.ascontiguousarray(
-                        cv2.resize(
-                            rgb,
-                            (
-                                max(1, round(rgb.shape[1] * scale)),
-                                max(1, round(rgb.shape[0] * scale)),
-                            ),
-                            interpolation=cv2.INTER_AREA,
-                        )
-                    )
-                frames.append(VideoFrame(t, index, rgb))
-                if len(frames) > limits.max_video_frames:
-                    raise MediaError("too_many_frames", "too many sampled frames")
-                next_t = (int(t * fps + 1e-6) + 1) / fps
-            t += max(float(frame.info.get("duration", 100) or 100), 10.0) / 1000.0
-            if t > limits.max_video_seconds:
-                raise MediaError("too_long", "animation is too long")
-    except MediaError:
-        raise
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        if not frames:
-            raise MediaError("corrupt", f"cannot decode animation: {exc}") from exc
-    return t, frames

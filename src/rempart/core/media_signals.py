@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from rempart.config import HashSettings
-from rempart.core import media
+from rempart.core import media, video
 from rempart.core.errors import MediaError
 from rempart.core.signals import orb
 from rempart.core.signals.exact import exact_hashes
@@ -79,12 +79,16 @@ def _analyze(data: bytes, settings: HashSettings, probe: bool, features: bool) -
     except MediaError as exc:
         if exc.code == "unsupported" and fmt is None:
             return Analysis(replace(base, error="unsupported: not a recognised image or video"))
-        kind: MediaKind = "unsupported"
-        if fmt in media.VIDEO_FORMATS:
-            kind = "video"
-        elif fmt in media.IMAGE_FORMATS:
-            kind = "image"
-        return Analysis(replace(base, kind=kind, format=fmt, error=str(exc)))
+        error = str(exc)
+    except (cv2.error, MemoryError) as exc:
+        # A decoder or a signal failing on an input nobody foresaw: this item's error only.
+        error = f"undecodable: {type(exc).__name__} while hashing"
+    kind: MediaKind = "unsupported"
+    if fmt in media.VIDEO_FORMATS:
+        kind = "video"
+    elif fmt in media.IMAGE_FORMATS:
+        kind = "image"
+    return Analysis(replace(base, kind=kind, format=fmt, error=error))
 
 
 def _image(
@@ -144,23 +148,30 @@ def _video(
     settings: HashSettings,
     first: media.DecodedImage | None = None,
 ) -> MediaHashes:
+    """vPDQ computed streaming: each sampled frame is hashed and dropped, only hashes kept."""
     warnings: list[str] = []
     duration: float | None
+    reader: video.VideoReader | video.AnimationReader
+    fps, limits = settings.video_fps, settings.limits
     if fmt in ("gif", "webp"):
-        duration, frames = media.read_animation(data, settings.limits, fps=settings.video_fps)
-        width = first.width if first else frames[0].rgb.shape[1]
-        height = first.height if first else frames[0].rgb.shape[0]
+        reader = video.AnimationReader(data, limits, fps=fps)
     else:
-        info, frames = media.read_video(data, settings.limits, fps=settings.video_fps)
-        duration, width, height = info.duration, info.width, info.height
-        if info.duration and frames and frames[-1].t + 2.0 / settings.video_fps < info.duration:
-            warnings.append(
-                f"truncated: frames decoded up to {frames[-1].t:.1f} s of {info.duration:.1f} s"
-            )
+        reader = video.VideoReader(data, limits, fps=fps)
     hashes: list[FrameHash] = []
-    for frame in frames:
-        h = pdq_hash(frame.rgb)
-        hashes.append(FrameHash(round(frame.t, 3), h.hash, h.quality, frame.index))
+    last = 0.0
+    with reader:
+        for frame in reader:
+            h = pdq_hash(frame.rgb)
+            hashes.append(FrameHash(round(frame.t, 3), h.hash, h.quality, frame.index))
+            last = frame.t
+    if isinstance(reader, video.VideoReader):
+        duration, width, height = reader.info.duration, reader.info.width, reader.info.height
+        if duration and hashes and last + 2.0 / fps < duration:
+            warnings.append(f"truncated: frames decoded up to {last:.1f} s of {duration:.1f} s")
+    else:
+        duration = reader.duration
+        width = first.width if first else reader.width
+        height = first.height if first else reader.height
     first_pdq = PdqHash(hashes[0].hash, hashes[0].quality) if hashes else None
     return replace(
         base,

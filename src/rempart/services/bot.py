@@ -4,13 +4,14 @@ review items, alerts that carry evidence but never media, notices from ``/report
 
 The adapter (``adapters.telegram_bot``) turns updates into :class:`BotMessage` values, downloads
 the files this service asks for, hands the bytes to :meth:`BotService.check_bytes` (they are
-dropped after hashing) and carries out the returned :class:`Outcome`.
+dropped after hashing) and sends the actions of the returned :class:`Outcome`: they are stored
+(outbox) in the transaction that records the findings, so none is lost on a crash.
 
 Example::
 
     service = BotService(SqlBotStore(engine), matching, notices, BotSettings())
     verdict = service.check_bytes(media, data)        # hashes and matches, keeps no bytes
-    outcome = service.decide(message, [verdict])      # Decision + alert text
+    outcome = service.decide(message, [verdict])      # Decision, findings, stored actions
 """
 
 from __future__ import annotations
@@ -34,15 +35,45 @@ from rempart.core.bot_policy import (
     decide,
     message_link,
 )
+from rempart.core.signals import vpdq
 from rempart.core.text import classify
+from rempart.core.types import MediaHashes
 from rempart.core.workflow import Category
+from rempart.services.bot_actions import (
+    alert_text,
+    chat_notice,
+    decision_actions,
+    purge_actions,
+    report_actions,
+)
+from rempart.services.bot_work import BotWork
 from rempart.services.matching import MatchService
-from rempart.services.notices import NoticeService, Receipt, Submission
-from rempart.store.bot import NewReviewItem, SqlBotStore
+from rempart.services.notices import NoticeService, Submission
+from rempart.store.bot import NewReviewItem, OutboxRow, SqlBotStore
 from rempart.store.rows import utc_now
 
 VerdictStatus = Literal["checked", "not_checked", "error"]
 _CACHE = 20_000
+TEXT_LIMIT = 4096  # Telegram's own limit for a message's text (captions: 1024)
+QUERY_FRAMES_LIMIT = 1000  # a video's vPDQ kept as a query signal up to this many frames
+
+
+def query_signals(hashes: MediaHashes) -> tuple[dict[str, str], ...]:
+    """The signals of seen media that an allowlist would hold (``signal_type``, ``value``).
+
+    >>> from rempart.core.types import PdqHash
+    >>> [s["signal_type"] for s in query_signals(MediaHashes(
+    ...     "image", "a" * 32, "b" * 64, 10, pdq=PdqHash("c" * 64, 90)))]
+    ['pdq', 'md5', 'sha256']
+    """
+    out: list[dict[str, str]] = []
+    if hashes.pdq is not None:
+        out.append({"signal_type": "pdq", "value": hashes.pdq.hash})
+    if hashes.vpdq and len(hashes.vpdq) <= QUERY_FRAMES_LIMIT:
+        out.append({"signal_type": "vpdq", "value": vpdq.serialize(hashes.vpdq)})
+    out += [{"signal_type": "md5", "value": hashes.md5},
+            {"signal_type": "sha256", "value": hashes.sha256}]
+    return tuple(s for s in out if s["value"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +86,7 @@ class BotMedia:
     file_size: int | None = None
     thumbnail: BotMedia | None = None
     hashable: bool = True  # False: only the thumbnail can be checked (animated stickers)
+    sniffed: bool = False  # True: checked when its first bytes are an image or video (documents)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +133,8 @@ class BotMessage:
 
 @dataclass(frozen=True, slots=True)
 class MediaVerdict:
-    """What checking one file gave: matches (bank, entry, distance, labels, action)."""
+    """What checking one file gave: matches (bank, entry, distance, labels, action) and the
+    file's own signals (``pdq``, ``md5``… for an allowlist; never the media)."""
 
     file_unique_id: str
     status: VerdictStatus
@@ -110,18 +143,22 @@ class MediaVerdict:
     error: str | None = None
     cached: bool = False
     seq: int = 0
+    signals: tuple[dict[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """Stored in ``bot_seen_files.verdict``."""
-        return {"status": self.status, "sha256": self.sha256, "matches": list(self.matches),
-                "error": self.error, "seq": self.seq}
+        out = {"status": self.status, "sha256": self.sha256, "matches": list(self.matches),
+               "error": self.error, "seq": self.seq}
+        if self.matches and self.signals:  # only a match's signals are worth keeping
+            out["signals"] = list(self.signals)
+        return out
 
     @classmethod
     def from_json(cls, file_unique_id: str, data: dict[str, Any]) -> MediaVerdict:
         """A stored verdict, marked as cached."""
         return cls(file_unique_id, data.get("status", "checked"), data.get("sha256"),
                    tuple(data.get("matches") or ()), data.get("error"), True,
-                   int(data.get("seq", 0)))
+                   int(data.get("seq", 0)), tuple(data.get("signals") or ()))
 
 
 @dataclass(frozen=True)
@@ -136,6 +173,7 @@ class Outcome:
     strikes: int
     admin_chat_id: int | None
     alert_text: str | None = None
+    actions: tuple[OutboxRow, ...] = ()  # stored now, to send at once
 
 
 @dataclass
@@ -156,6 +194,7 @@ class BotService:
         self.notices = notices
         self.settings = settings or BotSettings()
         self.defaults = ChatPolicy.from_json(self.settings.chat_defaults)
+        self.work = BotWork(store, self.settings.action_attempts)
         self._policies: dict[int, ChatPolicy] = {}
         self._by_sha: OrderedDict[str, MediaVerdict] = OrderedDict()
         self._by_uid: OrderedDict[str, MediaVerdict] = OrderedDict()
@@ -207,6 +246,13 @@ class BotService:
         """A file that could not be downloaded (not remembered: try again next time)."""
         return MediaVerdict(media.file_unique_id, "error", error=error[:200])
 
+    def not_media(self, media: BotMedia) -> MediaVerdict:
+        """A document whose first bytes are no image or video format: nothing to hash."""
+        verdict = MediaVerdict(media.file_unique_id, "not_checked", error="not_media",
+                               seq=self.matching.seq)
+        self._remember(verdict)
+        return verdict
+
     def check_bytes(self, media: BotMedia, data: bytes) -> MediaVerdict:
         """Hash and match downloaded bytes (CPU-bound: call it off the event loop)."""
         sha = hashlib.sha256(data).hexdigest()
@@ -223,7 +269,8 @@ class BotService:
                                    error=report.hashes.error, seq=seq)
         else:
             verdict = MediaVerdict(media.file_unique_id, "checked", sha,
-                                   tuple(report.matches), seq=seq)
+                                   tuple(report.matches), seq=seq,
+                                   signals=query_signals(report.hashes))
         self._remember(verdict)
         return verdict
 
@@ -249,9 +296,12 @@ class BotService:
                                       message.sender_chat_id, message.date)
 
     def decide(self, message: BotMessage, verdicts: Sequence[MediaVerdict]) -> Outcome:
-        """Decide about a message from its files' verdicts and its text; record findings."""
+        """Decide about a message from its files' verdicts and its text; store the findings and
+        the actions (deletion every time; punishment and alert the first time) together."""
         policy = self.policy(message.chat_id)
-        labels = classify(message.text).labels if message.text.strip() else ()
+        text = message.text[:TEXT_LIMIT]
+        classified = classify(text) if text.strip() else None
+        labels = classified.labels if classified is not None else ()
         hits: list[tuple[MediaVerdict, dict[str, Any]]] = []
         for verdict in verdicts:
             for m in verdict.matches:
@@ -263,58 +313,68 @@ class BotService:
                       m.get("distance"), tuple(m.get("labels") or ())) for _, m in hits],
             labels, policy, strikes_before=strikes, sender=message.sender)
         decision = self._album(message, decision)
-        first = self._record(message, decision, hits, labels) if decision.acts else False
-        if not first:
-            # Seen before (a restart, a repeated edit): delete again, punish and alert once.
+        outcome = Outcome(message, decision, tuple(verdicts), labels, False, strikes,
+                          policy.admin_chat_id)
+        if not decision.acts:
+            return outcome
+        who = self._who(message)
+        strike = (message.chat_id, who) if decision.strike and who is not None else None
+        alert = alert_text(message, decision, [m for _, m in hits], labels,
+                           strikes + (1 if strike else 0)) if decision.alert else None
+        always, if_new = decision_actions(message, decision, self.album_members(message),
+                                          policy.admin_chat_id, alert)
+        findings = self._findings(message, decision, hits, labels,
+                                  classified.to_json() if classified is not None else {})
+        recorded = self.store.record_outcome(findings, strike, always, if_new)
+        if not recorded.new:
+            # Seen before (a retried update, a repeated edit): delete again, punish and alert
+            # once.
             decision = replace(decision, sender="none", ban_sender_chat=False, strike=False,
                                alert=False)
-        if decision.strike:
-            strikes = self._strike(message)
-        outcome = Outcome(message, decision, tuple(verdicts), labels, first, strikes,
-                          policy.admin_chat_id)
-        if decision.alert:
-            outcome = replace(outcome, alert_text=alert_text(outcome))
-        return outcome
+            alert = None
+        return replace(outcome, decision=decision, first_time=recorded.new,
+                       strikes=recorded.strikes if strike and recorded.new else strikes,
+                       alert_text=alert, actions=tuple(recorded.actions))
+
+    def _who(self, message: BotMessage) -> int | None:
+        return message.user_id if message.sender == "user" else message.sender_chat_id
 
     def strikes_of(self, message: BotMessage) -> int:
         """Removals counted against the message's sender (user or channel identity)."""
-        who = message.user_id if message.sender == "user" else message.sender_chat_id
+        who = self._who(message)
         return self.store.strikes(message.chat_id, who) if who is not None else 0
 
-    def _strike(self, message: BotMessage) -> int:
-        who = message.user_id if message.sender == "user" else message.sender_chat_id
-        return self.store.add_strike(message.chat_id, who) if who is not None else 0
-
-    def _record(self, message: BotMessage, decision: Decision,
-                hits: Sequence[tuple[MediaVerdict, dict[str, Any]]],
-                labels: Sequence[str]) -> bool:
-        """One review item (finding) per match and flagged label; True if any is new."""
+    def _findings(self, message: BotMessage, decision: Decision,
+                  hits: Sequence[tuple[MediaVerdict, dict[str, Any]]],
+                  labels: Sequence[str], text_verdict: dict[str, Any]) -> list[NewReviewItem]:
+        """One review item per match and flagged text. A match carries the seen file's own
+        signals (``query_signals``) so that a moderator can allowlist it."""
         base = f"bot:{message.chat_id}:{message.message_id}"
         taken = {"delete": decision.delete, "sender": decision.sender,
                  "ban_sender_chat": decision.ban_sender_chat}
-        new = False
+        items = []
         for verdict, m in hits:
-            new |= self.store.add_review_item(NewReviewItem(
+            items.append(NewReviewItem(
                 kind="media_match", dedup_key=f"{base}:{verdict.file_unique_id}:{m['entry']}",
                 labels=tuple(m.get("labels") or ()), location=message.location(),
                 evidence={"match": m, "sha256": verdict.sha256, "action_taken": taken,
+                          "query_signals": list(verdict.signals),
                           "forward_origin": message.forward_origin},
                 bank=m.get("bank"), entry_id=m.get("entry"),
                 content_group=m.get("content_group"), signal=m.get("signal"),
                 distance=m.get("distance")))
         if labels:
-            verdict_json = classify(message.text).to_json()
-            new |= self.store.add_review_item(NewReviewItem(
+            items.append(NewReviewItem(
                 kind="text_flag", dedup_key=f"{base}:text:{','.join(labels)}",
                 labels=tuple(labels), location=message.location(),
-                evidence={"text": message.text[:1000], **verdict_json,
+                evidence={"text": message.text[:1000], **text_verdict,
                           "action_taken": taken}))
         if not hits and not labels:  # an album member deleted with its flagged sibling
-            new |= self.store.add_review_item(NewReviewItem(
+            items.append(NewReviewItem(
                 kind="media_match", dedup_key=f"{base}:album", labels=(),
                 location=message.location(),
                 evidence={"album": message.media_group_id, "action_taken": taken}))
-        return new
+        return items
 
     def _album(self, message: BotMessage, decision: Decision) -> Decision:
         """Albums: one flagged photo takes its whole album down (members seen before/after)."""
@@ -345,34 +405,58 @@ class BotService:
             members = set(album.members) if album else set()
         return sorted(members - {message.message_id})
 
-    def deleted(self, chat_id: int, message_ids: Sequence[int]) -> int:
-        """Record messages the bot deleted."""
-        return self.store.mark_deleted(chat_id, message_ids)
+    # --- commands and chats -----------------------------------------------------------------
 
-    # --- commands ---------------------------------------------------------------------------
-
-    def report(self, reported: BotMessage, reporter_id: int | None, category: str,
-               note: str = "") -> Receipt:
-        """A member's ``/report``: a notice in the notice-and-action workflow."""
+    def report(self, command: BotMessage, reported: BotMessage, category: str,
+               note: str = "") -> list[OutboxRow]:
+        """A member's ``/report``: a notice in the notice-and-action workflow, then the command
+        removed, the receipt (with the secret) and the admins' notice, stored to be sent.
+        Nothing new when this update was already handled (a retry after a crash)."""
         if self.notices is None:
             raise RuntimeError("notices are not configured")
+        planned = report_actions(command, reported, "", "", self.policy(command.chat_id)
+                                 .admin_chat_id)
+        if self.store.action_keys([a.dedup_key for a in planned]):
+            return []
         try:
             cat = Category(category)
         except ValueError:
             cat = Category.NCII
         explanation = (f"Reported from Telegram with /report by a member of the chat"
                        f" (message {reported.message_id}). {note}").strip()
-        return self.notices.submit(Submission(
+        receipt = self.notices.submit(Submission(
             cat, explanation, good_faith=True, message_link=reported.link,
             chat_id=reported.chat_id, message_id=reported.message_id,
             location_text=(f"Telegram chat {reported.chat_title or reported.chat_id}, "
                            f"message {reported.message_id}")))
+        return self.store.add_actions(report_actions(
+            command, reported, receipt.case_number, receipt.secret,
+            self.policy(command.chat_id).admin_chat_id))
 
     def purge_targets(self, chat_id: int, user_id: int, now: datetime | None = None
                       ) -> list[int]:
         """The user's logged messages still deletable (sent in the last 48 h)."""
         since = (now or utc_now()) - timedelta(seconds=DELETE_WINDOW_SECONDS)
         return self.store.messages_since(chat_id, user_id, since)
+
+    def purge(self, command: BotMessage, user_id: int) -> list[OutboxRow]:
+        """``/rempart_purge`` by an admin: ban, delete the last 48 h, stored to be sent."""
+        ids = self.purge_targets(command.chat_id, user_id)
+        return self.store.add_actions(purge_actions(command, user_id, ids))
+
+    def chat_changed(self, chat_id: int, chat_type: str, title: str | None, status: str,
+                     rights: dict[str, Any], update_id: int, missing: Sequence[str]
+                     ) -> list[OutboxRow]:
+        """The bot's membership changed: remember its rights, tell the chat what it lacks."""
+        self.store.save_chat(chat_id, chat_type, title, rights={**rights, "status": status})
+        if status in ("left", "kicked"):
+            return []
+        if missing:
+            text = ("Rempart needs to be an admin with these rights to remove banked images: "
+                    + ", ".join(missing) + ".")
+        else:
+            text = "Rempart is active: banked images posted here will be removed."
+        return self.store.add_actions([chat_notice(chat_id, update_id, text)])
 
     def status_text(self, chat_id: int, missing: Sequence[str]) -> str:
         """The ``/rempart`` answer for admins: rights, policy, banks."""
@@ -388,30 +472,3 @@ class BotService:
         lines.append("Change with /rempart set KEY VALUE.")
         return "\n".join(lines)
 
-
-def alert_text(outcome: Outcome) -> str:
-    """The admins' alert: evidence (bank, distance, labels, link), never the media itself."""
-    m = outcome.message
-    d = outcome.decision
-    what = "Removed" if d.delete else "Flagged"
-    lines = [f"Rempart: {what} message {m.message_id} in {m.chat_title or m.chat_id}."]
-    if m.link:
-        lines.append(f"Link: {m.link}")
-    for verdict in outcome.verdicts:
-        for match in verdict.matches:
-            labels = ", ".join(match.get("labels") or ()) or "none"
-            lines.append(f"Match: bank {match.get('bank')}, {match.get('signal')} distance "
-                         f"{match.get('distance')}, labels {labels}, policy "
-                         f"{match.get('action')}")
-    if outcome.text_labels:
-        lines.append("Text labels: " + ", ".join(outcome.text_labels))
-    sender = m.user_id if m.sender == "user" else m.sender_chat_id
-    if sender is not None:
-        action = {"ban": "banned", "restrict": "restricted"}.get(d.sender, "")
-        if d.ban_sender_chat:
-            action = "channel identity banned"
-        lines.append(f"Sender: {sender} (removals: {outcome.strikes})"
-                     + (f", {action}" if action else ""))
-    if d.review:
-        lines.append("Queued for review in the console.")
-    return "\n".join(lines)

@@ -29,6 +29,12 @@ from rempart.services.errors import InvalidArgument
 ROBUST_NAMES = ("trim", *(f"region-{name}" for name in REGIONS if name != "full"))
 MAX_FRAMES = 20_000  # the server's HashLimits.max_video_frames
 MAX_SECONDS = 3 * 3600.0  # the server's HashLimits.max_video_seconds
+# A registered video's frame hashes stand for photos too: a "video" is held to what a real
+# clip gives when sampled at the server's rate (its span × fps, + slack for the browser's
+# frame times) and to one hour of frames at most.
+VIDEO_FPS = 1.0  # the server's HashSettings.video_fps, the rate the portal's page samples at
+REGISTERED_SECONDS = 3600.0
+FRAME_SLACK = 2
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -55,13 +61,26 @@ def checked_robust(values: Mapping[str, tuple[str, int]]) -> dict[str, tuple[str
     return out
 
 
+def registered_frame_cap(fps: float = VIDEO_FPS) -> int:
+    """Frames of one registered video at most: one hour of them at ``fps``.
+
+    >>> registered_frame_cap(1.0), registered_frame_cap(2.0)
+    (3600, 7200)
+    """
+    return max(1, math.ceil(REGISTERED_SECONDS * fps - 1e-6))
+
+
 def checked_frames(frames: Sequence[FrameHash], *, max_frames: int = MAX_FRAMES,
-                   max_seconds: float = MAX_SECONDS) -> tuple[FrameHash, ...]:
-    """vPDQ frames in time order, at most ``max_frames``, within ``max_seconds``."""
+                   max_seconds: float = MAX_SECONDS,
+                   fps: float = VIDEO_FPS) -> tuple[FrameHash, ...]:
+    """vPDQ frames in time order within ``max_seconds``: at most ``max_frames``, one hour
+    of frames at ``fps``, and no more than the span of their timestamps gives at ``fps``."""
     if not frames:
         raise InvalidArgument("a video needs at least one frame")
-    if len(frames) > max_frames:
-        raise InvalidArgument(f"a video has at most {max_frames} sampled frames")
+    cap = min(max_frames, registered_frame_cap(fps))
+    if len(frames) > cap:
+        raise InvalidArgument(
+            f"a video has at most {cap} sampled frames (one hour at {fps:g} per second)")
     out: list[FrameHash] = []
     last_t, last_frame = -1.0, -1
     for f in frames:
@@ -72,4 +91,10 @@ def checked_frames(frames: Sequence[FrameHash], *, max_frames: int = MAX_FRAMES,
         last_t, last_frame = f.t, f.frame
         out.append(FrameHash(round(f.t, 3), _hex64(f.hash, "frame PDQ"),
                              _quality(f.quality, "frame"), f.frame))
+    # Sample k of a real clip is at k / fps seconds or just after (-0.1 ms: the browser's).
+    real = math.floor((out[-1].t - out[0].t) * fps + 1e-3) + 1 + FRAME_SLACK
+    if len(out) > real:
+        raise InvalidArgument(
+            f"{len(out)} frames over {out[-1].t - out[0].t:g} s: a video sampled at "
+            f"{fps:g} per second gives at most {real}")
     return tuple(out)

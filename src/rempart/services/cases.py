@@ -6,8 +6,10 @@ withdraw consent.
   when the person says the images show a minor, to the separate ``child-protection`` bank with
   the labels ``minor`` and ``escalate`` (immediate escalation).
 - ``status`` answers the case number and secret (constant-time; a wrong secret is answered
-  exactly like an unknown case) with counts: items registered and withdrawn, matches found by
-  the scans and the bot (by place type and by day, first and last seen), actions taken
+  exactly like an unknown case) with counts: items registered and withdrawn, matches a
+  moderator confirmed (by place type and by day, first and last seen; a case can be opened by
+  anyone, so sightings not yet confirmed are only counted, as in the evidence package: see
+  ``core.evidence_victim.sighting_state``), actions taken
   (removed by the bot; confirmed, under review or dismissed by a moderator) and the notices
   about the content (state and deadline only). Matches a moderator dismissed are not counted
   (they may be someone else's image). The only places named are public Telegram messages
@@ -42,7 +44,15 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
-from rempart.core.banks import BankKind, BankPolicy, NewEntry, Provenance, new_content_group
+from rempart.core.banks import (
+    BankKind,
+    BankPolicy,
+    EntryTrust,
+    NewEntry,
+    Provenance,
+    new_content_group,
+)
+from rempart.core.evidence_victim import CONFIRMED, sighting_state
 from rempart.core.signals import vpdq
 from rempart.core.types import FrameHash
 from rempart.core.workflow import Category
@@ -221,7 +231,9 @@ ACTIONS = ("removed", "confirmed", "under_review", "dismissed")
 @dataclass(frozen=True, slots=True)
 class CaseStatus:
     """Counts, the case's notices and the public places where a moderator confirmed her image:
-    nothing about private places beyond their type, nothing about other people."""
+    nothing about private places beyond their type, nothing about other people. ``matches``,
+    places, dates and notices come from confirmed sightings only; the others are counted in
+    ``awaiting_review``."""
 
     case_number: str
     status: str
@@ -237,6 +249,7 @@ class CaseStatus:
     actions: Mapping[str, int] = field(default_factory=lambda: dict.fromkeys(ACTIONS, 0))
     notices: tuple[CaseNotice, ...] = ()
     public_places: tuple[PublicPlace, ...] = ()
+    awaiting_review: int = 0  # sightings no moderator confirmed yet: a count, nothing else
 
     @property
     def registered(self) -> int:
@@ -281,6 +294,7 @@ class _Place:
     chat_id: int | None
     message_id: int | None
     date: str | None
+    state: str = "under_review"  # sighting_state: confirmed or under_review (dismissed: gone)
 
     @property
     def type(self) -> str:
@@ -293,11 +307,9 @@ class _Place:
 
 
 def _review_state(traces: Sequence[ReviewTrace]) -> str:
-    """One message's review outcome from its items: confirmed > under review > dismissed."""
-    statuses = {t.status for t in traces}
-    if "confirmed" in statuses:
-        return "confirmed"
-    return "under_review" if "open" in statuses else "dismissed"
+    """One message's review outcome from its items: confirmed > under review > dismissed
+    (``core.evidence_victim.sighting_state``, the rule the evidence package follows too)."""
+    return sighting_state(t.status for t in traces)
 
 
 def secret_digest(secret: str) -> str:
@@ -366,13 +378,16 @@ class CaseService:
 
     def __init__(self, cases: SqlCaseStore, banks: BankStore,
                  sightings: SightingSource | None = None, max_items: int = 50, *,
-                 max_frames: int = MAX_FRAMES, max_seconds: float = MAX_SECONDS) -> None:
+                 max_frames: int = MAX_FRAMES, max_seconds: float = MAX_SECONDS,
+                 trusted: bool = False) -> None:
         self.cases = cases
         self.banks = banks
         self.sightings = sightings
         self.max_items = max_items
         self.max_frames = max_frames  # vPDQ frames per video (and per request)
         self.max_seconds = max_seconds
+        # Anonymous registrations ask for review until a moderator confirms them.
+        self.trust = EntryTrust.CONFIRMED if trusted else EntryTrust.UNCONFIRMED
 
     # -- anti-abuse ----------------------------------------------------------------------
 
@@ -413,13 +428,7 @@ class CaseService:
         labels = ("victim", "minor", "escalate") if minor else ("victim",)
         provenance = Provenance(SOURCE, at, case_id=case.case_number, labels=labels,
                                 metadata={"escalation": "immediate"} if minor else {})
-        groups: list[tuple[str, list[NewEntry]]] = []
-        for item in checked:
-            group = new_content_group()
-            groups.append((group, item.entries(group, provenance)))
-        ids = iter(self.banks.add_entries(bank.id, [e for _, es in groups for e in es]))
-        new_items = [NewCaseItem(group, name, tuple(next(ids) for _ in entries))
-                     for group, entries in groups]
+        new_items = self._bank_items(bank.id, name, checked, provenance)
         self.cases.add_items(case.id, new_items, at, self.max_items)
         if minor:
             self._escalate(case.case_number, new_items, at)
@@ -446,11 +455,7 @@ class CaseService:
         labels = ("victim", "minor", "escalate") if case.minor else ("victim",)
         provenance = Provenance(SOURCE, at, case_id=case.case_number, labels=labels,
                                 metadata={"escalation": "immediate"} if case.minor else {})
-        groups = [(g, item.entries(g, provenance))
-                  for g, item in ((new_content_group(), i) for i in checked)]
-        ids = iter(self.banks.add_entries(bank.id, [e for _, es in groups for e in es]))
-        new_items = [NewCaseItem(group, name, tuple(next(ids) for _ in entries))
-                     for group, entries in groups]
+        new_items = self._bank_items(bank.id, name, checked, provenance)
         try:
             self.cases.add_items(case.id, new_items, at, self.max_items)
         except (CaseClosed, CaseFull):  # closed or filled meanwhile: no orphan signals
@@ -460,6 +465,15 @@ class CaseService:
         if case.minor:
             self._escalate(case.case_number, new_items, at)
         return Registration(case.case_number, "", len(new_items), case.minor, at)
+
+    def _bank_items(self, bank_id: int, bank: str, items: Sequence[ItemSignals],
+                    provenance: Provenance) -> list[NewCaseItem]:
+        """Bank ``items`` (one content group each, at the registrations' trust)."""
+        groups = [(g, [replace(e, trust=self.trust) for e in item.entries(g, provenance)])
+                  for g, item in ((new_content_group(), i) for i in items)]
+        ids = iter(self.banks.add_entries(bank_id, [e for _, es in groups for e in es]))
+        return [NewCaseItem(group, bank, tuple(next(ids) for _ in entries))
+                for group, entries in groups]
 
     # -- following -----------------------------------------------------------------------
 
@@ -501,11 +515,13 @@ class CaseService:
                 key = ("review", n)
             by_message.setdefault(key, []).append(t)
         for key, group in by_message.items():
-            if _review_state(group) == "dismissed":
+            state = _review_state(group)
+            if state == "dismissed":
                 found.pop(key, None)
             else:
                 t = group[0]
-                found.setdefault(key, _Place(t.chat_id, t.message_id, seen_at(t.date)))
+                place = found.get(key) or _Place(t.chat_id, t.message_id, seen_at(t.date))
+                found[key] = replace(place, state=state)
         return list(found.values())
 
     def status(self, case_number: str, secret: str) -> CaseStatus:
@@ -519,9 +535,13 @@ class CaseService:
         days: Counter[str] = Counter()
         dates: list[str] = []
         seen_where: set[tuple[int, int]] = set()
+        awaiting = 0
         for n, item in enumerate(case_items, 1):
             mine = [t for t in traces if t.content_group == item.content_group]
-            seen = self._places(item, mine)
+            # Unconfirmed sightings are only counted: no place type, date or notice of theirs.
+            places_of_item = self._places(item, mine)
+            seen = [p for p in places_of_item if p.state == CONFIRMED]
+            awaiting += len(places_of_item) - len(seen)
             item_dates = sorted(p.date for p in seen if p.date)
             for p in seen:
                 places[p.type] += 1
@@ -538,7 +558,7 @@ class CaseService:
                           dict(places), dict(sorted(days.items())),
                           dates[0] if dates else None, dates[-1] if dates else None,
                           _actions(traces), self._notices(case.case_number, seen_where),
-                          _public_places(traces))
+                          _public_places(traces), awaiting)
 
     def _notices(self, case_number: str,
                  places: set[tuple[int, int]]) -> tuple[CaseNotice, ...]:
@@ -551,7 +571,10 @@ class CaseService:
     def _escalate(self, case_number: str, items: Sequence[NewCaseItem], at: datetime) -> None:
         """File the escalated notice of a minor's case: category csam, due at once, found by
         moderators at the top of their dashboard. No contact, no secret anyone holds: the
-        person follows it on her case's page."""
+        person follows it on her case's page. One per case: items added later are in the same
+        bank under the same case, and re-filing would let anyone flood the urgent queue."""
+        if self.cases.notices_of(case_marker(case_number), ()):
+            return
         groups = ", ".join(i.content_group for i in items)
         explanation = (
             f"{len(items)} image(s) registered on the victim portal by a person who says they "

@@ -1,4 +1,4 @@
-"""Hash files from disk, in parallel over a process pool; bytes never leave memory.
+"""Hash files from disk, in parallel over worker processes; bytes never leave memory.
 
 Example::
 
@@ -9,15 +9,17 @@ Example::
 
 from __future__ import annotations
 
-import multiprocessing
+import functools
 import os
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 
 from rempart.config import HashSettings
 from rempart.core.media_signals import hash_bytes
 from rempart.core.types import MediaHashes
+from rempart.services.media_pool import MediaPool, failure_message
 
 
 def expand_paths(paths: Iterable[Path], *, recursive: bool) -> Iterator[Path]:
@@ -83,25 +85,47 @@ def _init_worker() -> None:
     cv2.setNumThreads(1)  # one process per core: no nested thread pools
 
 
-def _hash_one(args: tuple[str, HashSettings]) -> MediaHashes:
-    return hash_path(Path(args[0]), args[1])
-
-
 def default_workers() -> int:
     """One worker per core."""
     return max(1, os.cpu_count() or 1)
 
 
+IN_FLIGHT_PER_WORKER = 8  # files queued per worker: enough to keep it busy, bounded memory
+
+
 def hash_paths(
     paths: Sequence[Path], settings: HashSettings, workers: int = 0
 ) -> Iterator[tuple[Path, MediaHashes]]:
-    """(path, hashes) for each path, in order; ``workers`` processes (0: one per core)."""
+    """(path, hashes) for each path, in order; ``workers`` processes (0: one per core).
+
+    A file that makes its worker fail, even die, gets an error record; the others go on.
+    """
     n = workers or default_workers()
     if n <= 1 or len(paths) < 4:
         for path in paths:
-            yield path, hash_path(path, settings)
+            yield path, _hash_safely(path, settings)
         return
-    ctx = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker) as pool:
-        jobs = ((str(p), settings) for p in paths)
-        yield from zip(paths, pool.map(_hash_one, jobs, chunksize=4), strict=True)
+    pool = MediaPool(n, initializer=_init_worker)
+    try:
+        window: deque[tuple[Path, Future[MediaHashes]]] = deque()
+        for path in paths:
+            window.append((path, pool.submit(
+                functools.partial(hash_path, settings=settings), path,
+                on_error=functools.partial(read_error, path))))
+            if len(window) >= n * IN_FLIGHT_PER_WORKER:
+                done, future = window.popleft()
+                yield done, future.result()
+        while window:
+            done, future = window.popleft()
+            yield done, future.result()
+    except BaseException:
+        pool.close(cancel=True)
+        raise
+    pool.close()
+
+
+def _hash_safely(path: Path, settings: HashSettings) -> MediaHashes:
+    try:
+        return hash_path(path, settings)
+    except Exception as exc:  # the same failure a worker would report
+        return read_error(path, failure_message(exc))

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from rempart.config import HashSettings
-from rempart.core.banks import Bank, BankEntry, EntryStatus
+from rempart.core.banks import Bank, BankEntry, EntryStatus, EntryTrust
 from rempart.core.flood import FloodRule, Hit
 from rempart.core.index.hexcodec import hex_to_hashes
 from rempart.core.matcher import (
@@ -143,7 +143,7 @@ class MatchService:
         ids: list[int] = []
         bank_ids: list[int] = []
         hexes: list[str] = []
-        held: list[int] = []
+        marked: list[tuple[int, bool, str]] = []  # held or not of the bank's trust
         # PDQ hashes are decoded batch by batch (compact arrays, not millions of strings) and
         # indexed in one call at the end: one segment, so a lookup probes one set of tables.
         batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -156,8 +156,9 @@ class MatchService:
 
         for row in self.store.iter_signals(statuses=(EntryStatus.ACTIVE, EntryStatus.ON_HOLD)):
             n += 1
-            if row.status is EntryStatus.ON_HOLD:
-                held.append(row.entry_id)
+            on_hold = row.status is EntryStatus.ON_HOLD
+            if on_hold or row.trust is not EntryTrust.BANK:
+                marked.append((row.entry_id, on_hold, row.trust.value))
             if row.signal_type == "pdq":
                 ids.append(row.entry_id)
                 bank_ids.append(row.bank_id)
@@ -165,23 +166,26 @@ class MatchService:
                 if len(ids) >= _LOAD_BATCH:
                     flush()
             else:
-                self._add(row.entry_id, row.bank_id, row.signal_type, row.value)
+                self._add(row.entry_id, row.bank_id, row.signal_type, row.value, on_hold,
+                          row.trust.value)
         if ids:
             flush()
         if batches:
             all_ids, all_banks, all_hashes = (np.concatenate(p) for p in zip(*batches, strict=True))
             batches.clear()
             self.matcher.add_pdq_arrays(all_ids, all_banks, all_hashes)
-        for entry_id in held:
-            self.matcher.hold(entry_id)
+        for entry_id, on_hold, trust in marked:
+            self.matcher.set_trust(entry_id, trust)
+            self.matcher.hold(entry_id, on_hold)
         return n
 
     def _add(
-        self, entry_id: int, bank_id: int, signal_type: str, value: str, on_hold: bool = False
+        self, entry_id: int, bank_id: int, signal_type: str, value: str, on_hold: bool,
+        trust: str,
     ) -> None:
         # A malformed stored value never stops matching on the others.
         with contextlib.suppress(ValueError):
-            self.matcher.add(entry_id, bank_id, signal_type, value, on_hold)
+            self.matcher.add(entry_id, bank_id, signal_type, value, on_hold, trust)
 
     def behind(self) -> bool:
         """Whether changes were committed since the last refresh (one indexed read)."""
@@ -204,7 +208,8 @@ class MatchService:
                     cache.pop(c.entry_id, None)
                 self.matcher.apply(
                     EntryChange(c.entry_id, c.bank_id, c.signal_type, c.value,
-                                c.status is EntryStatus.ON_HOLD, c.status is EntryStatus.REMOVED)
+                                c.status is EntryStatus.ON_HOLD, c.status is EntryStatus.REMOVED,
+                                c.trust.value)
                     for c in changes
                 )
                 applied += len(changes) + sum(1 for b in banks if b.seq > self.seq)
@@ -219,13 +224,17 @@ class MatchService:
         *,
         record: bool = True,
         outcome: MatchOutcome | None = None,
+        place: str | None = None,
+        sender: str | None = None,
     ) -> MatchReport:
-        """Match signals already computed; records hits for the flood guard. ``outcome``: the
-        matcher's answer to this query when the caller already has it."""
+        """Match signals already computed; records hits for the flood guard (where the media
+        was seen and who posted it, when known). ``outcome``: the matcher's answer to this
+        query when the caller already has it."""
         if outcome is None:
             outcome = self.matcher.match(query, banks)
         if record and outcome.matches and query.hashes.sha256:
-            self._record(outcome, query.hashes.sha256)
+            self.record_hits([m.entry_id for m in outcome.matches], query.hashes.sha256,
+                             place, sender)
         return MatchReport(
             query.hashes,
             _one_per_item([self._describe(m) for m in outcome.matches]),
@@ -233,7 +242,8 @@ class MatchService:
             len(_one_per_item([self._describe(m) for m in outcome.suppressed_matches])),
         )
 
-    def match_bytes(self, data: bytes, banks: Collection[str] | None = None) -> MatchReport:
+    def match_bytes(self, data: bytes, banks: Collection[str] | None = None, *,
+                    place: str | None = None, sender: str | None = None) -> MatchReport:
         """Hash media held in memory and match it; the bytes are not kept.
 
         The ORB probe (the costliest part) runs only when some bank entry holds local features.
@@ -248,7 +258,7 @@ class MatchService:
                     digests=digests)
         if a.hashes.error is not None:
             return MatchReport(a.hashes)
-        return self.match_query(Query(a.hashes, a.probe), banks)
+        return self.match_query(Query(a.hashes, a.probe), banks, place=place, sender=sender)
 
     def match_paths(
         self, paths: Sequence[Path], banks: Collection[str] | None = None
@@ -267,11 +277,19 @@ class MatchService:
             finally:
                 del data
 
-    def _record(self, outcome: MatchOutcome, fingerprint: str) -> None:
+    def record_hits(self, entry_ids: Collection[int], fingerprint: str,
+                    place: str | None = None, sender: str | None = None) -> list[int]:
+        """Log that media ``fingerprint`` matched ``entry_ids`` at ``place``, posted by
+        ``sender`` (also for a file seen before: forwards count); entries whose matches now
+        spread too far are held at once. Returns the held ids."""
+        if not entry_ids:
+            return []
         now = datetime.now(UTC)
-        hits = [Hit(m.entry_id, fingerprint, now) for m in outcome.matches]
-        for entry_id in self.store.record_hits(hits, self.flood, now):
+        hits = [Hit(e, fingerprint, now, place, sender) for e in entry_ids]
+        held = self.store.record_hits(hits, self.flood, now)
+        for entry_id in held:
             self.matcher.hold(entry_id)
+        return held
 
     def entry(self, entry_id: int) -> BankEntry | None:
         """A matched entry (cached; the change feed invalidates it)."""
@@ -296,6 +314,7 @@ class MatchService:
             "policy": m.policy,
             "action": m.action,
             "bank_kind": m.bank_kind,
+            "trust": m.trust,
         }
         if m.on_hold:
             out["on_hold"] = True

@@ -1,8 +1,11 @@
-"""The review queue: matches and flagged texts that a human confirms or dismisses.
+"""The review queue: matches and flagged texts that a human confirms, dismisses or withdraws.
 
-Confirming records the action of the matched bank's policy (block, review, alert); dismissing
-may add the query's signals to an allowlist bank so the same false positive is not raised again.
-Every decision records who, when and why, and writes an audit event in the same transaction.
+Confirming records the action of the matched bank's policy (block, review, alert) and confirms
+an unconfirmed entry (an anonymous registration): its whole item, or with ``whole_case`` every
+item of its case, then acts alone. Dismissing may add the query's signals to an allowlist bank so
+the same false positive is not raised again; withdrawing also removes the matched item from its
+bank (a poisoned registration). Every decision records who, when and why, with an audit event.
+Moderators act on bank items directly too (:meth:`ReviewService.act_on_entry`).
 
 Example::
 
@@ -13,12 +16,19 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from rempart.core.banks import BankEntry, BankKind, Provenance
+from rempart.core.banks import (
+    BankEntry,
+    BankKind,
+    EntryStatus,
+    EntryTrust,
+    Provenance,
+    entry_action,
+)
 from rempart.core.workflow import DECIDING_ROLES
 from rempart.services.banks import add_signal, get_bank
 from rempart.services.errors import InvalidArgument, RempartError
@@ -29,8 +39,9 @@ from rempart.store.notices import Page, UserRecord
 from rempart.store.reviews import NewReviewItem, ReviewConflict, ReviewItem, ReviewStore
 from rempart.store.rows import utc_now
 
-DECISIONS = ("confirm", "dismiss")
-KINDS = ("media_match", "text_flag")
+DECISIONS = ("confirm", "dismiss", "withdraw")
+ENTRY_ACTIONS = ("confirm", "hold", "release", "withdraw")
+KINDS = ("media_match", "text_flag", "entry_hold")
 
 
 class ReviewNotFound(RempartError):
@@ -104,22 +115,22 @@ class ReviewService:
         return Evidence(item, entry, who)
 
     def decide(self, item_id: int, decision: str, user: UserRecord, reason: str,
-               allowlist: str | None = None) -> ReviewItem:
-        """Confirm (the bank's policy action is recorded) or dismiss (optionally allowlisting
-        the query's signals). ``user`` must be an admin or a moderator."""
-        if user.disabled or user.role not in DECIDING_ROLES:
-            raise NotAllowed(f"{user.username!r} may not decide review items")
+               allowlist: str | None = None, *, whole_case: bool = False) -> ReviewItem:
+        """Confirm (the entry's action is recorded; an unconfirmed item, or its whole case,
+        becomes confirmed), dismiss or withdraw (optionally allowlisting the query's signals).
+        ``user`` must be an admin or a moderator."""
+        _check_decider(user, reason)
         if decision not in DECISIONS:
             raise InvalidArgument(f"decision is one of {', '.join(DECISIONS)}")
-        if not reason.strip() or len(reason) > MAX_REASON:
-            raise InvalidArgument(f"say why in 1 to {MAX_REASON} characters")
         found = self.evidence(item_id)
         item = found.item
         if item.status != "open":
             raise ReviewClosed(f"review item {item_id} was already {item.status}")
         details: dict[str, Any] = {"bank": item.new.bank, "kind": item.new.kind}
         if decision == "confirm":
-            action = self._policy(item)
+            if found.entry is not None:
+                details["confirmed_entries"] = self._confirm(found.entry, whole_case)
+            action = self._policy(item, found.entry)
             status, recorded = "confirmed", f"confirm:{action}"
             details["action"] = action
         else:
@@ -128,6 +139,11 @@ class ReviewService:
                 details["allowlisted"] = self._allowlist(found, allowlist, user)
                 details["allowlist"] = allowlist
                 recorded = "dismiss:allowlist"
+            if decision == "withdraw":
+                if found.entry is None:
+                    raise InvalidArgument("this item matched no bank entry to withdraw")
+                details["withdrawn"] = self._withdraw(found.entry, f"review {item_id}", user)
+                recorded = "dismiss:withdraw"
         now = self.clock()
         audit = Actor("user", user.username).entry(
             now, f"review.{decision}", "review_item", str(item_id), **details)
@@ -136,12 +152,55 @@ class ReviewService:
         except ReviewConflict:
             raise ReviewClosed(f"review item {item_id} was decided meanwhile") from None
 
-    def _policy(self, item: ReviewItem) -> str:
-        """The matched bank's policy; ``review`` (a human already did) when unknown."""
+    def act_on_entry(self, entry_id: int, action: str, user: UserRecord, reason: str) -> int:
+        """Confirm, hold, release or withdraw a bank item (every signal of the entry's content
+        group) from the console; returns how many entries changed."""
+        _check_decider(user, reason)
+        if action not in ENTRY_ACTIONS:
+            raise InvalidArgument(f"action is one of {', '.join(ENTRY_ACTIONS)}")
+        entry = self.banks.get_entry(entry_id)
+        if entry is None or entry.status is EntryStatus.REMOVED:
+            raise InvalidArgument(f"no live bank entry {entry_id}")
+        group = self._group(entry)
+        if action == "confirm":
+            changed = self._confirm(entry, False)
+        elif action == "withdraw":
+            changed = self._withdraw(entry, f"console: {reason.strip()[:200]}", user)
+        else:
+            status = EntryStatus.ON_HOLD if action == "hold" else EntryStatus.ACTIVE
+            changed = self.banks.set_entry_status(group, status)
+        self.store.log(Actor("user", user.username).entry(
+            self.clock(), f"bank_entry.{action}", "bank_entry", str(entry_id),
+            changed=changed, content_group=entry.content_group, reason=reason.strip()))
+        return changed
+
+    def _group(self, entry: BankEntry) -> Sequence[int]:
+        return [e.id for e in self.banks.entries_in_group(entry.content_group)
+                if e.status is not EntryStatus.REMOVED]
+
+    def _confirm(self, entry: BankEntry, whole_case: bool) -> int:
+        """Confirm an unconfirmed item (or every item of its case); returns entries changed."""
+        if entry.trust is not EntryTrust.UNCONFIRMED:
+            return 0
+        ids = self._group(entry)
+        if whole_case and entry.provenance.case_id:
+            ids = [e.id for e in self.banks.case_entries(entry.provenance.case_id)
+                   if e.status is not EntryStatus.REMOVED]
+        return self.banks.set_entry_trust(ids, EntryTrust.CONFIRMED)
+
+    def _withdraw(self, entry: BankEntry, why: str, user: UserRecord) -> int:
+        return self.banks.remove_entries(self._group(entry),
+                                         f"withdrawn by {user.username} ({why})")
+
+    def _policy(self, item: ReviewItem, entry: BankEntry | None = None) -> str:
+        """What the matched entry asks for once confirmed; ``review`` when unknown."""
         if item.new.bank:
             bank = self.banks.get_bank(item.new.bank)
             if bank is not None:
-                return bank.policy.value
+                trust = EntryTrust.CONFIRMED if entry is not None and (
+                    entry.trust is EntryTrust.UNCONFIRMED) else (
+                    entry.trust if entry is not None else EntryTrust.BANK)
+                return entry_action(bank.policy.value, trust.value, False)
         return "review"
 
     def _allowlist(self, found: Evidence, name: str, user: UserRecord) -> int:
@@ -157,3 +216,10 @@ class ReviewService:
         for s in signals:
             add_signal(self.banks, name, str(s["signal_type"]), str(s["value"]), provenance)
         return len(signals)
+
+
+def _check_decider(user: UserRecord, reason: str) -> None:
+    if user.disabled or user.role not in DECIDING_ROLES:
+        raise NotAllowed(f"{user.username!r} may not decide review items")
+    if not reason.strip() or len(reason) > MAX_REASON:
+        raise InvalidArgument(f"say why in 1 to {MAX_REASON} characters")

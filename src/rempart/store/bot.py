@@ -1,37 +1,31 @@
 """The Telegram bot's state over SQLAlchemy (SQLite and PostgreSQL): chats and their settings,
-the log of message ids (for purges), strikes, the update offset, files already checked, and the
-review items the bot raises. No media: files are known by ``file_unique_id`` and sha256.
+the log of message ids (for purges), strikes, files already checked, the review items the bot
+raises, and (``store.bot_work``) its inbox of updates and outbox of Bot API calls. No media:
+files are known by ``file_unique_id`` and sha256.
 
 Example::
 
     bot = SqlBotStore(open_store("sqlite:///rempart.sqlite3").engine)
-    bot.set_offset(42, done=())
-    bot.offset()        # (42, set())
+    bot.accept_updates([(42, -100, {"update_id": 42})], offset=43)
+    bot.offset()        # 43
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, insert, select, update
+from sqlalchemy import Connection, Row, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from rempart.store.bot_models import (
-    bot_chats,
-    bot_messages,
-    bot_seen_files,
-    bot_state,
-    bot_strikes,
-)
-from rempart.store.engine import SqlStore
+from rempart.store.bot_models import bot_chats, bot_messages, bot_seen_files, bot_strikes
+from rempart.store.bot_work import BotWorkMixin, NewAction, OutboxRow, insert_actions
 from rempart.store.review_models import review_items
 from rempart.store.rows import utc, utc_now
 
-OFFSET_KEY = "update_offset"
-DONE_PREFIX = "done:"
+__all__ = ["BotChat", "NewAction", "NewReviewItem", "OutboxRow", "Recorded", "SqlBotStore"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,45 +56,18 @@ class NewReviewItem:
     distance: int | None = None
 
 
-class SqlBotStore(SqlStore):
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What :meth:`SqlBotStore.record_outcome` did: whether a finding was new, the sender's
+    removals after it, and the actions stored now (to send at once)."""
+
+    new: bool
+    strikes: int
+    actions: list[OutboxRow]
+
+
+class SqlBotStore(BotWorkMixin):
     """The bot's tables over one engine (shared with the bank store)."""
-
-    # --- update offset -------------------------------------------------------------------
-
-    def offset(self) -> tuple[int, set[int]]:
-        """The next update id to ask for, and the ids at or above it already processed."""
-        with self._read() as conn:
-            rows = conn.execute(select(bot_state.c.key, bot_state.c.value)).all()
-        offset = 0
-        done: set[int] = set()
-        for key, value in rows:
-            if key == OFFSET_KEY:
-                offset = int(value)
-            elif key.startswith(DONE_PREFIX):
-                done.add(int(key[len(DONE_PREFIX):]))
-        return offset, {d for d in done if d >= offset}
-
-    def mark_done(self, update_id: int) -> None:
-        """Remember that one update of the current batch is processed (restart-safe)."""
-        try:
-            with self._write() as conn:
-                conn.execute(insert(bot_state).values(key=f"{DONE_PREFIX}{update_id}",
-                                                      value="1"))
-        except IntegrityError:
-            pass
-
-    def set_offset(self, offset: int, done: Iterable[int] = ()) -> None:
-        """Move the offset past a processed batch and forget its per-update marks."""
-        with self._write() as conn:
-            n = conn.execute(update(bot_state).where(bot_state.c.key == OFFSET_KEY)
-                             .values(value=str(offset))).rowcount
-            if not n:
-                conn.execute(insert(bot_state).values(key=OFFSET_KEY, value=str(offset)))
-            conn.execute(delete(bot_state).where(bot_state.c.key.like(f"{DONE_PREFIX}%")))
-            for update_id in done:
-                if update_id >= offset:
-                    conn.execute(insert(bot_state).values(key=f"{DONE_PREFIX}{update_id}",
-                                                          value="1"))
 
     # --- chats ---------------------------------------------------------------------------
 
@@ -204,18 +171,8 @@ class SqlBotStore(SqlStore):
 
     def add_strike(self, chat_id: int, user_id: int, at: datetime | None = None) -> int:
         """Count one more removal; returns the new count."""
-        at = at or utc_now()
         with self._write() as conn:
-            n = conn.execute(
-                update(bot_strikes)
-                .where(and_(bot_strikes.c.chat_id == chat_id, bot_strikes.c.user_id == user_id))
-                .values(count=bot_strikes.c.count + 1, last_at=at)).rowcount
-            if not n:
-                conn.execute(insert(bot_strikes).values(chat_id=chat_id, user_id=user_id,
-                                                        count=1, last_at=at))
-            return int(conn.execute(select(bot_strikes.c.count).where(and_(
-                bot_strikes.c.chat_id == chat_id,
-                bot_strikes.c.user_id == user_id))).scalar_one())
+            return _strike(conn, chat_id, user_id, at or utc_now())
 
     # --- files already checked -----------------------------------------------------------
 
@@ -243,19 +200,32 @@ class SqlBotStore(SqlStore):
 
     def add_review_item(self, item: NewReviewItem) -> bool:
         """Insert a review item unless its ``dedup_key`` exists; True when it is new."""
-        now = utc_now()
         try:
             with self._write() as conn:
-                conn.execute(insert(review_items).values(
-                    created_at=now, updated_at=now, source="bot", status="open",
-                    kind=item.kind, bank=item.bank, entry_id=item.entry_id,
-                    content_group=item.content_group, signal=item.signal,
-                    distance=item.distance, labels=list(item.labels),
-                    location=item.location, evidence=item.evidence,
-                    dedup_key=item.dedup_key[:200]))
+                conn.execute(insert(review_items).values(**_review_values(item, utc_now())))
         except IntegrityError:
             return False
         return True
+
+    def record_outcome(self, items: Sequence[NewReviewItem], strike: tuple[int, int] | None,
+                       always: Sequence[NewAction], if_new: Sequence[NewAction]) -> Recorded:
+        """In one transaction: the findings (those with a new ``dedup_key``); when any is new,
+        one strike against ``strike`` (chat, sender) and the ``if_new`` actions (punishment,
+        alert); the ``always`` actions (deletion) in any case. A crash leaves all or nothing."""
+        now = utc_now()
+        keys = [i.dedup_key[:200] for i in items]
+        with self._write() as conn:
+            known = set(conn.execute(select(review_items.c.dedup_key)
+                                     .where(review_items.c.dedup_key.in_(keys))).scalars()) \
+                if keys else set()
+            fresh = [i for i, k in zip(items, keys, strict=True) if k not in known]
+            for item in fresh:
+                conn.execute(insert(review_items).values(**_review_values(item, now)))
+            strikes = 0
+            if fresh and strike is not None:
+                strikes = _strike(conn, strike[0], strike[1], now)
+            actions = insert_actions(conn, [*always, *(if_new if fresh else ())], now)
+        return Recorded(bool(fresh), strikes, actions)
 
     def review_items(self) -> list[dict[str, Any]]:
         """Review items raised by the bot (tests and status)."""
@@ -263,6 +233,26 @@ class SqlBotStore(SqlStore):
             rows = conn.execute(select(review_items).where(review_items.c.source == "bot")
                                 .order_by(review_items.c.id)).mappings().all()
         return [dict(r) for r in rows]
+
+
+def _review_values(item: NewReviewItem, now: datetime) -> dict[str, Any]:
+    return {"created_at": now, "updated_at": now, "source": "bot", "status": "open",
+            "kind": item.kind, "bank": item.bank, "entry_id": item.entry_id,
+            "content_group": item.content_group, "signal": item.signal,
+            "distance": item.distance, "labels": list(item.labels), "location": item.location,
+            "evidence": item.evidence, "dedup_key": item.dedup_key[:200]}
+
+
+def _strike(conn: Connection, chat_id: int, user_id: int, at: datetime) -> int:
+    n = conn.execute(
+        update(bot_strikes)
+        .where(and_(bot_strikes.c.chat_id == chat_id, bot_strikes.c.user_id == user_id))
+        .values(count=bot_strikes.c.count + 1, last_at=at)).rowcount
+    if not n:
+        conn.execute(insert(bot_strikes).values(chat_id=chat_id, user_id=user_id, count=1,
+                                                last_at=at))
+    return int(conn.execute(select(bot_strikes.c.count).where(and_(
+        bot_strikes.c.chat_id == chat_id, bot_strikes.c.user_id == user_id))).scalar_one())
 
 
 def _chat(row: Row[Any]) -> BotChat:

@@ -1,6 +1,7 @@
 """State of the Telegram bot: chats and their policy, the message log (for purges), strikes,
-the update offset and files already checked. Registered on ``models.metadata``; change it only
-together with a migration. No media: files are known by Telegram's ``file_unique_id`` and hash.
+the update offset, files already checked, the inbox of updates and the outbox of Bot API calls.
+Registered on ``models.metadata``; change it only together with a migration. No media: files
+are known by Telegram's ``file_unique_id`` and hash.
 """
 
 from __future__ import annotations
@@ -75,3 +76,43 @@ bot_seen_files = Table(
     Column("verdict", JSON, nullable=False),
     Column("seen_at", Stamp, nullable=False),
 )
+
+# Inbox: every update received, stored before Telegram is told it arrived (getUpdates offset or
+# the webhook's 200), done only once handled; ``payload`` (the update's JSON) is cleared then.
+bot_updates = Table(
+    "bot_updates",
+    metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("chat_id", BigInteger, nullable=True),
+    Column("payload", JSON(none_as_null=True), nullable=True),
+    Column("status", String(16), nullable=False),  # pending, done, dead
+    Column("attempts", Integer, nullable=False),
+    Column("next_at", Stamp, nullable=False),
+    Column("error", String(300), nullable=True),
+    Column("received_at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+)
+Index("ix_bot_updates_status_next_at", bot_updates.c.status, bot_updates.c.next_at)
+
+# Outbox: every Bot API action decided (delete, restrict, ban, ban_sender_chat) and every
+# message owed (alerts, receipts), written in the transaction that decided it, sent after
+# commit, retried with backoff, ``dead`` after the last try. A receipt's ``params`` (its text
+# holds the reporter's secret) are cleared once it is delivered or given up.
+bot_outbox = Table(
+    "bot_outbox",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("dedup_key", String(200), nullable=False, unique=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("purpose", String(16), nullable=False),  # action, alert, receipt, notice
+    Column("params", JSON(none_as_null=True), nullable=True),
+    Column("status", String(16), nullable=False),  # pending, done, dead
+    Column("attempts", Integer, nullable=False),
+    Column("next_at", Stamp, nullable=False),
+    Column("error", String(300), nullable=True),
+    Column("update_id", BigInteger, nullable=True),
+    Column("created_at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+)
+Index("ix_bot_outbox_status_next_at", bot_outbox.c.status, bot_outbox.c.next_at)

@@ -19,7 +19,7 @@ from rempart.store.models import bank_entries
 from rempart.store.rows import utc
 
 COLUMNS = ("bank_id", "content_group", "signal_type", "value", "lookup_key", "quality",
-           "status", "source", "submitted_at", "external_id", "case_id", "labels", "meta",
+           "status", "trust", "source", "submitted_at", "external_id", "case_id", "labels", "meta",
            "created_at", "updated_at", "seq")
 
 
@@ -61,7 +61,8 @@ def insert_entries(
             key = tuple((k, type(v), v) for k, v in p.metadata.items())
             meta = to_json(dict(p.metadata), key)
         rows.append((bank_id, e.content_group, e.signal_type, e.value, lookup_key(e.value),
-                     e.quality, active, p.source, stamp(p.submitted_at), p.external_id,
+                     e.quality, active, e.trust.value,
+                     p.source, stamp(p.submitted_at), p.external_id,
                      p.case_id, labels, meta, now_value, now_value, seq))
     driver = conn.connection.driver_connection
     if dialect == "postgresql":

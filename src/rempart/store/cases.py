@@ -221,11 +221,12 @@ class SqlCaseStore(SqlStore):
         return sorted((_item(r) for r in rows), key=lambda i: i.id)
 
     def close_case(self, case_id: int, at: datetime) -> CaseRecord:
-        """Close the case (idempotent: a closed case keeps its first closing date)."""
+        """Close the case and forget the person's contact details (idempotent: a closed case
+        keeps its first closing date)."""
         c = victim_cases.c
         with self._write() as conn:
             conn.execute(update(victim_cases).where(c.id == case_id, c.status == "open")
-                         .values(status="closed", closed_at=at, updated_at=at))
+                         .values(status="closed", closed_at=at, updated_at=at, contact=None))
             row = conn.execute(select(victim_cases).where(c.id == case_id)).one()
         return _case(row)
 

@@ -131,17 +131,35 @@ def current_revisions(conn: Connection) -> frozenset[str]:
     return frozenset(r for (r,) in conn.execute(text("SELECT version_num FROM alembic_version")))
 
 
+# pg_advisory_xact_lock key of migrations: any fixed 64-bit number ("rempart!" in ASCII).
+MIGRATION_LOCK_KEY = 0x72656D7061727421
+
+
 def migrate_engine(engine: Engine, revision: str = "head") -> None:
     """Bring the database behind ``engine`` up to ``revision``.
 
-    A database already at the head is recognised without loading Alembic (about 10 MB a
-    long-running server would otherwise keep for nothing)."""
-    with engine.begin() as conn:
-        if revision == "head" and current_revisions(conn) == head_revisions():
-            return
-        from alembic import command
+    Every process of a deployment (``serve --workers N``, the bot, workers) calls this at start:
+    one migrates, the others wait for it and then find the head. The lock is PostgreSQL's
+    transaction-level advisory lock (released at commit, or when a crashed migrator's
+    connection closes), and on SQLite the write lock taken by ``BEGIN IMMEDIATE``.
 
-        command.upgrade(alembic_config(conn), revision)
+    A database already at the head is recognised without loading Alembic (about 10 MB a
+    long-running server would otherwise keep for nothing), and without taking the lock."""
+    if revision == "head":
+        with engine.connect() as conn:
+            if current_revisions(conn) == head_revisions():
+                return
+    with engine.connect() as conn:
+        conn.execution_options(**{WRITE_OPTION: True})  # SQLite: BEGIN IMMEDIATE
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                             {"key": MIGRATION_LOCK_KEY})
+            if revision == "head" and current_revisions(conn) == head_revisions():
+                return  # another process migrated while this one waited
+            from alembic import command
+
+            command.upgrade(alembic_config(conn), revision)
 
 
 class SqlStore:

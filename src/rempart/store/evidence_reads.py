@@ -35,11 +35,13 @@ class StoredFinding:
     message_id: int | None
     date_utc: str | None
     finding: dict[str, Any]
+    key: str = ""  # the message and media's identity in its scan, equal across scans
 
 
 @dataclass(frozen=True, slots=True)
 class StoredReview:
-    """A media-match review item (the bot's, an API caller's or a scan's) about a content."""
+    """A media-match review item (the bot's, an API caller's or a scan's) about a content.
+    ``location`` holds ``chat`` and ``message``: a scan's item names its finding's message."""
 
     id: int
     source: str
@@ -53,14 +55,15 @@ class StoredReview:
     evidence: dict[str, Any]
 
 
-def _stored(row: Row[Any, Any, Any, Any, Any, Any]) -> StoredFinding:
+def _stored(row: Row[Any, Any, Any, Any, Any, Any, Any]) -> StoredFinding:
     m = row._mapping
     return StoredFinding(m["id"], m["scan_id"], m["chat_id"], m["message_id"],
-                         m["date_utc"], dict(m["finding"]))
+                         m["date_utc"], dict(m["finding"]), m["key"])
 
 
 _COLUMNS = (scan_findings.c.id, scan_findings.c.scan_id, scan_findings.c.chat_id,
-            scan_findings.c.message_id, scan_findings.c.date_utc, scan_findings.c.finding)
+            scan_findings.c.message_id, scan_findings.c.date_utc, scan_findings.c.finding,
+            scan_findings.c.key)
 
 
 class SqlEvidenceReads(SqlStore):

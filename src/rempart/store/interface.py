@@ -15,6 +15,7 @@ from rempart.core.banks import (
     BankChange,
     BankEntry,
     EntryStatus,
+    EntryTrust,
     ImportOutcome,
     NewBank,
     NewEntry,
@@ -116,12 +117,20 @@ class BankStore(Protocol):
         """Every entry of one media item."""
         ...
 
+    def case_entries(self, case_id: str) -> list[BankEntry]:
+        """Every entry registered under one case number."""
+        ...
+
     def remove_entries(self, entry_ids: Collection[int], reason: str | None = None) -> int:
         """Tombstone entries (status removed, removed_at, reason); returns how many changed."""
         ...
 
     def set_entry_status(self, entry_ids: Collection[int], status: EntryStatus) -> int:
         """Put entries on hold or back to active (not for removal); returns how many changed."""
+        ...
+
+    def set_entry_trust(self, entry_ids: Collection[int], trust: EntryTrust) -> int:
+        """Confirm live entries (or set another trust); returns how many changed."""
         ...
 
 

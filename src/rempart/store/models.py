@@ -85,6 +85,8 @@ bank_entries = Table(
     Column("lookup_key", String(64), nullable=False),
     Column("quality", Integer, nullable=True),
     Column("status", String(16), nullable=False),
+    # bank, unconfirmed or confirmed (core.banks.EntryTrust): with the bank's policy, the action.
+    Column("trust", String(16), nullable=False, server_default="bank"),
     Column("source", String(200), nullable=True),
     Column("submitted_at", Stamp, nullable=True),
     Column("external_id", String(200), nullable=True),
@@ -103,6 +105,7 @@ bank_entries = Table(
     # Paging in id order through one bank (exports, listings) or one signal type (index loads).
     Index("ix_bank_entries_bank_id_id", "bank_id", "id"),
     Index("ix_bank_entries_signal_type_id", "signal_type", "id"),
+    Index("ix_bank_entries_case_id", "case_id"),
 )
 
 entry_hits = Table(
@@ -113,6 +116,9 @@ entry_hits = Table(
         "entry_id", BigInteger, ForeignKey("bank_entries.id", ondelete="CASCADE"), nullable=False
     ),
     Column("fingerprint", String(128), nullable=False),
+    # Where the match was seen (a chat, an API client) and who posted it, when known.
+    Column("place", String(128), nullable=True),
+    Column("sender", String(128), nullable=True),
     Column("at", Stamp, nullable=False, index=True),
     Index("ix_entry_hits_entry_id_at", "entry_id", "at"),
 )
@@ -120,6 +126,7 @@ entry_hits = Table(
 # Scan tables live in their own module, on this metadata.
 from rempart.store import bot_models as _bot_models  # noqa: E402, F401
 from rempart.store import case_models as _case_models  # noqa: E402, F401
+from rempart.store import limit_models as _limit_models  # noqa: E402, F401
 from rempart.store import notice_models as _notice_models  # noqa: E402, F401
 from rempart.store import review_models as _review_models  # noqa: E402, F401
 from rempart.store import scan_models as _scan_models  # noqa: E402, F401

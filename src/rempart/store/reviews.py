@@ -70,6 +70,7 @@ class ReviewStore(Protocol):
     def open_summary(self) -> tuple[int, datetime | None]: ...
     def decide(self, item_id: int, status: str, decision: str, decided_by: int,
                reason: str, at: datetime, audit: AuditEntry) -> ReviewItem: ...
+    def log(self, audit: AuditEntry) -> None: ...
 
 
 def _item(row: Row[Any]) -> ReviewItem:
@@ -148,3 +149,8 @@ class SqlReviewStore(SqlStore):
                 raise ReviewConflict(f"review item {item_id} is not open")
             SqlNoticeStore._log(conn, audit)  # the one audit log, same transaction
         return _item(row)
+
+    def log(self, audit: AuditEntry) -> None:
+        """Write one audit event (a moderator's action on bank entries)."""
+        with self._write() as conn:
+            SqlNoticeStore._log(conn, audit)

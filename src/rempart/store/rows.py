@@ -16,6 +16,7 @@ from rempart.core.banks import (
     BankKind,
     BankPolicy,
     EntryStatus,
+    EntryTrust,
     Provenance,
     Tombstone,
 )
@@ -70,6 +71,7 @@ def entry_from_row(row: Row[Any]) -> BankEntry:
         status=EntryStatus(m["status"]), created_at=utc(m["created_at"]),
         updated_at=utc(m["updated_at"]), seq=m["seq"],
         tombstone=Tombstone(removed_at, m["removed_reason"]) if removed_at else None,
+        trust=EntryTrust(m["trust"]),
     )
 
 

@@ -82,3 +82,29 @@ def test_duplicate_user(run: Run) -> None:
     assert run("create", "dup", "--admin", "--password-stdin", input=PASSWORD).exit_code == 0
     again = run("create", "dup", "--admin", "--password-stdin", input=PASSWORD)
     assert again.exit_code == 1 and "already exists" in again.stderr
+
+
+def test_unlock_lifts_a_lockout(run: Run, sqlite_url: str) -> None:
+    """The operator's way back in when every admin is locked out (audited)."""
+    from datetime import timedelta
+
+    from rempart.core.lockout import LockoutRule
+    from rempart.services.lockout import SignIn
+    from rempart.services.users import UserService
+    from rempart.store.lockouts import SqlLockoutStore
+
+    assert run("create", "first-admin", "--admin", input=f"{PASSWORD}\n{PASSWORD}\n"
+               ).exit_code == 0
+    engine = make_engine(sqlite_url)
+    try:
+        signin = SignIn(UserService(SqlNoticeStore(engine)), SqlLockoutStore(engine),
+                        LockoutRule(2, timedelta(minutes=15), timedelta(minutes=15)))
+        assert signin.sign_in("first-admin", "wrong password 1") is None
+        assert signin.sign_in("first-admin", "wrong password 2") is None
+        assert signin.sign_in("first-admin", PASSWORD) is None  # locked
+        result = run("unlock", "first-admin")
+        assert result.exit_code == 0 and "unlocked" in result.output
+        assert signin.sign_in("first-admin", PASSWORD) is not None
+        assert run("unlock", "nobody").exit_code == 1
+    finally:
+        engine.dispose()

@@ -1,7 +1,8 @@
 """The evidence PDF and ZIP: rendered to PNG pages by pdftoppm (each page non-blank), text found
 by pdftotext (case number, offences, PHAROS, accents, Cyrillic), user markup printed as typed,
 no image anywhere, manifest hashes that verify, same bytes for the same package, and a PDF still
-made without the DejaVu font."""
+made without the DejaVu font. The victim's view, from the same full records, prints the
+complaint fields and none of the senders, texts, neighbours or paths."""
 
 from __future__ import annotations
 
@@ -23,18 +24,19 @@ from rempart.adapters.evidence import evidence_zip, render_pdf
 from rempart.adapters.evidence.bundle import MEMBERS
 from rempart.core.evidence import (
     Audience,
-    EvidencePackage,
+    ModeratorEvidence,
     Neighbour,
     RegisteredItem,
     sort_timeline,
     timeline_entry,
 )
+from rempart.core.evidence_victim import victim_evidence
 
 AT = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 CASE = "VIC-2026-000042"
 
 
-def _package(language: str = "fr", entries: int = 12) -> EvidencePackage:
+def _package(language: str = "fr", entries: int = 12) -> ModeratorEvidence:
     findings = []
     for n in range(1, entries + 1):
         findings.append(timeline_entry(n, {
@@ -52,8 +54,8 @@ def _package(language: str = "fr", entries: int = 12) -> EvidencePackage:
             "text_excerpt": f"{TRICKY_TEXT} {NON_LATIN} #{n}"},
             [Neighbour(99 + n, None, "Voisin", "user0", "avant <b>")] if n % 2 else None))
     registered = (RegisteredItem(1, AT, None, "a" * 64, "b" * 32, "c" * 64),)
-    return EvidencePackage(CASE, language, AT, Audience("victim_case", CASE),  # type: ignore[arg-type]
-                           sort_timeline(findings), registered)
+    return ModeratorEvidence(CASE, language, AT, Audience("case", CASE, "mod-a"),  # type: ignore[arg-type]
+                             sort_timeline(findings), registered)
 
 
 def _text(pdf: bytes, tmp_path: Path) -> str:
@@ -83,7 +85,8 @@ def test_pdf_pages_render_and_hold_the_text(tmp_path: Path) -> None:
     assert len(pngs) == pages
     for png in pngs:
         with Image.open(png) as im:
-            low, high = im.convert("L").getextrema()
+            low, high = im.convert("L").getextrema()  # one band: two ints
+        assert isinstance(low, int) and isinstance(high, int)
         assert low < 100 and high > 200, f"{png.name} looks blank"
     assert "page 1 / " in text and f"page {pages} / {pages}" in text
     assert text.count(CASE) >= pages  # the reference is on every page's header
@@ -149,5 +152,28 @@ def test_without_dejavu_helvetica_and_question_marks(tmp_path: Path) -> None:
 @pytest.mark.parametrize("text", ["\x00\x1b[31m", "a" * 5000, "\u202eevil", "&amp; &lt;"])
 def test_odd_text_renders(text: str, tmp_path: Path) -> None:
     entry = timeline_entry(1, {"source": {}, "text_excerpt": text})
-    pdf = render_pdf(EvidencePackage("EVD-X", "fr", AT, Audience("selection"), (entry,)))
+    pdf = render_pdf(ModeratorEvidence("EVD-X", "fr", AT, Audience("selection"), (entry,)))
     assert pdf.startswith(b"%PDF-")
+
+
+def test_victim_pdf_and_zip_hold_no_third_party(tmp_path: Path) -> None:
+    require_poppler()
+    full = _package("en", entries=3)
+    pkg = victim_evidence(CASE, "en", AT, full.entries[:2], 5, full.registered, {"g": 1})
+    pdf = render_pdf(pkg)
+    text = _text(pdf, tmp_path)
+    for needle in (CASE, "Sightings confirmed by a moderator", "5 possible sighting(s)",
+                   "https://t.me/demo/101", "https://t.me/demo/102", "https://t.me/demo",
+                   "Canal <i>démo</i>", "2026-02-01 10:15:00 (UTC+01:00)", "your image no. 1",
+                   "distance 1", "226-2-1", "PHAROS"):
+        assert needle in text, needle
+    with zipfile.ZipFile(io.BytesIO(evidence_zip(pkg))) as archive:
+        package = archive.read("package.json").decode()
+        manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["schema"] == "rempart.evidence.victim/1"
+    assert json.loads(package)["schema"] == "rempart.evidence.victim/1"
+    for leak in ("Émetteur", "fictif", "user1", "user0", "Voisin", "avant", "photos/",
+                 TRICKY_TEXT[:20], NON_LATIN, "https://t.me/demo/103", "+invite",
+                 hashlib.sha256(bytes([1])).hexdigest(), "-1001000000001", "1000000001"):
+        assert leak not in text, leak
+        assert leak not in package, leak

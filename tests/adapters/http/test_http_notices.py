@@ -10,8 +10,9 @@ from argon2 import PasswordHasher
 from http_support import Headers, TestClient, make_app
 
 from rempart.app import App, create_http_app
-from rempart.core.workflow import Role
-from rempart.services.users import SYSTEM, UserService
+from rempart.core.workflow import Action, AppealOutcome, Role, StatementOfReasons
+from rempart.services.notices import NotAllowed, NoticeService
+from rempart.services.users import SYSTEM, Actor, UserService
 from rempart.store.notices import SqlNoticeStore
 
 SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)> & my photo'
@@ -38,6 +39,27 @@ def add_users(app: App) -> None:
         users.create(name, "a long enough passphrase", role, SYSTEM)
 
 
+def person(app: App) -> NoticeService:
+    """The notice service as the console uses it: decisions by a signed-in person."""
+    return NoticeService(SqlNoticeStore(app.store.engine), app.settings.notices)
+
+
+def decide(app: App, case: str, user: str, action: str, summary: str,
+           statement: dict[str, Any] | None = None) -> None:
+    """``user`` decides ``case`` in the console."""
+    person(app).decide(case, user, Action(action), summary,
+                       StatementOfReasons.from_json(statement) if statement else None,
+                       Actor("user", user))
+
+
+def decide_appeal(app: App, case: str, user: str, outcome: str, reason: str,
+                  **new: Any) -> None:
+    """``user`` decides the appeal of ``case`` in the console."""
+    action = Action(new.pop("action")) if "action" in new else None
+    person(app).decide_appeal(case, user, AppealOutcome(outcome), reason, Actor("user", user),
+                              action=action, **new)
+
+
 def submit(client: TestClient, **over: Any) -> dict[str, Any]:
     r = client.post("/api/v1/notices", json={**REPORT, **over})
     assert r.status_code == 201, r.text
@@ -54,10 +76,8 @@ def test_full_flow(app: App, client: TestClient, auth: Callable[..., Headers]) -
     assert status["state"] == "received" and "explanation" not in status
 
     mods = auth("notices")
-    r = client.post(f"/api/v1/notices/{case}/decision", headers=mods, json={
-        "decided_by": "mod-a", "action": "remove", "summary": "Removed.",
-        "statement": STATEMENT})
-    assert r.status_code == 200, r.text
+    decide(app, case, "mod-a", "remove", "Removed.", STATEMENT)
+    r = client.get(f"/api/v1/notices/{case}", headers=mods)
     assert r.json()["state"] == "decided"
     assert r.json()["decisions"][0]["decided_by"] == "mod-a"
 
@@ -65,13 +85,11 @@ def test_full_flow(app: App, client: TestClient, auth: Callable[..., Headers]) -
                     json={"case_number": case, "secret": secret, "reason": "Look again."})
     assert r.status_code == 200 and r.json()["state"] == "appealed"
 
-    same = client.post(f"/api/v1/notices/{case}/appeal-decision", headers=mods, json={
-        "decided_by": "mod-a", "outcome": "upheld", "reason": "Stands."})
-    assert same.status_code == 403
-    other = client.post(f"/api/v1/notices/{case}/appeal-decision", headers=mods, json={
-        "decided_by": "mod-b", "outcome": "upheld", "reason": "Stands."})
-    assert other.status_code == 200, other.text
-    assert other.json()["appeal"]["outcome"] == "upheld"
+    with pytest.raises(NotAllowed):
+        decide_appeal(app, case, "mod-a", "upheld", "Stands.")
+    decide_appeal(app, case, "mod-b", "upheld", "Stands.")
+    r = client.get(f"/api/v1/notices/{case}", headers=mods)
+    assert r.json()["appeal"]["outcome"] == "upheld"
     status = client.post("/api/v1/notices/status",
                          json={"case_number": case, "secret": secret}).json()
     assert (status["state"], status["action"], status["summary"]) == (
@@ -88,7 +106,7 @@ def test_full_flow(app: App, client: TestClient, auth: Callable[..., Headers]) -
                        params={"object_id": case}).json()
     assert [e["action"] for e in audit["items"]] == [
         "appeal.decide", "notice.appeal", "notice.decide", "notice.assign", "notice.submit"]
-    assert audit["items"][2]["actor_type"] == "token"
+    assert audit["items"][2]["actor_type"] == "user"
     assert secret not in str(audit)
 
 
@@ -142,21 +160,14 @@ def test_moderator_errors(sqlite_app: App, sqlite_client: TestClient,
     add_users(sqlite_app)
     case = submit(sqlite_client)["case_number"]
     mods = auth("notices")
-    url = f"/api/v1/notices/{case}/decision"
-    assert sqlite_client.post(url, json={"decided_by": "reader", "action": "no_action",
-                                         "summary": "x"}, headers=mods).status_code == 403
-    bad = sqlite_client.post(url, headers=mods, json={
-        "decided_by": "mod-a", "action": "remove", "summary": "x",
-        "statement": {**STATEMENT, "category": "STATEMENT_CATEGORY_GOSSIP"}})
-    assert bad.status_code == 422 and "category" in bad.text
+    for path in ("decision", "appeal-decision"):  # a token never decides (a person does)
+        r = sqlite_client.post(f"/api/v1/notices/{case}/{path}", headers=mods, json={
+            "decided_by": "mod-a", "action": "no_action", "summary": "x"})
+        assert r.status_code == 403 and r.json()["code"] == "person_required"
+    assert sqlite_client.get(f"/api/v1/notices/{case}", headers=mods).json()["state"] == (
+        "received")
     assert sqlite_client.get("/api/v1/notices/RMP-2026-999999",
                              headers=mods).status_code == 404
-    ok = sqlite_client.post(url, headers=mods, json={
-        "decided_by": "mod-a", "action": "no_action", "summary": "Not illegal."})
-    assert ok.status_code == 200
-    again = sqlite_client.post(url, headers=mods, json={
-        "decided_by": "mod-b", "action": "no_action", "summary": "x"})
-    assert again.status_code == 409 and again.json()["detail"]["code"] == "invalid_transition"
     assert sqlite_client.get("/api/v1/notices", headers=auth("match")).status_code == 403
     assert sqlite_client.get("/api/v1/notices").status_code == 401
 
@@ -185,15 +196,10 @@ def test_decisions_and_appeals_are_listed_with_filters_and_paging(
         receipt = submit(client, message_id=100 + i)
         case = receipt["case_number"]
         cases.append(case)
-        r = client.post(f"/api/v1/notices/{case}/decision", headers=mods, json={
-            "decided_by": "mod-a" if i < 2 else "mod-b",
-            "action": "remove" if i else "no_action", "summary": f"Decision {i}.",
-            **({"statement": STATEMENT} if i else {})})
-        assert r.status_code == 200, r.text
+        decide(app, case, "mod-a" if i < 2 else "mod-b", "remove" if i else "no_action",
+               f"Decision {i}.", STATEMENT if i else None)
     receipt = submit(client, message_id=200)
-    client.post(f"/api/v1/notices/{receipt['case_number']}/decision", headers=mods, json={
-        "decided_by": "mod-a", "action": "remove", "summary": "Removed.",
-        "statement": STATEMENT})
+    decide(app, receipt["case_number"], "mod-a", "remove", "Removed.", STATEMENT)
     r = client.post("/api/v1/notices/appeal", json={
         "case_number": receipt["case_number"], "secret": receipt["secret"], "reason": "No."})
     assert r.status_code == 200, r.text
@@ -215,9 +221,8 @@ def test_decisions_and_appeals_are_listed_with_filters_and_paging(
     appeals = client.get("/api/v1/appeals", headers=mods, params={"open": "true"}).json()
     assert [a["case_number"] for a in appeals["items"]] == [receipt["case_number"]]
     assert appeals["items"][0]["outcome"] is None and appeals["items"][0]["reason"] == "No."
-    client.post(f"/api/v1/notices/{receipt['case_number']}/appeal-decision", headers=mods,
-                json={"decided_by": "mod-b", "outcome": "reversed", "reason": "Mistake.",
-                      "action": "no_action", "summary": "Restored."})
+    decide_appeal(app, receipt["case_number"], "mod-b", "reversed", "Mistake.",
+                  action="no_action", summary="Restored.")
     assert client.get("/api/v1/appeals", headers=mods,
                       params={"open": "true"}).json()["total"] == 0
     decided = client.get("/api/v1/appeals", headers=mods, params={"outcome": "reversed"}).json()

@@ -3,7 +3,7 @@ real matcher, generated images."""
 
 from __future__ import annotations
 
-from conftest import (  # type: ignore[import-not-found]
+from bot_support import (
     ADMIN,
     ADMIN_CHAT,
     BLOCK_SEED,
@@ -14,6 +14,7 @@ from conftest import (  # type: ignore[import-not-found]
     BotHarness,
     cropped_copy,
 )
+
 from rempart.bench.fake_bot_api import FakeBotApi
 from rempart.bench.synthetic_images import photo_bytes
 
@@ -41,7 +42,7 @@ def test_banked_photo_deleted_sender_restricted_ordinary_stays(
     assert runner.errors == 0
 
 
-def test_album_with_one_banked_photo_goes_entirely(
+def test_album_with_one_review_photo_is_queued_not_deleted(
         bot_env: tuple[FakeBotApi, BotHarness]) -> None:
     api, h = bot_env
     album = [api.photo_message(CHAT, USER, data, media_group_id="alb1") for data in (
@@ -49,12 +50,27 @@ def test_album_with_one_banked_photo_goes_entirely(
     for update in album:
         api.add_update(update)
     runner = h.runner()
-    h.run_until(runner, lambda: runner.processed >= 3
-                and {(CHAT, u["message"]["message_id"]) for u in album} <= api.deleted())
-    assert {(CHAT, u["message"]["message_id"]) for u in album} <= api.deleted()
-    assert api.calls_to("restrictChatMember") == []  # review bank: removed, nobody punished
+    h.run_until(runner, lambda: runner.processed >= 3 and any(
+        i["bank"] == "victims" for i in h.bot_store.review_items()))
+    # Review never deletes by itself: a moderator confirms first; nobody is punished.
+    assert not {(CHAT, u["message"]["message_id"]) for u in album} & api.deleted()
+    assert api.calls_to("restrictChatMember") == []
     items = h.bot_store.review_items()
     assert any(i["bank"] == "victims" and i["kind"] == "media_match" for i in items)
+
+
+def test_album_with_one_blocked_photo_goes_entirely(
+        bot_env: tuple[FakeBotApi, BotHarness]) -> None:
+    api, h = bot_env
+    album = [api.photo_message(CHAT, USER, data, media_group_id="alb2") for data in (
+        photo_bytes(62, SIZE), cropped_copy(BLOCK_SEED), photo_bytes(63, SIZE))]
+    for update in album:
+        api.add_update(update)
+    runner = h.runner()
+    wanted = {(CHAT, u["message"]["message_id"]) for u in album}
+    h.run_until(runner, lambda: runner.processed >= 3 and wanted <= api.deleted())
+    assert wanted <= api.deleted()
+    assert [c.params["user_id"] for c in api.calls_to("restrictChatMember")] == [USER]
 
 
 def test_edit_swapping_in_a_banked_image_is_caught(
@@ -124,8 +140,8 @@ def test_restart_mid_batch_no_update_missed_or_done_twice(
     assert photos <= api.deleted()
     for i in range(4):
         assert h.bot_store.strikes(CHAT, USER + 10 + i) == 1
-    offset, pending = h.bot_store.offset()
-    assert offset == ids[-1] + 1 and pending == set()
+    assert h.bot_store.offset() == ids[-1] + 1
+    assert h.bot_store.pending_updates() == []
 
 
 def test_report_creates_a_notice_and_acknowledges_privately(

@@ -12,9 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
-
-from conftest import (  # type: ignore[import-not-found]
+from bot_support import (
     BLOCK_SEED,
     CHAT,
     SIZE,
@@ -22,6 +20,8 @@ from conftest import (  # type: ignore[import-not-found]
     BotHarness,
     cropped_copy,
 )
+from PIL import Image
+
 from rempart.bench.fake_bot_api import FakeBotApi
 from rempart.bench.synthetic_images import make_photo, make_video, photo_bytes
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+from bot_support import BLOCK_SEED, CHAT, USER, BotHarness, cropped_copy
 
-from conftest import BLOCK_SEED, CHAT, USER, BotHarness, cropped_copy  # type: ignore[import-not-found]
 from rempart.adapters.telegram_bot.webhook import SECRET_HEADER, webhook_app
 from rempart.bench.fake_bot_api import FakeBotApi
 

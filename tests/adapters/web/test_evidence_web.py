@@ -11,7 +11,7 @@ import zipfile
 import httpx
 from web_support import WebClient
 
-from evidence_support import Seeded, seed_case_and_findings
+from evidence_support import CHAT, Seeded, review_sighting, seed_case_and_findings
 from rempart.app import App
 from rempart.store.notices import AuditFilter, SqlNoticeStore
 
@@ -31,6 +31,7 @@ def _members(data: bytes) -> dict[str, bytes]:
 
 def test_victim_downloads_her_package(web: WebClient, sqlite_app: App) -> None:
     seeded = seed_case_and_findings(sqlite_app)
+    review_sighting(sqlite_app, seeded.case_group, CHAT, 10)
     status = web.post("/protect/status", data={
         "case_number": seeded.case_number, "secret": seeded.secret,
         "csrf_token": web.csrf("/protect/status")})
@@ -43,7 +44,11 @@ def test_victim_downloads_her_package(web: WebClient, sqlite_app: App) -> None:
     members = _members(got.content)
     package = json.loads(members["package.json"])
     assert package["reference"] == seeded.case_number and package["language"] == "en"
-    assert len(package["timeline"]) == 2
+    assert package["schema"] == "rempart.evidence.victim/1" and "timeline" not in package
+    assert len(package["confirmed_sightings"]) == 1 and package["awaiting_review"] == 1
+    assert 'id="awaiting-review">1<' in status.text and 'id="matches">1<' in status.text
+    for leak in ("Expéditeur", "user1001", "photos/", "Message voisin", "other-victim-group"):
+        assert leak not in members["package.json"].decode(), leak
 
 
 def test_victim_wrong_secret_and_csrf(web: WebClient, sqlite_app: App) -> None:
@@ -88,6 +93,25 @@ def test_console_selection(web: WebClient, sqlite_app: App) -> None:
     assert [a.entry.actor_id for a in audit] == ["mod-a"]
 
 
+def test_console_case_package_for_moderators(web: WebClient, sqlite_app: App) -> None:
+    seeded = seed_case_and_findings(sqlite_app)
+    web.login("mod-a")
+    page = web.get("/console/evidence")
+    assert 'action="/console/evidence/case"' in page.text
+    got = web.form("/console/evidence/case", "/console/evidence",
+                   {"case_number": seeded.case_number, "language": "en"})
+    assert got.status_code == 200 and got.headers["cache-control"] == "no-store"
+    package = json.loads(_members(got.content)["package.json"])
+    assert package["schema"] == "rempart.evidence/1"
+    assert package["audience"] == {"kind": "case", "case_number": seeded.case_number,
+                                   "requested_by": "mod-a"}
+    assert [e["review"] for e in package["timeline"]] == ["under_review", "under_review"]
+    assert package["timeline"][0]["sender"]["id"] == "user1001"  # moderators see everything
+    unknown = web.form("/console/evidence/case", "/console/evidence",
+                       {"case_number": "VIC-2000-999999"})
+    assert unknown.status_code == 422 and "zip" not in unknown.headers["content-type"]
+
+
 def test_analysts_cannot_build_packages(web: WebClient, sqlite_app: App) -> None:
     seeded = seed_case_and_findings(sqlite_app)
     web.login("reader")
@@ -96,6 +120,9 @@ def test_analysts_cannot_build_packages(web: WebClient, sqlite_app: App) -> None
     token = web.csrf("/console/")
     refused = web.post("/console/evidence", data={"finding": [str(seeded.ids["first"])],
                                                   "csrf_token": token})
+    assert refused.status_code == 403 and "zip" not in refused.headers["content-type"]
+    refused = web.post("/console/evidence/case", data={"case_number": seeded.case_number,
+                                                       "csrf_token": token})
     assert refused.status_code == 403 and "zip" not in refused.headers["content-type"]
 
 

@@ -14,12 +14,14 @@ from fastapi import FastAPI
 
 from rempart.app import App
 from rempart.core.workflow import Role
+from rempart.services.cases import solve
 from rempart.services.users import SYSTEM, UserService
 from rempart.store.notices import SqlNoticeStore
 
 PASSWORD = "a long enough passphrase"
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+POW = re.compile(r'name="pow_challenge" value="([^"]+)"')
 
 
 class WebClient:
@@ -60,8 +62,18 @@ class WebClient:
         return found.group(1)
 
     def form(self, url: str, page: str, data: dict[str, Any]) -> httpx.Response:
-        """POST ``data`` to ``url`` with the CSRF token read from ``page``."""
-        return self.post(url, data={**data, "csrf_token": self.csrf(page)})
+        """POST ``data`` to ``url`` with the CSRF token read from ``page`` (and the proof of
+        work its form asks for, solved as the browser would)."""
+        text = self.get(page).text
+        found = CSRF.search(text)
+        assert found, f"no CSRF field on {page}"
+        extra = {"csrf_token": found.group(1)}
+        challenge = POW.search(text)
+        if challenge and "pow_nonce" not in data:
+            bits = int(challenge.group(1).split(".")[1])
+            extra |= {"pow_challenge": challenge.group(1),
+                      "pow_nonce": solve(challenge.group(1), bits)}
+        return self.post(url, data={**data, **extra})
 
     def login(self, username: str, password: str = PASSWORD) -> httpx.Response:
         r = self.form("/console/login", "/console/login",

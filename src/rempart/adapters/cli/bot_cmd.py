@@ -4,13 +4,17 @@ Example::
 
     $ export REMPART_TELEGRAM_TOKEN=123:ABC
     $ rempart bot --db postgresql://rempart@/rempart
-    $ rempart bot --api-url http://127.0.0.1:8081/bot     # self-hosted Bot API: no 20 MB cap
+    $ rempart bot --api-url http://127.0.0.1:8081         # self-hosted Bot API: no 20 MB cap
     $ rempart bot --webhook https://bot.example.org/telegram --listen 0.0.0.0:8443
+
+SIGTERM or Ctrl-C stops it within ``stop_grace_seconds`` (plus a few seconds to close): updates
+still in flight stay pending in the database and are handled at the next start.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -25,7 +29,8 @@ from rempart.adapters.cli.bank_cmd import Db
 def bot_command(
     db: Db = None,
     api_url: Annotated[str | None, typer.Option(
-        "--api-url", help="Bot API base URL (default: the cloud API).")] = None,
+        "--api-url", help="Bot API server: http://host:port or …/bot (default: the cloud "
+        "API).")] = None,
     download_limit_mb: Annotated[float | None, typer.Option(
         help="Largest file downloaded (cloud API: 20; self-hosted --local: more).")] = None,
     webhook: Annotated[str | None, typer.Option(
@@ -37,7 +42,7 @@ def bot_command(
         help="Secret token Telegram sends back (random when not given).")] = None,
 ) -> None:
     """Run the bot: check every message, remove banked media, alert the admins."""
-    from rempart.adapters.telegram_bot import BotRunner, make_bot
+    from rempart.adapters.telegram_bot import ApiUrlError, BotRunner, bot_api_urls, make_bot
     from rempart.app import build
     from rempart.config import Settings
     from rempart.services.bot import BotService
@@ -54,8 +59,13 @@ def bot_command(
     settings = Settings()
     if db:
         settings.database_url = db
-    if api_url:
+    if api_url is not None:
         settings.bot.api_url = api_url
+    try:
+        bot_api_urls(settings.bot.api_url)
+    except ApiUrlError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
     if download_limit_mb is not None:
         settings.bot.download_limit_bytes = int(download_limit_mb * 1024 * 1024)
     app = build(settings)
@@ -73,6 +83,13 @@ def bot_command(
             asyncio.run(_poll(runner))
     finally:
         app.close()
+    if runner.abandoned:
+        # Threads still busy with work given up on (a timeout) would hold the interpreter's
+        # exit until they finish; everything is stored, so leave now.
+        logging.getLogger(__name__).warning("exiting with %d abandoned task(s)",
+                                            runner.abandoned)
+        logging.shutdown()
+        os._exit(0)
 
 
 async def _poll(runner: object) -> None:
@@ -81,9 +98,17 @@ async def _poll(runner: object) -> None:
     assert isinstance(runner, BotRunner)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+
+    def on_signal() -> None:
+        if stop.is_set() and main is not None:  # a second signal: stop without grace
+            main.cancel()
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await runner.run_polling(stop)
+        loop.add_signal_handler(sig, on_signal)
+    with contextlib.suppress(asyncio.CancelledError):
+        await runner.run_polling(stop)
 
 
 def _run_webhook(runner: object, url: str, listen: str, secret: str) -> None:

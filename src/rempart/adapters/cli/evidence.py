@@ -23,7 +23,7 @@ import typer
 
 from rempart.adapters.cli.options import Db, _fail, _store
 from rempart.adapters.evidence import evidence_zip
-from rempart.core.evidence import EvidencePackage
+from rempart.core.evidence_package import EvidencePackage
 from rempart.services.cases import CaseNotFound, CaseService
 from rempart.services.evidence import EvidenceService
 from rempart.store.cases import SqlCaseStore

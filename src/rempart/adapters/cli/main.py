@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rempart.adapters.cli.scan_cmd",
     "rempart.adapters.cli.bot_cmd",
     "rempart.adapters.cli.evidence",
+    "rempart.adapters.cli.purge_cmd",
 )
 
 app = typer.Typer(

@@ -46,7 +46,8 @@ def match_command(
             cast(MatchStore, store),
             settings=HashSettings(video_fps=fps),
             flood=FloodRule(
-                settings.flood_max_distinct_uploads, _seconds(settings.flood_window_seconds)
+                settings.flood_max_distinct_uploads, _seconds(settings.flood_window_seconds),
+                settings.flood_max_distinct_places, settings.flood_max_distinct_senders,
             ),
         )
         known = {b.name for b in store.list_banks()}

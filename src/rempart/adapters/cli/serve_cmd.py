@@ -44,8 +44,10 @@ def serve_command(
         db = f"sqlite:///{tempfile.mkdtemp(prefix='rempart-demo-')}/demo.sqlite3"
     if db:
         os.environ["REMPART_DATABASE_URL"] = db  # read by every worker's Settings()
+    # X-Forwarded-For is read by Rempart itself, behind http.trusted_proxies only
+    # (core/client_address.py): uvicorn's own reading (trusting loopback) is turned off.
     options = {"host": host, "port": port, "log_level": log_level, "access_log": access_log,
-               "timeout_graceful_shutdown": 5}
+               "timeout_graceful_shutdown": 5, "proxy_headers": False}
     if workers == 1:
         settings = Settings()
         stderr.print("loading banks…", highlight=False)

@@ -1,4 +1,5 @@
-"""`rempart user create|list|role|disable|enable`: console users (no default credentials).
+"""`rempart user create|list|role|disable|enable|unlock`: console users (no default
+credentials).
 
 The password is asked twice without echo, or read from stdin with ``--password-stdin``; only its
 argon2id hash is stored.
@@ -119,6 +120,22 @@ def disable(name: Annotated[str, typer.Argument(help="User name.")], db: Db = No
 def enable(name: Annotated[str, typer.Argument(help="User name.")], db: Db = None) -> None:
     """Enable a disabled user again."""
     _set_disabled(name, False, db)
+
+
+@user_app.command("unlock")
+def unlock(name: Annotated[str, typer.Argument(help="User name.")], db: Db = None) -> None:
+    """Lift a sign-in lockout (after too many failed attempts); audited as ``user.unlock``."""
+    from datetime import timedelta
+
+    from rempart.core.lockout import LockoutRule
+    from rempart.services.lockout import SignIn
+    from rempart.store.lockouts import SqlLockoutStore
+
+    rule = LockoutRule(1, timedelta(0), timedelta(0))  # unused: unlocking only
+    with _store(db) as store:
+        lockouts = SqlLockoutStore(getattr(store, "engine"))  # noqa: B009 (not in the Protocol)
+        was = SignIn(_users(store), lockouts, rule).unlock(name, CLI)
+    stderr.print(f"user {name} {'unlocked' if was else 'was not locked'}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

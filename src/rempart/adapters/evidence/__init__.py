@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rempart.adapters.evidence.bundle import evidence_zip
-from rempart.core.evidence import EvidencePackage
+from rempart.core.evidence_package import EvidencePackage
 
 __all__ = ["evidence_zip", "render_pdf"]
 

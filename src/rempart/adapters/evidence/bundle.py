@@ -17,7 +17,7 @@ import json
 import zipfile
 from typing import Any
 
-from rempart.core.evidence import SCHEMA, EvidencePackage, package_json_bytes
+from rempart.core.evidence_package import EvidencePackage, package_json_bytes, schema_of
 
 MEMBERS = ("package.pdf", "package.json", "manifest.json", "README.txt")
 
@@ -42,7 +42,7 @@ valeur doit être égale au champ "sha256" du fichier dans manifest.json.
 
 def manifest(files: dict[str, bytes], pkg: EvidencePackage) -> dict[str, Any]:
     """The manifest of ``files``: name, size and SHA-256 of each."""
-    return {"schema": SCHEMA, "reference": pkg.reference,
+    return {"schema": schema_of(pkg), "reference": pkg.reference,
             "generated_at": pkg.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "files": [{"name": name, "size": len(data),
                        "sha256": hashlib.sha256(data).hexdigest()}
@@ -57,7 +57,7 @@ def evidence_zip(pkg: EvidencePackage) -> bytes:
     manifest_bytes = (json.dumps(manifest(files, pkg), indent=2) + "\n").encode()
     readme = README.format(reference=pkg.reference,
                            generated=pkg.generated_at.strftime("%Y-%m-%d %H:%M:%S"),
-                           schema=SCHEMA,
+                           schema=schema_of(pkg),
                            manifest_sha256=hashlib.sha256(manifest_bytes).hexdigest())
     members = {**files, "manifest.json": manifest_bytes, "README.txt": readme.encode()}
     stamp = pkg.generated_at.timetuple()[:6]

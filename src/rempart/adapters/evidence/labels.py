@@ -25,6 +25,10 @@ LABELS: dict[str, Text] = {
                       "commissariat, à la gendarmerie, au procureur ou à un avocat.",
                       "Selection of findings made by {who} (moderation). To hand to the police, "
                       "the gendarmerie, the prosecutor or a lawyer."),
+    "for_case": ("Constats du dossier n° {case}, établis pour {who} (modération). Contient "
+                 "l'identité de tiers : ne pas remettre à la personne qui a ouvert le dossier.",
+                 "Findings of case no. {case}, prepared for {who} (moderation). Holds third "
+                 "parties' identities: not for the person who opened the case."),
     "no_media": ("Ce dossier ne contient aucune image ni vidéo : seulement des empreintes, des "
                  "liens et du texte.",
                  "This package holds no image or video: only hashes, links and text."),
@@ -33,6 +37,27 @@ LABELS: dict[str, Text] = {
     "withdrawn": ("retirée le", "withdrawn on"),
     "timeline": ("Chronologie des constats", "Timeline of findings"),
     "no_findings": ("Aucun constat pour le moment.", "No finding so far."),
+    "sightings": ("Apparitions confirmées par un modérateur",
+                  "Sightings confirmed by a moderator"),
+    "sightings_about": ("Chaque apparition ci-dessous a été vérifiée par un modérateur : le "
+                        "message montre bien l'une de vos images. Les personnes qui l'ont "
+                        "publiée ou transférée ne figurent pas dans ce dossier ; les enquêteurs "
+                        "peuvent les demander à l'opérateur avec la référence (F-… ou R-…).",
+                        "A moderator checked each sighting below: the message does show one "
+                        "of your images. Who posted or forwarded it is not in this package; "
+                        "investigators can ask the operator for it with the reference "
+                        "(F-… or R-…)."),
+    "no_sightings": ("Aucune apparition confirmée pour le moment.",
+                     "No confirmed sighting so far."),
+    "awaiting_review": ("{n} apparition(s) possible(s) en attente de vérification par un "
+                        "modérateur : elles figureront ici une fois confirmées.",
+                        "{n} possible sighting(s) awaiting a moderator's review: they will "
+                        "appear here once confirmed."),
+    "chat_link": ("Lien public de la discussion", "Public link of the chat"),
+    "item": ("votre image n°", "your image no."),
+    "review": ("Vérification", "Review"),
+    "review_confirmed": ("confirmée par un modérateur", "confirmed by a moderator"),
+    "review_under_review": ("en attente", "awaiting review"),
     "origin": ("Détecté par", "Detected by"),
     "origin_scan": ("analyse d'un export", "scan of an export"),
     "origin_bot": ("le bot du groupe", "the group's bot"),

@@ -1,5 +1,8 @@
 """The evidence package as a PDF (reportlab): text only, every user string escaped.
 
+Each view has its own timeline renderer: ``_entry`` shows a moderators' finding (sender, text,
+neighbours, media), ``_sighting`` a victim's confirmed sighting (its allowlisted fields only).
+
 reportlab's ``Paragraph`` reads a small markup language: every piece of user text goes through
 ``inert`` (XML-escaped, line breaks kept), so ``<b>`` or ``<script>`` in a message is printed as
 typed. DejaVu Sans is embedded when installed (accents, Greek, Cyrillic…); without it the
@@ -31,7 +34,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from rempart.adapters.evidence.labels import label
-from rempart.core.evidence import EvidencePackage, TimelineEntry
+from rempart.core.evidence import TimelineEntry
 from rempart.core.evidence_law import (
     ADVICE,
     CONSTAT,
@@ -41,6 +44,8 @@ from rempart.core.evidence_law import (
     Language,
     localized,
 )
+from rempart.core.evidence_package import EvidencePackage
+from rempart.core.evidence_victim import VictimEvidence, VictimSighting
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/TTF"),
              Path("/usr/share/fonts/dejavu"))
@@ -167,6 +172,8 @@ def _entry(e: TimelineEntry, n: int, lang: Language, s: _Styles) -> list[Any]:
         rows.append((label("matches", lang), "<br/>".join(
             s.inert(f"{m.bank} · {m.signal} · {label('distance', lang)} {m.distance}"
                     + (f" · {', '.join(m.labels)}" if m.labels else "")) for m in e.matches)))
+    if e.review:
+        rows.append((label("review", lang), s.inert(label(f"review_{e.review}", lang))))
     if e.text_labels:
         rows.append((label("labels", lang), s.inert(", ".join(e.text_labels))))
     if e.links:
@@ -186,12 +193,62 @@ def _entry(e: TimelineEntry, n: int, lang: Language, s: _Styles) -> list[Any]:
     return out
 
 
+def _sighting(e: VictimSighting, n: int, lang: Language, s: _Styles) -> list[Any]:
+    """A victim's confirmed sighting: its allowlisted fields and nothing else."""
+    unknown = escape(label("not_known", lang))
+
+    def val(value: object) -> str:
+        return unknown if value is None or value == "" else s.inert(str(value))
+
+    origin = label(f"origin_{e.origin}", lang) if e.origin in ("scan", "bot") else e.origin
+    rows = [(label("origin", lang), s.inert(origin)),
+            (label("platform", lang), val(e.platform)), (label("chat", lang), val(e.chat_title))]
+    if e.chat_link:
+        rows.append((label("chat_link", lang), val(e.chat_link)))
+    rows.append((label("link", lang), val(e.message_link)))
+    if e.date_is_local:
+        rows.append((label("date_local", lang), val(e.date_utc)))
+    else:
+        rows += [(label("date_utc", lang), val(e.utc_time)),
+                 (label("date_paris", lang), val(e.paris_time))]
+    if e.matches:
+        rows.append((label("matches", lang), "<br/>".join(
+            s.inert(f"{label('item', lang)} {m.item if m.item is not None else '?'} · {m.bank}"
+                    f" · {m.signal} · {label('distance', lang)} {m.distance}")
+            for m in e.matches)))
+    return [Paragraph(f"{n}. {escape(e.ref)}", s.h3), _facts(rows, s)]
+
+
+def _timeline(pkg: EvidencePackage, s: _Styles) -> list[Any]:
+    lang = pkg.language
+    if isinstance(pkg, VictimEvidence):
+        out: list[Any] = [Paragraph(escape(label("sightings", lang)), s.h2),
+                          Paragraph(escape(label("sightings_about", lang)), s.body)]
+        if pkg.awaiting_review:
+            out.append(Paragraph(escape(label("awaiting_review", lang).format(
+                n=pkg.awaiting_review)), s.body))
+        if not pkg.sightings:
+            out.append(Paragraph(escape(label("no_sightings", lang)), s.body))
+        for n, sighting in enumerate(pkg.sightings, 1):
+            out += _sighting(sighting, n, lang, s)
+        return out
+    out = [Paragraph(escape(label("timeline", lang)), s.h2)]
+    if not pkg.entries:
+        out.append(Paragraph(escape(label("no_findings", lang)), s.body))
+    for n, e in enumerate(pkg.entries, 1):
+        out += _entry(e, n, lang, s)
+    return out
+
+
 def _story(pkg: EvidencePackage, s: _Styles) -> list[Any]:
     lang = pkg.language
     a = pkg.audience
     story: list[Any] = [Paragraph(escape(label("title", lang)), s.h1)]
     if a.kind == "victim_case":
         who = label("for_victim", lang).format(case=a.case_number or "?")
+    elif a.kind == "case":
+        who = label("for_case", lang).format(case=a.case_number or "?",
+                                             who=a.requested_by or "?")
     else:
         who = label("for_selection", lang).format(who=a.requested_by or "?")
     story += [_facts([(label("reference", lang), s.inert(pkg.reference)),
@@ -211,11 +268,7 @@ def _story(pkg: EvidencePackage, s: _Styles) -> list[Any]:
                 if value:
                     line += f"\n{name} {value}"
             story.append(Paragraph(s.inert(line), s.small))
-    story.append(Paragraph(escape(label("timeline", lang)), s.h2))
-    if not pkg.entries:
-        story.append(Paragraph(escape(label("no_findings", lang)), s.body))
-    for n, e in enumerate(pkg.entries, 1):
-        story += _entry(e, n, lang, s)
+    story += _timeline(pkg, s)
     story += [Paragraph(escape(label("offences", lang)), s.h2),
               Paragraph(escape(localized(DISCLAIMER, lang)), s.small)]
     for o in pkg.offences:

@@ -7,13 +7,17 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
+from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
 from rempart.adapters.http import (
@@ -32,33 +36,50 @@ from rempart.adapters.http import (
 from rempart.adapters.http.auth import Guard
 from rempart.adapters.http.deps import Backend
 from rempart.adapters.http.fast_match import FastMatch
+from rempart.adapters.http.matching import EntryIds
 from rempart.adapters.http.metrics import Metrics, MetricsMiddleware
 from rempart.adapters.http.schemas import SignalsBulkIn, SignalsIn
+from rempart.adapters.http.token_first import TokenFirst
 from rempart.adapters.http.uploads import BodyLimit
+from rempart.config import Settings
+from rempart.services.rate_limits import LeasedLimiter
 
 # Models used by routes that parse their bodies themselves (kept in the OpenAPI document).
-_EXTRA_SCHEMAS: tuple[type[BaseModel], ...] = (SignalsIn, SignalsBulkIn)
+_EXTRA_SCHEMAS: tuple[type[BaseModel], ...] = (SignalsIn, SignalsBulkIn, *errors.MODELS)
 _DESCRIPTION = """Match media against hash banks at upload time.
 
 Authenticate with `Authorization: Bearer <token>` (create one with `rempart token create`).
 Scopes: `match`, `hash`, `banks:read`, `banks:write`, `metrics`, `notices`, `findings`, `cases`,
 `audit`, `admin` (all).
+The token is checked before any byte of a request body is read.
+Matches are described to integrators by bank, opaque entry id, policy, action, signal and
+distance; only moderators' tokens (`cases` or `admin`) see case numbers, sources and labels.
+Match routes answer 503 while matching cannot be trusted (see `/readyz`).
 Uploads are read into memory, hashed and dropped: nothing of them is written to disk.
 The API never fetches URLs.
 """
 
 
 class RempartAPI(FastAPI):
-    """FastAPI with the lookup hot path (:mod:`fast_match`) in front of its middleware."""
+    """FastAPI behind two pure ASGI layers: :mod:`token_first` (a route's token is checked
+    before its body is read), then the lookup hot path (:mod:`fast_match`)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._fast: FastMatch | None = None
+        self._entry: TokenFirst | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self._fast is None:
-            self._fast = FastMatch(super().__call__, self.state)
-        await self._fast(scope, receive, send)
+        if self._entry is None:
+            self._entry = TokenFirst(FastMatch(super().__call__, self.state), self)
+        await self._entry(scope, receive, send)
+
+
+def entry_id_key(settings: Settings) -> bytes:
+    """The key of the opaque entry ids shown to integrators (see ``EntryIds``)."""
+    secret = settings.http.entry_id_secret or settings.web.session_secret
+    if secret is None:
+        return secrets.token_bytes(32)  # stable for this process only (documented)
+    return hmac.new(secret.encode(), b"rempart.entry-ids", hashlib.sha256).digest()
 
 
 def create_api(
@@ -84,11 +105,15 @@ def create_api(
     metrics = Metrics()
     api.state.backend = backend
     api.state.metrics = metrics
-    api.state.guard = Guard(backend.tokens, backend.settings.http)
+    api.state.guard = Guard(backend.tokens, backend.settings.http, limits=LeasedLimiter(
+        backend.limits, lease_seconds=backend.settings.http.rate_lease_seconds))
+    api.state.entry_ids = EntryIds(entry_id_key(backend.settings))
     limits = backend.settings.http
     api.add_middleware(BodyLimit, limit=max(limits.max_upload_bytes, limits.max_json_bytes))
     api.add_middleware(MetricsMiddleware, metrics=metrics)
     errors.install(api)
+    health.install(api)
+    api.add_exception_handler(ClientDisconnect, _client_gone)
     for module in (hashing, matching, text, banks, tokens, notices, findings, evidence,
                    health):
         api.include_router(module.router)
@@ -98,6 +123,12 @@ def create_api(
     mount_web(api, backend)
     _document_extra_schemas(api)
     return api
+
+
+async def _client_gone(_: Request, __: Exception) -> Response:
+    # The body stopped: the client left, or BodyLimit cut it off and already answered 413.
+    # Either way nobody reads this answer (BodyLimit drops it), and nothing went wrong here.
+    return Response(status_code=400)
 
 
 def _document_extra_schemas(api: FastAPI) -> None:

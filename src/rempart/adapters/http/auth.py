@@ -2,7 +2,8 @@
 
 401 without a token or with an unknown/revoked one, 403 when the scope is missing, 429 with
 ``Retry-After`` when the token's bucket is empty. State lives in one ``Guard`` per FastAPI
-instance.
+instance; with ``limits`` (a :class:`LeasedLimiter`) the token's bucket is shared by every
+process, leased in small batches so that a lookup rarely waits for the shared store.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from fastapi import HTTPException
 from starlette.concurrency import run_in_threadpool
 
 from rempart.config import HttpSettings
+from rempart.services.rate_limits import LeasedLimiter
 from rempart.store.tokens import ApiToken, SqlTokenStore, secret_digest
 
 _UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
@@ -50,10 +52,12 @@ class Guard:
         tokens: SqlTokenStore,
         settings: HttpSettings,
         clock: Callable[[], float] = time.monotonic,
+        limits: LeasedLimiter | None = None,
     ) -> None:
         self.tokens = tokens
         self.settings = settings
         self.clock = clock
+        self.limits = limits
         self._cache: dict[str, tuple[float, ApiToken | None]] = {}
         self._buckets: dict[int, TokenBucket] = {}
         self._lock = threading.Lock()
@@ -67,7 +71,7 @@ class Guard:
             raise HTTPException(401, "invalid or revoked token", headers=_UNAUTHORIZED)
         if not token.allows(scope):
             raise HTTPException(403, f"this token lacks the {scope!r} scope")
-        wait = self._take(token)
+        wait = self._take(token) if self.limits is None else await self._take_shared(token)
         if wait > 0:
             raise HTTPException(
                 429, "rate limit exceeded", headers={"Retry-After": str(max(1, math.ceil(wait)))}
@@ -93,6 +97,17 @@ class Guard:
         """Drop cached lookups (after a revocation through this process)."""
         with self._lock:
             self._cache.clear()
+
+    async def _take_shared(self, token: ApiToken) -> float:
+        """The shared bucket: from this process's lease, else a lease from the store."""
+        assert self.limits is not None
+        key = str(token.id)
+        wait = self.limits.take_local(key)
+        if wait is None:
+            rate = token.rate_per_second or self.settings.rate_per_second
+            burst = float(token.burst or self.settings.rate_burst)
+            wait = await run_in_threadpool(self.limits.take_shared, key, rate, burst)
+        return wait
 
     def _take(self, token: ApiToken) -> float:
         rate = token.rate_per_second or self.settings.rate_per_second

@@ -20,8 +20,20 @@ from fastapi.responses import StreamingResponse
 from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from rempart.adapters.http.deps import API_PREFIX, Backend, BackendDep, BanksRead, BanksWrite
-from rempart.adapters.http.errors import MalformedRequest
+from rempart.adapters.http.deps import (
+    API_PREFIX,
+    Backend,
+    BackendDep,
+    BanksRead,
+    BanksWrite,
+    sees_provenance,
+)
+from rempart.adapters.http.errors import (
+    BODY_ERRORS,
+    TOKEN_ERRORS,
+    MalformedRequest,
+    responses,
+)
 from rempart.adapters.http.gentle_json import decode_object
 from rempart.adapters.http.schemas import (
     BankDeletedOut,
@@ -31,10 +43,11 @@ from rempart.adapters.http.schemas import (
     EntryRemovedOut,
     ImportOut,
     MediaAddedOut,
+    RowId,
     SignalIn,
     SignalsBulkIn,
 )
-from rempart.adapters.http.uploads import MEDIA_BODY, read_body, read_media
+from rempart.adapters.http.uploads import UPLOAD_BODY, read_body, read_media
 from rempart.core.banks import ImportOutcome, Provenance
 from rempart.core.media_signals import hash_bytes
 from rempart.runtime import (
@@ -48,7 +61,9 @@ from rempart.services import banks as svc
 from rempart.services.errors import BankImportError, EntryNotFound, InvalidArgument, InvalidSignal
 from rempart.store.interface import BankStore
 
-router = APIRouter(prefix=f"{API_PREFIX}/banks", tags=["banks"])
+router = APIRouter(prefix=f"{API_PREFIX}/banks", tags=["banks"], responses=TOKEN_ERRORS)
+_NOT_FOUND = responses(404, 422)
+_BODY_NOT_FOUND = {**BODY_ERRORS, **responses(404)}
 _SIGNAL_LIST = TypeAdapter(list[SignalIn])
 
 
@@ -80,7 +95,8 @@ def list_banks(backend: BackendDep, _: BanksRead) -> list[BankOut]:
     return [BankOut.model_validate(s.to_json()) for s in svc.list_banks(backend.store)]
 
 
-@router.post("", status_code=201, response_model=BankOut)
+@router.post("", status_code=201, response_model=BankOut,
+             responses={**BODY_ERRORS, **responses(409, s409="A bank has this name.")})
 def create_bank(body: BankIn, backend: BackendDep, _: BanksWrite) -> BankOut:
     """Create a bank (409 if the name is taken)."""
     svc.create_bank(backend.store, body.name, body.kind, body.policy, body.pdq_threshold,
@@ -89,13 +105,14 @@ def create_bank(body: BankIn, backend: BackendDep, _: BanksWrite) -> BankOut:
     return _bank_out(backend, body.name)
 
 
-@router.get("/{name}", response_model=BankOut)
+@router.get("/{name}", response_model=BankOut, responses=_NOT_FOUND)
 def get_bank(name: str, backend: BackendDep, _: BanksRead) -> BankOut:
     """One bank with its entry counts."""
     return _bank_out(backend, name)
 
 
-@router.delete("/{name}", response_model=BankDeletedOut)
+@router.delete("/{name}", response_model=BankDeletedOut, responses={
+    **_NOT_FOUND, **responses(409, s409="The bank has live entries (use `force`).")})
 def delete_bank(
     name: str,
     backend: BackendDep,
@@ -195,7 +212,7 @@ def _add_signals_now(store: BankStore, limit: int, name: str, body: bytes) -> Im
 
 
 @router.post("/{name}/signals", status_code=201, response_model=ImportOut,
-             openapi_extra=_BULK_BODY)
+             openapi_extra=_BULK_BODY, responses=_BODY_NOT_FOUND)
 async def add_signals(
     name: str, request: Request, backend: BackendDep, _: BanksWrite
 ) -> ImportOut:
@@ -213,7 +230,7 @@ async def add_signals(
 
 
 @router.post("/{name}/media", status_code=201, response_model=MediaAddedOut,
-             openapi_extra=MEDIA_BODY)
+             openapi_extra=UPLOAD_BODY, responses=_BODY_NOT_FOUND)
 async def add_media(
     name: str,
     request: Request,
@@ -225,8 +242,10 @@ async def add_media(
 ) -> MediaAddedOut:
     """Hash an uploaded image or video and bank every signal of it as one item.
 
-    The media is hashed in memory and dropped; only its signals are stored.
+    The media is hashed in memory and dropped; only its signals are stored. 422 when it
+    cannot be hashed (not an image or video, corrupt, over a limit).
     """
+    await run_in_threadpool(svc.get_bank, backend.store, name)  # 404 before any byte is read
     data, _form = await read_media(request, backend.settings.http.max_upload_bytes)
     try:
         hashes = await run_in_threadpool(hash_bytes, data, backend.settings.hashing)
@@ -245,20 +264,30 @@ async def add_media(
     return await run_in_threadpool(run)
 
 
-@router.get("/{name}/entries/{entry_id}", response_model=EntryOut)
-def get_entry(name: str, entry_id: int, backend: BackendDep, _: BanksRead) -> dict[str, Any]:
-    """One entry of the bank, tombstoned or not."""
+@router.get("/{name}/entries/{entry_id}", response_model=EntryOut, responses=_NOT_FOUND)
+def get_entry(name: str, entry_id: RowId, backend: BackendDep,
+              token: BanksRead) -> dict[str, Any]:
+    """One entry of the bank, tombstoned or not; its provenance (case number, source, labels,
+    content group, metadata) only to moderators' tokens (scope ``cases``)."""
     bank = svc.get_bank(backend.store, name)
     entry = backend.store.get_entry(entry_id)
     if entry is None or entry.bank_id != bank.id:
         raise EntryNotFound(name, entry_id)
-    return svc.entry_record(entry)
+    record = svc.entry_record(entry)
+    if not sees_provenance(token):
+        for key in _PROVENANCE:
+            record.pop(key, None)
+    return record
 
 
-@router.delete("/{name}/entries/{entry_id}", response_model=EntryRemovedOut)
+_PROVENANCE = ("case_id", "source", "labels", "content_group", "metadata", "external_id")
+
+
+@router.delete("/{name}/entries/{entry_id}", response_model=EntryRemovedOut,
+               responses=_NOT_FOUND)
 def remove_entry(
     name: str,
-    entry_id: int,
+    entry_id: RowId,
     backend: BackendDep,
     _: BanksWrite,
     reason: Annotated[str | None, Query(max_length=1000)] = None,
@@ -274,8 +303,9 @@ def remove_entry(
     "/{name}/import",
     status_code=201,
     response_model=ImportOut,
+    responses=_BODY_NOT_FOUND,
     openapi_extra={"requestBody": {"required": True, "content": {
-        t: {"schema": {"type": "string"}} for t in _MEDIA_TYPES.values()
+        t: {"schema": {"type": "string", "minLength": 1}} for t in _MEDIA_TYPES.values()
     }}},
 )
 async def import_entries(
@@ -289,6 +319,8 @@ async def import_entries(
 ) -> ImportOut:
     """Import a hash file (CSV, JSONL or txt as the body): all or nothing, tombstones apply."""
     body = await read_body(request, backend.settings.http.max_json_bytes)
+    if not body:
+        raise MalformedRequest("send the hash file as the body")
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -308,7 +340,8 @@ async def import_entries(
 @router.get(
     "/{name}/export",
     response_class=StreamingResponse,
-    responses={200: {"content": {t: {} for t in _MEDIA_TYPES.values()}}},
+    responses={200: {"content": {t: {"schema": {"type": "string"}}
+                                 for t in _MEDIA_TYPES.values()}}, **_NOT_FOUND},
 )
 def export_entries(
     name: str,

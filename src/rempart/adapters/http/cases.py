@@ -18,12 +18,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from rempart.adapters.http.deps import API_PREFIX, BackendDep, _scoped
+from rempart.adapters.http.errors import TOKEN_ERRORS, responses
+from rempart.adapters.http.schemas import PageOffset, RowId
 from rempart.services.reviews import ReviewNotFound, ReviewService
 from rempart.store.notices import SqlNoticeStore
 from rempart.store.reviews import ReviewItem, SqlReviewStore
 from rempart.store.tokens import ApiToken
 
-router = APIRouter(prefix=API_PREFIX, tags=["cases"])
+router = APIRouter(prefix=API_PREFIX, tags=["cases"],
+                   responses={**TOKEN_ERRORS, **responses(422)})
 CasesToken = Annotated[ApiToken, _scoped("cases")]
 
 
@@ -64,7 +67,7 @@ def list_cases(
     request: Request, backend: BackendDep, _: CasesToken,
     status: Literal["open", "confirmed", "dismissed", "all"] = "open",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: PageOffset = 0,
 ) -> dict[str, Any]:
     """Matches and flagged texts in queue order; ``total`` counts those of ``status``."""
     page = _service(request, backend).list(None if status == "all" else status, limit, offset)
@@ -72,8 +75,9 @@ def list_cases(
             "limit": limit, "offset": offset}
 
 
-@router.get("/cases/{item_id}", summary="One review case with its evidence")
-def get_case(item_id: int, request: Request, backend: BackendDep,
+@router.get("/cases/{item_id}", summary="One review case with its evidence",
+            responses=responses(404, s404="No review case has this id."))
+def get_case(item_id: RowId, request: Request, backend: BackendDep,
              _: CasesToken) -> dict[str, Any]:
     """The case, the bank entry it matched (signal and provenance) and who decided it."""
     try:

@@ -16,11 +16,17 @@ from rempart.adapters.http.auth import Guard
 from rempart.adapters.http.metrics import Metrics
 from rempart.config import Settings
 from rempart.services.matching import MatchService
+from rempart.store.limits import RateStore
 from rempart.store.sql import SqlBankStore
 from rempart.store.tokens import ApiToken, SqlTokenStore
 
 API_PREFIX = "/api/v1"
 # Routers carry the full prefix so that a route's path is its metrics label.
+
+
+TOKEN_KEY = "rempart.token"
+"""ASGI scope key of the token :class:`~rempart.adapters.http.token_first.TokenFirst` checked
+before the body was read (the route's dependency reuses it: one check, one rate-limit take)."""
 
 
 class FeedStatus(Protocol):
@@ -30,6 +36,8 @@ class FeedStatus(Protocol):
     def last_ok(self) -> float: ...
     @property
     def errors(self) -> int: ...
+    @property
+    def failures(self) -> int: ...
 
 
 class Backend(Protocol):
@@ -45,6 +53,8 @@ class Backend(Protocol):
     def tokens(self) -> SqlTokenStore: ...
     @property
     def follower(self) -> FeedStatus: ...
+    @property
+    def limits(self) -> RateStore: ...
 
 
 async def get_backend(request: Request) -> Backend:
@@ -61,11 +71,28 @@ async def get_metrics(request: Request) -> Metrics:
 
 def _scoped(scope: str) -> object:
     async def dependency(request: Request) -> ApiToken:
+        checked: ApiToken | None = request.scope.get(TOKEN_KEY)
+        if checked is not None and checked.allows(scope):
+            return checked
         guard: Guard = request.app.state.guard
         return await guard.check(request.headers.get("authorization"), scope)
 
     dependency.__name__ = f"token_with_{scope.replace(':', '_')}"
+    dependency.rempart_scope = scope  # type: ignore[attr-defined]  # read by TokenFirst
     return Depends(dependency)
+
+
+def scope_of(call: object) -> str | None:
+    """The scope a dependency made by ``_scoped`` requires (None for any other callable)."""
+    scope = getattr(call, "rempart_scope", None)
+    return scope if isinstance(scope, str) else None
+
+
+def sees_provenance(token: ApiToken) -> bool:
+    """Whether ``token`` may see where bank entries come from (case numbers, sources, victims'
+    labels, content groups): moderators' tokens (scope ``cases``, or ``admin``), not
+    integrators'."""
+    return token.allows("cases")
 
 
 BackendDep = Annotated[Backend, Depends(get_backend)]

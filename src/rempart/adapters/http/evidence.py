@@ -17,6 +17,8 @@ from starlette.concurrency import run_in_threadpool
 
 from rempart.adapters.evidence import evidence_zip
 from rempart.adapters.http.deps import API_PREFIX, BackendDep, _scoped
+from rempart.adapters.http.errors import BODY_ERRORS, TOKEN_ERRORS
+from rempart.adapters.http.schemas import Int64
 from rempart.services.evidence import MAX_FINDINGS, EvidenceService
 from rempart.store.evidence_reads import SqlEvidenceReads
 from rempart.store.notices import SqlNoticeStore
@@ -28,13 +30,15 @@ FindingsToken = Annotated[ApiToken, _scoped("findings")]
 
 class EvidenceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    finding_ids: list[int] = Field(min_length=1, max_length=MAX_FINDINGS)
+    finding_ids: list[Int64] = Field(min_length=1, max_length=MAX_FINDINGS)
     language: Literal["fr", "en"] = "fr"
 
 
 @router.post("/evidence", summary="Evidence package (ZIP) of chosen findings",
              response_class=Response,
-             responses={200: {"content": {"application/zip": {}}}})
+             responses={200: {"content": {"application/zip": {
+                 "schema": {"type": "string", "format": "binary"}}}},
+                 **TOKEN_ERRORS, **BODY_ERRORS})
 async def evidence(body: EvidenceIn, backend: BackendDep, token: FindingsToken) -> Response:
     """PDF + JSON + manifest of the findings ``finding_ids``; 422 when an id is unknown."""
     engine = backend.store.engine

@@ -2,14 +2,19 @@
 
 Most calls a platform makes at upload time are ``POST /api/v1/match`` with a PDQ hash or
 with the upload itself. This ASGI layer answers them with the same checks and the same
-functions as the FastAPI route (token, scope and rate limit by :class:`Guard`; JSON parsed by
+functions as the FastAPI route (token, scope and rate limit checked by
+:class:`~rempart.adapters.http.token_first.TokenFirst` before the body is read; the matching's
+trust by ``health.untrusted``; JSON parsed by
 :class:`SignalsIn` and checked by ``to_query``; multipart parsed in memory by
 ``parse_multipart``; ``match_signals``, ``MatchService.match_bytes`` and ``answer``), without
 FastAPI's routing, dependency resolution and response machinery, which cost more than the
 index lookup itself. Everything else — a bank filter, any error — is handed to the FastAPI
 route untouched (the body is replayed), so errors have one definition.
 
-It runs before the framework's own middleware stack (see ``RempartAPI`` in ``api.py``).
+It runs behind ``TokenFirst``, before the framework's own middleware stack (see ``RempartAPI``
+in ``api.py``). Nothing is read of a body whose route would refuse it anyway: without a
+checked token, while matching cannot be trusted, or past a declared ``Content-Length`` over the
+limit, the request goes straight to the route.
 
 Example::
 
@@ -23,20 +28,20 @@ import json
 import time
 from typing import Any
 
-from fastapi import HTTPException
 from pydantic import ValidationError
 from python_multipart.multipart import parse_options_header
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rempart.adapters.http.auth import Guard
-from rempart.adapters.http.deps import API_PREFIX, Backend
+from rempart.adapters.http.deps import API_PREFIX, TOKEN_KEY, Backend
 from rempart.adapters.http.errors import MalformedRequest
-from rempart.adapters.http.matching import answer, match_signals, to_query
+from rempart.adapters.http.health import untrusted
+from rempart.adapters.http.matching import EntryIds, answer, match_signals, to_query, view_of
 from rempart.adapters.http.metrics import Metrics
 from rempart.adapters.http.schemas import SignalsIn
 from rempart.adapters.http.uploads import is_raw_media, media_of, parse_multipart
 from rempart.services.errors import InvalidSignal
+from rempart.store.tokens import ApiToken
 
 PATH = f"{API_PREFIX}/match"
 _JSON = ("application/json",)
@@ -73,13 +78,20 @@ class FastMatch:
             return
         start = time.perf_counter()
         backend: Backend = self.state.backend
+        token: ApiToken | None = scope.get(TOKEN_KEY)
         limits = backend.settings.http
-        if ctype in _JSON:
-            body, complete = await _read(receive, limits.max_json_bytes)
-            answer = await self._answer(scope, body) if complete else None
+        limit = limits.max_json_bytes if ctype in _JSON else limits.max_upload_bytes
+        if token is None or untrusted(backend) is not None or _declared(scope) > limit:
+            await self.app(scope, receive, send)  # the route refuses it, unread
+            return
+        ids = view_of(token, self.state.entry_ids)
+        body, complete = await _read(receive, limit)
+        if not complete:
+            answer = None
+        elif ctype in _JSON:
+            answer = await self._answer(body, ids)
         else:
-            body, complete = await _read(receive, limits.max_upload_bytes)
-            answer = await self._upload(scope, body, boundary) if complete else None
+            answer = await self._upload(body, boundary, ids)
         if answer is None:
             await self.app(scope, _replay(body, complete, receive), send)
             return
@@ -95,29 +107,27 @@ class FastMatch:
         metrics: Metrics = self.state.metrics
         metrics.observe(PATH, "POST", 200, time.perf_counter() - start)
 
-    async def _answer(self, scope: Scope, body: bytes) -> bytes | None:
+    async def _answer(self, body: bytes, ids: EntryIds | None) -> bytes | None:
         """The answer's bytes, or None when the route must decide."""
-        guard: Guard = self.state.guard
-        authorization = _header(scope, b"authorization")
         try:
-            await guard.check(authorization.decode("latin-1") if authorization else None, "match")
             signals = SignalsIn.model_validate_json(body)
             if signals.banks:
                 return None
             query, ignored = to_query(signals)
-        except (HTTPException, ValidationError, InvalidSignal):
-            return None  # the route gives the error (a 429 is re-counted there: still a 429)
-        report = await match_signals(self.state.backend, query, None)
-        out = answer(report, ignored, self.state.metrics)
+        except (ValidationError, InvalidSignal):
+            return None  # the route gives the error
+        try:
+            report = await match_signals(self.state.backend, query, None)
+        except Exception:  # the store down while describing a match: the route answers it
+            return None
+        out = answer(report, ignored, self.state.metrics, ids)
         return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
 
-
-    async def _upload(self, scope: Scope, body: bytes, boundary: bytes | None) -> bytes | None:
+    async def _upload(
+        self, body: bytes, boundary: bytes | None, ids: EntryIds | None
+    ) -> bytes | None:
         """The answer to an upload with no bank filter, or None when the route must decide."""
-        guard: Guard = self.state.guard
-        authorization = _header(scope, b"authorization")
         try:
-            await guard.check(authorization.decode("latin-1") if authorization else None, "match")
             if boundary is None:
                 data = body
             else:
@@ -125,7 +135,7 @@ class FastMatch:
                 if form.values("bank"):
                     return None
                 data = media_of(form)
-        except (HTTPException, MalformedRequest):
+        except MalformedRequest:
             return None
         backend: Backend = self.state.backend
         try:
@@ -134,8 +144,14 @@ class FastMatch:
             return None
         finally:
             del data
-        out = answer(report, [], self.state.metrics)
+        out = answer(report, [], self.state.metrics, ids)
         return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _declared(scope: Scope) -> int:
+    """The declared Content-Length (0 when absent or unreadable: the route judges it)."""
+    value = _header(scope, b"content-length")
+    return int(value) if value is not None and value.isdigit() else 0
 
 
 async def _read(receive: Receive, limit: int) -> tuple[bytes, bool]:

@@ -14,10 +14,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from rempart.adapters.http.deps import API_PREFIX, BackendDep, _scoped
+from rempart.adapters.http.errors import TOKEN_ERRORS, responses
+from rempart.adapters.http.schemas import Int64, PageOffset
 from rempart.store.scans import SqlScanStore
 from rempart.store.tokens import ApiToken
 
-router = APIRouter(prefix=API_PREFIX, tags=["findings"])
+router = APIRouter(prefix=API_PREFIX, tags=["findings"],
+                   responses={**TOKEN_ERRORS, **responses(422)})
+_NO_SCAN = responses(404, s404="No scan has this id.")
 FindingsToken = Annotated[ApiToken, _scoped("findings")]
 
 
@@ -43,7 +47,7 @@ def list_scans(request: Request, backend: BackendDep, _: FindingsToken,
     return [_scan_json(s) for s in _scans(request, backend).list_scans(limit)]
 
 
-@router.get("/scans/{scan_id}", summary="One scan")
+@router.get("/scans/{scan_id}", summary="One scan", responses=_NO_SCAN)
 def get_scan(scan_id: str, request: Request, backend: BackendDep,
              _: FindingsToken) -> dict[str, Any]:
     """A scan's arguments, status, counters and progress per input."""
@@ -64,11 +68,12 @@ def _keep(finding: dict[str, Any], chat_id: int | None, label: str | None,
             and (bank is None or any(m.get("bank") == bank for m in matches)))
 
 
-@router.get("/scans/{scan_id}/findings", summary="A scan's findings, filtered and paged")
+@router.get("/scans/{scan_id}/findings", summary="A scan's findings, filtered and paged",
+            responses=_NO_SCAN)
 def list_findings(
     scan_id: str, request: Request, backend: BackendDep, _: FindingsToken,
-    chat_id: int | None = None, label: str | None = None, has_match: bool | None = None,
-    bank: str | None = None, offset: Annotated[int, Query(ge=0)] = 0,
+    chat_id: Annotated[Int64 | None, Query()] = None, label: str | None = None,
+    has_match: bool | None = None, bank: str | None = None, offset: PageOffset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Findings in stored order; ``total`` counts those passing the filters."""

@@ -1,25 +1,148 @@
-"""``GET /healthz`` (no authentication) and ``GET /metrics`` (Prometheus text format)."""
+"""Health: ``/livez`` (the process answers), ``/readyz`` (the database answers and the change
+feed is fresh), ``/healthz`` (index size and feed position), all without authentication; the
+503 of match routes when matching cannot be trusted; ``GET /metrics`` (Prometheus text).
+
+Matching is trusted while the change feed was read successfully within
+``http.feed_stale_seconds`` and its last read did not fail: otherwise a hash added or withdrawn
+elsewhere may be missing from memory, and a "no match" would be a guess.
+"""
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from rempart.adapters.http.deps import Backend, BackendDep, MetricsDep, MetricsToken
+from rempart.adapters.http.errors import TOKEN_ERRORS
 from rempart.adapters.http.schemas import HealthOut
 
 router = APIRouter(tags=["health"])
 Gauge = tuple[str, str, str, dict[str, str], float]
+RETRY_AFTER_SECONDS = 1
+
+
+class MatchingUnavailable(Exception):
+    """Matching cannot be trusted now (503): the change feed is stale or the store is down."""
+
+
+class LiveOut(BaseModel):
+    """The process is up and serving HTTP."""
+
+    status: str = "alive"
+
+
+class ReadyOut(BaseModel):
+    """``ready``, or ``unavailable`` with the reasons (also the body of the 503)."""
+
+    status: str
+    reasons: list[str]
+    feed_age_seconds: float
+    feed_failures: int
+
+
+class UnavailableOut(BaseModel):
+    """The body of a 503 from a match route."""
+
+    detail: str
+    code: str
+
+
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {"model": UnavailableOut,
+          "description": "Matching cannot be trusted now (stale change feed or database down)."},
+}
+
+
+def feed_age(backend: Backend) -> float:
+    """Seconds since the change feed was last read successfully."""
+    return max(0.0, time.monotonic() - backend.follower.last_ok)
+
+
+def untrusted(backend: Backend) -> str | None:
+    """Why matching cannot be trusted now, or None (no I/O: the follower's last reads)."""
+    follower = backend.follower
+    if follower.failures:
+        return "the database did not answer the last change-feed read"
+    limit = backend.settings.http.feed_stale_seconds
+    if time.monotonic() - follower.last_ok > limit:
+        return f"the change feed was not read for more than {limit:g} s"
+    return None
+
+
+async def matching_trusted(backend: BackendDep) -> None:
+    """503 when matching cannot be trusted (a dependency of the match routes)."""
+    reason = untrusted(backend)
+    if reason is not None:
+        raise MatchingUnavailable(reason)
+
+
+Trusted = Annotated[None, Depends(matching_trusted)]
+
+
+def unavailable_body(reason: str) -> dict[str, str]:
+    """The JSON body of a 503 from a match route."""
+    return {"detail": f"matching is unavailable: {reason}; try again later",
+            "code": "unavailable"}
+
+
+async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(unavailable_body(str(exc)), status_code=503,
+                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+async def _database_down(_: Request, exc: Exception) -> JSONResponse:
+    # Connection refused, database dropped, file gone, locked too long: the store is down.
+    return JSONResponse({"detail": "the database is unavailable; try again later",
+                         "code": "unavailable"}, status_code=503,
+                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def install(api: FastAPI) -> None:
+    """Answer 503 for untrusted matching and for an unreachable database."""
+    from sqlalchemy.exc import OperationalError
+
+    api.add_exception_handler(MatchingUnavailable, _unavailable)
+    api.add_exception_handler(OperationalError, _database_down)
+
+
+@router.get("/livez", response_model=LiveOut)
+async def livez() -> LiveOut:
+    """The process is up (no authentication, no I/O): restart it when this fails."""
+    return LiveOut()
+
+
+def _database_reason(backend: Backend) -> str | None:
+    try:
+        backend.store.current_seq()
+    except Exception as e:  # any failure to reach the store makes this process not ready
+        return f"the database is unreachable ({type(e).__name__})"
+    return None
+
+
+@router.get("/readyz", response_model=ReadyOut, responses={503: {"model": ReadyOut}})
+async def readyz(backend: BackendDep) -> JSONResponse:
+    """Ready to match (no authentication): the database answers now and the change feed was
+    read within ``http.feed_stale_seconds``. 503 otherwise: send traffic elsewhere."""
+    reasons = [r for r in (await run_in_threadpool(_database_reason, backend),
+                           untrusted(backend)) if r is not None]
+    out = ReadyOut(status="unavailable" if reasons else "ready", reasons=reasons,
+                   feed_age_seconds=round(feed_age(backend), 3),
+                   feed_failures=backend.follower.failures)
+    return JSONResponse(out.model_dump(), status_code=503 if reasons else 200)
 
 
 @router.get("/healthz", response_model=HealthOut)
 async def healthz(backend: BackendDep) -> HealthOut:
-    """Alive, with the index size and the change-feed position (no authentication)."""
-    return HealthOut(status="ok", indexed=len(backend.matching.matcher), seq=backend.matching.seq)
+    """The index size and the change-feed position (no authentication); ``status`` is ``ok``,
+    or ``degraded`` when matching cannot be trusted (see ``/readyz``)."""
+    status = "ok" if untrusted(backend) is None else "degraded"
+    return HealthOut(status=status, indexed=len(backend.matching.matcher),
+                     seq=backend.matching.seq)
 
 
 def index_sizes(backend: Backend) -> dict[str, int]:
@@ -47,14 +170,14 @@ def _gauges(backend: Backend) -> list[Gauge]:
          float(max(0, head - backend.matching.seq))),
         ("rempart_change_feed_age_seconds", "gauge",
          "Seconds since the change feed was last read successfully.", {},
-         round(time.monotonic() - backend.follower.last_ok, 3)),
+         round(feed_age(backend), 3)),
         ("rempart_change_feed_errors_total", "counter",
          "Failed reads of the change feed.", {}, float(backend.follower.errors)),
     ]
     return out
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
+@router.get("/metrics", response_class=PlainTextResponse, responses=TOKEN_ERRORS)
 async def metrics(backend: BackendDep, registry: MetricsDep, _: MetricsToken) -> PlainTextResponse:
     """Requests by route and status, latency histogram, index size, matches, feed lag."""
     gauges = await run_in_threadpool(_gauges, backend)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections.abc import Collection
 from functools import partial
@@ -13,7 +15,16 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from rempart.adapters.http.deps import API_PREFIX, Backend, BackendDep, MatchToken, MetricsDep
+from rempart.adapters.http.deps import (
+    API_PREFIX,
+    Backend,
+    BackendDep,
+    MatchToken,
+    MetricsDep,
+    sees_provenance,
+)
+from rempart.adapters.http.errors import BODY_ERRORS, TOKEN_ERRORS, responses
+from rempart.adapters.http.health import UNAVAILABLE, Trusted
 from rempart.adapters.http.metrics import Metrics
 from rempart.adapters.http.schemas import MatchOut, SignalsIn
 from rempart.adapters.http.uploads import MEDIA_BODY, content_type, read_body, read_media
@@ -24,6 +35,7 @@ from rempart.core.types import FrameHash, MediaHashes, PdqHash, PdqVariant
 from rempart.services import banks as bank_service
 from rempart.services.errors import InvalidSignal
 from rempart.services.matching import MatchReport
+from rempart.store.tokens import ApiToken
 
 router = APIRouter(prefix=API_PREFIX, tags=["matching"])
 
@@ -108,13 +120,59 @@ async def match_signals(
     return await run_in_threadpool(partial(backend.matching.match_query, outcome=outcome), query)
 
 
-def answer(report: MatchReport, ignored: list[str], metrics: Metrics) -> dict[str, Any]:
-    """The JSON answer of a match call (counted in the metrics)."""
+class EntryIds:
+    """Opaque entry ids for integrators: an HMAC of the entry id under a server key, stable
+    while the key is (``http.entry_id_secret``), meaningless without it.
+
+    Example::
+
+        EntryIds(b"key")(42)     # '5c0d…' (24 hexadecimal characters)
+    """
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def __call__(self, entry_id: int) -> str:
+        mac = hmac.new(self._key, b"rempart.entry:%d" % entry_id, hashlib.sha256)
+        return mac.hexdigest()[:24]
+
+
+# What an integrator is told of a match: what to do and how close, never where the entry comes
+# from (case number, source, content group, victims' labels). A field added to the match
+# record later stays out of this view until it is named here.
+_PUBLIC_FIELDS = ("signal", "distance", "policy", "action", "bank_kind", "on_hold",
+                  "entry_variant", "detail")
+
+
+def public_match(match: dict[str, Any], ids: EntryIds) -> dict[str, Any]:
+    """The integrator's view of one match of :meth:`MatchService.match_query`."""
+    out = {"bank": match["bank"], "entry": ids(match["entry"])}
+    for name in _PUBLIC_FIELDS:
+        if name in match:
+            out[name] = match[name]
+    return out
+
+
+def answer(
+    report: MatchReport, ignored: list[str], metrics: Metrics, ids: EntryIds | None
+) -> dict[str, Any]:
+    """The JSON answer of a match call (counted in the metrics): in full for moderators
+    (``ids`` None), else with :func:`public_match` views."""
     metrics.count_matches(report.matches)
     out = report.to_json()
+    if ids is not None:
+        out["matches"] = [public_match(m, ids) for m in report.matches]
+        if report.allowlisted:
+            out["allowlisted"] = [public_match(m, ids) for m in report.allowlisted]
     if ignored:
         out["ignored"] = ignored
     return out
+
+
+def view_of(token: ApiToken, ids: EntryIds) -> EntryIds | None:
+    """The ``ids`` argument of :func:`answer` for ``token``: None (full detail) for a
+    moderator's token."""
+    return None if sees_provenance(token) else ids
 
 
 def _match_bytes(backend: Backend, data: bytes, banks: list[str] | None) -> MatchReport:
@@ -123,19 +181,26 @@ def _match_bytes(backend: Backend, data: bytes, banks: list[str] | None) -> Matc
 
 
 @router.post(
-    "/match", response_model=None, responses={200: {"model": MatchOut}}, openapi_extra=_BODY
+    "/match", response_model=None,
+    responses={200: {"model": MatchOut}, **TOKEN_ERRORS, **BODY_ERRORS,
+               **responses(404, s404="A bank of the filter does not exist."), **UNAVAILABLE},
+    openapi_extra=_BODY,
 )
 async def match(
     request: Request,
     backend: BackendDep,
     metrics: MetricsDep,
-    _: MatchToken,
+    token: MatchToken,
+    _: Trusted,
     bank: Annotated[list[str] | None, Query(description="Only these banks (repeat).")] = None,
 ) -> JSONResponse:
     """Match an upload (multipart part ``file``, or a raw body) or JSON signals.
 
-    The answer is the `rempart match --jsonl` record: ``matches`` lists each matched bank item
-    (bank, entry, signal, distance, policy, action, labels...).
+    ``matches`` lists each matched bank item: ``bank``, ``entry`` (an opaque id, stable per
+    deployment), ``signal``, ``distance``, ``policy``, ``action``, ``bank_kind``. Tokens with
+    the ``cases`` scope (moderators) get the `rempart match --jsonl` record instead: the entry's
+    number, case number, source, content group and labels. 503 when matching cannot be trusted
+    (see ``/readyz``).
     """
     ctype, _params = content_type(request)
     ignored: list[str] = []
@@ -154,4 +219,5 @@ async def match(
             report = await run_in_threadpool(_match_bytes, backend, data, banks)
         finally:
             del data
-    return JSONResponse(answer(report, ignored, metrics))
+    ids: EntryIds = request.app.state.entry_ids
+    return JSONResponse(answer(report, ignored, metrics, view_of(token, ids)))

@@ -3,8 +3,8 @@
 Public, without a token (rate-limited per client address): ``POST /notices`` (acknowledged with a
 case number and a secret shown once), ``POST /notices/status`` and ``POST /notices/appeal``
 (case number and secret in the body, never in a URL). With a token of scope ``notices``: list,
-read, assign, decide, decide appeals, export statements of reasons;
-``audit`` (or ``admin``): the audit log.
+read, assign, export statements of reasons; ``audit`` (or ``admin``): the audit log. Decisions
+and appeal decisions are taken by a person signed in to the console: a token is refused (403).
 
 Texts are returned as JSON strings exactly as they were written; escaping is the job of whatever
 renders them.
@@ -19,17 +19,20 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
-from rempart.adapters.http.auth import TokenBucket
+from rempart.adapters.http.client_ip import client_ip
 from rempart.adapters.http.deps import API_PREFIX, BackendDep, _scoped
+from rempart.adapters.http.errors import BODY_ERRORS, TOKEN_ERRORS, responses
+from rempart.adapters.http.schemas import Int64, PageOffset, Timestamp
 from rempart.core.workflow import (
     Action,
     AppealOutcome,
     Category,
     NoticeState,
-    StatementOfReasons,
     WorkflowError,
 )
 from rempart.services.notices import (
@@ -39,7 +42,9 @@ from rempart.services.notices import (
     NoticeService,
     Submission,
 )
+from rempart.services.rate_limits import LimiterUnavailable, SharedLimiter
 from rempart.services.users import Actor
+from rempart.store.limits import RateStore
 from rempart.store.notices import (
     AppealFilter,
     AuditFilter,
@@ -51,9 +56,11 @@ from rempart.store.rows import utc
 from rempart.store.tokens import ApiToken
 
 router = APIRouter(prefix=API_PREFIX, tags=["notices"])
+_PUBLIC = {**BODY_ERRORS, **responses(429, 503)}
+_TOKEN = {**TOKEN_ERRORS, **responses(422)}
+_NOTICE = {**_TOKEN, **responses(404, s404="No notice has this case number.")}
 NoticesToken = Annotated[ApiToken, _scoped("notices")]
 AuditToken = Annotated[ApiToken, _scoped("audit")]
-_MAX_BUCKETS = 100_000
 
 
 class NoticeIn(BaseModel):
@@ -67,8 +74,8 @@ class NoticeIn(BaseModel):
     imminent_danger: bool = False
     message_link: str | None = Field(None, max_length=2000)
     invite_link: str | None = Field(None, max_length=2000)
-    chat_id: int | None = None
-    message_id: int | None = None
+    chat_id: Int64 | None = None
+    message_id: Int64 | None = None
     location_text: str | None = Field(None, max_length=2000)
     contact_name: str | None = Field(None, max_length=200)
     contact_email: str | None = Field(None, max_length=320)
@@ -98,50 +105,34 @@ class AssignIn(BaseModel):
     assignee: str
 
 
-class DecisionIn(BaseModel):
-    """``decided_by`` is the human who decided (a user name); ``statement`` the TDB fields."""
+class PersonOnlyOut(BaseModel):
+    """Why a token may not do this: a person decides, signed in to the console."""
 
-    model_config = ConfigDict(extra="forbid")
-    decided_by: str
-    action: Action
-    summary: str = Field(max_length=5000)
-    statement: dict[str, Any] | None = None
-
-
-class AppealDecisionIn(BaseModel):
-    """Decided by another human than the first decision; a reversal states the new action."""
-
-    model_config = ConfigDict(extra="forbid")
-    decided_by: str
-    outcome: AppealOutcome
-    reason: str = Field(max_length=5000)
-    action: Action | None = None
-    summary: str | None = Field(None, max_length=5000)
-    statement: dict[str, Any] | None = None
+    detail: str
+    code: str = "person_required"
 
 
 class PublicLimiter:
-    """A token bucket per client address for the public routes."""
+    """A token bucket per client address (behind the trusted proxies) for the public routes,
+    shared by every process (:class:`SharedLimiter`); 429 when empty, 503 when the shared
+    store is unreachable."""
 
-    def __init__(self, per_minute: float, burst: int) -> None:
-        self.rate = per_minute / 60.0
-        self.burst = float(burst)
-        self._buckets: dict[str, TokenBucket] = {}
-        self._lock = threading.Lock()
+    def __init__(self, store: RateStore, name: str, per_minute: float, burst: int) -> None:
+        self.shared = SharedLimiter(store, name, per_minute, burst)
 
-    def check(self, client: str, now: float) -> None:
-        """Raise 429 when ``client`` has no token left."""
-        with self._lock:
-            bucket = self._buckets.get(client)
-            if bucket is None:
-                if len(self._buckets) >= _MAX_BUCKETS:
-                    self._buckets.clear()
-                bucket = self._buckets[client] = TokenBucket(self.rate, self.burst,
-                                                             self.burst, now)
-            wait = bucket.take(now)
+    def check(self, client: str) -> None:
+        """Raise 429 when ``client`` has no token left (a blocking call: use a thread)."""
+        try:
+            wait = self.shared.wait(client)
+        except LimiterUnavailable as e:
+            raise HTTPException(503, str(e), headers={"Retry-After": "5"}) from None
         if wait > 0:
-            raise HTTPException(429, "too many notices from this address: try again later",
+            raise HTTPException(429, "too many requests from this address: try again later",
                                 headers={"Retry-After": str(max(1, math.ceil(wait)))})
+
+    async def acheck(self, request: Request) -> None:
+        """:meth:`check` for the client of ``request``, off the event loop."""
+        await run_in_threadpool(self.check, client_ip(request))
 
 
 def _state(request: Request, backend: BackendDep) -> tuple[NoticeService, PublicLimiter]:
@@ -150,7 +141,8 @@ def _state(request: Request, backend: BackendDep) -> tuple[NoticeService, Public
         if getattr(state, "notice_service", None) is None:
             settings = backend.settings.notices
             state.notice_service = NoticeService(SqlNoticeStore(backend.store.engine), settings)
-            state.notice_limiter = PublicLimiter(settings.public_rate_per_minute,
+            state.notice_limiter = PublicLimiter(backend.limits, "notice",
+                                                 settings.public_rate_per_minute,
                                                  settings.public_burst)
     return state.notice_service, state.notice_limiter
 
@@ -164,10 +156,14 @@ def get_service(request: Request, backend: BackendDep) -> NoticeService:
 
 
 def rate_limited(request: Request, backend: BackendDep) -> None:
-    """429 when the client address sent too many public requests."""
-    limiter = _state(request, backend)[1]
-    guard = request.app.state.guard
-    limiter.check(request.client.host if request.client else "unknown", guard.clock())
+    """429 when the client address sent too many public requests (blocking: a sync
+    dependency runs in a thread; async views await :func:`limit_public`)."""
+    _state(request, backend)[1].check(client_ip(request))
+
+
+async def limit_public(request: Request) -> None:
+    """:func:`rate_limited` off the event loop, for async views of the public pages."""
+    await run_in_threadpool(rate_limited, request, request.app.state.backend)
 
 
 Service = Annotated[NoticeService, Depends(get_service)]
@@ -189,10 +185,6 @@ def _http() -> Iterator[None]:
         raise HTTPException(422, {"message": str(e), "code": e.code}) from None
 
 
-def _statement(data: dict[str, Any] | None) -> StatementOfReasons | None:
-    return None if data is None else StatementOfReasons.from_json(data)
-
-
 def _actor(token: ApiToken) -> Actor:
     return Actor("token", f"{token.id}:{token.name}")
 
@@ -200,7 +192,8 @@ def _actor(token: ApiToken) -> Actor:
 # --- public ---------------------------------------------------------------------------------
 
 
-@router.post("/notices", status_code=201, response_model=ReceiptOut, dependencies=[Limited])
+@router.post("/notices", status_code=201, response_model=ReceiptOut, dependencies=[Limited],
+             responses=_PUBLIC)
 def submit_notice(body: NoticeIn, service: Service) -> ReceiptOut:
     """Report content (no account needed); answered at once with a case number and a secret."""
     receipt = service.submit(Submission(**body.model_dump()))
@@ -208,14 +201,17 @@ def submit_notice(body: NoticeIn, service: Service) -> ReceiptOut:
                       received_at=receipt.received_at, escalated=receipt.escalated)
 
 
-@router.post("/notices/status", dependencies=[Limited])
+@router.post("/notices/status", dependencies=[Limited], responses={
+    **_PUBLIC, **responses(404, s404="No notice has this case number and secret.")})
 def notice_status(body: CaseSecretIn, service: Service) -> dict[str, Any]:
     """Where a notice stands: state, dates, the decision and the appeal (case and secret)."""
     with _http():
         return service.status(body.case_number, body.secret)
 
 
-@router.post("/notices/appeal", dependencies=[Limited])
+@router.post("/notices/appeal", dependencies=[Limited], responses={
+    **_PUBLIC, **responses(404, 409, s404="No notice has this case number and secret.",
+                           s409="No decision to appeal, or the appeal window is closed.")})
 def appeal_notice(body: AppealIn, service: Service) -> dict[str, Any]:
     """Contest a decision within its window (at least six months)."""
     with _http():
@@ -225,16 +221,16 @@ def appeal_notice(body: AppealIn, service: Service) -> dict[str, Any]:
 # --- moderators and integrations --------------------------------------------------------
 
 
-@router.get("/notices")
+@router.get("/notices", responses=_TOKEN)
 def list_notices(
     service: Service,
     _: NoticesToken,
     state: Annotated[list[NoticeState] | None, Query()] = None,
     category: Category | None = None,
-    deadline_before: datetime | None = None,
+    deadline_before: Timestamp | None = None,
     escalated: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: PageOffset = 0,
 ) -> dict[str, Any]:
     """Notices, most urgent deadline first."""
     flt = NoticeFilter(tuple(state or ()), category, utc(deadline_before), escalated)
@@ -243,14 +239,15 @@ def list_notices(
             "limit": limit, "offset": offset}
 
 
-@router.get("/notices/{case_number}")
+@router.get("/notices/{case_number}", responses=_NOTICE)
 def get_notice(case_number: str, service: Service, _: NoticesToken) -> dict[str, Any]:
     """A notice with its decisions and appeal."""
     with _http():
         return service.detail(case_number)
 
 
-@router.post("/notices/{case_number}/assign")
+@router.post("/notices/{case_number}/assign", responses={
+    **_NOTICE, **BODY_ERRORS, **responses(403, 409, s403="The assignee may not review notices.")})
 def assign_notice(
     case_number: str, body: AssignIn, service: Service, token: NoticesToken
 ) -> dict[str, Any]:
@@ -260,40 +257,52 @@ def assign_notice(
         return service.detail(case_number)
 
 
-@router.post("/notices/{case_number}/decision")
-def decide_notice(
-    case_number: str, body: DecisionIn, service: Service, token: NoticesToken
-) -> dict[str, Any]:
-    """Decide a notice; any action but ``no_action`` carries a statement of reasons."""
-    with _http():
-        service.decide(case_number, body.decided_by, body.action, body.summary,
-                       _statement(body.statement), _actor(token))
-        return service.detail(case_number)
+# A decision names the person who took it (DSA art. 17, and art. 20: an appeal is decided by
+# someone else, under human supervision). A token is not a person and cannot vouch for one: a
+# user name it sends would be believed blindly. Decisions are taken in the console, by the
+# signed-in moderator; these routes only say so.
+_PERSON_ONLY: dict[int | str, dict[str, Any]] = {
+    403: {"model": PersonOnlyOut,
+          "description": "Always: decisions are taken by a person signed in to the console."},
+}
 
 
-@router.post("/notices/{case_number}/appeal-decision")
-def decide_appeal(
-    case_number: str, body: AppealDecisionIn, service: Service, token: NoticesToken
-) -> dict[str, Any]:
-    """Decide the appeal of a notice (by someone else than the first decider)."""
-    with _http():
-        service.decide_appeal(case_number, body.decided_by, body.outcome, body.reason,
-                              _actor(token), action=body.action, summary=body.summary,
-                              statement=_statement(body.statement))
-        return service.detail(case_number)
+def _person_only(what: str, case_number: str) -> JSONResponse:
+    return JSONResponse(PersonOnlyOut(detail=(
+        f"{what} are taken by a person signed in to the console"
+        f" (/console/notices/{case_number}), never by an API token")).model_dump(),
+        status_code=403)
 
 
-@router.get("/decisions")
+@router.post("/notices/{case_number}/decision", deprecated=True, response_model=None,
+             responses={**_TOKEN, **_PERSON_ONLY})
+def decide_notice(case_number: Annotated[str, Path(max_length=32)],
+                  _: NoticesToken) -> JSONResponse:
+    """Refused to tokens (403): a moderator decides a notice in the console, and the decision
+    records who."""
+    return _person_only("decisions on notices", case_number)
+
+
+@router.post("/notices/{case_number}/appeal-decision", deprecated=True, response_model=None,
+             responses={**_TOKEN, **_PERSON_ONLY})
+def decide_appeal(case_number: Annotated[str, Path(max_length=32)],
+                  _: NoticesToken) -> JSONResponse:
+    """Refused to tokens (403): an appeal is decided in the console by a signed-in person other
+    than the one who took the first decision."""
+    return _person_only("decisions on appeals", case_number)
+
+
+@router.get("/decisions", responses=_TOKEN)
 def list_decisions(
     service: Service,
     _: NoticesToken,
     action: Action | None = None,
     decided_by: Annotated[str | None, Query(max_length=100)] = None,
     after_appeal: bool | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Timestamp | None = None,
+    until: Timestamp | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: PageOffset = 0,
 ) -> dict[str, Any]:
     """Decisions across notices, newest first (``decided_by``: a console user name;
     ``after_appeal``: only those that replaced a decision after an appeal, or only first ones)."""
@@ -305,16 +314,16 @@ def list_decisions(
     return {"items": page.items, "total": page.total, "limit": limit, "offset": offset}
 
 
-@router.get("/appeals")
+@router.get("/appeals", responses=_TOKEN)
 def list_appeals(
     service: Service,
     _: NoticesToken,
     open_only: Annotated[bool | None, Query(alias="open")] = None,
     outcome: AppealOutcome | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Timestamp | None = None,
+    until: Timestamp | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: PageOffset = 0,
 ) -> dict[str, Any]:
     """Appeals (internal complaints) across notices: open ones first, oldest first
     (``open=true`` only those awaiting a decision, ``open=false`` only decided ones)."""
@@ -323,14 +332,14 @@ def list_appeals(
     return {"items": page.items, "total": page.total, "limit": limit, "offset": offset}
 
 
-@router.get("/statements")
+@router.get("/statements", responses=_TOKEN)
 def export_statements(
     service: Service,
     _: NoticesToken,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Timestamp | None = None,
+    until: Timestamp | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: PageOffset = 0,
 ) -> dict[str, Any]:
     """Statements of reasons in the Transparency Database schema (up to 100, as its API takes
     them per call)."""
@@ -338,7 +347,7 @@ def export_statements(
     return {"statements": page.items, "total": page.total, "limit": limit, "offset": offset}
 
 
-@router.get("/audit")
+@router.get("/audit", responses=_TOKEN)
 def audit_events(
     service: Service,
     _: AuditToken,
@@ -347,10 +356,10 @@ def audit_events(
     action: str | None = None,
     object_type: str | None = None,
     object_id: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Timestamp | None = None,
+    until: Timestamp | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: PageOffset = 0,
 ) -> dict[str, Any]:
     """The audit log, newest first."""
     flt = AuditFilter(actor_type, actor_id, action, object_type, object_id, utc(since),

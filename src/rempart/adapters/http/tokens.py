@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 
 from rempart.adapters.http.auth import Guard
 from rempart.adapters.http.deps import API_PREFIX, AdminToken, BackendDep
-from rempart.adapters.http.errors import TokenNotFound
-from rempart.adapters.http.schemas import TokenCreatedOut, TokenIn, TokenOut
+from rempart.adapters.http.errors import BODY_ERRORS, TOKEN_ERRORS, TokenNotFound, responses
+from rempart.adapters.http.schemas import SmallRowId, TokenCreatedOut, TokenIn, TokenOut
 from rempart.services.errors import InvalidArgument
 
-router = APIRouter(prefix=f"{API_PREFIX}/tokens", tags=["tokens"])
+router = APIRouter(prefix=f"{API_PREFIX}/tokens", tags=["tokens"], responses=TOKEN_ERRORS)
 
 
-@router.post("", status_code=201, response_model=TokenCreatedOut)
+@router.post("", status_code=201, response_model=TokenCreatedOut, responses=BODY_ERRORS)
 def create_token(body: TokenIn, backend: BackendDep, _: AdminToken) -> TokenCreatedOut:
     """Create a token; its secret is in this answer only (stored as a sha256)."""
     try:
@@ -33,9 +31,9 @@ def list_tokens(backend: BackendDep, _: AdminToken) -> list[TokenOut]:
     return [TokenOut.model_validate(t.to_json()) for t in backend.tokens.list()]
 
 
-@router.delete("/{token_id}", status_code=204)
+@router.delete("/{token_id}", status_code=204, responses=responses(404, 422))
 def revoke_token(
-    token_id: Annotated[int, Path()], request: Request, backend: BackendDep, _: AdminToken
+    token_id: SmallRowId, request: Request, backend: BackendDep, _: AdminToken
 ) -> None:
     """Revoke a token (other processes notice within ``http.token_cache_seconds``)."""
     if not backend.tokens.revoke(token_id):

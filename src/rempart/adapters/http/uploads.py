@@ -11,13 +11,17 @@ import json
 from dataclasses import dataclass, field
 
 from fastapi import Request
+from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rempart.adapters.http.errors import MalformedRequest, PayloadTooLarge
 
 MAX_PARTS = 32
-_TEXT_FIELD_MAX = 64 * 1024
+TEXT_FIELD_MAX = 64 * 1024
+MAX_BOUNDARY = 70  # RFC 2046
+MAX_HEADER_BYTES = 8 * 1024
+"""Header bytes of one part (python-multipart also caps each line and their number)."""
 
 
 @dataclass
@@ -95,16 +99,20 @@ class MultipartReader:
     """
 
     def __init__(self, boundary: bytes) -> None:
+        if not 0 < len(boundary) <= MAX_BOUNDARY or b"\r" in boundary or b"\n" in boundary:
+            raise MalformedRequest(f"the multipart boundary must be 1 to {MAX_BOUNDARY} bytes"
+                                   " on one line")
         self.parts: list[Part] = []
         self._field = bytearray()
         self._value = bytearray()
         self._headers: dict[str, str] = {}
+        self._header_bytes = 0
         self._current: Part | None = None
         self._ended = False
         self._parser = MultipartParser(
             boundary,
             {
-                "on_part_begin": self._headers.clear,
+                "on_part_begin": self._on_part_begin,
                 "on_header_field": self._on_field,
                 "on_header_value": self._on_value,
                 "on_header_end": self._on_header_end,
@@ -116,15 +124,26 @@ class MultipartReader:
         )
 
     def _on_field(self, data: bytes, start: int, end: int) -> None:
+        self._check_headers(end - start)
         self._field.extend(data[start:end])
 
     def _on_value(self, data: bytes, start: int, end: int) -> None:
+        self._check_headers(end - start)
         self._value.extend(data[start:end])
 
+    def _check_headers(self, more: int) -> None:
+        if self._header_bytes + len(self._field) + len(self._value) + more > MAX_HEADER_BYTES:
+            raise MalformedRequest(f"a part's headers are over {MAX_HEADER_BYTES} bytes")
+
     def _on_header_end(self) -> None:
+        self._header_bytes += len(self._field) + len(self._value)
         self._headers[self._field.decode("latin-1").lower()] = self._value.decode("latin-1")
         self._field.clear()
         self._value.clear()
+
+    def _on_part_begin(self) -> None:
+        self._headers.clear()
+        self._header_bytes = 0
 
     def _on_headers_finished(self) -> None:
         disposition, options = parse_options_header(self._headers.get("content-disposition", ""))
@@ -146,7 +165,7 @@ class MultipartReader:
         if part is None:
             raise MalformedRequest("part data before its headers")
         part.data.extend(data[start:end])
-        if part.filename is None and len(part.data) > _TEXT_FIELD_MAX:
+        if part.filename is None and len(part.data) > TEXT_FIELD_MAX:
             raise MalformedRequest(f"field {part.name!r} is too long")
 
     def _on_part_end(self) -> None:
@@ -155,22 +174,23 @@ class MultipartReader:
     def _on_end(self) -> None:
         self._ended = True
 
+    def held(self) -> int:
+        """Bytes this reader holds: the parts' data and the headers being read."""
+        return (sum(len(p.data) for p in self.parts) + len(self._field) + len(self._value)
+                + self._header_bytes)
+
     def write(self, chunk: bytes) -> None:
         """Feed the next chunk of the body."""
         try:
             self._parser.write(chunk)
-        except MalformedRequest:
-            raise
-        except Exception as exc:  # python-multipart raises its own errors on malformed input
+        except FormParserError as exc:
             raise MalformedRequest(f"malformed multipart body: {exc}") from None
 
     def finish(self) -> Form:
         """The form, once the whole body was written."""
         try:
             self._parser.finalize()
-        except MalformedRequest:
-            raise
-        except Exception as exc:
+        except FormParserError as exc:
             raise MalformedRequest(f"malformed multipart body: {exc}") from None
         if not self._ended:
             raise MalformedRequest("truncated multipart body (no closing boundary)")
@@ -253,7 +273,25 @@ MEDIA_BODY: dict[str, object] = {
         },
     }
 }
-"""OpenAPI description of a media body (the routes parse it themselves, in memory)."""
+"""OpenAPI description of a media body with a bank filter (``/match``; the routes parse it
+themselves, in memory)."""
+
+UPLOAD_BODY: dict[str, object] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+"""OpenAPI description of a media body alone (``/hash``, ``/banks/{name}/media``)."""
 
 
 class BodyLimit:

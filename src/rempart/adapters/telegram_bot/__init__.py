@@ -3,7 +3,7 @@ Bot API calls through a rate-limited queue (python-telegram-bot's ``Bot`` as the
 
 Example::
 
-    bot = make_bot(token, "http://127.0.0.1:8081/bot")
+    bot = make_bot(token, "http://127.0.0.1:8081")       # or "…/bot"
     await BotRunner(bot, service).run_polling()
 """
 
@@ -18,26 +18,23 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from rempart.adapters.telegram_bot.api_url import ApiUrlError, bot_api_urls
 from rempart.adapters.telegram_bot.runner import BotRunner
 
-__all__ = ["BotRunner", "file_url_for", "make_bot"]
-
-
-def file_url_for(api_url: str) -> str:
-    """The file download base for a Bot API base URL (``.../bot`` → ``.../file/bot``)."""
-    base = api_url.rstrip("/")
-    if base.endswith("/bot"):
-        return base[: -len("/bot")] + "/file/bot"
-    return base + "/file/bot"
+__all__ = ["ApiUrlError", "BotRunner", "bot_api_urls", "make_bot"]
 
 
 def make_bot(token: str, api_url: str, file_url: str | None = None,
              poll_timeout: float = 30.0) -> Bot:
-    """A python-telegram-bot ``Bot`` speaking to ``api_url`` (cloud, self-hosted or a fake)."""
+    """A python-telegram-bot ``Bot`` speaking to ``api_url`` (cloud, self-hosted or a fake).
+
+    ``api_url`` is a server address (``http://host:port``) or a ``…/bot`` URL; ApiUrlError
+    says what is wrong with an unusable one."""
+    base_url, default_file_url = bot_api_urls(api_url)
     return Bot(
         token,
-        base_url=api_url,
-        base_file_url=file_url or file_url_for(api_url),
+        base_url=base_url,
+        base_file_url=file_url or default_file_url,
         request=HTTPXRequest(connection_pool_size=32, read_timeout=20.0, write_timeout=20.0,
                              connect_timeout=10.0),
         get_updates_request=HTTPXRequest(connection_pool_size=2,

@@ -57,11 +57,13 @@ async def with_retries(call: Callable[[], Awaitable[Any]], *, attempts: int = 8)
 
 @dataclass(frozen=True)
 class CallResult:
-    """How a queued call ended: ``ok`` and the API's answer, or the error's text."""
+    """How a queued call ended: ``ok`` and the API's answer, or the error's text (and, when
+    Telegram asked to wait, how long)."""
 
     ok: bool
     value: Any = None
     error: str | None = None
+    retry_after: float | None = None
 
 
 @dataclass
@@ -241,7 +243,12 @@ class CallQueue:
         if result is None and job.attempts < self.max_attempts:
             self._queue.put_nowait(job)
             return
-        self._finish(job.future, result or CallResult(False, error="gave up after retries"))
+        self._finish(job.future, result or self._gave_up())
+
+    def _gave_up(self) -> CallResult:
+        wait = self._paused_until - time.monotonic()
+        return CallResult(False, error="gave up after retries",
+                          retry_after=wait if wait > 0 else None)
 
     def _finish(self, future: asyncio.Future[CallResult], result: CallResult) -> None:
         if not future.done():
@@ -264,7 +271,7 @@ class CallQueue:
         if result is None and attempts + 1 < self.max_attempts:
             await self._flush_deletes(chat_id, attempts + 1)
             return
-        result = result or CallResult(False, error="gave up after retries")
+        result = result or self._gave_up()
         done = set(ids)
         pending.ids = [i for i in pending.ids if i not in done]
         still: list[tuple[set[int], asyncio.Future[CallResult]]] = []

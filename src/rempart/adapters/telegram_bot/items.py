@@ -1,9 +1,16 @@
 """Bot API updates → :class:`BotMessage` values: which files of a message are checked.
 
-Photos: the largest size. Videos, animations, video notes: the file, its thumbnail as fallback
-when too large. Stickers: static WebP as an image, video stickers as video, animated (TGS)
-stickers only by their thumbnail. Documents: only image or video mime types. An animation also
-sets ``document`` (Bot API compatibility): it is checked once.
+Every file a message shows is checked, whatever its caption, name or declared type:
+
+- photos: the largest size; videos, animations, video notes: the file, its thumbnail as
+  fallback when too large; stickers: static WebP as an image, video stickers as video, animated
+  (TGS) stickers only by their thumbnail;
+- documents, all of them: by content (the first bytes say whether it is an image or a video,
+  see :func:`rempart.core.media.sniff`), never by file name or MIME type;
+- paid media (photos and videos behind a paywall) and the media of a quoted message from
+  another chat (``external_reply``: Telegram shows it in the group) count as the message's own.
+
+An animation also sets ``document`` (Bot API compatibility): it is checked once.
 """
 
 from __future__ import annotations
@@ -22,29 +29,47 @@ def _thumb(obj: Any) -> BotMedia | None:
     return BotMedia(thumb.file_id, thumb.file_unique_id, "thumbnail", thumb.file_size)
 
 
-def media_of(message: Message) -> tuple[BotMedia, ...]:
-    """The files of a message worth checking."""
+def _largest(sizes: tuple[PhotoSize, ...]) -> BotMedia:
+    largest = max(sizes, key=lambda p: (p.width * p.height, p.file_size or 0))
+    return BotMedia(largest.file_id, largest.file_unique_id, "photo", largest.file_size)
+
+
+def _files(holder: Any) -> list[BotMedia]:
+    """The files of a Message or an ExternalReplyInfo (same attribute names)."""
     out: list[BotMedia] = []
-    if message.photo:
-        largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
-        out.append(BotMedia(largest.file_id, largest.file_unique_id, "photo", largest.file_size))
+    if getattr(holder, "photo", None):
+        out.append(_largest(holder.photo))
     for kind in ("video", "animation", "video_note"):
-        obj = getattr(message, kind, None)
+        obj = getattr(holder, kind, None)
         if obj is not None:
             out.append(BotMedia(obj.file_id, obj.file_unique_id, kind, obj.file_size,
                                 _thumb(obj)))
-    sticker = message.sticker
+    sticker = getattr(holder, "sticker", None)
     if sticker is not None:
         out.append(BotMedia(sticker.file_id, sticker.file_unique_id, "sticker",
                             sticker.file_size, _thumb(sticker),
                             hashable=not sticker.is_animated))
-    doc = message.document
-    if doc is not None and message.animation is None:
-        mime = (doc.mime_type or "").lower()
-        if mime.startswith(("image/", "video/")):
-            out.append(BotMedia(doc.file_id, doc.file_unique_id, "document", doc.file_size,
-                                _thumb(doc)))
-    return tuple(out)
+    doc = getattr(holder, "document", None)
+    if doc is not None and getattr(holder, "animation", None) is None:
+        out.append(BotMedia(doc.file_id, doc.file_unique_id, "document", doc.file_size,
+                            _thumb(doc), sniffed=True))
+    paid = getattr(holder, "paid_media", None)
+    for item in getattr(paid, "paid_media", None) or ():
+        if getattr(item, "photo", None):
+            out.append(_largest(item.photo))
+        video = getattr(item, "video", None)
+        if video is not None:
+            out.append(BotMedia(video.file_id, video.file_unique_id, "video", video.file_size,
+                                _thumb(video)))
+    return out
+
+
+def media_of(message: Message) -> tuple[BotMedia, ...]:
+    """The files of a message worth checking (its own, then a quoted one's), once each."""
+    out: dict[str, BotMedia] = {}
+    for media in [*_files(message), *_files(message.external_reply)]:
+        out.setdefault(media.file_unique_id, media)
+    return tuple(out.values())
 
 
 def _origin(message: Message) -> dict[str, Any] | None:
@@ -63,10 +88,15 @@ def _origin(message: Message) -> dict[str, Any] | None:
     return data
 
 
-def message_of(update: Update) -> BotMessage | None:
+def raw_message(update: Update) -> Message | None:
     """The update's message (new, edited, channel post or edited post), or None."""
-    message = (update.message or update.edited_message or update.channel_post
-               or update.edited_channel_post)
+    return (update.message or update.edited_message or update.channel_post
+            or update.edited_channel_post)
+
+
+def message_of(update: Update) -> BotMessage | None:
+    """The update's message as the rules see it, or None."""
+    message = raw_message(update)
     if message is None:
         return None
     chat = message.chat

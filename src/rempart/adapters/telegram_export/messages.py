@@ -232,12 +232,12 @@ def _extra_text(message: dict[str, Any], text: str) -> str:
     poll = message.get("poll")
     if isinstance(poll, dict):
         extra.append(_plain(poll.get("question")))
-        extra.extend(_plain(a.get("text")) for a in poll.get("answers") or ()
+        extra.extend(_plain(a.get("text")) for a in _list(poll.get("answers"))
                      if isinstance(a, dict))
     todo = message.get("todo_list")
     if isinstance(todo, dict):
         extra.append(_plain(todo.get("title")))
-        extra.extend(_plain(a.get("text")) for a in todo.get("answers") or ()
+        extra.extend(_plain(a.get("text")) for a in _list(todo.get("answers"))
                      if isinstance(a, dict))
     for key in ("place_name", "address", "game_title", "game_description"):
         extra.append(_plain(message.get(key)))
@@ -292,6 +292,10 @@ def _date(message: dict[str, Any]) -> tuple[str | None, bool]:
             pass
     date = message.get("date")
     return (date, True) if isinstance(date, str) else (None, False)
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _int(value: Any) -> int | None:

@@ -25,6 +25,7 @@ from rempart.adapters.telegram_export.sanitise import DepthGuard, EscapeFixer, N
 
 CHUNK_SIZE = 256 * 1024
 SECTIONS = ("chats", "left_chats")
+_PARSE_ERRORS = (ijson.JSONError, UnicodeDecodeError)  # malformed JSON, or not UTF-8
 
 
 class ExportError(Exception):
@@ -150,7 +151,7 @@ def iter_messages(path: Path, *,
                 yield from drain.run(factory.root, at_end=True)
             raise ExportError(f"{exc}: not a Telegram Desktop export; the messages before it "
                               "were read", path=path, offset=fed) from None
-        except (ijson.JSONError, UnicodeDecodeError) as exc:
+        except _PARSE_ERRORS as exc:
             if factory.root is not None:
                 yield from drain.run(factory.root, at_end=True)
             raise _located(path, exc, fixer.replaced) from None
@@ -277,14 +278,14 @@ def _error_offset(path: Path) -> int | None:
         try:
             if data:
                 coro.send(data)
-        except ijson.JSONError:
+        except _PARSE_ERRORS:
             failing = data
             break
         start += len(data)
     else:
         try:
             coro.close()
-        except ijson.JSONError:
+        except _PARSE_ERRORS:
             return start
         return None
     replay = _parser_backend().basic_parse_coro(_NullSink())
@@ -300,7 +301,7 @@ def _error_offset(path: Path) -> int | None:
     for i in range(len(failing)):
         try:
             replay.send(failing[i:i + 1])
-        except ijson.JSONError:
+        except _PARSE_ERRORS:
             return start + i
     return start + len(failing)
 

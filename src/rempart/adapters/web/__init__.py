@@ -34,10 +34,11 @@ def mount(api: FastAPI, backend: Backend, notices: NoticeService | None = None) 
     from rempart.adapters.web import evidence as evidence_views
 
     api.include_router(evidence_views.router)
-    from rempart.adapters.web import admin_statements, audit, users
+    from rempart.adapters.web import admin_statements, audit, bot_work, users
 
     for module in (users, audit, admin_statements):  # admin pages (users, audit, statements)
         api.include_router(module.router)
+    api.include_router(bot_work.router)  # the bot's failed actions
     api.mount("/assets", StaticFiles(directory=STATIC), name="assets")
 
     async def login_required(request: Request, exc: Exception) -> Response:

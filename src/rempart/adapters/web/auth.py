@@ -1,7 +1,9 @@
 """Sign in and out of the console (user name and password; no default account), and choose a
 password through a one-time link given by an admin.
 
-Signing in opens a server-side session (``store/sessions.py``); signing out revokes it.
+Signing in opens a server-side session (``store/sessions.py``); signing out revokes it. Guesses
+are limited per client address (shared by every process) and per account: repeated failures
+lock the account for a while (``services/lockout.py``; audited, an admin can unlock it).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from rempart.adapters.http.client_ip import client_ip
 from rempart.adapters.web.session import (
     SESSION_COOKIE,
     checked_form,
@@ -49,8 +52,9 @@ async def login_page(request: Request) -> Response:
 async def login(request: Request) -> Response:
     _, form = await checked_form(request, write=False)
     web = state_of(request)
-    web.check_login_rate(request.client.host if request.client else "unknown")
-    user = await run_in_threadpool(web.users.verify, field(form, "username", 64),
+    await run_in_threadpool(web.check_login_rate, client_ip(request))
+    # One answer for an unknown name, a wrong password and a locked account (same cost too).
+    user = await run_in_threadpool(web.signin.sign_in, field(form, "username", 64),
                                    field(form, "password", 1024))
     next_path = safe_next(field(form, "next", 500))
     if user is None:

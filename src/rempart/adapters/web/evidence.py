@@ -1,13 +1,16 @@
-"""Evidence packages on the web (issue 7): the victim downloads her case's ZIP from the status
-page (``POST /protect/evidence``: case number and secret posted, CSRF and rate limit as the
-status form; a wrong secret is answered like an unknown case), and moderators or admins choose
-findings on ``/console/evidence`` (filters by chat and scan) and download their ZIP; each
-package built is written to the audit log. Analysts (read-only) cannot build packages.
+"""Evidence packages on the web (issue 7). The case holder downloads her package
+(``VictimEvidence``: confirmed sightings, complaint fields only) from the status page
+(``POST /protect/evidence``: case number and secret posted, CSRF and rate limit as the status
+form; a wrong secret is answered like an unknown case). Moderators and admins choose findings
+on ``/console/evidence`` (filters by chat and scan), or give a case number, and download the
+moderators' package (``ModeratorEvidence``: senders, texts, neighbours). Each package built is
+written to the audit log. Analysts (read-only) cannot build packages.
 
 Example::
 
-    POST /protect/evidence   case_number=VIC-2026-000001&secret=…&language=fr&csrf_token=…
-    POST /console/evidence   finding=12&finding=15&language=en&csrf_token=…
+    POST /protect/evidence        case_number=VIC-2026-000001&secret=…&language=fr&csrf_token=…
+    POST /console/evidence        finding=12&finding=15&language=en&csrf_token=…
+    POST /console/evidence/case   case_number=VIC-2026-000001&language=fr&csrf_token=…
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from rempart.adapters.evidence import evidence_zip
-from rempart.adapters.http.notices import rate_limited
+from rempart.adapters.http.notices import limit_public
 from rempart.adapters.web.protect import PROTECT_CSP, protect_state
 from rempart.adapters.web.session import (
     Forbidden,
@@ -31,7 +34,8 @@ from rempart.adapters.web.session import (
     render,
     state_of,
 )
-from rempart.core.evidence import EvidencePackage, TimelineEntry, timeline_entry
+from rempart.core.evidence import TimelineEntry, timeline_entry
+from rempart.core.evidence_package import EvidencePackage
 from rempart.services.cases import CaseNotFound
 from rempart.services.errors import InvalidArgument
 from rempart.services.evidence import EvidenceService
@@ -72,9 +76,10 @@ def _language(request: Request, chosen: str) -> str:
 
 @router.post("/protect/evidence")
 async def victim_package(request: Request) -> Response:
-    """The case's evidence ZIP; the status page's 404 for a wrong number or secret."""
+    """The case holder's ZIP (``VictimEvidence`` only); the status page's 404 for a wrong
+    number or secret."""
     _, form = await checked_form(request, write=False)
-    rate_limited(request, state_of(request).backend)
+    await limit_public(request)
     service = evidence_service(request)
     case, secret = field(form, "case_number", 32).strip(), field(form, "secret", 200).strip()
     lang = _language(request, field(form, "language", 2))
@@ -136,4 +141,21 @@ async def console_package(request: Request) -> Response:
             ids, requested_by=session.user.username, language=lang))
     except InvalidArgument as e:
         return await run_in_threadpool(_page, request, 422, str(e))
+    return zip_response(package, await run_in_threadpool(evidence_zip, package))
+
+
+@router.post("/console/evidence/case")
+async def console_case_package(request: Request) -> Response:
+    """The moderators' ZIP of a case's sightings, by case number (moderators and admins;
+    audited); 422 with the page for an unknown case."""
+    session, form = await checked_form(request, write=True)
+    assert session is not None
+    case = field(form, "case_number", 32).strip()
+    lang = _language(request, field(form, "language", 2))
+    service = evidence_service(request)
+    try:
+        package = await run_in_threadpool(lambda: service.for_case_moderators(
+            case, requested_by=session.user.username, language=lang))
+    except CaseNotFound:
+        return await run_in_threadpool(_page, request, 422, f"unknown case {case[:32]!r}")
     return zip_response(package, await run_in_threadpool(evidence_zip, package))

@@ -33,8 +33,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "login.username": ("Nom d'utilisateur", "User name"),
     "login.password": ("Mot de passe", "Password"),
     "login.submit": ("Se connecter", "Sign in"),
-    "login.failed": ("Nom d'utilisateur ou mot de passe incorrect.",
-                     "Wrong user name or password."),
+    "login.failed": ("Nom d'utilisateur ou mot de passe incorrect, ou compte bloqué après trop "
+                     "d'essais : réessayez plus tard ou demandez à un administrateur.",
+                     "Wrong user name or password, or the account is locked after too many "
+                     "attempts: try again later or ask an admin."),
     "login.help": ("Pas de compte par défaut : un administrateur est créé avec "
                    "« rempart user create --admin ».",
                    "There is no default account: an administrator is created with "
@@ -254,7 +256,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "protect.state_closed": ("clos", "closed"),
     "protect.registered": ("Images enregistrées", "Images registered"),
     "protect.active": ("Images encore protégées", "Images still protected"),
-    "protect.matches": ("Correspondances trouvées", "Matches found"),
+    "protect.matches": ("Correspondances confirmées par un modérateur",
+                        "Matches confirmed by a moderator"),
     "protect.first_seen": ("Première fois vue", "First seen"),
     "protect.last_seen": ("Dernière fois vue", "Last seen"),
     "protect.by_place": ("Par type de lieu", "By place type"),

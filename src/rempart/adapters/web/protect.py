@@ -13,7 +13,8 @@ Anti-abuse on ``POST /protect/register`` (JSON):
   header (JSON bodies cannot carry a form field), plus an ``Origin``/``Sec-Fetch-Site``
   same-origin check. The proof-of-work alone would not stop a cross-site page from making a
   visitor's browser do the work and register hashes in her name; the token does;
-- a token bucket per client address (``protect_rate_per_minute``, ``protect_burst``), the cap of
+- a token bucket per client address behind the trusted proxies, shared by every process
+  (``protect_rate_per_minute``, ``protect_burst``), the cap of
   items per case (``protect_max_items``) and a body size limit; the banks' allowlist and flood
   rules apply to the registered signals at matching time.
 """
@@ -90,9 +91,11 @@ def protect_state(request: Request) -> ProtectState:
             found = ProtectState(
                 CaseService(SqlCaseStore(engine), web.backend.store, SqlScanStore(engine),
                             s.protect_max_items, max_frames=limits.max_video_frames,
-                            max_seconds=limits.max_video_seconds),
+                            max_seconds=limits.max_video_seconds,
+                            trusted=s.protect_trust_registrations),
                 ProofOfWork(key, s.protect_pow_bits, s.protect_challenge_seconds),
-                PublicLimiter(s.protect_rate_per_minute, s.protect_burst))
+                PublicLimiter(web.backend.limits, "protect", s.protect_rate_per_minute,
+                              s.protect_burst))
             app_state.protect = found
     return found
 
@@ -176,8 +179,7 @@ async def _signals_request(request: Request, state: ProtectState,
         return _error(403, "origin")
     if not _csrf_ok(request):
         return _error(403, "csrf")
-    client = request.client.host if request.client else "unknown"
-    state.limiter.check(client, time.monotonic())
+    await state.limiter.acheck(request)
     service = state.service
     try:
         body = await read_body(request.stream(),

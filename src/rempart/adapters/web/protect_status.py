@@ -24,9 +24,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from rempart.adapters.http.notices import rate_limited
+from rempart.adapters.http.notices import limit_public
 from rempart.adapters.web.protect import PROTECT_CSP, protect_state
-from rempart.adapters.web.session import checked_form, field, render, state_of
+from rempart.adapters.web.session import checked_form, field, render
 from rempart.services.cases import CaseNotFound
 
 router = APIRouter(include_in_schema=False)
@@ -51,7 +51,7 @@ def status_page(request: Request) -> Response:
 async def status(request: Request) -> Response:
     """Look a case up; ``action=withdraw`` (checked ``item`` ids) or ``action=close``."""
     _, form = await checked_form(request, write=False)
-    rate_limited(request, state_of(request).backend)
+    await limit_public(request)
     service = protect_state(request).service
     case, secret = field(form, "case_number", 32).strip(), field(form, "secret", 200).strip()
     action = field(form, "action", 16)

@@ -1,28 +1,65 @@
 """Public pages, no account: the report form (DSA art. 16) acknowledged with a case number and
 a secret shown once, and the status page (case number and secret, posted, never in a URL) with
-the appeal form while an appeal is allowed. Rate-limited per address like the public API."""
+the appeal form while an appeal is allowed. Rate-limited per address like the public API.
+
+A report carries a proof of work, as a registration on the victim portal does (the same
+``ProofOfWork`` and browser solver, ``static/proof_of_work.js``): ``static/report.js`` fetches
+a challenge from ``GET /report/challenge`` when the form is sent and solves it on the device;
+the server checks it and spends it once. Floods of reports cost the sender CPU time, not us."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import threading
+import time
 from datetime import datetime
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from rempart.adapters.http.notices import rate_limited
+from rempart.adapters.http.notices import limit_public
+from rempart.adapters.web.protect import protect_state
 from rempart.adapters.web.session import checked_form, field, render, state_of
 from rempart.core.workflow import Category
+from rempart.services.cases import ProofOfWork, ProofRejected
 from rempart.services.errors import InvalidArgument
 from rempart.services.notices import NoticeConflict, NoticeNotFound, Submission
 from rempart.store.rows import utc_now
 
 router = APIRouter(include_in_schema=False)
+_INIT = threading.Lock()
 
 
-def _limit(request: Request) -> None:
-    rate_limited(request, state_of(request).backend)
+def report_pow(request: Request) -> ProofOfWork:
+    """The report form's proof of work (keyed apart from the portal's, from the same secret)."""
+    state = request.app.state
+    with _INIT:
+        found: ProofOfWork | None = getattr(state, "report_pow", None)
+        if found is None:
+            web = state_of(request).settings
+            key = hmac.new(protect_state(request).pow.key, b"rempart.report.pow",
+                           hashlib.sha256).digest()
+            found = state.report_pow = ProofOfWork(key, web.report_pow_bits,
+                                                   web.protect_challenge_seconds)
+    return found
+
+
+def _report_form(request: Request, status_code: int = 200, **context: object) -> Response:
+    return render(request, "report.html", status_code=status_code, categories=list(Category),
+                  pow_challenge=report_pow(request).issue(time.time()), **context)
+
+
+async def _proved(request: Request, challenge: str, nonce: str) -> bool:
+    """Whether the form carries a valid proof of work (then spent: one use)."""
+    try:
+        await run_in_threadpool(protect_state(request).service.spend, report_pow(request),
+                                challenge, nonce, time.time())
+    except ProofRejected:
+        return False
+    return True
 
 
 def _int(value: str) -> int | None:
@@ -46,14 +83,26 @@ def home(request: Request) -> Response:
 
 @router.get("/report", response_class=HTMLResponse)
 def report_page(request: Request) -> Response:
-    return render(request, "report.html", categories=list(Category), values={})
+    return _report_form(request, values={})
+
+
+@router.get("/report/challenge")
+def report_challenge(request: Request) -> JSONResponse:
+    """A fresh proof-of-work challenge for the report form, and its difficulty (zero bits)."""
+    pow_ = report_pow(request)
+    return JSONResponse({"challenge": pow_.issue(time.time()), "bits": pow_.bits},
+                        headers={"Cache-Control": "no-store"})
 
 
 @router.post("/report")
 async def report(request: Request) -> Response:
     _, form = await checked_form(request, write=False)
-    _limit(request)
+    await limit_public(request)
     values = _form_values(form)
+    if not await _proved(request, field(form, "pow_challenge", 200),
+                         field(form, "pow_nonce", 40)):
+        return await run_in_threadpool(_report_form, request, 400, values=values,
+                                       error="report.pow_failed")
     category = Category(values["category"]) if values["category"] in set(Category) else None
     error = None
     if category is None:
@@ -74,8 +123,7 @@ async def report(request: Request) -> Response:
             error = str(e)
         else:
             return render(request, "report_done.html", status_code=201, receipt=receipt)
-    return render(request, "report.html", status_code=422, categories=list(Category),
-                  values=values, error=error)
+    return await run_in_threadpool(_report_form, request, 422, values=values, error=error)
 
 
 @router.get("/report/status", response_class=HTMLResponse)
@@ -92,7 +140,7 @@ def _appeal_open(status: dict[str, object]) -> bool:
 @router.post("/report/status")
 async def status(request: Request) -> Response:
     _, form = await checked_form(request, write=False)
-    _limit(request)
+    await limit_public(request)
     case, secret = field(form, "case_number", 32).strip(), field(form, "secret", 200).strip()
     notices = state_of(request).notices
     error = None

@@ -1,5 +1,6 @@
 """The review queue: matches and flagged texts with their evidence (signal, distance, the bank
-entry's provenance, where it was seen, the text and why it was flagged); confirm or dismiss."""
+entry's provenance and trust, where it was seen, the text and why it was flagged); confirm (an
+unconfirmed item or its whole case then acts alone), dismiss, or withdraw a poisoned item."""
 
 from __future__ import annotations
 
@@ -50,7 +51,8 @@ async def decide(request: Request, item_id: int) -> Response:
     try:
         await run_in_threadpool(
             web.reviews.decide, item_id, field(form, "decision", 16), session.user,
-            field(form, "reason", 5000), field(form, "allowlist", 200) or None)
+            field(form, "reason", 5000), field(form, "allowlist", 200) or None,
+            whole_case=field(form, "whole_case", 1) == "1")
     except ReviewNotFound:
         return render(request, "error.html", status_code=404, message_key="error.not_found")
     except RempartError as e:

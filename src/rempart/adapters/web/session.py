@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -38,10 +37,13 @@ from rempart.adapters.http.deps import Backend
 from rempart.adapters.http.notices import PublicLimiter
 from rempart.adapters.web.i18n import LANGUAGES, pick_language, translator
 from rempart.config import WebSettings
+from rempart.core.lockout import LockoutRule
 from rempart.core.workflow import DECIDING_ROLES, Role
+from rempart.services.lockout import SignIn
 from rempart.services.notices import NoticeService
 from rempart.services.reviews import ReviewService
 from rempart.services.users import UserService
+from rempart.store.lockouts import SqlLockoutStore
 from rempart.store.notices import SqlNoticeStore, UserRecord
 from rempart.store.reviews import SqlReviewStore
 from rempart.store.rows import utc_now
@@ -91,12 +93,14 @@ class WebState:
     notices: NoticeService
     reviews: ReviewService
     notice_store: SqlNoticeStore
-    # Password guesses per client address (argon2 already makes each one slow).
+    # Password guesses per client address (argon2 already makes each one slow), shared by
+    # every process; and per account, the lockout (services/lockout.py).
     login_bucket: PublicLimiter
+    signin: SignIn
 
     def check_login_rate(self, client: str) -> None:
-        """429 when ``client`` tried to sign in too often."""
-        self.login_bucket.check(client, time.monotonic())
+        """429 when ``client`` tried to sign in too often (blocking: call it in a thread)."""
+        self.login_bucket.check(client)
 
     @property
     def idle(self) -> timedelta:
@@ -116,8 +120,14 @@ def make_state(backend: Backend, notices: NoticeService | None = None) -> WebSta
     sessions = SqlSessionStore(backend.store.engine)
     notices = notices or NoticeService(store, backend.settings.notices)
     reviews = ReviewService(SqlReviewStore(backend.store.engine), backend.store, store.get_user)
-    return WebState(backend, settings, env, sessions, UserService(store, sessions=sessions),
-                    notices, reviews, store, PublicLimiter(10.0, 10))
+    users = UserService(store, sessions=sessions)
+    rule = LockoutRule(settings.login_max_failures,
+                       timedelta(minutes=settings.login_failure_window_minutes),
+                       timedelta(minutes=settings.login_lockout_minutes))
+    return WebState(backend, settings, env, sessions, users, notices, reviews, store,
+                    PublicLimiter(backend.limits, "login", settings.login_rate_per_minute,
+                                  settings.login_burst),
+                    SignIn(users, SqlLockoutStore(backend.store.engine), rule))
 
 
 def state_of(request: Request) -> WebState:

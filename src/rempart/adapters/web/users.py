@@ -1,5 +1,6 @@
 """Users of the console (admins only): list, create with a one-time password link, change role,
-disable or enable, reset the password (new link), see and end a user's sessions.
+disable or enable, reset the password (new link), see and end a user's sessions, lift a
+sign-in lockout.
 
 No password is ever chosen or shown by an admin: a new or reset account gets a link, shown once,
 with which its owner chooses their password (``/console/password/<secret>``, 24 hours, once).
@@ -54,7 +55,8 @@ def _detail(request: Request, username: str, status_code: int = 200,
         return render(request, "error.html", status_code=404, message_key="error.not_found")
     sessions = web.sessions.list_user(user.id, utc_now(), web.idle)
     return render(request, "users_detail.html", status_code=status_code, user=user,
-                  sessions=sessions, roles=list(Role), **context)
+                  sessions=sessions, roles=list(Role),
+                  locked_until=web.signin.locked_until(user.username), **context)
 
 
 @router.get("/console/users", response_class=HTMLResponse)
@@ -98,6 +100,8 @@ async def _change(request: Request, username: str, what: str) -> Response:
             web.users.set_disabled(username, what == "disable", actor)
         elif what == "reset":
             context["link"] = _link(request, web.users.reset_link(username, actor))
+        elif what == "unlock":
+            context["unlocked"] = web.signin.unlock(username, actor)
         elif what == "revoke-all":
             context["revoked"] = web.users.revoke_sessions(username, actor)
         else:
@@ -139,6 +143,12 @@ async def enable(request: Request, username: str) -> Response:
 @router.post("/console/users/{username}/reset")
 async def reset(request: Request, username: str) -> Response:
     return await _change(request, username, "reset")
+
+
+@router.post("/console/users/{username}/unlock")
+async def unlock(request: Request, username: str) -> Response:
+    """Lift a sign-in lockout (audited ``user.unlock``)."""
+    return await _change(request, username, "unlock")
 
 
 @router.post("/console/users/{username}/sessions/revoke")

@@ -45,6 +45,7 @@ REGION_SIZE = 128
 MIN_INLIERS = 6
 RATIO = 0.8
 RANSAC_PX = 5.0
+EDGE = 15  # ORB's edge threshold: no keypoint lies closer than this to the border
 _MAGIC = b"RO1"
 
 # Regions of the reference (left, top, right, bottom as shares of the frame). One of them is
@@ -65,7 +66,7 @@ Gray = NDArray[np.uint8]
 
 def _orb(n: int) -> Any:
     return cv2.ORB_create(  # type: ignore[attr-defined]
-        nfeatures=n, scaleFactor=1.2, nlevels=8, edgeThreshold=15, patchSize=31, fastThreshold=10
+        nfeatures=n, scaleFactor=1.2, nlevels=8, edgeThreshold=EDGE, patchSize=31, fastThreshold=10
     )
 
 
@@ -207,7 +208,11 @@ def _detect(
     """ORB keypoints (in a balanced order), descriptors, and the keypoints themselves.
 
     With ``keypoints``, only descriptors are computed at those positions (no detection).
+    An image whose shorter side is at most ``2 * EDGE`` has no keypoints, and OpenCV asserts
+    on the smallest (1 px wide) ones: it gets none without asking OpenCV.
     """
+    if min(g.shape[:2]) <= 2 * EDGE:
+        return np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), ()
     if keypoints is None:
         kps, des = _orb(n).detectAndCompute(g, None)
     else:

@@ -9,6 +9,7 @@ Example::
 """
 
 from rempart.core.text.classify import classify, classify_batch
+from rempart.core.text.normalise import MAX_CHARS
 from rempart.core.text.verdict import LABELS, Span, TextVerdict
 
-__all__ = ["LABELS", "Span", "TextVerdict", "classify", "classify_batch"]
+__all__ = ["LABELS", "MAX_CHARS", "Span", "TextVerdict", "classify", "classify_batch"]

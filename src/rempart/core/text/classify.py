@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 from rempart.core.text.features import extract
 from rempart.core.text.model import Model, load, sigmoid
-from rempart.core.text.normalise import Normalised
+from rempart.core.text.normalise import MAX_CHARS, Normalised
 from rempart.core.text.rules import Evidence
 from rempart.core.text.verdict import LABELS, Span, TextVerdict
 
@@ -69,9 +69,13 @@ def _spans(label: str, score: float, norm: Normalised, evidence: Evidence,
 
 
 def classify(text: str, model: Model | None = None) -> TextVerdict:
-    """Labels, per-label scores and explaining spans of one message text or caption."""
+    """Labels, per-label scores and explaining spans of one message text or caption.
+
+    Only the first ``MAX_CHARS`` characters are read (``truncated`` says when there were more).
+    """
     model = model or load()
-    ngram_feats, grammar_feats, norm, evidence = extract(text)
+    truncated = len(text) > MAX_CHARS
+    ngram_feats, grammar_feats, norm, evidence = extract(text[:MAX_CHARS])
     probs = sigmoid(model.logits(ngram_feats, grammar_feats))
     scores: dict[str, float] = {}
     labels: list[str] = []
@@ -91,7 +95,7 @@ def classify(text: str, model: Model | None = None) -> TextVerdict:
     order = {label: i for i, label in enumerate(LABELS)}
     labels.sort(key=lambda lab: order.get(lab, len(order)))
     spans.sort(key=lambda s: (order.get(s.label, len(order)), s.start, s.end))
-    return TextVerdict(tuple(labels), scores, tuple(dict.fromkeys(spans)))
+    return TextVerdict(tuple(labels), scores, tuple(dict.fromkeys(spans)), truncated)
 
 
 def classify_batch(texts: Iterable[str], model: Model | None = None) -> list[TextVerdict]:

@@ -82,8 +82,8 @@ _RAW: dict[str, str] = {
     "channel": r"""pv|mp|dm|en prive|prive|inbox|lien|link|liens|links|telegram|t\.me|
         groupes?|canal|canaux|channel|serveur|backup|vip|bio|profil""",
     "link": r"""venez sur|le lien est en (?:pv|mp|bio|dm)|lien est en (?:pv|mp|bio)|entrez dans|
-        t\s*(?:\.|\(\.\)|\[\.\]|point|dot)\s*me\s*(?:/|slash)\s*(?:\+|plus|
-        joinchat)?\s*/?\s*[a-z0-9_]+|
+        t\s*(?:\.|\(\.\)|\[\.\]|point|dot)\s*me\s*(?:/|slash)\s*(?:(?:\+|plus|
+        joinchat)\s*)?(?:/\s*)?[a-z0-9_]+|
         telegram\.me/\S+|https?://\S+|@[a-z0-9_]{4,}|discord\.gg/\S+|
         chat\.whatsapp\.com/\S+|lien (?:en|dans|du|vers|pour|dispo)|liens? en (?:pv|mp|bio|dm|
         commentaire|description)|link in (?:bio|my)|invite link|invitation|rejoign\w*|rejoins|

@@ -2,9 +2,12 @@
 
 Folds case, accents, fullwidth and mathematical letters, Cyrillic/Greek look-alikes, zero-width
 characters, emojis used as words, spaced or dotted words (``n u d e s``, ``c.p``), leetspeak
-(``nud3s``, ``m1neures``), runs of repeated letters and SMS spellings (``qqn``, ``kelk1``).
-Every character of the result remembers which original characters it came from, so a match
-found in the normalised text points back into the message a moderator reads.
+(``nud3s``, ``m1neures``), masked words (``n*des``), runs of repeated letters and SMS spellings
+(``qqn``, ``kelk1``). Every character of the result remembers which original characters it came
+from, so a match found in the normalised text points back into the message a moderator reads.
+
+Work is bounded per message: only the first ``MAX_CHARS`` characters are read, every pattern is
+a constant that runs in linear time, and masked words are resolved by a scan, not a pattern.
 
 Example::
 
@@ -22,6 +25,11 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+
+MAX_CHARS = 4096
+"""Characters of a message that are read (Telegram's own message limit); the rest is ignored."""
+_MAX_FOLDED = 4 * MAX_CHARS
+# Folding may expand a character (an emoji word, a ligature): its output stops here.
 
 # Look-alike letters that NFKD leaves alone (Cyrillic, Greek, a few Latin extras).
 _HOMOGLYPHS: dict[str, str] = {
@@ -122,6 +130,7 @@ def _fold_char(ch: str) -> str:
 
 
 def _fold(text: str) -> tuple[str, list[int], list[int]]:
+    """Fold ``text`` character by character; the output stops at ``_MAX_FOLDED`` characters."""
     if text.isascii():
         low = text.lower().replace("'", " ").replace("`", " ")
         idx = list(range(len(text)))
@@ -130,6 +139,8 @@ def _fold(text: str) -> tuple[str, list[int], list[int]]:
     starts: list[int] = []
     ends: list[int] = []
     for i, ch in enumerate(text):
+        if len(chars) >= _MAX_FOLDED:
+            break
         out = ch.lower() if ch.isascii() else _fold_char(ch)
         if out == "'":
             out = " "
@@ -205,10 +216,28 @@ def _unleet(m: re.Match[str]) -> str:
 
 
 def _unmask(tok: str) -> str:
-    pattern = re.compile("^" + tok.replace("*", "[a-z]{0,2}") + "$")
-    hits = [w for w in _MASKABLE if pattern.match(w)]
+    hits = [w for w in _MASKABLE if _masks(tok, w)]
     return hits[0] if len(hits) == 1 or (hits and all(h.startswith(hits[0]) for h in hits)) \
         else tok.replace("*", "")
+
+
+def _masks(tok: str, word: str) -> bool:
+    """True when ``word`` (``[a-z]+``) is ``tok`` with each ``*`` standing for 0-2 letters.
+
+    A scan over the positions of ``word`` still reachable (at most ``len(word) + 1``), linear in
+    ``tok``: a message is never turned into a pattern (``'*' * 60 + 'a'`` would backtrack).
+    """
+    if len(tok) - tok.count("*") > len(word):
+        return False
+    reach = {0}
+    for ch in tok:
+        if ch == "*":
+            reach = {j + k for j in reach for k in range(3) if j + k <= len(word)}
+        else:
+            reach = {j + 1 for j in reach if j < len(word) and word[j] == ch}
+            if not reach:
+                return False
+    return len(word) in reach
 
 
 def _join(m: re.Match[str]) -> str:
@@ -224,8 +253,8 @@ def _sms(m: re.Match[str]) -> str:
 
 
 def normalise(text: str) -> Normalised:
-    """Fold ``text`` for matching; see the module docstring for what is undone."""
-    s, starts, ends = _fold(text)
+    """Fold ``text[:MAX_CHARS]`` for matching; see the module docstring for what is undone."""
+    s, starts, ends = _fold(text[:MAX_CHARS])
     s, starts, ends = _sub(_SPACED, _join, s, starts, ends)
     s, starts, ends = _sub(_DOTTED, _join, s, starts, ends)
     s, starts, ends = _sub(_TOKEN, _unleet, s, starts, ends)

@@ -42,6 +42,8 @@ class TextVerdict:
     labels: tuple[str, ...]
     scores: dict[str, float]
     spans: tuple[Span, ...]
+    truncated: bool = False
+    """True when only the first ``MAX_CHARS`` characters of the message were classified."""
 
     @property
     def harmful(self) -> bool:
@@ -49,9 +51,14 @@ class TextVerdict:
         return bool(self.labels)
 
     def to_json(self, text: str | None = None) -> dict[str, Any]:
-        """The ``rempart text classify --jsonl`` record (``text`` first when given)."""
+        """The ``rempart text classify --jsonl`` record (``text`` first when given).
+
+        ``"truncated": true`` is added when only the message's prefix was classified.
+        """
         out: dict[str, Any] = {} if text is None else {"text": text}
         out["labels"] = list(self.labels)
         out["scores"] = {k: round(v, 4) for k, v in self.scores.items()}
         out["spans"] = [s.to_json() for s in self.spans]
+        if self.truncated:
+            out["truncated"] = True
         return out

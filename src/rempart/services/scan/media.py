@@ -6,17 +6,17 @@ bank (one core), about 45 % of a photo's CPU time is matching (ORB retrieval, an
 probe's features computed during the lookup); hashing in the pool and matching in the parent
 would make the parent the bottleneck from two workers on, and ship each probe's pixels
 (~120 kB pickled) between processes. Only small records (sha256, matches) come back. Bytes are
-read into memory, hashed and dropped; a worker never writes anything.
+read into memory, hashed and dropped; a worker never writes anything. A file that makes its
+worker raise or die fails alone (``services.media_pool``): its outcome carries the error.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import signal
 import time
 from collections.abc import Collection
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -26,6 +26,7 @@ from rempart.core.matcher import Query
 from rempart.core.media_signals import analyze
 from rempart.services.hashing import read_media
 from rempart.services.matching import MatchService, MatchStore
+from rempart.services.media_pool import MediaPool, failure_message
 
 REFRESH_SECONDS = 30.0  # workers follow bank changes made during a long scan
 
@@ -62,6 +63,11 @@ def match_file(service: MatchService, path: str, banks: Collection[str] | None,
         return MediaOutcome(h.sha256 or None, h.kind, h.error)
     report = service.match_query(Query(h, analysis.probe), banks, record=False)
     return MediaOutcome(h.sha256, h.kind, None, _plain(report.matches))
+
+
+def failed(message: str) -> MediaOutcome:
+    """The outcome of a file whose work raised or killed its worker."""
+    return MediaOutcome(None, "unsupported", message)
 
 
 def _plain(matches: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -115,27 +121,29 @@ class MediaMatcher:
         self.service = service
         self.banks = None if banks is None else tuple(banks)
         self.robust = robust
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: MediaPool | None = None
         if workers > 1 and db_url is not None:
-            ctx = multiprocessing.get_context("forkserver")
-            self._pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                initargs=(db_url, service.settings, self.banks, robust))
+            self._pool = MediaPool(workers, initializer=_init_worker,
+                                   initargs=(db_url, service.settings, self.banks, robust))
         self.workers = workers if self._pool is not None else 1
 
     def submit(self, path: str) -> Future[MediaOutcome]:
-        """Start matching ``path``; inline mode runs it now and returns a done future."""
+        """Start matching ``path``; inline mode runs it now and returns a done future.
+
+        A file whose work raises, or kills its worker, gets an outcome with ``error``; the
+        future raises only when no worker can run at all (the scan then stops, resumable).
+        """
         if self._pool is not None:
-            return self._pool.submit(_work, path)
+            return self._pool.submit(_work, path, on_error=failed)
         future: Future[MediaOutcome] = Future()
         try:
             future.set_result(match_file(self.service, path, self.banks, self.robust))
         except Exception as exc:  # the same failure a worker would report
-            future.set_exception(exc)
+            future.set_result(failed(failure_message(exc)))
         return future
 
     def close(self, *, cancel: bool = False) -> None:
         """Stop the workers (``cancel``: without finishing queued files)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=cancel)
+            self._pool.close(cancel=cancel)
             self._pool = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from rempart.core.banks import Bank, BankChange, EntryStatus, SignalChange
+from rempart.core.banks import Bank, BankChange, EntryStatus, EntryTrust, SignalChange
 from rempart.store.models import bank_entries, banks, change_counter
 from rempart.store.rows import bank_from_row, entry_from_row
 from rempart.store.sql.transactions import BankStoreBase
@@ -55,7 +55,7 @@ class ChangeFeedReads(BankStoreBase):
         e = bank_entries.c
         with self._read() as conn:
             entry_rows = conn.execute(
-                select(e.seq, e.id, e.bank_id, e.signal_type, e.value, e.status)
+                select(e.seq, e.id, e.bank_id, e.signal_type, e.value, e.status, e.trust)
                 .where(e.seq > seq).order_by(e.seq).limit(limit)
             ).all()
             bank_rows = conn.execute(
@@ -67,7 +67,8 @@ class ChangeFeedReads(BankStoreBase):
                 return [], [], seq
             last = seqs[-1]
             statuses = {s.value: s for s in EntryStatus}
-            changes = [SignalChange(r[0], r[1], r[2], r[3], r[4], statuses[r[5]])
+            changes = [SignalChange(r[0], r[1], r[2], r[3], r[4], statuses[r[5]],
+                                    EntryTrust(r[6]))
                        for r in entry_rows if r[0] <= last]
             changed = {b.id: b for b in map(bank_from_row, bank_rows) if b.seq <= last}
             missing = {c.bank_id for c in changes} - changed.keys()

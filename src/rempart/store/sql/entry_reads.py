@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterator
 
 from sqlalchemy import func, select
 
-from rempart.core.banks import BankEntry, EntryStatus, SignalRow, lookup_key
+from rempart.core.banks import BankEntry, EntryStatus, EntryTrust, SignalRow, lookup_key
 from rempart.store.models import bank_entries, banks
 from rempart.store.rows import entry_from_row
 from rempart.store.sql.transactions import BankStoreBase
@@ -60,7 +60,7 @@ class EntryReads(BankStoreBase):
     ) -> Iterator[SignalRow]:
         e = bank_entries.c
         base = (
-            select(e.id, e.bank_id, e.signal_type, e.value, e.status)
+            select(e.id, e.bank_id, e.signal_type, e.value, e.status, e.trust)
             .join(banks, banks.c.id == e.bank_id)
             .where(e.status.in_([s.value for s in statuses]), banks.c.deleted_at.is_(None))
             .order_by(e.id)
@@ -75,7 +75,8 @@ class EntryReads(BankStoreBase):
             while True:
                 with self._read() as conn:
                     rows = conn.execute(query.where(e.id > last)).all()
-                yield from (SignalRow(r[0], r[1], r[2], r[3], EntryStatus(r[4])) for r in rows)
+                yield from (SignalRow(r[0], r[1], r[2], r[3], EntryStatus(r[4]),
+                                      EntryTrust(r[5])) for r in rows)
                 if len(rows) < batch_size:
                     break
                 last = rows[-1][0]
@@ -109,6 +110,12 @@ class EntryReads(BankStoreBase):
             )
             .order_by(bank_entries.c.id)
         )
+        with self._read() as conn:
+            return [entry_from_row(r) for r in conn.execute(query)]
+
+    def case_entries(self, case_id: str) -> list[BankEntry]:
+        query = select(bank_entries).where(bank_entries.c.case_id == case_id).order_by(
+            bank_entries.c.id)
         with self._read() as conn:
             return [entry_from_row(r) for r in conn.execute(query)]
 

@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 
 from sqlalchemy import Connection, select, text
 
-from rempart.core.banks import EntryStatus, ImportOutcome, NewEntry, lookup_key
+from rempart.core.banks import EntryStatus, EntryTrust, ImportOutcome, NewEntry, lookup_key
 from rempart.store.bulk import insert_entries
 from rempart.store.models import bank_entries
 from rempart.store.rows import utc_now
@@ -104,6 +104,16 @@ class EntryWrites(BankStoreBase):
             live = self._ids_where(tx.conn, entry_ids, bank_entries.c.status != "removed")
             self._tombstone(tx, live, reason, utc_now())
         return len(live)
+
+    def set_entry_trust(self, entry_ids: Collection[int], trust: EntryTrust) -> int:
+        with self._sequenced() as tx:
+            ids = self._ids_where(
+                tx.conn, entry_ids,
+                (bank_entries.c.trust != trust.value)
+                & (bank_entries.c.status != EntryStatus.REMOVED.value),
+            )
+            self._set_status(tx, ids, {"trust": trust.value, "updated_at": utc_now()})
+        return len(ids)
 
     def set_entry_status(self, entry_ids: Collection[int], status: EntryStatus) -> int:
         if status is EntryStatus.REMOVED:

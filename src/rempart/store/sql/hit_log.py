@@ -1,23 +1,28 @@
-"""The flood guard's hit log: an entry matched by too many distinct senders goes on hold.
+"""The flood guard's hit log: an entry whose matches spread too far goes on hold, and a review
+item tells the moderators why (in the same transaction).
 
 Example::
 
-    held = store.record_hits([Hit(entry_id, fingerprint, now)], rule)   # ids put on hold
+    held = store.record_hits([Hit(entry_id, fingerprint, now, "telegram:-100123")], rule)
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, insert, select
 
 from rempart.core import flood
-from rempart.core.banks import EntryStatus
-from rempart.core.flood import FloodRule, Hit
-from rempart.store.models import bank_entries, entry_hits
+from rempart.core.banks import EntryStatus, EntryTrust
+from rempart.core.flood import FloodRule, Hit, Spread
+from rempart.store.models import bank_entries, banks, entry_hits
+from rempart.store.review_models import review_items
 from rempart.store.rows import utc, utc_now
 from rempart.store.sql.transactions import BankStoreBase, chunks
+
+_FIELD = 128
 
 
 class HitLog(BankStoreBase):
@@ -30,23 +35,47 @@ class HitLog(BankStoreBase):
             return []
         now = utc(now) or utc_now()
         start = flood.window_start(now, rule)
+        h = entry_hits.c
         with self._sequenced() as tx:
             tx.conn.execute(
                 insert(entry_hits),
-                [{"entry_id": h.entry_id, "fingerprint": h.fingerprint, "at": utc(h.at)}
-                 for h in hits],
+                [{"entry_id": x.entry_id, "fingerprint": x.fingerprint[:_FIELD],
+                  "place": x.place[:_FIELD] if x.place else None,
+                  "sender": x.sender[:_FIELD] if x.sender else None, "at": utc(x.at)}
+                 for x in hits],
             )
-            flooded = []
-            for chunk in chunks({h.entry_id for h in hits}):
+            spread: dict[int, Spread] = {}
+            for chunk in chunks({x.entry_id for x in hits}):
                 counts = tx.conn.execute(
-                    select(entry_hits.c.entry_id, func.count(entry_hits.c.fingerprint.distinct()))
-                    .where(entry_hits.c.entry_id.in_(chunk), entry_hits.c.at >= start,
-                           entry_hits.c.at <= now)
-                    .group_by(entry_hits.c.entry_id)
+                    select(h.entry_id, func.count(h.fingerprint.distinct()),
+                           func.count(h.place.distinct()), func.count(h.sender.distinct()))
+                    .where(h.entry_id.in_(chunk), h.at >= start, h.at <= now)
+                    .group_by(h.entry_id)
                 )
-                flooded += [eid for eid, n in counts if flood.is_flooded(n, rule)]
-            held = self._ids_where(tx.conn, flooded, bank_entries.c.status == "active")
+                spread.update((eid, Spread(u, p, s)) for eid, u, p, s in counts)
+            flooded = [eid for eid, s in spread.items() if flood.is_flooded(s, rule)]
+            e = bank_entries.c
+            rows: list[Any] = []
+            for chunk in chunks(flooded):
+                rows += tx.conn.execute(
+                    select(e.id, e.content_group, banks.c.name)
+                    .join(banks, banks.c.id == e.bank_id)
+                    .where(e.id.in_(chunk), e.status == EntryStatus.ACTIVE.value,
+                           e.trust != EntryTrust.CONFIRMED.value)
+                ).all()
+            held = sorted(r[0] for r in rows)
             self._set_status(tx, held, {"status": EntryStatus.ON_HOLD.value, "updated_at": now})
+            if rows:  # the moderators are told why, once per hold
+                tx.conn.execute(insert(review_items), [{
+                    "created_at": now, "updated_at": now, "source": "flood_guard",
+                    "status": "open", "kind": "entry_hold", "bank": bank,
+                    "entry_id": eid, "content_group": group, "signal": None, "distance": None,
+                    "labels": [], "location": {},
+                    "evidence": {"uploads": spread[eid].uploads, "places": spread[eid].places,
+                                 "senders": spread[eid].senders,
+                                 "window_seconds": int(rule.window.total_seconds())},
+                    "dedup_key": f"hold:{eid}:{now.isoformat()}",
+                } for eid, group, bank in rows])
         return held
 
     def prune_hits(self, before: datetime) -> int:

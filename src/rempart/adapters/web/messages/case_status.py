@@ -56,9 +56,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Votre dossier a été transmis en priorité aux modérateurs (traitement immédiat).",
         "Your case was sent to the moderators as a priority (immediate handling)."),
     "case_status.privacy": (
-        "Cette page ne montre que ce qui concerne vos images : le nombre de correspondances, "
-        "le type de lieu, les dates et les mesures prises. Jamais l'identité des personnes qui "
-        "les ont publiées ou signalées.",
-        "This page only shows what concerns your images: how many matches, the place type, "
-        "dates and actions taken. Never who posted or reported them."),
+        "Cette page ne montre que ce qui concerne vos images : le nombre de correspondances "
+        "confirmées par un modérateur, leur type de lieu et leurs dates, le nombre d'apparitions "
+        "possibles en attente de vérification, et les mesures prises. Jamais l'identité des "
+        "personnes qui les ont publiées ou signalées.",
+        "This page only shows what concerns your images: how many matches a moderator "
+        "confirmed, their place type and dates, how many possible sightings await review, and "
+        "actions taken. Never who posted or reported them."),
+    "case_status.awaiting_review": ("Apparitions possibles en attente de vérification",
+                                    "Possible sightings awaiting review"),
 }

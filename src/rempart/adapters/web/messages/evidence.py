@@ -24,10 +24,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "evidence.download": ("Télécharger le dossier de preuves (ZIP)",
                           "Download the evidence package (ZIP)"),
     "evidence.victim_help": (
-        "Pour une plainte ou un avocat : chronologie des constats, infractions, où déposer "
-        "plainte, liste pour un constat de commissaire de justice. Aucune image.",
-        "For a complaint or a lawyer: timeline of findings, offences, where to file, checklist "
-        "for a bailiff's constat. No image."),
+        "Pour une plainte ou un avocat : les apparitions confirmées par un modérateur (lien, "
+        "date, discussion), infractions, où déposer plainte, liste pour un constat de "
+        "commissaire de justice. Aucune image.",
+        "For a complaint or a lawyer: the sightings a moderator confirmed (link, date, chat), "
+        "offences, where to file, checklist for a bailiff's constat. No image."),
+    "evidence.case_intro": (
+        "Ou tout le dossier d'une victime (apparitions confirmées et en attente, avec "
+        "expéditeurs, textes et messages voisins) : réservé à la modération et aux enquêteurs, "
+        "jamais à la personne qui a ouvert le dossier.",
+        "Or a victim's whole case (sightings confirmed and awaiting review, with senders, texts "
+        "and neighbouring messages): for moderation and investigators only, never for the "
+        "person who opened the case."),
+    "evidence.case_number": ("Numéro de dossier", "Case number"),
     "evidence.prev": ("Précédents", "Previous"),
     "evidence.next": ("Suivants", "Next"),
     "evidence.forbidden": ("Seuls les modérateurs et les administrateurs peuvent produire un "

@@ -15,6 +15,9 @@ import { fitToCanvas, pdqDihedral } from "/assets/pdq.js";
 import { robustSignals } from "/assets/robust_signals.js";
 import { fileDigests } from "/assets/file_digests.js";
 import { videoFrames, VideoUnsupported } from "/assets/video_signals.js";
+import { solve } from "/assets/proof_of_work.js";
+
+export { solve };
 
 const form = document.getElementById("protect-form");
 const input = document.getElementById("files");
@@ -23,19 +26,9 @@ const progress = document.getElementById("progress");
 const bar = document.getElementById("progress-bar");
 const button = document.getElementById("register");
 const cancel = document.getElementById("cancel");
-const encoder = new TextEncoder();
 const VIDEO_NAME = /\.(mp4|m4v|mov|webm|mkv|ogv|avi|3gp)$/i;
 let urls = [];
 let controller = null;
-
-function zeroBits(bytes) {
-  let bits = 0;
-  for (const b of bytes) {
-    if (b === 0) { bits += 8; continue; }
-    return bits + Math.clz32(b) - 24;
-  }
-  return bits;
-}
 
 function fill(template, values) {
   return template.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ""));
@@ -108,18 +101,6 @@ export async function videoSignals(file, options = {}) {
 /** Signals of a file (photo or video); `signalsOf` is kept for the photo-only callers. */
 export async function signalsOf(file, options = {}) {
   return isVideo(file) ? videoSignals(file, options) : imageSignals(file, options);
-}
-
-export async function solve(challenge, bits) {
-  const batch = 256;
-  for (let start = 0; ; start += batch) {
-    const nonces = Array.from({ length: batch }, (_, i) => String(start + i));
-    const digests = await Promise.all(nonces.map(
-      (n) => crypto.subtle.digest("SHA-256", encoder.encode(challenge + n))));
-    for (let i = 0; i < batch; i++) {
-      if (zeroBits(new Uint8Array(digests[i])) >= bits) return nonces[i];
-    }
-  }
 }
 
 function limits() {

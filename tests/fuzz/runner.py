@@ -1,0 +1,29 @@
+"""Runs an atheris harness in a child process, bounded in time and memory.
+
+A harness is a script under ``tests/fuzz/`` that calls ``atheris.Setup(sys.argv, one_input)``
+and ``atheris.Fuzz()``. A crash, a hang past ``per_input`` seconds or a memory blow-up past
+``rss_mb`` makes the run fail with libFuzzer's report.
+
+Example::
+
+    run_fuzzer(Path(__file__).with_name("fuzz_text.py"), seconds=20)
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run_fuzzer(harness: Path, seconds: int, *, per_input: int = 10, rss_mb: int = 2048,
+               corpus: Path | None = None) -> None:
+    """Fuzz ``harness`` for ``seconds``; raise ``AssertionError`` with its output on failure."""
+    args = [sys.executable, str(harness), f"-max_total_time={seconds}", f"-timeout={per_input}",
+            f"-rss_limit_mb={rss_mb}", "-print_final_stats=1"]
+    if corpus is not None:
+        args.append(str(corpus))
+    done = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 120,
+                          check=False)
+    if done.returncode != 0:
+        raise AssertionError(f"{harness.name} failed ({done.returncode}):\n{done.stderr[-6000:]}")

@@ -1,0 +1,55 @@
+"""A worker that raises or dies fails only its own item; the pool goes on with the rest."""
+
+from __future__ import annotations
+
+import os
+import signal
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from rempart.services.media_pool import MediaPool
+
+
+def work(item: str) -> str:
+    """Doubles the item, except for the poisoned ones (run in a worker process)."""
+    if item == "exit":
+        os._exit(3)
+    if item == "segfault":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if item == "killed":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if item == "raises":
+        raise ValueError("a decoder's assertion")
+    return item * 2
+
+
+def failing_start() -> None:
+    raise RuntimeError("database unreachable")
+
+
+def test_crashes_and_exceptions_fail_only_their_item() -> None:
+    items = ["a", "exit", "b", "segfault", "c", "killed", "d", "raises", "e"]
+    pool = MediaPool(2)
+    try:
+        futures = [pool.submit(work, i, on_error=lambda m: f"error: {m}") for i in items]
+        results = dict(zip(items, (f.result() for f in futures), strict=True))
+        # the pool recovered: more work after the crashes still runs
+        after = [pool.submit(work, i, on_error=str).result() for i in ("x", "y", "z")]
+    finally:
+        pool.close()
+    for good in "abcde":
+        assert results[good] == good * 2
+    for crash in ("exit", "segfault", "killed"):
+        assert results[crash].startswith("error: worker_crashed: ")
+    assert results["raises"] == "error: internal: ValueError while processing this item"
+    assert after == ["xx", "yy", "zz"]
+
+
+def test_a_pool_that_cannot_start_raises_instead_of_reporting_every_item_as_bad() -> None:
+    pool = MediaPool(1, initializer=failing_start)
+    try:
+        with pytest.raises(BrokenProcessPool):
+            pool.submit(work, "a", on_error=str).result()
+    finally:
+        pool.close(cancel=True)
