@@ -16,11 +16,17 @@ import sys
 from pathlib import Path
 
 
+_LAUNCH = "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"
+
+
 def run_fuzzer(harness: Path, seconds: int, *, per_input: int = 10, rss_mb: int = 2048,
                corpus: Path | None = None) -> None:
     """Fuzz ``harness`` for ``seconds``; raise ``AssertionError`` with its output on failure."""
-    args = [sys.executable, str(harness), f"-max_total_time={seconds}", f"-timeout={per_input}",
-            f"-rss_limit_mb={rss_mb}", "-print_final_stats=1"]
+    # Through a small launcher process: on Linux a child's peak RSS (what libFuzzer checks
+    # against -rss_limit_mb) starts at its parent's, and a pytest worker may be past 1 GB.
+    args = [sys.executable, "-c", _LAUNCH, sys.executable, str(harness),
+            f"-max_total_time={seconds}", f"-timeout={per_input}", f"-rss_limit_mb={rss_mb}",
+            "-print_final_stats=1"]
     if corpus is not None:
         args.append(str(corpus))
     done = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 120,

@@ -31,7 +31,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from adapters.telegram_bot.conftest import ADMIN, BotHarness, jpeg
+from bot_support import ADMIN, BotHarness, jpeg
 from adapters.web.conftest import free_port
 from evidence_support import require_poppler, review_sighting
 from rempart.adapters.cli.scan_cmd import ExportSource

@@ -20,7 +20,8 @@ def _migrate(url: str, start: multiprocessing.synchronize.Barrier) -> None:  # t
     migrate(url)
 
 
-def test_concurrent_migrations(db_url: str) -> None:
+def test_concurrent_migrations(postgres_url: str) -> None:
+    db_url = postgres_url  # SQLite serialises writers itself; its lock test is in test_engine
     ctx = multiprocessing.get_context("spawn")  # no forked engines or threads
     start = ctx.Barrier(PROCESSES)
     procs = [ctx.Process(target=_migrate, args=(db_url, start)) for _ in range(PROCESSES)]

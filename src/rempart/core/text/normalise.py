@@ -29,7 +29,7 @@ from functools import lru_cache
 MAX_CHARS = 4096
 """Characters of a message that are read (Telegram's own message limit); the rest is ignored."""
 _MAX_FOLDED = 4 * MAX_CHARS
-# Folding may expand a character (an emoji word, a ligature): its output stops here.
+# Folding may expand a character (an emoji word, ``ﷺ`` to 18 letters): the output is cut here.
 
 # Look-alike letters that NFKD leaves alone (Cyrillic, Greek, a few Latin extras).
 _HOMOGLYPHS: dict[str, str] = {
@@ -130,7 +130,7 @@ def _fold_char(ch: str) -> str:
 
 
 def _fold(text: str) -> tuple[str, list[int], list[int]]:
-    """Fold ``text`` character by character; the output stops at ``_MAX_FOLDED`` characters."""
+    """Fold ``text`` character by character, keeping at most ``_MAX_FOLDED`` characters."""
     if text.isascii():
         low = text.lower().replace("'", " ").replace("`", " ")
         idx = list(range(len(text)))
@@ -139,8 +139,6 @@ def _fold(text: str) -> tuple[str, list[int], list[int]]:
     starts: list[int] = []
     ends: list[int] = []
     for i, ch in enumerate(text):
-        if len(chars) >= _MAX_FOLDED:
-            break
         out = ch.lower() if ch.isascii() else _fold_char(ch)
         if out == "'":
             out = " "
@@ -148,6 +146,8 @@ def _fold(text: str) -> tuple[str, list[int], list[int]]:
             chars.append(" " if c == "'" else c)
             starts.append(i)
             ends.append(i + 1)
+    if len(chars) > _MAX_FOLDED:
+        del chars[_MAX_FOLDED:], starts[_MAX_FOLDED:], ends[_MAX_FOLDED:]
     return "".join(chars), starts, ends
 
 
