@@ -15,7 +15,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 _LAUNCH = "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"
 
 

@@ -29,9 +29,9 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
+from bot_support import ADMIN, BotHarness, jpeg
 from PIL import Image
 
-from bot_support import ADMIN, BotHarness, jpeg
 from adapters.web.conftest import free_port
 from evidence_support import require_poppler, review_sighting
 from rempart.adapters.cli.scan_cmd import ExportSource

@@ -15,7 +15,6 @@ import re
 import string
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
