@@ -59,7 +59,8 @@ def _hostile_texts_classify(text: str) -> None:
     check_verdict(text, verdict)
     norm = normalise(text)
     assert len(norm.text) == len(norm.starts) == len(norm.ends) <= 4 * MAX_CHARS
-    assert all(0 <= a < b <= min(len(text), MAX_CHARS) for a, b in zip(norm.starts, norm.ends, strict=True))
+    assert all(0 <= a < b <= min(len(text), MAX_CHARS)
+               for a, b in zip(norm.starts, norm.ends, strict=True))
     # What lies past the bound changes nothing.
     prefix = classify(text[:MAX_CHARS])
     assert (prefix.labels, prefix.scores, prefix.spans) == (
