@@ -80,8 +80,9 @@ def _analyze(data: bytes, settings: HashSettings, probe: bool, features: bool) -
         if exc.code == "unsupported" and fmt is None:
             return Analysis(replace(base, error="unsupported: not a recognised image or video"))
         error = str(exc)
-    except (cv2.error, MemoryError) as exc:
-        # A decoder or a signal failing on an input nobody foresaw: this item's error only.
+    except Exception as exc:
+        # A decoder or a signal failing on an input nobody foresaw (an OpenCV assertion, a
+        # numpy error, memory): this item's error only, never the caller's crash.
         error = f"undecodable: {type(exc).__name__} while hashing"
     kind: MediaKind = "unsupported"
     if fmt in media.VIDEO_FORMATS:

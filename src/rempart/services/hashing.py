@@ -19,7 +19,7 @@ from pathlib import Path
 from rempart.config import HashSettings
 from rempart.core.media_signals import hash_bytes
 from rempart.core.types import MediaHashes
-from rempart.services.media_pool import MediaPool, failure_message
+from rempart.services.media_pool import MediaPool
 
 
 def expand_paths(paths: Iterable[Path], *, recursive: bool) -> Iterator[Path]:
@@ -98,12 +98,12 @@ def hash_paths(
 ) -> Iterator[tuple[Path, MediaHashes]]:
     """(path, hashes) for each path, in order; ``workers`` processes (0: one per core).
 
-    A file that makes its worker fail, even die, gets an error record; the others go on.
+    A file that kills its worker gets an error record; the others go on.
     """
     n = workers or default_workers()
     if n <= 1 or len(paths) < 4:
         for path in paths:
-            yield path, _hash_safely(path, settings)
+            yield path, hash_path(path, settings)
         return
     pool = MediaPool(n, initializer=_init_worker)
     try:
@@ -123,9 +123,3 @@ def hash_paths(
         raise
     pool.close()
 
-
-def _hash_safely(path: Path, settings: HashSettings) -> MediaHashes:
-    try:
-        return hash_path(path, settings)
-    except Exception as exc:  # the same failure a worker would report
-        return read_error(path, failure_message(exc))

@@ -1,10 +1,11 @@
-"""Worker processes for media work, where one item's failure stays that item's.
+"""Worker processes for media work, where a worker that dies fails only its own item.
 
-Decoders are native code: a hostile file may raise anything, or kill its process outright
-(an assertion, a segfault, the kernel's OOM killer). Pebble's pool replaces a worker that
-died and fails only the task it was running; this wrapper turns that failure, and any
-exception raised by the work itself, into the item's own error record. Only a pool that
-cannot work at all (every worker dies while starting: the database is gone…) raises.
+Decoders are native code: a hostile file may kill its process outright (an assertion, a
+segfault, the kernel's OOM killer). Pebble's pool replaces a worker that died and fails only
+the task it was running; this wrapper turns that into the item's own error record. The work
+function turns its input's failures into records itself (``core.media_signals.analyze`` does);
+anything else it raises (the database gone…) reaches the caller, as does a pool that cannot
+start any worker.
 
 Example::
 
@@ -19,7 +20,6 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Iterable
 from concurrent.futures import CancelledError, Future
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 import pebble
@@ -28,12 +28,10 @@ T = TypeVar("T")
 A = TypeVar("A")
 
 
-def failure_message(exc: BaseException) -> str:
-    """The per-item error text for a task that failed in a worker."""
-    if isinstance(exc, pebble.ProcessExpired):
-        return (f"worker_crashed: the worker process died on this item "
-                f"(exit code {exc.exitcode}); the other items go on")
-    return f"internal: {type(exc).__name__} while processing this item"
+def crash_message(exc: pebble.ProcessExpired) -> str:
+    """The error record's text for an item whose worker died."""
+    return (f"worker_crashed: the worker process died on this item (exit code {exc.exitcode});"
+            " the other items go on")
 
 
 class MediaPool:
@@ -47,9 +45,9 @@ class MediaPool:
 
     def submit(self, fn: Callable[[A], T], arg: A, *,
                on_error: Callable[[str], T]) -> Future[T]:
-        """``fn(arg)`` in a worker; if it raises or its worker dies: ``on_error(message)``.
+        """``fn(arg)`` in a worker; ``on_error(message)`` if the worker dies meanwhile.
 
-        The future raises only when the pool itself is broken (no worker can start).
+        The future raises what ``fn`` raised, or ``BrokenProcessPool`` when no worker can start.
         """
         out: Future[T] = Future()
         task = self._pool.schedule(fn, (arg,))
@@ -60,10 +58,10 @@ class MediaPool:
             except CancelledError:
                 out.cancel()
                 out.set_running_or_notify_cancel()
-            except BrokenProcessPool as exc:
+            except pebble.ProcessExpired as exc:  # this item killed its worker
+                out.set_result(on_error(crash_message(exc)))
+            except BaseException as exc:
                 out.set_exception(exc)
-            except Exception as exc:  # the item's failure, whatever the decoder raised
-                out.set_result(on_error(failure_message(exc)))
 
         task.add_done_callback(settle)
         return out

@@ -26,20 +26,27 @@ from rempart.core.text.normalise import _MASKABLE, _masks, normalise
 LIMIT_S = 120
 """A whole batch; each one takes a few seconds on a loaded machine."""
 
-# Pieces that once were, or could be, the start of catastrophic backtracking: separators
-# between letters, masks, runs the grammar's patterns repeat over, look-alikes, invisibles.
-_PIECES = (
-    "*", " ", "  ", ".", ". ", " . ", "-", "_", "'", "|", "$", "!", "@", "\t", "\n", "/", "\\",
-    "a", "a ", "a.", "a*", "*a", "a  ", "n*", "**a", "0", "1", "3", "06 ", "1 - ", "de 1",
-    "\u200b", "\u200d", "\u00ad", "\ufe0f", "\u2060", "а", "о", "ѕ", "𝐧", "ｎ", "İ", "ß", "ﷺ",
-    "x\u0301", "🍕", "🍑", "🔞", "👧🏽", "📸 ", "t.me/", "t . me / ", "t(.)me", "https://", "@ab",
-    "n u d e s ", "n.u.d.e.s", "n*des", "nud3s", "qqn ", "g ", "nudes ", "cp ", "15ans",
-    "moins de ", "quelqu un qui ", "qui a ", "dot ",
+# A hostile segment is an entry (where a pattern starts), a long run of one unit (separators
+# between letters, masks, look-alikes, invisibles, emoji...) and an ending that makes it fail:
+# the shape of ``'*' * 60 + 'a'`` and of ``'t.me/' + ' ' * 2000 + '!'``.
+_ENTRIES = ("", "t.me/", "t . me / ", "t.me/+", "t dot me/", "https://", "@", "qui a ",
+            "quelqu un", "n", "n*", "06", "de ", "moins de ")
+_SEPARATORS = ("*", " ", "  ", ".", ". ", " . ", "-", "_", "'", "/", "\t", "\n", "\u200b")
+_UNITS = (
+    "|", "$", "!", "@", "\\", "a", "a ", "a.", "a*", "*a", "a  ", "**a", "0", "1", "3", "06 ",
+    "1 - ", "de 1", "dot ", "\u200d", "\u00ad", "\ufe0f", "\u2060", "а", "о", "ѕ", "𝐧", "ｎ",
+    "İ", "ß", "ﷺ", "x\u0301", "🍕", "🍑", "🔞", "👧🏽", "📸 ", "t.me/", "@ab", "n u d e s ",
+    "n.u.d.e.s", "n*des", "nud3s", "qqn ", "g ", "nudes ", "cp ", "15ans", "quelqu un qui ",
 )
-_UNIT = st.one_of(st.sampled_from(_PIECES), st.text(min_size=1, max_size=3))
-_RUN = st.tuples(_UNIT, st.integers(1, 3 * MAX_CHARS)).map(
-    lambda r: (r[0] * r[1])[: 3 * MAX_CHARS])
-HOSTILE = st.lists(st.one_of(_RUN, st.text(max_size=40)), min_size=1, max_size=4).map("".join)
+_ENDINGS = ("", "!", "/", "ж", "'", "a", "1", " a")
+_SEGMENT = st.tuples(
+    st.sampled_from(_ENTRIES),
+    st.one_of(st.sampled_from(_SEPARATORS), st.sampled_from(_UNITS),
+              st.text(min_size=1, max_size=3)),
+    st.integers(1, 3 * MAX_CHARS),
+    st.one_of(st.sampled_from(_ENDINGS), st.text(max_size=3)),
+).map(lambda g: g[0] + (g[1] * g[2])[: 3 * MAX_CHARS] + g[3])
+HOSTILE = st.lists(st.one_of(_SEGMENT, st.text(max_size=40)), min_size=1, max_size=4).map("".join)
 
 
 def check_verdict(text: str, verdict: TextVerdict) -> None:
@@ -51,7 +58,7 @@ def check_verdict(text: str, verdict: TextVerdict) -> None:
     assert verdict.truncated == (len(text) > MAX_CHARS)
 
 
-@settings(max_examples=250, deadline=None, database=None,
+@settings(max_examples=400, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(HOSTILE)
 def _hostile_texts_classify(text: str) -> None:
@@ -68,8 +75,8 @@ def _hostile_texts_classify(text: str) -> None:
 
 
 def attack_texts() -> list[str]:
-    """The attack of issue #13, its variants (any character × 10,000 then a letter), and the
-    shapes that backtracked in the grammar's link pattern."""
+    """The attack of issue #13, its variants (any character × 10,000 then a letter), the shape
+    that backtracked in the grammar's link pattern, and every entry × separator run × ending."""
     chars = string.printable + "éß·•。．＊‐–—\u200b\u00ad\u2060İﷺ🍕🍑😀👧🏽"
     texts = ["*" * 60 + "a", "*" * 61, "a" + "*" * 60, "n" + "*" * 60 + "s"]
     texts += ["*" * n + "a" for n in range(1, 90)]
@@ -77,6 +84,8 @@ def attack_texts() -> list[str]:
     texts += [c * 10_000 + "a" + c * 10_000 for c in "*. _-"]
     texts += [f"{s}{' ' * n}{end}" for s in ("t.me/", "t . me / ", "t.me/+", "t.me ", "t dot me/")
               for n in (2000, MAX_CHARS) for end in ("!", "/ !", "")]
+    texts += [entry + unit * (MAX_CHARS // len(unit)) + end
+              for entry in _ENTRIES for unit in _SEPARATORS for end in _ENDINGS]
     return texts
 
 

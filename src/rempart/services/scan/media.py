@@ -7,7 +7,7 @@ probe's features computed during the lookup); hashing in the pool and matching i
 would make the parent the bottleneck from two workers on, and ship each probe's pixels
 (~120 kB pickled) between processes. Only small records (sha256, matches) come back. Bytes are
 read into memory, hashed and dropped; a worker never writes anything. A file that makes its
-worker raise or die fails alone (``services.media_pool``): its outcome carries the error.
+worker die fails alone (``services.media_pool``): its outcome carries the error.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from rempart.core.matcher import Query
 from rempart.core.media_signals import analyze
 from rempart.services.hashing import read_media
 from rempart.services.matching import MatchService, MatchStore
-from rempart.services.media_pool import MediaPool, failure_message
+from rempart.services.media_pool import MediaPool
 
 REFRESH_SECONDS = 30.0  # workers follow bank changes made during a long scan
 
@@ -66,7 +66,7 @@ def match_file(service: MatchService, path: str, banks: Collection[str] | None,
 
 
 def failed(message: str) -> MediaOutcome:
-    """The outcome of a file whose work raised or killed its worker."""
+    """The outcome of a file that killed its worker."""
     return MediaOutcome(None, "unsupported", message)
 
 
@@ -130,8 +130,9 @@ class MediaMatcher:
     def submit(self, path: str) -> Future[MediaOutcome]:
         """Start matching ``path``; inline mode runs it now and returns a done future.
 
-        A file whose work raises, or kills its worker, gets an outcome with ``error``; the
-        future raises only when no worker can run at all (the scan then stops, resumable).
+        A file that cannot be hashed, or kills its worker, gets an outcome with ``error``;
+        the future raises when matching itself fails or no worker can start (the scan then
+        stops, resumable).
         """
         if self._pool is not None:
             return self._pool.submit(_work, path, on_error=failed)
@@ -139,7 +140,7 @@ class MediaMatcher:
         try:
             future.set_result(match_file(self.service, path, self.banks, self.robust))
         except Exception as exc:  # the same failure a worker would report
-            future.set_result(failed(failure_message(exc)))
+            future.set_exception(exc)
         return future
 
     def close(self, *, cancel: bool = False) -> None:

@@ -28,7 +28,7 @@ _SEEDS = {
 def test_export_reader_survives_fuzzing(tmp_path: Path) -> None:
     for name, seed in _SEEDS.items():
         (tmp_path / name).write_bytes(seed)
-    run_fuzzer(Path(__file__).with_name("fuzz_export.py"), seconds=15, rss_mb=1024,
+    run_fuzzer(Path(__file__).with_name("fuzz_export.py"), seconds=15,
                corpus=tmp_path)
 
 
