@@ -40,6 +40,29 @@ def gif_declaring(width: int, height: int) -> bytes:
     return head + frame + b"\x3b"
 
 
+def png_palette(colours: bytes | None) -> bytes:
+    """A 4×4 palette PNG whose PLTE chunk holds ``colours`` (b"": none), or has no PLTE."""
+    ihdr = struct.pack(">IIBBBBB", 4, 4, 8, 3, 0, 0, 0)
+    plte = b"" if colours is None else _png_chunk(b"PLTE", colours)
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + plte
+            + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 20)) + _png_chunk(b"IEND", b""))
+
+
+def gif_without_colours() -> bytes:
+    """A 1×1 GIF with neither a global nor a local colour table."""
+    head = b"GIF89a" + struct.pack("<HHBBB", 1, 1, 0, 0, 0)
+    frame = b"\x2c" + struct.pack("<HHHHB", 0, 0, 1, 1, 0) + b"\x02\x02\x44\x01\x00"
+    return head + frame + b"\x3b"
+
+
+def jpeg_declaring(width: int, height: int) -> bytes:
+    """An 8×8 JPEG whose frame header is patched to declare ``width``×``height``."""
+    data = bytearray(_save(Image.new("RGB", (8, 8)), "JPEG"))
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5:sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
 def _exif_rotated() -> bytes:
     rng = np.random.default_rng(3)
     im = Image.fromarray((rng.random((60, 90, 3)) * 255).astype(np.uint8))
@@ -48,8 +71,8 @@ def _exif_rotated() -> bytes:
     return _save(im, "JPEG", exif=exif.tobytes())
 
 
-def _animated(fmt: str, size: tuple[int, int]) -> bytes:
-    frames = [Image.new("RGB", size, c) for c in ("red", "blue", "green")]
+def _animated(fmt: str, size: tuple[int, int], count: int = 3) -> bytes:
+    frames = [Image.new("RGB", size, (40 * i % 256, 255 - i, 90)) for i in range(count)]
     return _save(frames[0], fmt, save_all=True, append_images=frames[1:], duration=400)
 
 
@@ -79,12 +102,25 @@ def degenerate_images() -> dict[str, bytes]:
         "cmyk.jpg": _save(Image.new("CMYK", (8, 8), (0, 50, 100, 0)), "JPEG"),
         "gray-alpha.png": _save(Image.new("LA", (1, 1)), "PNG"),
         "rgba.png": _save(Image.new("RGBA", (2, 1), (0, 0, 0, 0)), "PNG"),
+        "transparent.png": _save(Image.new("RGBA", (64, 64), (255, 0, 0, 0)), "PNG"),
+        "palette-no-colours.png": png_palette(b""),
+        "palette-no-plte.png": png_palette(None),
+        "gif-no-colours.gif": gif_without_colours(),
+        "bilevel.png": _save(Image.new("1", (9, 1)), "PNG"),
+        "int32.tiff": _save(Image.fromarray(np.full((3, 3), 2**31 - 1, np.int32)), "TIFF"),
+        "rgba16.png": cv2.imencode(".png", np.zeros((5, 5, 4), np.uint16))[1].tobytes(),
+        "cmyk.tiff": _save(Image.new("CMYK", (3, 1)), "TIFF"),
+        "lab.tiff": _save(Image.new("LAB", (2, 2)), "TIFF"),
+        "one-by-n.gif": _save(Image.new("P", (1, 5000)), "GIF"),
         "animated-1px.gif": _animated("GIF", (1, 1)),
+        "animated-1px-many.gif": _animated("GIF", (1, 1), count=60),
         "animated-1px.webp": _animated("WEBP", (1, 1)),
         "exif-rotated.jpg": _exif_rotated(),
         "bomb-100k.png": png_declaring(100_000, 100_000),
         "bomb-9k.png": png_declaring(9000, 9000),
         "bomb-screen.gif": gif_declaring(65535, 65535),
+        "bomb.jpg": jpeg_declaring(65000, 65000),
+        "empty.png": b"",
         "truncated.png": _save(Image.new("RGB", (1, 1)), "PNG")[:30],
     }
 

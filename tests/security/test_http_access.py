@@ -17,7 +17,7 @@ from typing import cast
 import httpx
 import pytest
 from fastapi import FastAPI
-from http_support import Headers, TestClient, bearer, make_app
+from http_support import Headers, TestClient, bearer, make_app, proof
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from starlette.types import Message, Receive, Scope, Send
@@ -341,7 +341,7 @@ def test_a_token_cannot_decide_in_a_moderators_name(sqlite_url: str) -> None:
     app = make_app(sqlite_url)
     try:
         with TestClient(create_http_app(app)) as client:
-            r = client.post(f"{API}/notices", json={
+            r = client.post(f"{API}/notices", headers=proof(client), json={
                 "category": "ncii", "explanation": "my photo", "message_link":
                 "https://t.me/c/1/2"})
             case = r.json()["case_number"]

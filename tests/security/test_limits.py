@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from http_support import TestClient
+from http_support import TestClient, proof
 from sqlalchemy import func, select
 from web_support import PASSWORD, WebClient, add_users
 
@@ -60,7 +60,8 @@ def from_peer(client: Client, peer: str) -> Iterator[Client]:
 
 def _notice(client: TestClient, forwarded: str | None = None) -> int:
     headers = {"X-Forwarded-For": forwarded} if forwarded else {}
-    return client.post("/api/v1/notices", json=NOTICE, headers=headers).status_code
+    return client.post("/api/v1/notices", json=NOTICE,
+                       headers={**headers, **proof(client)}).status_code
 
 
 def _count(app: App, query: Any) -> int:

@@ -83,7 +83,9 @@ def _analyze(data: bytes, settings: HashSettings, probe: bool, features: bool) -
     except Exception as exc:
         # A decoder or a signal failing on an input nobody foresaw (an OpenCV assertion, a
         # numpy error, memory): this item's error only, never the caller's crash.
-        error = f"undecodable: {type(exc).__name__} while hashing"
+        kind_of = type(exc)
+        where = "" if kind_of.__module__ == "builtins" else f"{kind_of.__module__}."
+        error = f"undecodable: {where}{kind_of.__name__} while hashing"  # e.g. cv2.error
     kind: MediaKind = "unsupported"
     if fmt in media.VIDEO_FORMATS:
         kind = "video"

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from rempart.config import BotSettings
+from rempart.core.banks import entry_action
 from rempart.core.bot_policy import (
     DELETE_WINDOW_SECONDS,
     ChatPolicy,
@@ -35,9 +36,8 @@ from rempart.core.bot_policy import (
     decide,
     message_link,
 )
-from rempart.core.signals import vpdq
+from rempart.core.flood import Hit
 from rempart.core.text import classify
-from rempart.core.types import MediaHashes
 from rempart.core.workflow import Category
 from rempart.services.bot_actions import (
     alert_text,
@@ -49,31 +49,13 @@ from rempart.services.bot_actions import (
 from rempart.services.bot_work import BotWork
 from rempart.services.matching import MatchService
 from rempart.services.notices import NoticeService, Submission
+from rempart.services.reviews import query_signals
 from rempart.store.bot import NewReviewItem, OutboxRow, SqlBotStore
 from rempart.store.rows import utc_now
 
 VerdictStatus = Literal["checked", "not_checked", "error"]
 _CACHE = 20_000
 TEXT_LIMIT = 4096  # Telegram's own limit for a message's text (captions: 1024)
-QUERY_FRAMES_LIMIT = 1000  # a video's vPDQ kept as a query signal up to this many frames
-
-
-def query_signals(hashes: MediaHashes) -> tuple[dict[str, str], ...]:
-    """The signals of seen media that an allowlist would hold (``signal_type``, ``value``).
-
-    >>> from rempart.core.types import PdqHash
-    >>> [s["signal_type"] for s in query_signals(MediaHashes(
-    ...     "image", "a" * 32, "b" * 64, 10, pdq=PdqHash("c" * 64, 90)))]
-    ['pdq', 'md5', 'sha256']
-    """
-    out: list[dict[str, str]] = []
-    if hashes.pdq is not None:
-        out.append({"signal_type": "pdq", "value": hashes.pdq.hash})
-    if hashes.vpdq and len(hashes.vpdq) <= QUERY_FRAMES_LIMIT:
-        out.append({"signal_type": "vpdq", "value": vpdq.serialize(hashes.vpdq)})
-    out += [{"signal_type": "md5", "value": hashes.md5},
-            {"signal_type": "sha256", "value": hashes.sha256}]
-    return tuple(s for s in out if s["value"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +106,19 @@ class BotMessage:
                 "channel_identity")
         return "user"
 
+    @property
+    def place(self) -> str:
+        """Where it was posted, for the flood guard (``telegram:<Bot API chat id>``)."""
+        return f"telegram:{self.chat_id}"
+
+    @property
+    def poster(self) -> str:
+        """Who posted it, for the flood guard: ``telegram:user:<id>`` or, for a channel
+        identity, the anonymous admin or the channel itself, ``telegram:chat:<id>``."""
+        if self.user_id is not None and self.sender == "user":
+            return f"telegram:user:{self.user_id}"
+        return f"telegram:chat:{self.sender_chat_id or self.chat_id}"
+
     def location(self) -> dict[str, Any]:
         """Where it was seen, for review items and notices."""
         return {"platform": "telegram", "chat": self.chat_id, "chat_title": self.chat_title,
@@ -133,8 +128,10 @@ class BotMessage:
 
 @dataclass(frozen=True, slots=True)
 class MediaVerdict:
-    """What checking one file gave: matches (bank, entry, distance, labels, action) and the
-    file's own signals (``pdq``, ``md5``… for an allowlist; never the media)."""
+    """What checking one file gave: matches (bank, entry, distance, labels, action), every
+    matched entry (``entries``: the flood guard counts each message's sighting of them, cached
+    verdicts included) and the file's own signals (``pdq``, ``md5``… for an allowlist; never
+    the media)."""
 
     file_unique_id: str
     status: VerdictStatus
@@ -144,13 +141,22 @@ class MediaVerdict:
     cached: bool = False
     seq: int = 0
     signals: tuple[dict[str, str], ...] = ()
+    entries: tuple[int, ...] = ()
+
+    @property
+    def hit_entries(self) -> tuple[int, ...]:
+        """The entries a sighting of this file counts for (those of its matches at least)."""
+        return self.entries or tuple(int(m["entry"]) for m in self.matches if "entry" in m)
 
     def to_json(self) -> dict[str, Any]:
         """Stored in ``bot_seen_files.verdict``."""
-        out = {"status": self.status, "sha256": self.sha256, "matches": list(self.matches),
-               "error": self.error, "seq": self.seq}
+        out: dict[str, Any] = {"status": self.status, "sha256": self.sha256,
+                               "matches": list(self.matches), "error": self.error,
+                               "seq": self.seq}
         if self.matches and self.signals:  # only a match's signals are worth keeping
             out["signals"] = list(self.signals)
+        if self.matches and self.entries:
+            out["entries"] = list(self.entries)
         return out
 
     @classmethod
@@ -158,7 +164,8 @@ class MediaVerdict:
         """A stored verdict, marked as cached."""
         return cls(file_unique_id, data.get("status", "checked"), data.get("sha256"),
                    tuple(data.get("matches") or ()), data.get("error"), True,
-                   int(data.get("seq", 0)), tuple(data.get("signals") or ()))
+                   int(data.get("seq", 0)), tuple(data.get("signals") or ()),
+                   tuple(int(e) for e in data.get("entries") or ()))
 
 
 @dataclass(frozen=True)
@@ -263,14 +270,17 @@ class BotService:
             verdict = replace(same, file_unique_id=media.file_unique_id)
             self._remember(verdict)
             return replace(verdict, cached=True)
-        report = self.matching.match_bytes(data)
+        # Hits are recorded by decide(), with the message's chat and sender, for this file and
+        # for every later message carrying it (a cached verdict): forwards count.
+        report = self.matching.match_bytes(data, record=False)
         if report.hashes.error is not None:
             verdict = MediaVerdict(media.file_unique_id, "error", sha,
                                    error=report.hashes.error, seq=seq)
         else:
             verdict = MediaVerdict(media.file_unique_id, "checked", sha,
                                    tuple(report.matches), seq=seq,
-                                   signals=query_signals(report.hashes))
+                                   signals=query_signals(report.hashes),
+                                   entries=report.entries)
         self._remember(verdict)
         return verdict
 
@@ -298,6 +308,7 @@ class BotService:
     def decide(self, message: BotMessage, verdicts: Sequence[MediaVerdict]) -> Outcome:
         """Decide about a message from its files' verdicts and its text; store the findings and
         the actions (deletion every time; punishment and alert the first time) together."""
+        verdicts = self._sighted(message, verdicts)
         policy = self.policy(message.chat_id)
         text = message.text[:TEXT_LIMIT]
         classified = classify(text) if text.strip() else None
@@ -335,6 +346,22 @@ class BotService:
         return replace(outcome, decision=decision, first_time=recorded.new,
                        strikes=recorded.strikes if strike and recorded.new else strikes,
                        alert_text=alert, actions=tuple(recorded.actions))
+
+    def _sighted(self, message: BotMessage, verdicts: Sequence[MediaVerdict]
+                 ) -> list[MediaVerdict]:
+        """Record this message's sighting of every matched file for the flood guard (where
+        and by whom: forwards of one file count, however its verdict was cached); a match whose
+        entry this puts on hold asks for review only."""
+        now = utc_now()
+        hits = [Hit(e, v.sha256, now, message.place, message.poster)
+                for v in verdicts if v.matches and v.sha256 for e in v.hit_entries]
+        held = set(self.matching.record(hits)) if hits else set()
+        if not held:
+            return list(verdicts)
+        return [replace(v, matches=tuple(
+            {**m, "on_hold": True, "action": entry_action(
+                str(m.get("policy") or "review"), str(m.get("trust") or "bank"), True)}
+            if m.get("entry") in held else m for m in v.matches)) for v in verdicts]
 
     def _who(self, message: BotMessage) -> int | None:
         return message.user_id if message.sender == "user" else message.sender_chat_id

@@ -56,8 +56,14 @@ from rempart.core.evidence_victim import CONFIRMED, sighting_state
 from rempart.core.signals import vpdq
 from rempart.core.types import FrameHash
 from rempart.core.workflow import Category
-from rempart.services.banks import create_bank, remove_entry
-from rempart.services.case_signals import MAX_FRAMES, MAX_SECONDS, checked_frames, checked_robust
+from rempart.services.banks import VICTIM_PORTAL_SOURCE, create_bank, remove_entry
+from rempart.services.case_signals import (
+    MAX_FRAMES,
+    MAX_SECONDS,
+    VIDEO_FPS,
+    checked_frames,
+    checked_robust,
+)
 from rempart.services.errors import BankExists, BankNotFound, EntryNotFound, InvalidArgument
 from rempart.store.cases import (
     CaseClosed,
@@ -76,7 +82,7 @@ from rempart.store.scan_interface import ContentSighting
 
 VICTIM_BANK = "victims"
 CHILD_BANK = "child-protection"
-SOURCE = "victim-portal"
+SOURCE = VICTIM_PORTAL_SOURCE
 VARIANTS = ("rot90", "rot180", "rot270", "flipx", "flipy", "flipplus1", "flipminus1")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
@@ -123,8 +129,8 @@ class ItemSignals:
     robust: Mapping[str, tuple[str, int]] = field(default_factory=dict)  # trim → (hex, q), …
     frames: Sequence[FrameHash] = ()  # vPDQ frames of a video
 
-    def validated(self, max_frames: int = MAX_FRAMES,
-                  max_seconds: float = MAX_SECONDS) -> ItemSignals:
+    def validated(self, max_frames: int = MAX_FRAMES, max_seconds: float = MAX_SECONDS,
+                  fps: float = VIDEO_FPS) -> ItemSignals:
         """This item with normalized values; InvalidArgument when a value is malformed."""
         if self.kind not in ("image", "video"):
             raise InvalidArgument("an item is an image or a video")
@@ -132,7 +138,8 @@ class ItemSignals:
             raise InvalidArgument("a video has frames, not PDQ variants")
         if self.kind == "image" and self.frames:
             raise InvalidArgument("an image has no frames")
-        frames = (checked_frames(self.frames, max_frames=max_frames, max_seconds=max_seconds)
+        frames = (checked_frames(self.frames, max_frames=max_frames, max_seconds=max_seconds,
+                                 fps=fps)
                   if self.kind == "video" else ())
         sha = self.sha256.strip().lower()
         if not _HEX64.match(sha):
@@ -379,13 +386,14 @@ class CaseService:
     def __init__(self, cases: SqlCaseStore, banks: BankStore,
                  sightings: SightingSource | None = None, max_items: int = 50, *,
                  max_frames: int = MAX_FRAMES, max_seconds: float = MAX_SECONDS,
-                 trusted: bool = False) -> None:
+                 fps: float = VIDEO_FPS, trusted: bool = False) -> None:
         self.cases = cases
         self.banks = banks
         self.sightings = sightings
         self.max_items = max_items
         self.max_frames = max_frames  # vPDQ frames per video (and per request)
         self.max_seconds = max_seconds
+        self.fps = fps  # the rate the portal's page samples videos at: frames per second held
         # Anonymous registrations ask for review until a moderator confirms them.
         self.trust = EntryTrust.CONFIRMED if trusted else EntryTrust.UNCONFIRMED
 
@@ -416,7 +424,7 @@ class CaseService:
             raise InvalidArgument("no image to register")
         if len(items) > self.max_items:
             raise CaseFull(self.max_items)
-        checked = [i.validated(self.max_frames, self.max_seconds) for i in items]
+        checked = [i.validated(self.max_frames, self.max_seconds, self.fps) for i in items]
         contact = (contact or "").strip()[:320] or None
         at = at or utc_now()
         secret = secrets.token_urlsafe(18)
@@ -446,7 +454,7 @@ class CaseService:
             raise CaseClosed(case.id)
         if case.item_count + len(items) > self.max_items:
             raise CaseFull(self.max_items)
-        checked = [i.validated(self.max_frames, self.max_seconds) for i in items]
+        checked = [i.validated(self.max_frames, self.max_seconds, self.fps) for i in items]
         at = at or utc_now()
         name = self._bank(case.minor)
         bank = self.banks.get_bank(name)

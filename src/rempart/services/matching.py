@@ -1,5 +1,11 @@
 """Match media against the banks: load the matcher from the store, follow bank changes, enrich
-matches with their entries' provenance, and feed the flood guard.
+matches with their entries' provenance, and feed the flood guard and the review queue.
+
+Every sighting of banked media is a hit (where it was seen, who posted it) for the flood guard.
+A sighting of an unconfirmed entry (an anonymous registration) also raises a review item, so a
+moderator can confirm it (it then acts alone), dismiss it (optionally allowlisting the seen
+file's own signals) or withdraw it (``services.reviews``). Hits and items are written in one
+transaction, only when something matched.
 
 Example::
 
@@ -13,8 +19,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,9 +43,12 @@ from rempart.core.matcher import (
     SignalMatch,
 )
 from rempart.core.media_signals import analyze
+from rempart.core.signals import vpdq
 from rempart.core.signals.exact import exact_hashes
 from rempart.core.types import MediaHashes
+from rempart.services.reviews import asks_review, match_review_item, query_signals, review_key
 from rempart.store.interface import BankStore, ChangeFeed, HitLog
+from rempart.store.reviews import NewReviewItem
 
 _LOAD_BATCH = 50_000
 _DIGEST_BESIDE = 32 * 1024  # below this, a thread hand-off costs more than the digests
@@ -68,7 +78,33 @@ def _decode_pdq(
 
 
 class MatchStore(BankStore, ChangeFeed, HitLog, Protocol):
-    """What matching needs of a store: banks and entries, the change feed, the hit log."""
+    """What matching needs of a store: banks and entries, the change feed, the hit log (which
+    stores the review items a sighting raises with its hits)."""
+
+    def record_hits(
+        self, hits: Sequence[Hit], rule: FloodRule, now: datetime | None = None,
+        items: Sequence[NewReviewItem] = (),
+    ) -> list[int]: ...
+
+
+def fingerprint(hashes: MediaHashes) -> str | None:
+    """What tells one seen file from another for the flood guard: its sha256, else (signals
+    sent without the file) its PDQ, MD5 or vPDQ.
+
+    >>> fingerprint(MediaHashes("image", "", "", 0)) is None
+    True
+    """
+    if hashes.sha256:
+        return hashes.sha256
+    if hashes.pdq is not None:
+        return f"pdq:{hashes.pdq.hash}"
+    if hashes.md5:
+        return f"md5:{hashes.md5}"
+    if hashes.pdq_variants:
+        return f"pdq:{hashes.pdq_variants[0].hash}"
+    if hashes.vpdq:
+        return "vpdq:" + hashlib.sha256(vpdq.serialize(hashes.vpdq).encode()).hexdigest()
+    return None
 
 
 def bank_info(bank: Bank) -> BankInfo:
@@ -88,12 +124,14 @@ def bank_info(bank: Bank) -> BankInfo:
 
 @dataclass(frozen=True)
 class MatchReport:
-    """The matches of one media item, ready for output (``rempart match --jsonl``, the API)."""
+    """The matches of one media item, ready for output (``rempart match --jsonl``, the API).
+    ``entries``: every matched entry (all signals of each item), what the flood guard counts."""
 
     hashes: MediaHashes
     matches: list[dict[str, Any]] = field(default_factory=list)
     allowlisted: list[dict[str, Any]] = field(default_factory=list)
     suppressed: int = 0
+    entries: tuple[int, ...] = ()
 
     def to_json(self, path: str | None = None) -> dict[str, Any]:
         """``{"path", "matches": [...], "error"}`` plus what was found and suppressed."""
@@ -226,29 +264,58 @@ class MatchService:
         outcome: MatchOutcome | None = None,
         place: str | None = None,
         sender: str | None = None,
+        review_source: str | None = None,
+        location: Mapping[str, Any] | None = None,
     ) -> MatchReport:
         """Match signals already computed; records hits for the flood guard (where the media
         was seen and who posted it, when known). ``outcome``: the matcher's answer to this
-        query when the caller already has it."""
+        query when the caller already has it.
+
+        With ``review_source`` (``api``), a match of an unconfirmed entry not on hold also
+        raises a review item seen at ``location``, one per entry and seen file
+        (``{source}:{entry}:{fingerprint}``) however often that file comes back; a held entry
+        already has its own (``entry_hold``). Hits and items: one transaction, only when
+        something matched.
+        """
         if outcome is None:
             outcome = self.matcher.match(query, banks)
-        if record and outcome.matches and query.hashes.sha256:
-            self.record_hits([m.entry_id for m in outcome.matches], query.hashes.sha256,
-                             place, sender)
-        return MatchReport(
+        report = MatchReport(
             query.hashes,
             _one_per_item([self._describe(m) for m in outcome.matches]),
             _one_per_item([self._describe(m) for m in outcome.allowlisted]),
             len(_one_per_item([self._describe(m) for m in outcome.suppressed_matches])),
+            tuple(m.entry_id for m in outcome.matches),
         )
+        seen = fingerprint(query.hashes)
+        if not record or not outcome.matches or seen is None:
+            return report
+        now = datetime.now(UTC)
+        wanted = [m for m in report.matches if asks_review(m) and not m.get("on_hold")]
+        items: list[NewReviewItem] = []
+        if review_source is not None and wanted:
+            signals = query_signals(query.hashes)
+            where = {"date": now.isoformat(),
+                     **(location or {"platform": review_source, "place": place})}
+            items = [match_review_item(review_source, review_key(review_source, m["entry"], seen),
+                                       m, location=where, signals=signals,
+                                       evidence={"fingerprint": seen}, at=now)
+                     for m in wanted]
+        # Signals sent without their file (a PDQ lookup) are logged only with a review item:
+        # a lookup matching a trusted entry stays free of writes.
+        if query.hashes.sha256 or items:
+            self.record([Hit(m.entry_id, seen, now, place, sender) for m in outcome.matches],
+                        items)
+        return report
 
     def match_bytes(self, data: bytes, banks: Collection[str] | None = None, *,
-                    place: str | None = None, sender: str | None = None) -> MatchReport:
+                    place: str | None = None, sender: str | None = None,
+                    record: bool = True, review_source: str | None = None,
+                    location: Mapping[str, Any] | None = None) -> MatchReport:
         """Hash media held in memory and match it; the bytes are not kept.
 
         The ORB probe (the costliest part) runs only when some bank entry holds local features.
         MD5 and SHA-256 of a large upload are computed on another thread while the image is
-        decoded (both release the GIL).
+        decoded (both release the GIL). ``record`` and the rest: see :meth:`match_query`.
         """
         digests = None
         if len(data) >= _DIGEST_BESIDE:
@@ -258,7 +325,9 @@ class MatchService:
                     digests=digests)
         if a.hashes.error is not None:
             return MatchReport(a.hashes)
-        return self.match_query(Query(a.hashes, a.probe), banks, place=place, sender=sender)
+        return self.match_query(Query(a.hashes, a.probe), banks, record=record, place=place,
+                                sender=sender, review_source=review_source,
+                                location=location)
 
     def match_paths(
         self, paths: Sequence[Path], banks: Collection[str] | None = None
@@ -282,11 +351,16 @@ class MatchService:
         """Log that media ``fingerprint`` matched ``entry_ids`` at ``place``, posted by
         ``sender`` (also for a file seen before: forwards count); entries whose matches now
         spread too far are held at once. Returns the held ids."""
-        if not entry_ids:
-            return []
         now = datetime.now(UTC)
-        hits = [Hit(e, fingerprint, now, place, sender) for e in entry_ids]
-        held = self.store.record_hits(hits, self.flood, now)
+        return self.record([Hit(e, fingerprint, now, place, sender) for e in entry_ids])
+
+    def record(self, hits: Sequence[Hit], items: Sequence[NewReviewItem] = ()) -> list[int]:
+        """Log ``hits`` and the review ``items`` they raise, in one transaction (an item whose
+        ``dedup_key`` is known is skipped); entries whose matches now spread too far are held
+        at once. Returns the held ids."""
+        if not hits and not items:
+            return []
+        held = self.store.record_hits(hits, self.flood, datetime.now(UTC), items=items)
         for entry_id in held:
             self.matcher.hold(entry_id)
         return held

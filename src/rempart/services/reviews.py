@@ -7,6 +7,10 @@ the same false positive is not raised again; withdrawing also removes the matche
 bank (a poisoned registration). Every decision records who, when and why, with an audit event.
 Moderators act on bank items directly too (:meth:`ReviewService.act_on_entry`).
 
+Items come from every source alike: the bot's findings, scans (``services.scan.sightings``), API
+matches (``MatchService.match_query``) and the flood guard's holds. A media match carries the
+seen file's own signals (:func:`query_signals`), which is what dismissing can allowlist.
+
 Example::
 
     reviews = ReviewService(SqlReviewStore(engine), bank_store)
@@ -16,9 +20,10 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from rempart.core.banks import (
@@ -29,6 +34,8 @@ from rempart.core.banks import (
     Provenance,
     entry_action,
 )
+from rempart.core.signals import vpdq
+from rempart.core.types import MediaHashes
 from rempart.core.workflow import DECIDING_ROLES
 from rempart.services.banks import add_signal, get_bank
 from rempart.services.errors import InvalidArgument, RempartError
@@ -42,6 +49,72 @@ from rempart.store.rows import utc_now
 DECISIONS = ("confirm", "dismiss", "withdraw")
 ENTRY_ACTIONS = ("confirm", "hold", "release", "withdraw")
 KINDS = ("media_match", "text_flag", "entry_hold")
+QUERY_FRAMES_LIMIT = 1000  # a video's vPDQ kept as a query signal up to this many frames
+_KEY_MAX = 200  # review_items.dedup_key
+
+
+def query_signals(hashes: MediaHashes) -> tuple[dict[str, str], ...]:
+    """The signals of seen media that an allowlist would hold (``signal_type``, ``value``).
+
+    >>> from rempart.core.types import PdqHash
+    >>> [s["signal_type"] for s in query_signals(MediaHashes(
+    ...     "image", "a" * 32, "b" * 64, 10, pdq=PdqHash("c" * 64, 90)))]
+    ['pdq', 'md5', 'sha256']
+    """
+    out: list[dict[str, str]] = []
+    if hashes.pdq is not None:
+        out.append({"signal_type": "pdq", "value": hashes.pdq.hash})
+    if hashes.vpdq and len(hashes.vpdq) <= QUERY_FRAMES_LIMIT:
+        out.append({"signal_type": "vpdq", "value": vpdq.serialize(hashes.vpdq)})
+    out += [{"signal_type": "md5", "value": hashes.md5},
+            {"signal_type": "sha256", "value": hashes.sha256}]
+    return tuple(s for s in out if s["value"])
+
+
+def asks_review(match: Mapping[str, Any], *, review_policy: bool = False) -> bool:
+    """Whether a described match calls for a review item: its entry is unconfirmed (an
+    anonymous registration) or, with ``review_policy``, the match asks for review (a review
+    bank's entry, an entry on hold).
+
+    >>> asks_review({"trust": "unconfirmed", "action": "review"})
+    True
+    >>> asks_review({"trust": "bank", "action": "review"}, review_policy=True)
+    True
+    >>> asks_review({"trust": "confirmed", "action": "block"}, review_policy=True)
+    False
+    """
+    return match.get("trust") == EntryTrust.UNCONFIRMED.value or (
+        review_policy and match.get("action") == "review")
+
+
+def review_key(*parts: object) -> str:
+    """A review item's ``dedup_key`` from its parts; a long one is shortened by a digest.
+
+    >>> review_key("api", 7, "ab")
+    'api:7:ab'
+    """
+    key = ":".join(str(p) for p in parts)
+    if len(key) <= _KEY_MAX:
+        return key
+    return f"{parts[0]}:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def match_review_item(
+    source: str, dedup_key: str, match: Mapping[str, Any], *,
+    location: Mapping[str, Any], signals: Sequence[Mapping[str, str]],
+    evidence: Mapping[str, Any] | None = None, at: datetime | None = None,
+) -> NewReviewItem:
+    """The review item of one described match (:meth:`MatchService.match_query`): where it was
+    seen, what matched, and the seen file's own ``signals`` (so that dismissing can
+    allowlist it)."""
+    return NewReviewItem(
+        source, "media_match", dedup_key, at or datetime.now(UTC), bank=match.get("bank"),
+        entry_id=match.get("entry"), content_group=match.get("content_group"),
+        signal=match.get("signal"), distance=match.get("distance"),
+        labels=tuple(match.get("labels") or ()), location=dict(location),
+        evidence={"match": dict(match), "query_signals": [dict(x) for x in signals],
+                  **(evidence or {})})
+
 
 
 class ReviewNotFound(RempartError):

@@ -60,6 +60,16 @@ def make_app(url: str, **http: Any) -> App:
     return build(Settings(database_url=url, http=HttpSettings(**http)))
 
 
+def proof(client: Any) -> Headers:
+    """The proof-of-work headers of an anonymous ``POST /api/v1/notices``: a challenge of
+    ``GET /report/challenge``, solved as a browser or an API client does."""
+    from rempart.services.cases import solve
+
+    found = client.get("/report/challenge").json()
+    return {"X-Proof-Challenge": found["challenge"],
+            "X-Proof-Nonce": solve(found["challenge"], found["bits"])}
+
+
 def bearer(secret: str) -> Headers:
     """The Authorization header of a secret."""
     return {"Authorization": f"Bearer {secret}"}

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
-from http_support import Headers, TestClient, make_app
+from http_support import Headers, TestClient, make_app, proof
 
 from rempart.app import App, create_http_app
 from rempart.core.workflow import Action, AppealOutcome, Role, StatementOfReasons
@@ -61,7 +61,7 @@ def decide_appeal(app: App, case: str, user: str, outcome: str, reason: str,
 
 
 def submit(client: TestClient, **over: Any) -> dict[str, Any]:
-    r = client.post("/api/v1/notices", json={**REPORT, **over})
+    r = client.post("/api/v1/notices", json={**REPORT, **over}, headers=proof(client))
     assert r.status_code == 201, r.text
     body: dict[str, Any] = r.json()
     return body
@@ -152,7 +152,8 @@ def test_status_hides_unknown_and_wrong_secret_alike(sqlite_client: TestClient) 
     {"category": "ncii", "explanation": "somewhere"},  # no location at all
 ])
 def test_bad_reports_are_rejected(sqlite_client: TestClient, body: dict[str, Any]) -> None:
-    assert sqlite_client.post("/api/v1/notices", json=body).status_code == 422
+    assert sqlite_client.post("/api/v1/notices", json=body,
+                              headers=proof(sqlite_client)).status_code == 422
 
 
 def test_moderator_errors(sqlite_app: App, sqlite_client: TestClient,

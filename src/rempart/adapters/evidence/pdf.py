@@ -134,7 +134,9 @@ def _numbered_canvas(draw: Callable[[Canvas, int, int], None]) -> type[Canvas]:
 
 def _facts(rows: Sequence[tuple[str, str]], s: _Styles) -> Table:
     data = [[Paragraph(escape(k), s.small), Paragraph(v, s.small)] for k, v in rows]
-    table = Table(data, colWidths=[38 * mm, None], hAlign="LEFT")
+    # Rows split across pages: a value longer than a page (a caption of 200 links) must not
+    # stop the package (reportlab's LayoutError).
+    table = Table(data, colWidths=[38 * mm, None], hAlign="LEFT", splitInRow=1)
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
                                ("LEFTPADDING", (0, 0), (-1, -1), 2)]))

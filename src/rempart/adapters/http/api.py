@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -34,18 +33,18 @@ from rempart.adapters.http import (
     tokens,
 )
 from rempart.adapters.http.auth import Guard
-from rempart.adapters.http.deps import Backend
+from rempart.adapters.http.deps import Backend, deployment_secret
 from rempart.adapters.http.fast_match import FastMatch
 from rempart.adapters.http.matching import EntryIds
 from rempart.adapters.http.metrics import Metrics, MetricsMiddleware
 from rempart.adapters.http.schemas import SignalsBulkIn, SignalsIn
 from rempart.adapters.http.token_first import TokenFirst
 from rempart.adapters.http.uploads import BodyLimit
-from rempart.config import Settings
 from rempart.services.rate_limits import LeasedLimiter
 
 # Models used by routes that parse their bodies themselves (kept in the OpenAPI document).
-_EXTRA_SCHEMAS: tuple[type[BaseModel], ...] = (SignalsIn, SignalsBulkIn, *errors.MODELS)
+_EXTRA_SCHEMAS: tuple[type[BaseModel], ...] = (SignalsIn, SignalsBulkIn, *errors.MODELS,
+                                               *notices.PUBLIC_MODELS)
 _DESCRIPTION = """Match media against hash banks at upload time.
 
 Authenticate with `Authorization: Bearer <token>` (create one with `rempart token create`).
@@ -74,11 +73,10 @@ class RempartAPI(FastAPI):
         await self._entry(scope, receive, send)
 
 
-def entry_id_key(settings: Settings) -> bytes:
-    """The key of the opaque entry ids shown to integrators (see ``EntryIds``)."""
-    secret = settings.http.entry_id_secret or settings.web.session_secret
-    if secret is None:
-        return secrets.token_bytes(32)  # stable for this process only (documented)
+def entry_id_key(backend: Backend) -> bytes:
+    """The key of the opaque entry ids shown to integrators (see ``EntryIds``): the same in
+    every process of the deployment (see ``deployment_secret``)."""
+    secret = backend.settings.http.entry_id_secret or deployment_secret(backend)
     return hmac.new(secret.encode(), b"rempart.entry-ids", hashlib.sha256).digest()
 
 
@@ -107,7 +105,7 @@ def create_api(
     api.state.metrics = metrics
     api.state.guard = Guard(backend.tokens, backend.settings.http, limits=LeasedLimiter(
         backend.limits, lease_seconds=backend.settings.http.rate_lease_seconds))
-    api.state.entry_ids = EntryIds(entry_id_key(backend.settings))
+    api.state.entry_ids = EntryIds(entry_id_key(backend))
     limits = backend.settings.http
     api.add_middleware(BodyLimit, limit=max(limits.max_upload_bytes, limits.max_json_bytes))
     api.add_middleware(MetricsMiddleware, metrics=metrics)

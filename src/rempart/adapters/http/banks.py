@@ -274,13 +274,7 @@ def get_entry(name: str, entry_id: RowId, backend: BackendDep,
     if entry is None or entry.bank_id != bank.id:
         raise EntryNotFound(name, entry_id)
     record = svc.entry_record(entry)
-    if not sees_provenance(token):
-        for key in _PROVENANCE:
-            record.pop(key, None)
-    return record
-
-
-_PROVENANCE = ("case_id", "source", "labels", "content_group", "metadata", "external_id")
+    return record if sees_provenance(token) else svc.without_provenance(record)
 
 
 @router.delete("/{name}/entries/{entry_id}", response_model=EntryRemovedOut,
@@ -346,14 +340,16 @@ async def import_entries(
 def export_entries(
     name: str,
     backend: BackendDep,
-    _: BanksRead,
+    token: BanksRead,
     format: Annotated[HashFormat, Query()] = HashFormat.CSV,
     include_removed: Annotated[bool, Query()] = False,
 ) -> StreamingResponse:
-    """Stream the bank's active entries (and tombstones if asked) as a hash file."""
+    """Stream the bank's active entries (and tombstones if asked) as a hash file; provenance
+    (case number, source, labels…) only to moderators' tokens (scope ``cases``), and never the
+    case number of a victim's own registration."""
     svc.get_bank(backend.store, name)  # 404 before the stream starts
     return StreamingResponse(
-        _stream(backend, name, format.value, include_removed),
+        _stream(backend, name, format.value, include_removed, sees_provenance(token)),
         media_type=_MEDIA_TYPES[format.value],
         headers={"Content-Disposition": f'attachment; filename="{name}.{format.value}"'},
     )
@@ -366,7 +362,8 @@ class _Cancelled(Exception):
     pass
 
 
-def _stream(backend: Backend, name: str, fmt: str, include_removed: bool) -> Iterator[bytes]:
+def _stream(backend: Backend, name: str, fmt: str, include_removed: bool,
+            provenance: bool) -> Iterator[bytes]:
     """The export written by a producer thread, handed over in chunks through a small queue."""
     chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=16)
     cancelled = threading.Event()
@@ -400,7 +397,8 @@ def _stream(backend: Backend, name: str, fmt: str, include_removed: bool) -> Ite
     def produce() -> None:
         writer = Writer()
         try:
-            svc.export_entries(backend.store, name, writer, fmt, include_removed)  # type: ignore[arg-type]
+            svc.export_entries(backend.store, name, writer, fmt,  # type: ignore[arg-type]
+                               include_removed, provenance=provenance)
             writer.flush()
             put(None)
         except _Cancelled:

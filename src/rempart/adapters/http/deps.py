@@ -88,6 +88,18 @@ def scope_of(call: object) -> str | None:
     return scope if isinstance(scope, str) else None
 
 
+def deployment_secret(backend: Backend) -> str:
+    """The secret every process of the deployment derives its keys from (proofs of work,
+    opaque entry ids): ``web.session_secret`` when configured, else one generated once and
+    kept in the database, so that ``--workers N``, several hosts and restarts agree."""
+    configured = backend.settings.web.session_secret
+    if configured:
+        return configured
+    from rempart.store.deployment_secrets import SqlDeploymentSecrets
+
+    return SqlDeploymentSecrets(backend.store.engine).get("web")
+
+
 def sees_provenance(token: ApiToken) -> bool:
     """Whether ``token`` may see where bank entries come from (case numbers, sources, victims'
     labels, content groups): moderators' tokens (scope ``cases``, or ``admin``), not

@@ -6,7 +6,7 @@ functions as the FastAPI route (token, scope and rate limit checked by
 :class:`~rempart.adapters.http.token_first.TokenFirst` before the body is read; the matching's
 trust by ``health.untrusted``; JSON parsed by
 :class:`SignalsIn` and checked by ``to_query``; multipart parsed in memory by
-``parse_multipart``; ``match_signals``, ``MatchService.match_bytes`` and ``answer``), without
+``parse_multipart``; ``match_signals``, ``match_upload`` and ``answer``), without
 FastAPI's routing, dependency resolution and response machinery, which cost more than the
 index lookup itself. Everything else — a bank filter, any error — is handed to the FastAPI
 route untouched (the body is replayed), so errors have one definition.
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import time
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -36,7 +37,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from rempart.adapters.http.deps import API_PREFIX, TOKEN_KEY, Backend
 from rempart.adapters.http.errors import MalformedRequest
 from rempart.adapters.http.health import untrusted
-from rempart.adapters.http.matching import EntryIds, answer, match_signals, to_query, view_of
+from rempart.adapters.http.matching import (
+    EntryIds,
+    answer,
+    match_signals,
+    match_upload,
+    to_query,
+    view_of,
+)
 from rempart.adapters.http.metrics import Metrics
 from rempart.adapters.http.schemas import SignalsIn
 from rempart.adapters.http.uploads import is_raw_media, media_of, parse_multipart
@@ -89,9 +97,9 @@ class FastMatch:
         if not complete:
             answer = None
         elif ctype in _JSON:
-            answer = await self._answer(body, ids)
+            answer = await self._answer(body, ids, token)
         else:
-            answer = await self._upload(body, boundary, ids)
+            answer = await self._upload(body, boundary, ids, token)
         if answer is None:
             await self.app(scope, _replay(body, complete, receive), send)
             return
@@ -107,7 +115,8 @@ class FastMatch:
         metrics: Metrics = self.state.metrics
         metrics.observe(PATH, "POST", 200, time.perf_counter() - start)
 
-    async def _answer(self, body: bytes, ids: EntryIds | None) -> bytes | None:
+    async def _answer(self, body: bytes, ids: EntryIds | None,
+                      token: ApiToken) -> bytes | None:
         """The answer's bytes, or None when the route must decide."""
         try:
             signals = SignalsIn.model_validate_json(body)
@@ -117,14 +126,14 @@ class FastMatch:
         except (ValidationError, InvalidSignal):
             return None  # the route gives the error
         try:
-            report = await match_signals(self.state.backend, query, None)
+            report = await match_signals(self.state.backend, query, None, token)
         except Exception:  # the store down while describing a match: the route answers it
             return None
         out = answer(report, ignored, self.state.metrics, ids)
         return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
 
     async def _upload(
-        self, body: bytes, boundary: bytes | None, ids: EntryIds | None
+        self, body: bytes, boundary: bytes | None, ids: EntryIds | None, token: ApiToken
     ) -> bytes | None:
         """The answer to an upload with no bank filter, or None when the route must decide."""
         try:
@@ -139,7 +148,7 @@ class FastMatch:
             return None
         backend: Backend = self.state.backend
         try:
-            report = await run_in_threadpool(backend.matching.match_bytes, data, None)
+            report = await run_in_threadpool(partial(match_upload, backend), data, None, token)
         except Exception:  # the route answers (and logs) it as it answers every error
             return None
         finally:

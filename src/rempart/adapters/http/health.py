@@ -9,6 +9,8 @@ elsewhere may be missing from memory, and a "no match" would be a guess.
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from typing import Annotated, Any
 
@@ -20,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from rempart.adapters.http.deps import Backend, BackendDep, MetricsDep, MetricsToken
 from rempart.adapters.http.errors import TOKEN_ERRORS
 from rempart.adapters.http.schemas import HealthOut
+from rempart.store.interface import ChangeFeed
 
 router = APIRouter(tags=["health"])
 Gauge = tuple[str, str, str, dict[str, str], float]
@@ -116,20 +119,84 @@ async def livez() -> LiveOut:
     return LiveOut()
 
 
-def _database_reason(backend: Backend) -> str | None:
-    try:
-        backend.store.current_seq()
-    except Exception as e:  # any failure to reach the store makes this process not ready
-        return f"the database is unreachable ({type(e).__name__})"
-    return None
+READY_TIMEOUT_SECONDS = 3
+"""How long ``/readyz`` waits for the database (a probe expects an answer within seconds)."""
+
+
+class DatabaseProbe:
+    """Whether the database answers now, within ``timeout`` seconds.
+
+    On PostgreSQL the probe opens a connection of its own with a ``connect_timeout`` (a host
+    that drops packets would otherwise hold the connect for minutes, and the pool of the
+    requests may be exhausted by them); on SQLite it reads through the store. The answer is
+    awaited at most ``timeout`` seconds more, and one probe runs at a time: probes repeated
+    against a hung database do not pile threads up.
+
+    Example::
+
+        DatabaseProbe(store).reason()     # None, or why the database is not ready
+    """
+
+    def __init__(self, store: ChangeFeed, timeout: int = READY_TIMEOUT_SECONDS) -> None:
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        self.store = store
+        self.timeout = timeout
+        self.running = threading.Lock()
+        engine = getattr(store, "engine", None)
+        self.engine = None
+        if engine is not None and engine.dialect.name == "postgresql":
+            self.engine = create_engine(engine.url, poolclass=NullPool, connect_args={
+                "connect_timeout": max(2, timeout),  # libpq's minimum is 2 s
+                "options": f"-c statement_timeout={timeout * 1000}"})
+
+    def _check(self) -> str | None:
+        try:
+            if self.engine is None:
+                self.store.current_seq()
+            else:
+                from sqlalchemy import text
+
+                with self.engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+        except Exception as e:  # any failure to reach the store makes this process not ready
+            return f"the database is unreachable ({type(e).__name__})"
+        finally:
+            self.running.release()
+        return None
+
+    async def reason(self) -> str | None:
+        """None when the database answered, else why not (never waits much past
+        ``timeout``)."""
+        late = f"the database did not answer within {self.timeout} s"
+        if not self.running.acquire(blocking=False):
+            return late  # the previous probe still waits for it
+        task = asyncio.ensure_future(run_in_threadpool(self._check))
+        done, _ = await asyncio.wait({task}, timeout=self.timeout + 1)
+        return task.result() if done else late
+
+
+_PROBE = threading.Lock()
+
+
+def database_probe(request: Request, backend: Backend) -> DatabaseProbe:
+    """The readiness probe of this app (made on first use)."""
+    state = request.app.state
+    with _PROBE:
+        probe: DatabaseProbe | None = getattr(state, "database_probe", None)
+        if probe is None:
+            probe = state.database_probe = DatabaseProbe(backend.store)
+    return probe
 
 
 @router.get("/readyz", response_model=ReadyOut, responses={503: {"model": ReadyOut}})
-async def readyz(backend: BackendDep) -> JSONResponse:
-    """Ready to match (no authentication): the database answers now and the change feed was
-    read within ``http.feed_stale_seconds``. 503 otherwise: send traffic elsewhere."""
-    reasons = [r for r in (await run_in_threadpool(_database_reason, backend),
-                           untrusted(backend)) if r is not None]
+async def readyz(request: Request, backend: BackendDep) -> JSONResponse:
+    """Ready to match (no authentication): the database answers now (within a few seconds)
+    and the change feed was read within ``http.feed_stale_seconds``. 503 otherwise: send
+    traffic elsewhere."""
+    database = await database_probe(request, backend).reason()
+    reasons = [r for r in (database, untrusted(backend)) if r is not None]
     out = ReadyOut(status="unavailable" if reasons else "ready", reasons=reasons,
                    feed_age_seconds=round(feed_age(backend), 3),
                    feed_failures=backend.follower.failures)

@@ -97,27 +97,40 @@ def _check_banks(backend: Backend, banks: Collection[str] | None) -> None:
         bank_service.get_bank(backend.store, name)
 
 
-def _match_query(backend: Backend, query: MatchQuery, banks: list[str] | None) -> MatchReport:
+def seen_by(token: ApiToken | None) -> dict[str, Any]:
+    """Where an API match is seen, as :meth:`MatchService.match_query` takes it: the token is
+    the flood guard's place (``api:<token id>``) and the location of the review items its
+    matches of unconfirmed entries raise (``source='api'``)."""
+    if token is None:
+        return {}
+    return {"place": f"api:{token.id}", "review_source": "api",
+            "location": {"platform": "api", "token_id": token.id, "token": token.name}}
+
+
+def _match_query(backend: Backend, query: MatchQuery, banks: list[str] | None,
+                 token: ApiToken | None) -> MatchReport:
     _check_banks(backend, banks)
-    return backend.matching.match_query(query, banks)
+    return backend.matching.match_query(query, banks, **seen_by(token))
 
 
 async def match_signals(
-    backend: Backend, query: MatchQuery, banks: list[str] | None
+    backend: Backend, query: MatchQuery, banks: list[str] | None,
+    token: ApiToken | None = None,
 ) -> MatchReport:
-    """The report of signals.
+    """The report of signals sent by ``token``'s holder.
 
     Most lookups at upload time match nothing: without a bank filter, the index is queried on
     the event loop and an empty answer is given at once. Anything else (a match to describe
-    from the store, hits to record, bank names to check) goes on in a worker thread, which
-    reuses the lookup already made.
+    from the store, hits and review items to record, bank names to check) goes on in a worker
+    thread, which reuses the lookup already made.
     """
     if banks:
-        return await run_in_threadpool(_match_query, backend, query, banks)
+        return await run_in_threadpool(_match_query, backend, query, banks, token)
     outcome = backend.matching.matcher.match(query)
     if not outcome.matches and not outcome.allowlisted:
         return MatchReport(query.hashes)
-    return await run_in_threadpool(partial(backend.matching.match_query, outcome=outcome), query)
+    return await run_in_threadpool(
+        partial(backend.matching.match_query, outcome=outcome, **seen_by(token)), query)
 
 
 class EntryIds:
@@ -175,9 +188,11 @@ def view_of(token: ApiToken, ids: EntryIds) -> EntryIds | None:
     return None if sees_provenance(token) else ids
 
 
-def _match_bytes(backend: Backend, data: bytes, banks: list[str] | None) -> MatchReport:
+def match_upload(backend: Backend, data: bytes, banks: list[str] | None,
+                 token: ApiToken | None = None) -> MatchReport:
+    """The report of an upload sent by ``token``'s holder (blocking: run it in a thread)."""
     _check_banks(backend, banks)
-    return backend.matching.match_bytes(data, banks)
+    return backend.matching.match_bytes(data, banks, **seen_by(token))
 
 
 @router.post(
@@ -211,12 +226,12 @@ async def match(
         except ValidationError as e:
             raise RequestValidationError(e.errors(include_url=False)) from None
         query, ignored = to_query(signals)
-        report = await match_signals(backend, query, bank or signals.banks)
+        report = await match_signals(backend, query, bank or signals.banks, token)
     else:
         data, form = await read_media(request, backend.settings.http.max_upload_bytes)
         banks = bank or (form.values("bank") if form else None) or None
         try:
-            report = await run_in_threadpool(_match_bytes, backend, data, banks)
+            report = await run_in_threadpool(match_upload, backend, data, banks, token)
         finally:
             del data
     ids: EntryIds = request.app.state.entry_ids

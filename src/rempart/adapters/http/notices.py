@@ -2,7 +2,12 @@
 
 Public, without a token (rate-limited per client address): ``POST /notices`` (acknowledged with a
 case number and a secret shown once), ``POST /notices/status`` and ``POST /notices/appeal``
-(case number and secret in the body, never in a URL). With a token of scope ``notices``: list,
+(case number and secret in the body, never in a URL). The public routes take the rate limit
+first, then read their small bodies streaming under :data:`PUBLIC_BODY_BYTES`. An anonymous
+``POST /notices`` carries the proof of work of the report form (``/report``): a challenge from
+``GET /report/challenge`` solved on the device, sent in ``X-Proof-Challenge`` and
+``X-Proof-Nonce``; a caller with a token of scope ``notices`` (a trusted flagger, a platform
+forwarding its users' notices) sends that instead. With a token of scope ``notices``: list,
 read, assign, export statements of reasons; ``audit`` (or ``admin``): the audit log. Decisions
 and appeal decisions are taken by a person signed in to the console: a token is refused (403).
 
@@ -17,17 +22,19 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from rempart.adapters.http.client_ip import client_ip
 from rempart.adapters.http.deps import API_PREFIX, BackendDep, _scoped
 from rempart.adapters.http.errors import BODY_ERRORS, TOKEN_ERRORS, responses
 from rempart.adapters.http.schemas import Int64, PageOffset, Timestamp
+from rempart.adapters.http.uploads import check_declared, read_body
 from rempart.core.workflow import (
     Action,
     AppealOutcome,
@@ -56,6 +63,8 @@ from rempart.store.rows import utc
 from rempart.store.tokens import ApiToken
 
 router = APIRouter(prefix=API_PREFIX, tags=["notices"])
+PUBLIC_BODY_BYTES = 128 * 1024
+"""The largest body of a public route (a notice: 10,000 characters and a few links, escaped)."""
 _PUBLIC = {**BODY_ERRORS, **responses(429, 503)}
 _TOKEN = {**TOKEN_ERRORS, **responses(422)}
 _NOTICE = {**_TOKEN, **responses(404, s404="No notice has this case number.")}
@@ -167,7 +176,6 @@ async def limit_public(request: Request) -> None:
 
 
 Service = Annotated[NoticeService, Depends(get_service)]
-Limited = Depends(rate_limited)
 
 
 @contextmanager
@@ -192,30 +200,98 @@ def _actor(token: ApiToken) -> Actor:
 # --- public ---------------------------------------------------------------------------------
 
 
-@router.post("/notices", status_code=201, response_model=ReceiptOut, dependencies=[Limited],
-             responses=_PUBLIC)
-def submit_notice(body: NoticeIn, service: Service) -> ReceiptOut:
-    """Report content (no account needed); answered at once with a case number and a secret."""
-    receipt = service.submit(Submission(**body.model_dump()))
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+async def public_body(request: Request, model: type[_Model]) -> _Model:
+    """The body of a public route as ``model``: read streaming (413 past
+    :data:`PUBLIC_BODY_BYTES`), then validated (422, or 400 when it is not JSON)."""
+    body = await read_body(request, PUBLIC_BODY_BYTES)
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as e:
+        errors = [{**err, "loc": ("body", *err["loc"])} for err in e.errors(include_url=False)]
+        raise RequestValidationError(errors) from None
+
+
+def _body_of(model: type[BaseModel]) -> dict[str, Any]:
+    """``openapi_extra`` documenting a JSON body the route reads itself."""
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}}
+
+
+PUBLIC_MODELS: tuple[type[BaseModel], ...] = (NoticeIn, CaseSecretIn, AppealIn)
+"""The bodies the public routes read themselves (kept in the OpenAPI document by ``api.py``)."""
+_PROOF_REFUSED = responses(403, s403="An anonymous notice without a valid proof of work, or "
+                                      "a token lacking the `notices` scope.")
+
+
+async def _admitted(request: Request, challenge: str | None, nonce: str | None) -> None:
+    """A notice's sender may send it: a token of scope ``notices`` (its own rate limit), or
+    the public rate limit of its address and a proof of work spent now (403 otherwise)."""
+    authorization = request.headers.get("authorization")
+    if authorization is not None:
+        await request.app.state.guard.check(authorization, "notices")
+        return
+    await limit_public(request)
+    from rempart.adapters.web.public import spend_report_proof  # the /report form's proof
+
+    if not await spend_report_proof(request, challenge or "", nonce or ""):
+        raise HTTPException(403, {"message": "a proof of work is needed: solve a challenge of "
+                                  "GET /report/challenge and send X-Proof-Challenge and "
+                                  "X-Proof-Nonce (each challenge once)", "code": "proof_needed"})
+
+
+@router.post("/notices", status_code=201, response_model=ReceiptOut,
+             responses={**_PUBLIC, **responses(401), **_PROOF_REFUSED},
+             openapi_extra=_body_of(NoticeIn))
+async def submit_notice(
+    request: Request,
+    service: Service,
+    challenge: Annotated[str | None, Header(
+        alias="X-Proof-Challenge", max_length=200,
+        description="A challenge of `GET /report/challenge` (anonymous senders).")] = None,
+    nonce: Annotated[str | None, Header(
+        alias="X-Proof-Nonce", max_length=40,
+        description="Its solution: `sha256(challenge + nonce)` starts with `bits` zero bits."
+    )] = None,
+) -> ReceiptOut:
+    """Report content (no account needed); answered at once with a case number and a secret.
+
+    Anonymous: rate-limited per address and a proof of work in ``X-Proof-Challenge`` and
+    ``X-Proof-Nonce`` (the report form's, see the module); or a token of scope ``notices``.
+    """
+    check_declared(request, PUBLIC_BODY_BYTES)  # a proof is not spent on a body refused anyway
+    await _admitted(request, challenge, nonce)
+    body = await public_body(request, NoticeIn)
+    receipt = await run_in_threadpool(service.submit, Submission(**body.model_dump()))
     return ReceiptOut(case_number=receipt.case_number, secret=receipt.secret,
                       received_at=receipt.received_at, escalated=receipt.escalated)
 
 
-@router.post("/notices/status", dependencies=[Limited], responses={
+@router.post("/notices/status", openapi_extra=_body_of(CaseSecretIn), responses={
     **_PUBLIC, **responses(404, s404="No notice has this case number and secret.")})
-def notice_status(body: CaseSecretIn, service: Service) -> dict[str, Any]:
+async def notice_status(request: Request, service: Service) -> dict[str, Any]:
     """Where a notice stands: state, dates, the decision and the appeal (case and secret)."""
+    await limit_public(request)
+    body = await public_body(request, CaseSecretIn)
     with _http():
-        return service.status(body.case_number, body.secret)
+        found: dict[str, Any] = await run_in_threadpool(service.status, body.case_number,
+                                                        body.secret)
+    return found
 
 
-@router.post("/notices/appeal", dependencies=[Limited], responses={
+@router.post("/notices/appeal", openapi_extra=_body_of(AppealIn), responses={
     **_PUBLIC, **responses(404, 409, s404="No notice has this case number and secret.",
                            s409="No decision to appeal, or the appeal window is closed.")})
-def appeal_notice(body: AppealIn, service: Service) -> dict[str, Any]:
+async def appeal_notice(request: Request, service: Service) -> dict[str, Any]:
     """Contest a decision within its window (at least six months)."""
+    await limit_public(request)
+    body = await public_body(request, AppealIn)
     with _http():
-        return service.appeal(body.case_number, body.secret, body.reason)
+        found: dict[str, Any] = await run_in_threadpool(service.appeal, body.case_number,
+                                                        body.secret, body.reason)
+    return found
 
 
 # --- moderators and integrations --------------------------------------------------------

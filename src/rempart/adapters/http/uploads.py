@@ -66,7 +66,8 @@ def content_type(request: Request) -> tuple[str, dict[bytes, bytes]]:
     return ctype.decode("latin-1").lower(), params
 
 
-def _check_declared(request: Request, limit: int) -> None:
+def check_declared(request: Request, limit: int) -> None:
+    """PayloadTooLarge when the declared ``Content-Length`` is over ``limit`` (nothing read)."""
     declared = request.headers.get("content-length")
     if declared is not None:
         try:
@@ -79,7 +80,7 @@ def _check_declared(request: Request, limit: int) -> None:
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The whole body, in memory; PayloadTooLarge as soon as it passes ``limit``."""
-    _check_declared(request, limit)
+    check_declared(request, limit)
     buf = bytearray()
     async for chunk in request.stream():
         buf += chunk
@@ -212,7 +213,7 @@ async def read_multipart(request: Request, limit: int) -> Form:
     boundary = params.get(b"boundary")
     if ctype != "multipart/form-data" or not boundary:
         raise MalformedRequest("expected multipart/form-data with a boundary")
-    _check_declared(request, limit)
+    check_declared(request, limit)
     reader = MultipartReader(boundary)
     total = 0
     async for chunk in request.stream():

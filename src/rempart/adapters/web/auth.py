@@ -50,9 +50,9 @@ async def login_page(request: Request) -> Response:
 
 @router.post("/console/login")
 async def login(request: Request) -> Response:
-    _, form = await checked_form(request, write=False)
     web = state_of(request)
-    await run_in_threadpool(web.check_login_rate, client_ip(request))
+    await run_in_threadpool(web.check_login_rate, client_ip(request))  # before the form
+    _, form = await checked_form(request, write=False)
     # One answer for an unknown name, a wrong password and a locked account (same cost too).
     user = await run_in_threadpool(web.signin.sign_in, field(form, "username", 64),
                                    field(form, "password", 1024))

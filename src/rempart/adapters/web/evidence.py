@@ -78,8 +78,8 @@ def _language(request: Request, chosen: str) -> str:
 async def victim_package(request: Request) -> Response:
     """The case holder's ZIP (``VictimEvidence`` only); the status page's 404 for a wrong
     number or secret."""
+    await limit_public(request)  # before any byte of the form is read
     _, form = await checked_form(request, write=False)
-    await limit_public(request)
     service = evidence_service(request)
     case, secret = field(form, "case_number", 32).strip(), field(form, "secret", 200).strip()
     lang = _language(request, field(form, "language", 2))

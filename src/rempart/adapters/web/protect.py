@@ -25,7 +25,6 @@ import hashlib
 import hmac
 import json
 import re
-import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from rempart.adapters.http.deps import deployment_secret
 from rempart.adapters.http.notices import PublicLimiter
 from rempart.adapters.web.protect_items import (
     AddIn,
@@ -85,13 +85,16 @@ def protect_state(request: Request) -> ProtectState:
             web = state_of(request)
             engine = web.backend.store.engine
             s = web.settings
-            secret = s.session_secret or secrets.token_urlsafe(32)
+            # One key for every process of the deployment: a challenge issued by one is
+            # checked by whichever process receives the answer.
+            secret = deployment_secret(web.backend)
             key = hmac.new(secret.encode(), b"rempart.protect.pow", hashlib.sha256).digest()
             limits = web.backend.settings.hashing.limits
             found = ProtectState(
                 CaseService(SqlCaseStore(engine), web.backend.store, SqlScanStore(engine),
                             s.protect_max_items, max_frames=limits.max_video_frames,
                             max_seconds=limits.max_video_seconds,
+                            fps=web.backend.settings.hashing.video_fps,
                             trusted=s.protect_trust_registrations),
                 ProofOfWork(key, s.protect_pow_bits, s.protect_challenge_seconds),
                 PublicLimiter(web.backend.limits, "protect", s.protect_rate_per_minute,

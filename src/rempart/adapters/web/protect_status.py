@@ -50,8 +50,8 @@ def status_page(request: Request) -> Response:
 @router.post("/protect/status")
 async def status(request: Request) -> Response:
     """Look a case up; ``action=withdraw`` (checked ``item`` ids) or ``action=close``."""
+    await limit_public(request)  # before any byte of the form is read
     _, form = await checked_form(request, write=False)
-    await limit_public(request)
     service = protect_state(request).service
     case, secret = field(form, "case_number", 32).strip(), field(form, "secret", 200).strip()
     action = field(form, "action", 16)

@@ -52,8 +52,9 @@ def _report_form(request: Request, status_code: int = 200, **context: object) ->
                   pow_challenge=report_pow(request).issue(time.time()), **context)
 
 
-async def _proved(request: Request, challenge: str, nonce: str) -> bool:
-    """Whether the form carries a valid proof of work (then spent: one use)."""
+async def spend_report_proof(request: Request, challenge: str, nonce: str) -> bool:
+    """Whether ``challenge`` (of ``GET /report/challenge``) and ``nonce`` are a valid proof of
+    work (then spent: one use); the report form's and anonymous ``POST /api/v1/notices``'."""
     try:
         await run_in_threadpool(protect_state(request).service.spend, report_pow(request),
                                 challenge, nonce, time.time())
@@ -96,10 +97,10 @@ def report_challenge(request: Request) -> JSONResponse:
 
 @router.post("/report")
 async def report(request: Request) -> Response:
+    await limit_public(request)  # before any byte of the form is read
     _, form = await checked_form(request, write=False)
-    await limit_public(request)
     values = _form_values(form)
-    if not await _proved(request, field(form, "pow_challenge", 200),
+    if not await spend_report_proof(request, field(form, "pow_challenge", 200),
                          field(form, "pow_nonce", 40)):
         return await run_in_threadpool(_report_form, request, 400, values=values,
                                        error="report.pow_failed")
@@ -139,8 +140,8 @@ def _appeal_open(status: dict[str, object]) -> bool:
 
 @router.post("/report/status")
 async def status(request: Request) -> Response:
-    _, form = await checked_form(request, write=False)
     await limit_public(request)
+    _, form = await checked_form(request, write=False)
     case, secret = field(form, "case_number", 32).strip(), field(form, "secret", 200).strip()
     notices = state_of(request).notices
     error = None

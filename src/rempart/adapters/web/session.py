@@ -10,6 +10,9 @@ Security model:
 - every POST carries a ``csrf_token`` field: the session's token (stored with it) when signed in,
   otherwise the value of a random ``rempart_csrf`` cookie (double submit); a missing or wrong
   token is 403;
+- a form is parsed only once whoever posts it may (a session for the console's forms, a session
+  or the CSRF cookie for the anonymous ones: without either the token cannot match), and only
+  up to :data:`FORM_BODY_BYTES`, read streaming (413 past it);
 - analysts (read-only) get 403 on every POST of the console; admin pages need ``admin``.
 
 Example::
@@ -32,9 +35,11 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
+from starlette.types import Message
 
 from rempart.adapters.http.deps import Backend
 from rempart.adapters.http.notices import PublicLimiter
+from rempart.adapters.http.uploads import read_body
 from rempart.adapters.web.i18n import LANGUAGES, pick_language, translator
 from rempart.config import WebSettings
 from rempart.core.lockout import LockoutRule
@@ -53,6 +58,8 @@ SESSION_COOKIE = "rempart_session"
 CSRF_COOKIE = "rempart_csrf"
 LANG_COOKIE = "rempart_lang"
 CSRF_FIELD = "csrf_token"
+FORM_BODY_BYTES = 256 * 1024
+"""The largest form body (the longest field is 10,000 characters, percent-encoded)."""
 TEMPLATES = Path(__file__).parent / "templates"
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -236,7 +243,9 @@ async def checked_form(request: Request, *, write: bool = True,
             raise Forbidden("error.admin_only")
         if not session.can_write:
             raise Forbidden("error.readonly")
-    form = await request.form()
+    elif session is None and not request.cookies.get(CSRF_COOKIE):
+        raise Forbidden("error.csrf")  # no token to compare with: the body is not read
+    form = await bounded_form(request)
     given = form.get(CSRF_FIELD)
     if write or admin:
         assert session is not None
@@ -247,6 +256,18 @@ async def checked_form(request: Request, *, write: bool = True,
     if not ok:
         raise Forbidden("error.csrf")
     return (session if write or admin else None), form
+
+
+async def bounded_form(request: Request, limit: int = FORM_BODY_BYTES) -> FormData:
+    """The form posted with ``request``: its body read streaming up to ``limit`` bytes
+    (PayloadTooLarge past it, on the declared length or while reading), then parsed; no file
+    parts (400)."""
+    body = await read_body(request, limit)
+
+    async def replay() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return await Request(request.scope, replay).form(max_files=0)
 
 
 def field(form: FormData, name: str, limit: int = 10_000) -> str:

@@ -128,7 +128,8 @@ def fitted_block(img: NDArray[np.generic]) -> NDArray[np.float32]:
     for lo in range(0, 64, step):
         hi = min(64, lo + step)
         rows = img[row_first[lo:hi, None] + np.arange(k)[None, :]]  # (rows, k, w[, 3])
-        plane = np.asarray(luma(rows), np.float32)
+        # By the image's own shape: a luma plane 3 pixels wide gathers to a last axis of 3 too.
+        plane = np.asarray(luma(rows) if img.ndim == 3 else rows, np.float32)
         strips[lo:hi] = np.matmul(row_band[lo:hi, None, :], plane)[:, 0, :]
     cols = strips[:, col_first[:, None] + np.arange(col_band.shape[1])[None, :]]  # (64, 64, kc)
     return np.asarray(np.einsum("rck,ck->rc", cols, col_band), np.float32)

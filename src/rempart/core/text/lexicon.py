@@ -245,6 +245,10 @@ def _factor(branches: list[str]) -> str:
     return "|".join([*parts, *others, *([""] if empty else [])])
 
 
+# Every class runs on each message, so each must stay linear in it: compiled once, here, from
+# the constants above (never from a message), and no two neighbouring quantified parts that can
+# match the same characters (``\s*(?:\+)?\s*/?\s*`` backtracked cubically on ``'t.me/' + ' ' *
+# 2000``). tests/core/text/test_text_bounded.py runs hostile texts against them.
 def _compile(body: str) -> re.Pattern[str]:
     # A line ending in "|" continues the alternation; any other break stands for one space.
     alternation = re.sub(r"\|\s*\n\s*", "|", body)

@@ -29,7 +29,8 @@ from functools import lru_cache
 MAX_CHARS = 4096
 """Characters of a message that are read (Telegram's own message limit); the rest is ignored."""
 _MAX_FOLDED = 4 * MAX_CHARS
-# Folding may expand a character (an emoji word, ``ﷺ`` to 18 letters): the output is cut here.
+# Folding expands a character (an emoji word, ``ﷺ`` to 18 letters) and SMS spellings a word
+# (``u`` to ``you``): the folded text, then the normalised text, are cut here.
 
 # Look-alike letters that NFKD leaves alone (Cyrillic, Greek, a few Latin extras).
 _HOMOGLYPHS: dict[str, str] = {
@@ -85,6 +86,7 @@ _MASKABLE = ("nudes", "nude", "pute", "putes", "salope", "salopes", "sexe", "por
 
 _SPACED = re.compile(r"(?<![\w'])(?:[a-z](?: |  )){3,}[a-z](?![\w'])")
 _DOTTED = re.compile(r"(?<![\w.])(?:[a-z][._\-*]){1,}[a-z](?:[._\-*](?=\s|$))?(?![\w])")
+_SEPARATORS = str.maketrans("", "", " ._-*")  # what _SPACED and _DOTTED put between letters
 _TOKEN = re.compile(r"[\w@$!|*]+")
 _REPEAT = re.compile(r"([a-z])\1{2,}")
 _SMS_RE = re.compile(r"(?<![\w@])(?:" + "|".join(sorted(map(re.escape, _SMS), key=len,
@@ -241,7 +243,7 @@ def _masks(tok: str, word: str) -> bool:
 
 
 def _join(m: re.Match[str]) -> str:
-    return re.sub(r"[ ._\-*]", "", m.group(0))
+    return m.group(0).translate(_SEPARATORS)
 
 
 def _collapse(m: re.Match[str]) -> str:
@@ -260,4 +262,6 @@ def normalise(text: str) -> Normalised:
     s, starts, ends = _sub(_TOKEN, _unleet, s, starts, ends)
     s, starts, ends = _sub(_REPEAT, _collapse, s, starts, ends)
     s, starts, ends = _sub(_SMS_RE, _sms, s, starts, ends)
+    if len(s) > _MAX_FOLDED:
+        s, starts, ends = s[:_MAX_FOLDED], starts[:_MAX_FOLDED], ends[:_MAX_FOLDED]
     return Normalised(s, tuple(starts), tuple(ends))

@@ -18,7 +18,15 @@ Example::
         import_entries(store, "victims", f, "csv")
 """
 
-from rempart.services.banks.hash_export import CSV_COLUMNS, entry_record, export_entries
+from rempart.services.banks.hash_export import (
+    CSV_COLUMNS,
+    PROVENANCE_FIELDS,
+    VICTIM_PORTAL_SOURCE,
+    entry_record,
+    export_entries,
+    export_record,
+    without_provenance,
+)
 from rempart.services.banks.hash_import import FORMATS, import_entries, import_records
 from rempart.services.banks.registry import (
     BankSummary,
@@ -36,7 +44,8 @@ from rempart.services.banks.signals import (
 )
 
 __all__ = [
-    "CSV_COLUMNS", "FORMATS", "AddedMedia", "BankSummary", "add_media", "add_signal",
-    "create_bank", "entry_record", "export_entries", "get_bank", "import_entries", "import_records",
-    "list_banks", "list_entries", "remove_bank", "remove_entry",
+    "CSV_COLUMNS", "FORMATS", "PROVENANCE_FIELDS", "VICTIM_PORTAL_SOURCE", "AddedMedia",
+    "BankSummary", "add_media", "add_signal", "create_bank", "entry_record", "export_entries",
+    "export_record", "get_bank", "import_entries", "import_records", "list_banks",
+    "list_entries", "remove_bank", "remove_entry", "without_provenance",
 ]

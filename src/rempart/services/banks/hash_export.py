@@ -1,5 +1,9 @@
 """Export of a bank's signals as CSV, JSONL (with tombstones if asked) or threatexchange lines.
 
+An export leaves the service: an entry registered on the victim portal never carries its case
+number in one, and an export for an integrator (``provenance=False``) carries no provenance at
+all (no case number, source, labels such as ``minor``, content group, metadata).
+
 Example::
 
     with open("victims.csv", "w") as out:
@@ -20,6 +24,11 @@ from rempart.store.interface import BankStore
 CSV_COLUMNS = ("signal_type", "signal_value", "quality", "content_group", "source",
                "submitted_at", "external_id", "case_id", "labels", "metadata", "status",
                "removed_at", "removed_reason")
+VICTIM_PORTAL_SOURCE = "victim-portal"
+"""The source of the entries registered by the people they show (``services.cases``)."""
+PROVENANCE_FIELDS = ("case_id", "source", "labels", "content_group", "metadata",
+                     "external_id")
+"""Where an entry comes from: seen by moderators only, never by integrators."""
 
 
 def entry_record(entry: BankEntry) -> dict[str, Any]:
@@ -39,12 +48,32 @@ def entry_record(entry: BankEntry) -> dict[str, Any]:
     return record
 
 
+def without_provenance(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` (an :func:`entry_record`) with its provenance removed, for integrators."""
+    for key in PROVENANCE_FIELDS:
+        record.pop(key, None)
+    return record
+
+
+def export_record(entry: BankEntry, provenance: bool = True) -> dict[str, Any]:
+    """The record of ``entry`` in an export: a victim's case number never, and no provenance
+    at all unless ``provenance``."""
+    record = entry_record(entry)
+    if not provenance:
+        return without_provenance(record)
+    if entry.provenance.source == VICTIM_PORTAL_SOURCE:
+        record["case_id"] = None  # the case number is the victim's key to her case
+    return record
+
+
 def export_entries(
-    store: BankStore, name: str, out: IO[str], fmt: str = "csv", include_removed: bool = False
+    store: BankStore, name: str, out: IO[str], fmt: str = "csv", include_removed: bool = False,
+    *, provenance: bool = True,
 ) -> int:
     """Write the bank's active entries (and tombstones if asked) to ``out``; returns the count.
 
-    Entries on hold are left out: they await review.
+    Entries on hold are left out: they await review. Without ``provenance`` (an integrator's
+    export) the records carry none; victims' case numbers are never exported.
     """
     check_format(fmt)
     statuses = {EntryStatus.ACTIVE} | ({EntryStatus.REMOVED} if include_removed else set())
@@ -54,7 +83,7 @@ def export_entries(
         writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
     for entry in entries:
-        record = entry_record(entry)
+        record = export_record(entry, provenance)
         if fmt == "txt":
             if entry.tombstone is not None:  # the plain format has no way to say "removed"
                 continue
@@ -62,8 +91,8 @@ def export_entries(
         elif fmt == "jsonl":
             out.write(json.dumps(record, separators=(",", ":")) + "\n")
         else:
-            record["labels"] = " ".join(record["labels"])
-            record["metadata"] = json.dumps(record["metadata"]) if record["metadata"] else ""
+            record["labels"] = " ".join(record.get("labels", ()))
+            record["metadata"] = json.dumps(record["metadata"]) if record.get("metadata") else ""
             writer.writerow(record)
         count += 1
     return count

@@ -4,7 +4,10 @@ Items are read in order; their media are hashed and matched by workers while the
 classifies texts, and results are consumed in item order. Findings are committed in batches
 together with each input's cursor (how many items are done), so a scan killed at any point
 restarts, with the same arguments, right after the last committed item; findings that were
-re-processed keep their place (their key is unique in the scan).
+re-processed keep their place (their key is unique in the scan). Just before each batch, its
+sightings are recorded (``scan.sightings``: flood-guard hits, review items of unconfirmed or
+review entries): re-processed after a kill, they count once (distinct places, senders and
+files; one item per key).
 
 Example::
 
@@ -24,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from rempart.config import Settings
+from rempart.core.flood import Hit
 from rempart.core.items import Item
 from rempart.core.text import TextVerdict, classify
 from rempart.services.errors import RempartError
@@ -32,6 +36,8 @@ from rempart.services.matching import MatchService
 from rempart.services.scan.findings import message_findings
 from rempart.services.scan.inputs import ItemSource, ScanInputError, fingerprint, resolve_input
 from rempart.services.scan.media import MediaMatcher, MediaOutcome
+from rempart.services.scan.sightings import message_sightings
+from rempart.store.reviews import NewReviewItem
 from rempart.store.scan_interface import FindingRow, NewScan, ScanRecord, ScanStore
 
 COMMIT_ITEMS = 2000  # items per transaction at most
@@ -112,6 +118,8 @@ class _Run:
     batch: list[FindingRow] = field(default_factory=list)
     last_commit: float = field(default_factory=time.monotonic)
     batch_items: int = 0
+    hits: list[Hit] = field(default_factory=list)
+    reviews: list[NewReviewItem] = field(default_factory=list)
 
 
 class ScanService:
@@ -241,6 +249,10 @@ class ScanService:
             raise ScanError(f"media worker failed: {type(exc).__name__}: {exc}") from exc
         item = pending.item
         rows = message_findings(run.record.id, input_path, item, outcomes, pending.verdict)
+        hits, reviews = message_sightings(run.record.id, input_path, item, outcomes,
+                                          self.matcher.settings)
+        run.hits += hits
+        run.reviews += reviews
         c = run.counters
         c["items"] += 1
         c["messages" if item.raw_type != "file" else "files"] += 1
@@ -254,6 +266,8 @@ class ScanService:
         c["text_labelled"] += pending.verdict is not None and pending.verdict.harmful
         c["messages_with_links"] += bool(item.links)
         c["findings"] += len(rows)
+        if reviews:  # counted only when some (a scan's counters list what it met)
+            c["review_items"] += len(reviews)
         run.batch.extend(rows)
         run.batch_items += 1
         state = run.progress[input_path]
@@ -267,6 +281,10 @@ class ScanService:
             self._commit(run)
 
     def _commit(self, run: _Run) -> None:
+        # Before the cursor moves: a kill in between re-processes these items, never skips.
+        if run.hits or run.reviews:
+            self.matcher.record(run.hits, run.reviews)
+            run.hits, run.reviews = [], []
         self.scans.commit_batch(run.record.id, run.batch, counters=dict(run.counters),
                                 progress=run.progress)
         run.batch, run.batch_items, run.last_commit = [], 0, time.monotonic()

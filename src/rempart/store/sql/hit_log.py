@@ -1,5 +1,7 @@
 """The flood guard's hit log: an entry whose matches spread too far goes on hold, and a review
-item tells the moderators why (in the same transaction).
+item tells the moderators why (in the same transaction). The review items a sighting raises
+(an unconfirmed entry matched by a scan or an API call) are written with its hits, once per
+``dedup_key``: a crash loses neither, a repeat adds neither.
 
 Example::
 
@@ -12,13 +14,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from rempart.core import flood
 from rempart.core.banks import EntryStatus, EntryTrust
 from rempart.core.flood import FloodRule, Hit, Spread
 from rempart.store.models import bank_entries, banks, entry_hits
 from rempart.store.review_models import review_items
+from rempart.store.reviews import NewReviewItem
 from rempart.store.rows import utc, utc_now
 from rempart.store.sql.transactions import BankStoreBase, chunks
 
@@ -29,14 +33,20 @@ class HitLog(BankStoreBase):
     """The HitLog Protocol."""
 
     def record_hits(
-        self, hits: Sequence[Hit], rule: FloodRule, now: datetime | None = None
+        self, hits: Sequence[Hit], rule: FloodRule, now: datetime | None = None,
+        items: Sequence[NewReviewItem] = (),
     ) -> list[int]:
-        if not hits:
+        """Store ``hits`` and the review ``items`` they raise (those whose ``dedup_key`` is
+        known are skipped); hold the entries that now flood. Returns the held ids."""
+        if not hits and not items:
             return []
         now = utc(now) or utc_now()
         start = flood.window_start(now, rule)
         h = entry_hits.c
         with self._sequenced() as tx:
+            _add_items(tx.conn, items)
+            if not hits:
+                return []
             tx.conn.execute(
                 insert(entry_hits),
                 [{"entry_id": x.entry_id, "fingerprint": x.fingerprint[:_FIELD],
@@ -82,3 +92,18 @@ class HitLog(BankStoreBase):
         with self._sequenced() as tx:
             result = tx.conn.execute(entry_hits.delete().where(entry_hits.c.at < utc(before)))
         return result.rowcount
+
+
+def _add_items(conn: Connection, items: Sequence[NewReviewItem]) -> None:
+    """Insert open review items, skipping a ``dedup_key`` already stored (any status)."""
+    if not items:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    rows = {i.dedup_key: {
+        "created_at": utc(i.created_at), "updated_at": utc(i.created_at), "source": i.source,
+        "status": "open", "kind": i.kind, "bank": i.bank, "entry_id": i.entry_id,
+        "content_group": i.content_group, "signal": i.signal, "distance": i.distance,
+        "labels": list(i.labels), "location": i.location, "evidence": i.evidence,
+        "dedup_key": i.dedup_key} for i in items}
+    conn.execute(dialect.insert(review_items).on_conflict_do_nothing(
+        index_elements=[review_items.c.dedup_key]), list(rows.values()))
