@@ -78,7 +78,8 @@ def attack_texts() -> list[str]:
     """The attack of issue #13, its variants (any character × 10,000 then a letter), the shape
     that backtracked in the grammar's link pattern, and every entry × separator run × ending."""
     chars = string.printable + "éß·•。．＊‐–—\u200b\u00ad\u2060İﷺ🍕🍑😀👧🏽"
-    texts = ["*" * 60 + "a", "*" * 61, "a" + "*" * 60, "n" + "*" * 60 + "s"]
+    texts = ["*" * 60 + "a", "*" * 61, "a" + "*" * 60, "n" + "*" * 60 + "s",
+             "U:" + "ﷺ" * 910 + "!"]  # once folded past the normalised bound
     texts += ["*" * n + "a" for n in range(1, 90)]
     texts += [c * 10_000 + "a" for c in chars]
     texts += [c * 10_000 + "a" + c * 10_000 for c in "*. _-"]

@@ -189,7 +189,8 @@ def _run(service: ScanService, source: ExportSource, paths: list[Path], bank: li
         "resumed scan" if result.resumed else "scan")
     stderr.print(f"{how} {result.scan_id}: {c.get('messages', 0)} messages, "
                  f"{c.get('files', 0)} files, {c.get('media', 0)} media "
-                 f"({c.get('media_hashed', 0)} hashed), {c.get('findings', 0)} findings",
+                 f"({c.get('media_hashed', 0)} hashed), {c.get('findings', 0)} findings"
+                 + (f", {c['review_items']} sent to review" if c.get("review_items") else ""),
                  highlight=False, soft_wrap=True)
     for i in result.errors:
         message = str(i.error).removeprefix(f"{i.path}: ")

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 CLOUD_API_URL = "https://api.telegram.org/bot"
 # A Bot API token: the bot's id, a colon, a secret of 30-odd URL-safe characters.
-_TOKEN = re.compile(r"(\d{3,}):[A-Za-z0-9_-]{8,}")
+_TOKEN = re.compile(r"(?<!\d)(\d{3,}):[A-Za-z0-9_-]{8,}")  # no backtracking into a digit run
 _CREDENTIALS = re.compile(r"//[^/@]*@")
 
 

@@ -339,7 +339,8 @@ class BotRunner:
         if media.thumbnail is not None:
             thumb = await self.verdict(media.thumbnail)
             return MediaVerdict(media.file_unique_id, "not_checked", thumb.sha256, thumb.matches,
-                                verdict.error, seq=verdict.seq, signals=thumb.signals)
+                                verdict.error, seq=verdict.seq, signals=thumb.signals,
+                                entries=thumb.entries)
         return verdict
 
     async def handle_batch(self, updates: list[Update]) -> None:
