@@ -48,7 +48,7 @@ class HttpSettings(BaseModel):
     # failed one), matching cannot be trusted: match routes answer 503 and /readyz fails.
     feed_stale_seconds: float = 5.0
     # Keys the opaque entry ids shown to integrators (HMAC of the entry id); falls back to
-    # web.session_secret, then to a random key per process (ids then change on restart).
+    # web.session_secret, then to a secret generated once and kept in the database.
     entry_id_secret: str | None = None
     # Token bucket per API token unless the token sets its own; shared by every process (each
     # takes leases of about rate × rate_lease_seconds tokens from the shared bucket).
@@ -78,7 +78,7 @@ class WebSettings(BaseModel):
     """The console's sessions (``rempart serve``)."""
 
     # Keys the victim portal's proof-of-work challenges (console sessions live in the database);
-    # random per process when unset (several workers need one: REMPART_WEB__SESSION_SECRET).
+    # when unset, a secret generated once and kept in the database (every process shares it).
     session_secret: str | None = None
     session_hours: float = 8.0
     # A console session unused this long ends (server-side; the absolute limit is session_hours).

@@ -21,6 +21,7 @@ from rempart.services.errors import (
     EntryNotFound,
     InvalidArgument,
     InvalidSignal,
+    PersonRequired,
 )
 from rempart.store import open_store
 from rempart.store.sql import SqlBankStore
@@ -223,3 +224,30 @@ def test_txt_export_reads_in_threatexchange(store: SqlBankStore, tmp_path: Path)
     api = file_api.LocalFileSignalExchangeAPI.for_collab(collab)
     (delta,) = list(api.fetch_iter([], None))
     assert set(delta.updates) == {("pdq", PDQ)}
+
+
+def test_formula_like_provenance_is_quoted_in_csv_and_restored_on_import(
+        store: SqlBankStore) -> None:
+    svc.create_bank(store, "shared")
+    svc.add_signal(store, "shared", "pdq", PDQ,
+                   provenance=Provenance(source="=HYPERLINK(1)", labels=("+cmd",)))
+    out = io.StringIO()
+    svc.export_entries(store, "shared", out, "csv")
+    assert "'=HYPERLINK(1)" in out.getvalue() and "'+cmd" in out.getvalue()
+    svc.create_bank(store, "copy")
+    svc.import_entries(store, "copy", io.StringIO(out.getvalue()), "csv")
+    (entry,) = svc.list_entries(store, "copy")
+    assert entry.provenance.source == "=HYPERLINK(1)" and entry.provenance.labels == ("+cmd",)
+
+
+def test_tokens_never_withdraw_from_a_victims_bank(store: SqlBankStore) -> None:
+    svc.create_bank(store, "victims", BankKind.VICTIM)
+    entry_id = svc.add_signal(store, "victims", "pdq", PDQ)
+    with pytest.raises(PersonRequired):
+        svc.remove_entry(store, "victims", entry_id, person=False)
+    with pytest.raises(PersonRequired):
+        svc.import_entries(store, "victims", io.StringIO(f"signal_type,signal_value,removed\n"
+                                                         f"pdq,{PDQ},1\n"), person=False)
+    with pytest.raises(PersonRequired):
+        svc.remove_bank(store, "victims", force=True, person=False)
+    assert svc.remove_entry(store, "victims", entry_id, "her choice") == 1  # a person may

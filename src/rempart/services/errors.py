@@ -48,6 +48,11 @@ class EntryNotFound(RempartError):
         self.entry_id = entry_id
 
 
+class PersonRequired(RempartError):
+    """Only a person may do this (a moderator in the console, the victim on her case page),
+    never an API token: withdrawing a victim's registration, for instance."""
+
+
 class InvalidSignal(RempartError):
     """A signal value does not fit its type (e.g. a PDQ hash that is not 64 hex characters)."""
 

@@ -120,7 +120,7 @@ def delete_bank(
     force: Annotated[bool, Query(description="Also tombstone live entries.")] = False,
 ) -> BankDeletedOut:
     """Delete a bank; with live entries, only with ``force`` (they become tombstones)."""
-    removed = svc.remove_bank(backend.store, name, force=force)
+    removed = svc.remove_bank(backend.store, name, force=force, person=False)
     backend.matching.refresh()
     return BankDeletedOut(name=name, removed_entries=removed)
 
@@ -205,7 +205,7 @@ def _add_signals_now(store: BankStore, limit: int, name: str, body: bytes) -> Im
     # One validation path for imports and bulk adds: the rows go through the importer's checks.
     rows = (s.model_dump(exclude_none=True) for s in signals.signals)
     try:
-        outcome = svc.import_records(store, name, rows, source=signals.source)
+        outcome = svc.import_records(store, name, rows, source=signals.source, person=False)
     except BankImportError as e:
         raise InvalidSignal(f"signals[{e.line - 1}]: {e.message}") from None
     return _outcome(outcome)
@@ -288,7 +288,8 @@ def remove_entry(
     whole_item: Annotated[bool, Query(description="All signals of its media item.")] = False,
 ) -> EntryRemovedOut:
     """Withdraw an entry: it stops matching at once and stays as a tombstone."""
-    removed = svc.remove_entry(backend.store, name, entry_id, reason, whole_item)
+    removed = svc.remove_entry(backend.store, name, entry_id, reason, whole_item,
+                               person=False)
     backend.matching.refresh()
     return EntryRemovedOut(removed=removed)
 
@@ -324,7 +325,7 @@ async def import_entries(
     def run() -> ImportOutcome:
         outcome = svc.import_entries(backend.store, name, text.splitlines(keepends=True),
                                      format.value,
-                                     source=source, signal_type=signal_type)
+                                     source=source, signal_type=signal_type, person=False)
         backend.matching.refresh()
         return outcome
 

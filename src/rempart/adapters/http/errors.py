@@ -27,6 +27,7 @@ from rempart.services.errors import (
     EntryNotFound,
     InvalidArgument,
     InvalidSignal,
+    PersonRequired,
     RempartError,
 )
 
@@ -116,6 +117,7 @@ _STATUS: tuple[tuple[type[RempartError], int, str], ...] = (
     (TokenNotFound, 404, "token_not_found"),
     (BankExists, 409, "bank_exists"),
     (BankNotEmpty, 409, "bank_not_empty"),
+    (PersonRequired, 403, "person_required"),
     (InvalidSignal, 422, "invalid_signal"),
     (BankImportError, 422, "invalid_import"),
     (InvalidArgument, 422, "invalid_argument"),

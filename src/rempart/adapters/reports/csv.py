@@ -20,6 +20,8 @@ import csv
 from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
+from rempart.core.spreadsheet import neutralise
+
 COLUMNS: tuple[str, ...] = (
     "scan_id", "platform", "export", "chat", "chat_type", "chat_id", "message_id", "date_utc",
     "date_is_local", "sender", "sender_id", "forwarded_from", "forwarded_from_id", "link",
@@ -27,7 +29,6 @@ COLUMNS: tuple[str, ...] = (
     "content_groups", "best_signal", "best_distance", "policies", "match_labels",
     "text_labels", "link_kinds", "links", "text_excerpt",
 )
-_FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 
 
 def write_csv(findings: Iterable[Mapping[str, Any]], out: TextIO) -> None:
@@ -36,17 +37,6 @@ def write_csv(findings: Iterable[Mapping[str, Any]], out: TextIO) -> None:
     writer.writerow(COLUMNS)
     for f in findings:
         writer.writerow([_cell(v) for v in _row(f)])
-
-
-def neutralise(text: str) -> str:
-    """``text`` with a leading quote when a spreadsheet would read it as a formula.
-
-    >>> neutralise("=1+1"), neutralise(" @SUM(A1)"), neutralise("bonjour")
-    ("'=1+1", "' @SUM(A1)", 'bonjour')
-    """
-    if text and (text[0] in _FORMULA_STARTS or text.lstrip()[:1] in _FORMULA_STARTS):
-        return "'" + text
-    return text
 
 
 def _row(f: Mapping[str, Any]) -> list[Any]:

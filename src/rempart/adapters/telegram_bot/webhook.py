@@ -40,7 +40,7 @@ def webhook_app(runner: BotRunner, secret: str, path: str = "/telegram") -> Star
                 return JSONResponse({"ok": False}, status_code=413)
         try:
             update = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested past Python's stack
             update = None
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
             # Malformed: accepted so that Telegram does not send it again forever.

@@ -20,9 +20,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from rempart.adapters.reports.csv import neutralise
 from rempart.adapters.web.audit import day, day_range
 from rempart.adapters.web.session import SECURITY_HEADERS, SignedIn, render, state_of
+from rempart.core.spreadsheet import neutralise
 from rempart.core.workflow import StatementOfReasons
 from rempart.services.notices import NoticeService
 

@@ -95,7 +95,8 @@ def protect_state(request: Request) -> ProtectState:
                             s.protect_max_items, max_frames=limits.max_video_frames,
                             max_seconds=limits.max_video_seconds,
                             fps=web.backend.settings.hashing.video_fps,
-                            trusted=s.protect_trust_registrations),
+                            trusted=s.protect_trust_registrations,
+                            similar=web.backend.matching),
                 ProofOfWork(key, s.protect_pow_bits, s.protect_challenge_seconds),
                 PublicLimiter(web.backend.limits, "protect", s.protect_rate_per_minute,
                               s.protect_burst))
@@ -191,7 +192,7 @@ async def _signals_request(request: Request, state: ProtectState,
         return _error(413, "too_large")
     try:
         data = model.model_validate(json.loads(body))
-    except (ValueError, ValidationError):
+    except (ValueError, RecursionError, ValidationError):  # RecursionError: deep nesting
         # Not signals: past what photos alone could need, it is a body too large.
         if len(body) > body_ceiling(service.max_items, 0):
             return _error(413, "too_large")

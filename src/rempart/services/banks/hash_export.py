@@ -17,6 +17,7 @@ import json
 from typing import IO, Any
 
 from rempart.core.banks import BankEntry, EntryStatus
+from rempart.core.spreadsheet import neutralise
 from rempart.services.banks.hash_import import check_format
 from rempart.services.banks.registry import get_bank
 from rempart.store.interface import BankStore
@@ -93,6 +94,7 @@ def export_entries(
         else:
             record["labels"] = " ".join(record.get("labels", ()))
             record["metadata"] = json.dumps(record["metadata"]) if record.get("metadata") else ""
-            writer.writerow(record)
+            writer.writerow({k: neutralise(v) if isinstance(v, str) else v
+                             for k, v in record.items()})
         count += 1
     return count

@@ -26,7 +26,8 @@ from rempart.core.banks import (
     new_content_group,
     normalize_signal,
 )
-from rempart.services.banks.registry import get_bank
+from rempart.core.spreadsheet import restored
+from rempart.services.banks.registry import check_person_may_remove, get_bank
 from rempart.services.errors import BankImportError, InvalidArgument
 from rempart.store.interface import BankStore
 
@@ -46,28 +47,33 @@ def import_entries(
     fmt: str = "csv",
     source: str | None = None,
     signal_type: str | None = None,
+    *,
+    person: bool = True,
 ) -> ImportOutcome:
     """Import a hash file: all or nothing. A bad row raises BankImportError with its line.
 
-    Rows already live in the bank are skipped; tombstone rows remove matching entries.
+    Rows already live in the bank are skipped; tombstone rows remove matching entries (in a
+    victims' bank, for a person only: PersonRequired for a token).
     ``source`` fills rows without one; ``signal_type`` types rows without one.
     """
     check_format(fmt)
     parse = _parse_jsonl if fmt == "jsonl" else _parse_csv
-    return _import(store, name, parse(stream, signal_type), source)
+    return _import(store, name, parse(stream, signal_type), source, person)
 
 
 def import_records(
-    store: BankStore, name: str, records: Iterable[dict[str, Any]], source: str | None = None
+    store: BankStore, name: str, records: Iterable[dict[str, Any]], source: str | None = None,
+    *, person: bool = True,
 ) -> ImportOutcome:
     """:func:`import_entries` for rows already parsed (a JSON API body): all or nothing; a bad
     row raises BankImportError with its position, counted from 1."""
     return _import(store, name, ((i, _aliased(r, None)) for i, r in enumerate(records, 1)),
-                   source)
+                   source, person)
 
 
 def _import(
-    store: BankStore, name: str, rows: Iterable[tuple[int, dict[str, Any]]], source: str | None
+    store: BankStore, name: str, rows: Iterable[tuple[int, dict[str, Any]]], source: str | None,
+    person: bool,
 ) -> ImportOutcome:
     bank = get_bank(store, name)
     parsed = _Parsed()
@@ -76,6 +82,8 @@ def _import(
             _collect(parsed, record, source)
         except (ValueError, TypeError, KeyError) as e:
             raise BankImportError(line, str(e).strip("'\"")) from None
+    if parsed.removals:
+        check_person_may_remove(bank, person)
     return store.import_entries(bank.id, parsed.entries, parsed.removals, reason="imported")
 
 
@@ -110,7 +118,7 @@ def _parse_csv(
         line = reader.line_num
         if not row or not any(cell.strip() for cell in row) or row[0].startswith("#"):
             continue
-        cells = [c.strip() for c in row]
+        cells = [restored(c.strip()) for c in row]  # our exports quote formula-like cells
         if first and _is_header(cells):
             header = [_ALIASES.get(c.lower(), c.lower()) for c in cells]
             if "signal_value" not in header:

@@ -22,7 +22,13 @@ from rempart.core.banks import (
     EntryStatus,
     NewBank,
 )
-from rempart.services.errors import BankExists, BankNotEmpty, BankNotFound, InvalidArgument
+from rempart.services.errors import (
+    BankExists,
+    BankNotEmpty,
+    BankNotFound,
+    InvalidArgument,
+    PersonRequired,
+)
 from rempart.store.interface import BankNameTaken, BankStore
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$")
@@ -85,8 +91,9 @@ def list_banks(store: BankStore) -> list[BankSummary]:
     return [BankSummary(b, store.count_entries(b.id)) for b in store.list_banks()]
 
 
-def remove_bank(store: BankStore, name: str, force: bool = False) -> int:
-    """Delete a bank: refused while it has live entries unless ``force`` (they get tombstoned).
+def remove_bank(store: BankStore, name: str, force: bool = False, *, person: bool = True) -> int:
+    """Delete a bank: refused while it has live entries unless ``force`` (they get tombstoned;
+    in a victims' bank, by a person only).
 
     Returns how many entries were tombstoned.
     """
@@ -95,4 +102,14 @@ def remove_bank(store: BankStore, name: str, force: bool = False) -> int:
     live = counts[EntryStatus.ACTIVE] + counts[EntryStatus.ON_HOLD]
     if live and not force:
         raise BankNotEmpty(name, live)
+    if live:
+        check_person_may_remove(bank, person)
     return store.delete_bank(bank.id, reason="bank removed")
+
+
+def check_person_may_remove(bank: Bank, person: bool) -> None:
+    """PersonRequired when a token (``person=False``) would remove entries of a victims' bank:
+    a victim's protection is withdrawn by her or by a moderator, never by an integrator."""
+    if not person and bank.kind == BankKind.VICTIM:
+        raise PersonRequired(f"entries of the victims' bank {bank.name!r} are withdrawn by a "
+                             "moderator in the console or by the victim, never by an API token")

@@ -23,7 +23,7 @@ from rempart.core.banks import (
     normalize_signal,
 )
 from rempart.core.types import MediaHashes
-from rempart.services.banks.registry import get_bank
+from rempart.services.banks.registry import check_person_may_remove, get_bank
 from rempart.services.errors import EntryNotFound, InvalidSignal
 from rempart.store.interface import BankStore
 
@@ -87,13 +87,16 @@ def add_media(
 
 
 def remove_entry(
-    store: BankStore, name: str, entry_id: int, reason: str | None = None, whole_item: bool = False
+    store: BankStore, name: str, entry_id: int, reason: str | None = None, whole_item: bool = False,
+    *, person: bool = True,
 ) -> int:
     """Tombstone one entry (or, with ``whole_item``, every entry of its content group).
 
-    Returns how many entries were removed (0 if already removed).
+    Returns how many entries were removed (0 if already removed). Victims' banks are withdrawn
+    from by a person only (``person=False`` for a token raises PersonRequired).
     """
     bank = get_bank(store, name)
+    check_person_may_remove(bank, person)
     entry = store.get_entry(entry_id)
     if entry is None or entry.bank_id != bank.id:
         raise EntryNotFound(name, entry_id)
@@ -109,3 +112,4 @@ def list_entries(
     """The bank's entries in id order: active and on hold, plus tombstones if asked."""
     statuses = set(EntryStatus) if include_removed else {EntryStatus.ACTIVE, EntryStatus.ON_HOLD}
     return store.iter_entries(get_bank(store, name).id, statuses)
+
