@@ -42,18 +42,28 @@ from rempart.core.workflow import Category
 from rempart.services.bot_actions import (
     alert_text,
     chat_notice,
+    command_deletion,
     decision_actions,
     purge_actions,
     report_actions,
+    report_keys,
+    reported_key,
 )
 from rempart.services.bot_work import BotWork
 from rempart.services.matching import MatchService
 from rempart.services.notices import NoticeService, Submission
+from rempart.services.rate_limits import SharedLimiter
 from rempart.services.reviews import query_signals
 from rempart.store.bot import NewReviewItem, OutboxRow, SqlBotStore
+from rempart.store.limits import RateStore, SqlRateStore
 from rempart.store.rows import utc_now
 
 VerdictStatus = Literal["checked", "not_checked", "error"]
+ReportStatus = Literal["filed", "already_reported", "too_many", "handled"]
+# A member's /report: a few a minute (one notice per message whatever the count), beyond which
+# she is told to wait, at most once a minute (a flood of commands gets no flood of replies).
+REPORTS_PER_MINUTE = 3.0
+REPORT_BURST = 3
 _CACHE = 20_000
 TEXT_LIMIT = 4096  # Telegram's own limit for a message's text (captions: 1024)
 
@@ -90,6 +100,8 @@ class BotMessage:
     edited: bool = False
     channel_post: bool = False
     forward_origin: dict[str, Any] | None = None
+    # Telegram's copy of a post of the group's linked channel (``is_automatic_forward``).
+    automatic_forward: bool = False
 
     @property
     def link(self) -> str | None:
@@ -98,8 +110,10 @@ class BotMessage:
 
     @property
     def sender(self) -> Sender:
-        """Who posted: a user, a channel identity, the group's anonymous admin, the channel."""
-        if self.channel_post or self.chat_type == "channel":
+        """Who posted: a user, a channel identity, the group's anonymous admin, the channel
+        (its own post, or the copy of its linked channel's post in a discussion group: removed,
+        never the group's own channel banned)."""
+        if self.channel_post or self.chat_type == "channel" or self.automatic_forward:
             return "channel_post"
         if self.sender_chat_id is not None:
             return "anonymous_admin" if self.sender_chat_id == self.chat_id else (
@@ -183,6 +197,18 @@ class Outcome:
     actions: tuple[OutboxRow, ...] = ()  # stored now, to send at once
 
 
+@dataclass(frozen=True)
+class ReportOutcome:
+    """What a ``/report`` gave: ``filed`` (the message's notice), ``already_reported`` (it has
+    one: nothing new), ``too_many`` (over the member's limit: ``wait`` seconds; ``tell`` her
+    or not), ``handled`` (this update was, before a restart); the actions stored to send."""
+
+    status: ReportStatus
+    actions: list[OutboxRow]
+    wait: float = 0.0
+    tell: bool = True
+
+
 @dataclass
 class _Album:
     chat_id: int
@@ -195,7 +221,8 @@ class BotService:
     """Rules of the bot over its store, the matcher and the notice workflow."""
 
     def __init__(self, store: SqlBotStore, matching: MatchService,
-                 notices: NoticeService | None, settings: BotSettings | None = None) -> None:
+                 notices: NoticeService | None, settings: BotSettings | None = None,
+                 limits: RateStore | None = None) -> None:
         self.store = store
         self.matching = matching
         self.notices = notices
@@ -207,6 +234,9 @@ class BotService:
         self._by_uid: OrderedDict[str, MediaVerdict] = OrderedDict()
         self._albums: dict[tuple[int, str], _Album] = {}
         self._lock = threading.Lock()
+        rates = limits if limits is not None else SqlRateStore(store.engine)
+        self._reports = SharedLimiter(rates, "report", REPORTS_PER_MINUTE, REPORT_BURST)
+        self._told = SharedLimiter(rates, "report-told", 1.0, 1)
 
     # --- chats and their policy -------------------------------------------------------------
 
@@ -435,16 +465,25 @@ class BotService:
     # --- commands and chats -----------------------------------------------------------------
 
     def report(self, command: BotMessage, reported: BotMessage, category: str,
-               note: str = "") -> list[OutboxRow]:
-        """A member's ``/report``: a notice in the notice-and-action workflow, then the command
-        removed, the receipt (with the secret) and the admins' notice, stored to be sent.
+               note: str = "") -> ReportOutcome:
+        """A member's ``/report``: the message's notice in the notice-and-action workflow, then
+        the command removed, the receipt (with the secret) and the admins' notice, stored to be
+        sent. One notice per message: a repeat (by anyone) only removes its command, as does a
+        report over the member's limit (``report:{chat}:{member}`` in the shared rate store).
         Nothing new when this update was already handled (a retry after a crash)."""
         if self.notices is None:
             raise RuntimeError("notices are not configured")
-        planned = report_actions(command, reported, "", "", self.policy(command.chat_id)
-                                 .admin_chat_id)
-        if self.store.action_keys([a.dedup_key for a in planned]):
-            return []
+        if self.store.action_keys(report_keys(command)):
+            return ReportOutcome("handled", [])
+        who = self._who(command)
+        member = f"{command.chat_id}:{who if who is not None else 'chat'}"
+        wait = self._reports.wait(member)
+        if wait > 0:
+            return ReportOutcome("too_many", self.store.add_actions([command_deletion(command)]),
+                                 wait, tell=self._told.wait(member) == 0)
+        if self.store.action_keys([reported_key(reported)]):
+            return ReportOutcome("already_reported",
+                                 self.store.add_actions([command_deletion(command)]))
         try:
             cat = Category(category)
         except ValueError:
@@ -456,9 +495,9 @@ class BotService:
             chat_id=reported.chat_id, message_id=reported.message_id,
             location_text=(f"Telegram chat {reported.chat_title or reported.chat_id}, "
                            f"message {reported.message_id}")))
-        return self.store.add_actions(report_actions(
+        return ReportOutcome("filed", self.store.add_actions(report_actions(
             command, reported, receipt.case_number, receipt.secret,
-            self.policy(command.chat_id).admin_chat_id))
+            self.policy(command.chat_id).admin_chat_id)))
 
     def purge_targets(self, chat_id: int, user_id: int, now: datetime | None = None
                       ) -> list[int]:

@@ -13,6 +13,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from rempart.core.bot_policy import Decision
@@ -58,12 +59,30 @@ def decision_actions(message: BotMessage, decision: Decision, album_ids: Sequenc
     return always, if_new
 
 
+def reported_key(reported: BotMessage) -> str:
+    """The key of the command deletion of a message's first ``/report``: stored, it says the
+    message has its notice (one per message, however many members report it)."""
+    return f"{reported.chat_id}:{reported.message_id}:reported"
+
+
+def report_keys(command: BotMessage) -> list[str]:
+    """The keys only this ``/report`` command's own actions have (one stored: handled)."""
+    return [_key(command, what) for what in ("delete", "receipt", "notice")]
+
+
+def command_deletion(command: BotMessage) -> NewAction:
+    """The removal of a ``/report`` that files nothing (a repeat, or over the member's limit):
+    it names the reporter, and a flood of them must not stay in the chat."""
+    return NewAction(_key(command, "delete"), command.chat_id, "delete", "action",
+                     {"message_ids": [command.message_id]}, command.update_id)
+
+
 def report_actions(command: BotMessage, reported: BotMessage, case_number: str, secret: str,
                    admin_chat_id: int | None) -> list[NewAction]:
-    """A ``/report``: the command removed (it names the reporter), the receipt sent privately
-    to the reporter, the admins told that a report exists (without its case number)."""
-    actions = [NewAction(_key(command, "delete"), command.chat_id, "delete", "action",
-                         {"message_ids": [command.message_id]}, command.update_id)]
+    """A ``/report`` filing the message's notice: the command removed (it names the reporter;
+    keyed by :func:`reported_key`), the receipt sent privately to the reporter, the admins
+    told that a report exists (without its case number)."""
+    actions = [replace(command_deletion(command), dedup_key=reported_key(reported))]
     if command.user_id is not None:
         actions.append(NewAction(
             _key(command, "receipt"), command.user_id, "message", "receipt",

@@ -72,7 +72,7 @@ def bot_command(
     app.follower.start()
     service = BotService(SqlBotStore(app.store.engine), app.matching,
                          NoticeService(SqlNoticeStore(app.store.engine), settings.notices),
-                         settings.bot)
+                         settings.bot, limits=app.limits)
     bot = make_bot(token, settings.bot.api_url, settings.bot.file_url,
                    settings.bot.poll_timeout_seconds)
     runner = BotRunner(bot, service, settings.bot)

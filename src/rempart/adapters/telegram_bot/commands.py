@@ -12,6 +12,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import math
 import time
 from typing import TYPE_CHECKING
 
@@ -125,7 +126,8 @@ class Commands:
 
     async def on_report(self, message: BotMessage, raw: Message, args: list[str]) -> None:
         """``/report [category]`` in reply: a notice; the command removed, a private receipt
-        and the admins' notice sent from the outbox."""
+        and the admins' notice sent from the outbox. A message already reported, or a member
+        over her limit, gets a short answer in the chat instead."""
         target = raw.reply_to_message
         if target is None:
             self.reply(message.chat_id, "Reply to the message you want to report with /report.")
@@ -134,7 +136,14 @@ class Commands:
         assert reported is not None
         category = args[0].lower()[:32] if args else "ncii"
         r = self.runner
-        r.outbox.send(await r.io(r.service.report, message, reported, category))
+        outcome = await r.io(r.service.report, message, reported, category)
+        r.outbox.send(outcome.actions)
+        if outcome.status == "already_reported":
+            self.reply(message.chat_id, "This message was already reported: the moderators "
+                                        "will review it.")
+        elif outcome.status == "too_many" and outcome.tell:
+            self.reply(message.chat_id, f"Too many reports: wait {math.ceil(outcome.wait)} "
+                                        "seconds before reporting again.")
 
     async def on_purge(self, message: BotMessage, raw: Message, args: list[str]) -> None:
         """``/rempart_purge`` (admins): ban the user, delete their last 48 h of messages."""

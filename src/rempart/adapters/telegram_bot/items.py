@@ -116,4 +116,5 @@ def message_of(update: Update) -> BotMessage | None:
         edited=update.edited_message is not None or update.edited_channel_post is not None,
         channel_post=update.channel_post is not None or update.edited_channel_post is not None,
         forward_origin=_origin(message),
+        automatic_forward=bool(message.is_automatic_forward),
     )
