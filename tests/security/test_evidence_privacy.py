@@ -12,7 +12,6 @@ fields. The moderators' package of the same case still holds everything.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -27,10 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 import pytest
 from bot_support import ADMIN, BotHarness, jpeg
-from PIL import Image
+from portal_support import device_signals
 
 from adapters.web.conftest import free_port
 from evidence_support import require_poppler, review_sighting
@@ -39,7 +37,6 @@ from rempart.app import App, build
 from rempart.bench.fake_bot_api import FakeBotApi
 from rempart.bench.synthetic_images import make_photo, photo_bytes
 from rempart.config import Settings
-from rempart.core.signals.pdq import pdq_dihedral
 from rempart.services.cases import CaseService, solve
 from rempart.services.evidence import EvidenceService
 from rempart.services.matching import MatchService
@@ -96,15 +93,6 @@ def server(db_url: str, tmp_path: Path) -> Iterator[tuple[App, str]]:
         app.close()
 
 
-def _signals(data: bytes) -> dict[str, Any]:
-    """What the portal's page computes on the device: SHA-256, PDQ and its variants."""
-    with Image.open(io.BytesIO(data)) as im:
-        rgb = np.asarray(im.convert("RGB"), np.uint8)
-    first, variants = pdq_dihedral(rgb)
-    return {"sha256": hashlib.sha256(data).hexdigest(), "pdq": first.hash,
-            "pdq_quality": first.quality, "variants": {v.variant: v.hash for v in variants}}
-
-
 def _csrf(client: httpx.Client, page: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(page).text)
     assert found, page
@@ -117,7 +105,7 @@ def _register(client: httpx.Client, data: bytes) -> tuple[str, str]:
     got = client.get("/protect/challenge").json()
     r = client.post("/protect/register", headers={"X-CSRF-Token": token}, json={
         "challenge": got["challenge"], "nonce": solve(got["challenge"], got["bits"]),
-        "items": [_signals(data)], "minor": False})
+        "items": [device_signals(data)], "minor": False})
     assert r.status_code == 201, r.text
     return r.json()["case_number"], r.json()["secret"]
 

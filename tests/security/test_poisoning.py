@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 from collections.abc import Iterator
 from typing import Any
 
-import numpy as np
 import pytest
 from PIL import Image
+from portal_support import device_signals, register
 from web_support import WebClient, add_users
 
 from rempart.adapters.web.session import make_state
@@ -25,8 +24,7 @@ from rempart.app import App, build, create_http_app
 from rempart.bench.synthetic_images import photo_bytes
 from rempart.config import Settings, WebSettings
 from rempart.core.bot_policy import ChatPolicy, MediaHit, decide
-from rempart.core.signals.pdq import pdq_dihedral
-from rempart.services.cases import VICTIM_BANK, solve
+from rempart.services.cases import VICTIM_BANK
 from rempart.store.reviews import NewReviewItem
 from rempart.store.rows import utc_now
 
@@ -44,22 +42,8 @@ def portal(sqlite_url: str) -> Iterator[tuple[App, WebClient]]:
     app.close()
 
 
-def _signals(data: bytes) -> dict[str, Any]:
-    with Image.open(io.BytesIO(data)) as im:
-        rgb = np.asarray(im.convert("RGB"), np.uint8)
-    first, variants = pdq_dihedral(rgb)
-    return {"sha256": hashlib.sha256(data).hexdigest(), "pdq": first.hash,
-            "pdq_quality": first.quality, "variants": {v.variant: v.hash for v in variants}}
-
-
 def _register(client: WebClient, items: list[dict[str, Any]]) -> dict[str, Any]:
-    page = client.get("/protect")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token
-    got = client.get("/protect/challenge").json()
-    r = client.post("/protect/register", json={
-        "challenge": got["challenge"], "nonce": solve(got["challenge"], got["bits"]),
-        "items": items, "minor": False}, headers={"X-CSRF-Token": token.group(1)})
+    r = register(client, items)
     assert r.status_code == 201, r.text
     body: dict[str, Any] = r.json()
     return body
@@ -85,7 +69,7 @@ def test_a_strangers_registration_never_deletes_until_a_moderator_confirms(
         portal: tuple[App, WebClient]) -> None:
     app, client = portal
     meme = photo_bytes(11, (480, 360), "PNG")
-    _register(client, [_signals(meme)])
+    _register(client, [device_signals(meme)])
     app.matching.refresh()
 
     matches, decision = _bot_decision(app, _recompressed(meme))
@@ -114,7 +98,7 @@ def test_moderators_withdraw_a_poisoned_registration_from_the_bank_page(
         portal: tuple[App, WebClient]) -> None:
     app, client = portal
     political = photo_bytes(12, (480, 360), "PNG")
-    _register(client, [_signals(political)])
+    _register(client, [device_signals(political)])
     app.matching.refresh()
     [match] = app.matching.match_bytes(political).matches
 
@@ -141,7 +125,7 @@ def test_an_unconfirmed_video_cannot_stand_for_photos(portal: tuple[App, WebClie
     photos = [photo_bytes(20 + i, (320, 240), "PNG") for i in range(3)]
     frames = []
     for t, data in enumerate(photos):
-        s = _signals(data)
+        s = device_signals(data)
         frames.append({"frame": t, "hash": s["pdq"], "quality": s["pdq_quality"],
                        "t": float(t)})
     video = {"sha256": hashlib.sha256(b"not a video").hexdigest(), "kind": "video",
@@ -155,7 +139,7 @@ def test_one_file_forwarded_into_many_chats_is_held_and_moderators_told(
         portal: tuple[App, WebClient]) -> None:
     app, client = portal
     meme = photo_bytes(13, (480, 360), "PNG")
-    _register(client, [_signals(meme)])
+    _register(client, [device_signals(meme)])
     app.matching.refresh()
     for chat in range(5):  # the same bytes each time: forwards of one file
         report = app.matching.match_bytes(meme, place=f"telegram:{-1000 - chat}")

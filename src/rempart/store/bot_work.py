@@ -21,7 +21,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, insert, null, or_, select, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    Row,
+    Table,
+    and_,
+    delete,
+    insert,
+    null,
+    or_,
+    select,
+    update,
+)
 
 from rempart.store.bot_models import bot_messages, bot_outbox, bot_state, bot_updates
 from rempart.store.engine import SqlStore
@@ -306,23 +319,19 @@ class BotWorkMixin(SqlStore):
 
     def retry_action(self, action_id: int, audit: AuditEntry) -> bool:
         """A dead action (with its params) made pending again, due now; False otherwise."""
-        now = utc_now()
-        with self._write() as conn:
-            n = conn.execute(update(bot_outbox).where(and_(
-                bot_outbox.c.id == action_id, bot_outbox.c.status == DEAD,
-                bot_outbox.c.params.is_not(None)))
-                .values(status=PENDING, attempts=0, next_at=now, updated_at=now)).rowcount
-            if n:
-                _audit(conn, audit)
-        return bool(n)
+        return self._retry(bot_outbox, bot_outbox.c.id == action_id, bot_outbox.c.params, audit)
 
     def retry_update(self, update_id: int, audit: AuditEntry) -> bool:
         """A dead update made pending again, due now; False otherwise."""
+        return self._retry(bot_updates, bot_updates.c.update_id == update_id,
+                           bot_updates.c.payload, audit)
+
+    def _retry(self, table: Table, which: ColumnElement[bool], kept: Column[Any],
+               audit: AuditEntry) -> bool:
         now = utc_now()
         with self._write() as conn:
-            n = conn.execute(update(bot_updates).where(and_(
-                bot_updates.c.update_id == update_id, bot_updates.c.status == DEAD,
-                bot_updates.c.payload.is_not(None)))
+            n = conn.execute(update(table).where(and_(
+                which, table.c.status == DEAD, kept.is_not(None)))
                 .values(status=PENDING, attempts=0, next_at=now, updated_at=now)).rowcount
             if n:
                 _audit(conn, audit)

@@ -256,42 +256,24 @@ async def read_media(request: Request, limit: int) -> tuple[bytes, Form | None]:
     )
 
 
-MEDIA_BODY: dict[str, object] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "file": {"type": "string", "format": "binary"},
-                        "bank": {"type": "array", "items": {"type": "string"}},
-                    },
-                    "required": ["file"],
-                }
-            },
-            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-        },
-    }
-}
+def _media_body(**fields: object) -> dict[str, object]:
+    """The OpenAPI request body of a media upload: multipart with ``file`` (and ``fields``),
+    or the raw bytes."""
+    return {"requestBody": {"required": True, "content": {
+        "multipart/form-data": {"schema": {
+            "type": "object",
+            "properties": {"file": {"type": "string", "format": "binary"}, **fields},
+            "required": ["file"],
+        }},
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+    }}}
+
+
+MEDIA_BODY = _media_body(bank={"type": "array", "items": {"type": "string"}})
 """OpenAPI description of a media body with a bank filter (``/match``; the routes parse it
 themselves, in memory)."""
 
-UPLOAD_BODY: dict[str, object] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                    "required": ["file"],
-                }
-            },
-            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-        },
-    }
-}
+UPLOAD_BODY = _media_body()
 """OpenAPI description of a media body alone (``/hash``, ``/banks/{name}/media``)."""
 
 
