@@ -18,6 +18,10 @@ withdraw consent.
   tell the person about someone else.
 - ``register`` with ``minor=True`` also files an escalated notice (category csam, due at once,
   ``location_text`` naming the case) that heads the moderators' dashboard.
+- An item that another open case already holds (same SHA-256, or PDQ within the matching
+  threshold) is banked all the same but flagged for moderators (``services.case_duplicates``):
+  until one confirms the flag, the status shows it like an item never seen, so that opening a
+  case tells no one whether someone else's photo circulates.
 - ``withdraw`` tombstones some or all items' signals through the bank service (exports and
   other processes learn of it by the change feed); ``close`` withdraws everything and closes.
 
@@ -57,6 +61,13 @@ from rempart.core.signals import vpdq
 from rempart.core.types import FrameHash
 from rempart.core.workflow import Category
 from rempart.services.banks import VICTIM_PORTAL_SOURCE, create_bank, remove_entry
+from rempart.services.case_duplicates import (
+    DUPLICATE_KIND,
+    DuplicateFinder,
+    SimilarImages,
+    duplicate_review_item,
+    hidden_groups,
+)
 from rempart.services.case_signals import (
     MAX_FRAMES,
     MAX_SECONDS,
@@ -77,6 +88,7 @@ from rempart.store.cases import (
 )
 from rempart.store.interface import BankStore
 from rempart.store.notices import AuditEntry, NewNotice, SqlNoticeStore
+from rempart.store.reviews import SqlReviewStore
 from rempart.store.rows import utc_now
 from rempart.store.scan_interface import ContentSighting
 
@@ -386,7 +398,8 @@ class CaseService:
     def __init__(self, cases: SqlCaseStore, banks: BankStore,
                  sightings: SightingSource | None = None, max_items: int = 50, *,
                  max_frames: int = MAX_FRAMES, max_seconds: float = MAX_SECONDS,
-                 fps: float = VIDEO_FPS, trusted: bool = False) -> None:
+                 fps: float = VIDEO_FPS, trusted: bool = False,
+                 similar: SimilarImages | None = None) -> None:
         self.cases = cases
         self.banks = banks
         self.sightings = sightings
@@ -396,6 +409,8 @@ class CaseService:
         self.fps = fps  # the rate the portal's page samples videos at: frames per second held
         # Anonymous registrations ask for review until a moderator confirms them.
         self.trust = EntryTrust.CONFIRMED if trusted else EntryTrust.UNCONFIRMED
+        # PDQ look-alikes need the matcher (``similar``); exact copies are found without it.
+        self.duplicates = DuplicateFinder(banks, cases, similar, (VICTIM_BANK, CHILD_BANK))
 
     # -- anti-abuse ----------------------------------------------------------------------
 
@@ -437,6 +452,7 @@ class CaseService:
         provenance = Provenance(SOURCE, at, case_id=case.case_number, labels=labels,
                                 metadata={"escalation": "immediate"} if minor else {})
         new_items = self._bank_items(bank.id, name, checked, provenance)
+        self._flag_duplicates(case.case_number, checked, new_items, labels, at)
         self.cases.add_items(case.id, new_items, at, self.max_items)
         if minor:
             self._escalate(case.case_number, new_items, at)
@@ -464,6 +480,7 @@ class CaseService:
         provenance = Provenance(SOURCE, at, case_id=case.case_number, labels=labels,
                                 metadata={"escalation": "immediate"} if case.minor else {})
         new_items = self._bank_items(bank.id, name, checked, provenance)
+        self._flag_duplicates(case.case_number, checked, new_items, labels, at)
         try:
             self.cases.add_items(case.id, new_items, at, self.max_items)
         except (CaseClosed, CaseFull):  # closed or filled meanwhile: no orphan signals
@@ -482,6 +499,24 @@ class CaseService:
         ids = iter(self.banks.add_entries(bank_id, [e for _, es in groups for e in es]))
         return [NewCaseItem(group, bank, tuple(next(ids) for _ in entries))
                 for group, entries in groups]
+
+    def _flag_duplicates(self, case_number: str, items: Sequence[ItemSignals],
+                         new_items: Sequence[NewCaseItem], labels: Sequence[str],
+                         at: datetime) -> None:
+        """File a duplicate registration review item for each new item another open case
+        holds. Before the items join the case: its status never shows them unflagged."""
+        reviews = SqlReviewStore(self.cases.engine)
+        each = self.duplicates.find_each([(i.sha256, i.pdq) for i in items], case_number)
+        for found, item in zip(each, new_items, strict=True):
+            if found:
+                reviews.create(duplicate_review_item(case_number, item.content_group, item.bank,
+                                                     item.entry_ids, found, labels, at))
+
+    def hidden(self, items: Sequence[CaseItem]) -> set[str]:
+        """Content groups of ``items`` flagged as another open case's image and not cleared by
+        a moderator: no sighting of theirs is shown to the case (evidence package too)."""
+        return hidden_groups(self.cases.review_states(
+            DUPLICATE_KIND, [i.content_group for i in items]))
 
     # -- following -----------------------------------------------------------------------
 
@@ -537,7 +572,10 @@ class CaseService:
         secret alike."""
         case = self._open(case_number, secret)
         case_items = self.cases.items(case.id)
-        traces = self.cases.reviews_of([i.content_group for i in case_items])
+        hidden = self.hidden(case_items)
+        # A flagged item looks like one never seen: none of its traces count anywhere.
+        traces = [t for t in self.cases.reviews_of([i.content_group for i in case_items])
+                  if t.content_group not in hidden]
         items: list[ItemStatus] = []
         places: Counter[str] = Counter()
         days: Counter[str] = Counter()
@@ -547,7 +585,7 @@ class CaseService:
         for n, item in enumerate(case_items, 1):
             mine = [t for t in traces if t.content_group == item.content_group]
             # Unconfirmed sightings are only counted: no place type, date or notice of theirs.
-            places_of_item = self._places(item, mine)
+            places_of_item = [] if item.content_group in hidden else self._places(item, mine)
             seen = [p for p in places_of_item if p.state == CONFIRMED]
             awaiting += len(places_of_item) - len(seen)
             item_dates = sorted(p.date for p in seen if p.date)

@@ -219,9 +219,12 @@ class EvidenceService:
         lang = checked_language(language)
         case, items = self._case(case_number, secret)
         numbers = {i.content_group: n for n, i in enumerate(items, 1)}
+        assert self.cases is not None  # _case checked it
+        hidden = self.cases.hidden(items)  # another case's image, not cleared by a moderator
+        shown = {g: n for g, n in numbers.items() if g not in hidden}
         confirmed: list[TimelineEntry] = []
         awaiting = 0
-        for s in self._sightings(numbers, context=False):
+        for s in self._sightings(shown, context=False):
             yes = {g for g, state in s.states.items() if state == CONFIRMED}
             awaiting += sum(1 for state in s.states.values() if state == "under_review")
             if yes:

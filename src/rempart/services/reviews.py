@@ -48,7 +48,7 @@ from rempart.store.rows import utc_now
 
 DECISIONS = ("confirm", "dismiss", "withdraw")
 ENTRY_ACTIONS = ("confirm", "hold", "release", "withdraw")
-KINDS = ("media_match", "text_flag", "entry_hold")
+KINDS = ("media_match", "text_flag", "entry_hold", "dup_registration")
 QUERY_FRAMES_LIMIT = 1000  # a video's vPDQ kept as a query signal up to this many frames
 _KEY_MAX = 200  # review_items.dedup_key
 

@@ -3,7 +3,8 @@ SQLite or PostgreSQL.
 
 A case gets its number from its row id (``VIC-<year>-<id:06>``) in the transaction that creates
 it. The case's status page reads, without changing them, the review items raised about its
-contents (``reviews_of``: by content group) and the notices about them (``notices_of``: those
+contents (``reviews_of``: by content group; ``review_states``: a kind's outcome, such as a
+duplicate registration's) and the notices about them (``notices_of``: those
 filed from the case, known by their ``location_text``, and those about a message where its
 content was seen).
 
@@ -242,6 +243,19 @@ class SqlCaseStore(SqlStore):
                        c.kind == "media_match")
                 .order_by(c.created_at, c.id)).mappings().all()
         return [_trace(r) for r in rows]
+
+    def review_states(self, kind: str, content_groups: Collection[str]) -> dict[str, str]:
+        """The status (open, confirmed, dismissed) of the ``kind`` review item about each of
+        these contents that has one (the latest when several). Read-only."""
+        if not content_groups:
+            return {}
+        c = review_items.c
+        with self._read() as conn:
+            rows = conn.execute(
+                select(c.content_group, c.status)
+                .where(c.content_group.in_(sorted(set(content_groups))), c.kind == kind)
+                .order_by(c.created_at, c.id)).all()
+        return {r.content_group: r.status for r in rows}
 
     def notices_of(self, location_text: str,
                    places: Collection[tuple[int, int]]) -> list[NoticeTrace]:

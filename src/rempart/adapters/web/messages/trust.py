@@ -14,6 +14,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "{senders} expéditeurs en {minutes} min.",
                           "Held by the flood guard: {uploads} files, {places} places, "
                           "{senders} senders in {minutes} min."),
+    "trust.duplicate_reason": (
+        "Le dossier {case} a enregistré une image que le(s) dossier(s) ouvert(s) {others} "
+        "détiennent déjà. Ses signalements restent cachés au dossier {case} tant que cet élément "
+        "n'est pas confirmé ; rejetez pour les garder cachés (quelqu'un vérifie peut-être si la "
+        "photo d'une autre personne circule).",
+        "Case {case} registered an image that open case(s) {others} already hold. Its sightings "
+        "stay hidden from case {case} until this item is confirmed; dismiss to keep them hidden "
+        "(someone may be checking whether another person's photo circulates)."),
     "trust.actions": ("Actions", "Actions"),
     "trust.act": ("Appliquer", "Apply"),
     "trust.action.confirm": ("Confirmer", "Confirm"),
