@@ -20,16 +20,17 @@ import pytest
 
 from rempart.app import App
 from rempart.core.workflow import Role
-from rempart.services.cases import CaseService, ItemSignals
+from rempart.services.case_items import ItemSignals
+from rempart.services.cases import CaseService
 from rempart.services.reviews import ReviewService
 from rempart.services.users import SYSTEM
 from rempart.store.cases import SqlCaseStore
 from rempart.store.evidence_reads import SqlEvidenceReads
-from rempart.store.notices import SqlNoticeStore, UserRecord
 from rempart.store.review_models import review_items
 from rempart.store.reviews import NewReviewItem, SqlReviewStore
 from rempart.store.scan_interface import FindingRow, NewScan
 from rempart.store.scans import SqlScanStore
+from rempart.store.users import SqlUserStore, UserRecord
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TRICKY_TEXT = "Qui a les photos d'elle ? <script>alert('x')</script> <b>gras</b> café élève"
@@ -137,7 +138,7 @@ def seed_bot_detections(app: App, group: str) -> None:
 
 def moderator(app: App, name: str = "evidence-mod") -> UserRecord:
     """A moderator account (made on first use)."""
-    store = SqlNoticeStore(app.store.engine)
+    store = SqlUserStore(app.store.engine)
     found = store.user_credentials(name)
     if found is not None:
         return found[0]

@@ -13,25 +13,12 @@ from typing import Any
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rempart.core.hash_settings import HashLimits, HashSettings
 from rempart.core.workflow import DEFAULT_DEADLINE_HOURS
 
-
-class HashLimits(BaseModel):
-    """Limits that protect the hasher against hostile or huge media."""
-
-    max_bytes: int = 200 * 1024 * 1024
-    max_pixels: int = 64_000_000
-    max_video_seconds: float = 3 * 3600.0
-    max_video_frames: int = 20_000
-    max_video_decoded_frames: int = 500_000
-
-
-class HashSettings(BaseModel):
-    """How media are turned into signals."""
-
-    limits: HashLimits = Field(default_factory=HashLimits)
-    video_fps: float = 1.0
-    robust: bool = True
+# Defined in core (which takes plain values, never this module); re-exported for importers.
+__all__ = ["BotSettings", "HashLimits", "HashSettings", "HttpSettings", "NoticeSettings",
+           "RetentionSettings", "Settings", "WebSettings"]
 
 
 class HttpSettings(BaseModel):
@@ -155,6 +142,8 @@ class Settings(BaseSettings):
     flood_max_distinct_places: int = 25
     flood_max_distinct_senders: int = 50
     flood_window_seconds: float = 3600.0
+    # Frozen dataclasses of core, validated here field by field like the models
+    # (REMPART_HASHING__VIDEO_FPS=2, REMPART_HASHING__LIMITS__MAX_BYTES=1000000).
     hashing: HashSettings = Field(default_factory=HashSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     notices: NoticeSettings = Field(default_factory=NoticeSettings)

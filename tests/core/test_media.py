@@ -9,9 +9,9 @@ import pytest
 from PIL import Image
 
 from rempart.bench.synthetic_images import make_photo, photo_bytes
-from rempart.config import HashLimits
 from rempart.core import media
 from rempart.core.errors import MediaError
+from rempart.core.hash_settings import HashLimits
 
 LIMITS = HashLimits()
 

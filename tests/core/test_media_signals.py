@@ -8,7 +8,7 @@ import io
 from PIL import Image
 
 from rempart.bench.synthetic_images import make_photo, make_video, photo_bytes
-from rempart.config import HashLimits, HashSettings
+from rempart.core.hash_settings import HashLimits, HashSettings
 from rempart.core.media_signals import analyze, hash_bytes
 from rempart.core.signals.orb import OrbReference
 from rempart.core.signals.pdq import distance

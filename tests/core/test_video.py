@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from rempart.bench.synthetic_images import make_photo, make_video
-from rempart.config import HashLimits
 from rempart.core import media, video
 from rempart.core.errors import MediaError
+from rempart.core.hash_settings import HashLimits
 
 LIMITS = HashLimits()
 

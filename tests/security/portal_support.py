@@ -18,7 +18,7 @@ from PIL import Image
 from web_support import WebClient
 
 from rempart.core.signals.pdq import pdq_dihedral
-from rempart.services.cases import solve
+from rempart.services.proof_of_work import solve
 
 
 def device_signals(data: bytes) -> dict[str, Any]:

@@ -37,9 +37,10 @@ from rempart.app import App, build
 from rempart.bench.fake_bot_api import FakeBotApi
 from rempart.bench.synthetic_images import make_photo, photo_bytes
 from rempart.config import Settings
-from rempart.services.cases import CaseService, solve
+from rempart.services.cases import CaseService
 from rempart.services.evidence import EvidenceService
 from rempart.services.matching import MatchService
+from rempart.services.proof_of_work import solve
 from rempart.services.scan import ScanService
 from rempart.store.cases import SqlCaseStore
 from rempart.store.evidence_reads import SqlEvidenceReads

@@ -28,12 +28,12 @@ from http_support import Headers, TestClient, bearer
 from test_http_access import Counting, stream
 from web_support import WebClient, add_users
 
-from rempart.adapters.http.notices import PUBLIC_BODY_BYTES
+from rempart.adapters.http.public_routes import PUBLIC_BODY_BYTES
 from rempart.adapters.web.session import FORM_BODY_BYTES
 from rempart.app import App, build, create_http_app
 from rempart.config import NoticeSettings, Settings, WebSettings
 from rempart.services import banks as bank_service
-from rempart.services.cases import solve
+from rempart.services.proof_of_work import solve
 
 API = "/api/v1"
 MIB = 1024 * 1024

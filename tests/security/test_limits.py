@@ -25,7 +25,8 @@ from web_support import PASSWORD, WebClient, add_users
 
 from rempart.app import App, build, create_http_app
 from rempart.config import HttpSettings, Settings, WebSettings
-from rempart.services.cases import case_marker, solve
+from rempart.services.case_status import case_marker
+from rempart.services.proof_of_work import solve
 from rempart.services.rate_limits import SharedLimiter
 from rempart.store.limits import RedisRateStore
 from rempart.store.notice_models import audit_events, notices

@@ -39,7 +39,7 @@ from rempart.bench.synthetic_images import make_video, photo_bytes
 from rempart.config import HashSettings, Settings, WebSettings
 from rempart.core import media_signals
 from rempart.core.media_signals import analyze, hash_bytes
-from rempart.services.cases import solve
+from rempart.services.proof_of_work import solve
 
 runner = CliRunner()
 API = "/api/v1"

@@ -54,14 +54,15 @@ from rempart.bench.fake_bot_api import FakeBotApi
 from rempart.bench.synthetic_images import photo_bytes
 from rempart.config import NoticeSettings, Settings, WebSettings
 from rempart.core.signals.pdq import pdq_dihedral
-from rempart.services.cases import solve
 from rempart.services.matching import MatchService
+from rempart.services.proof_of_work import solve
 from rempart.services.scan import ScanService
 from rempart.store.notices import NoticeFilter, SqlNoticeStore
 from rempart.store.reviews import NewReviewItem
 from rempart.store.rows import utc_now
 from rempart.store.scans import SqlScanStore
 from rempart.store.sql import open_store
+from rempart.store.users import SqlUserStore
 
 BITS = 8
 XSS = '"><script>alert(1)</script><img src=x onerror=alert(2)><a href="javascript:alert(3)">'
@@ -460,13 +461,13 @@ def test_look_alike_names_are_refused(site: tuple[App, WebClient]) -> None:
         r = client.post("/api/v1/banks", json={"name": name, "kind": "victim"}, headers=admin)
         assert r.status_code == 422, name
     client.login("boss")
-    before = {u.username for u in SqlNoticeStore(app.store.engine).list_users()}
+    before = {u.username for u in SqlUserStore(app.store.engine).list_users()}
     for name in ("b\u043ess", "boss\u200b", "Boss", "boss "):
         client.form("/console/users", "/console/users", {"username": name, "role": "admin"})
-    after = {u.username for u in SqlNoticeStore(app.store.engine).list_users()}
+    after = {u.username for u in SqlUserStore(app.store.engine).list_users()}
     assert after == before
     client.form("/console/users", "/console/users", {"username": "boss2", "role": "admin"})
-    assert "boss2" in {u.username for u in SqlNoticeStore(app.store.engine).list_users()}
+    assert "boss2" in {u.username for u in SqlUserStore(app.store.engine).list_users()}
 
 
 # --- integrator: tokens ----------------------------------------------------------------------
@@ -556,7 +557,7 @@ def test_a_moderator_reaches_no_admin_page_nor_her_own_role(
                        ("/console/users/mod-b/unlock", {})):
         r = client.post(path, data={**data, "csrf_token": token})
         assert r.status_code == 403, path
-    users = SqlNoticeStore(app.store.engine).list_users()
+    users = SqlUserStore(app.store.engine).list_users()
     assert sorted((u.username, u.role.value) for u in users) == [
         ("boss", "admin"), ("mod-a", "moderator"), ("mod-b", "moderator"),
         ("reader", "analyst")]

@@ -21,9 +21,11 @@ from rempart.core.banks import NewEntry, Provenance
 from rempart.core.flood import FloodRule, Hit
 from rempart.core.workflow import Category
 from rempart.services.banks import create_bank
-from rempart.services.cases import CaseService, ItemSignals
+from rempart.services.case_items import ItemSignals
+from rempart.services.cases import CaseService
 from rempart.services.notices import NoticeService, Submission
 from rempart.services.retention import RetentionPolicy, purge
+from rempart.store.audit import SqlAuditLog
 from rempart.store.bot import SqlBotStore
 from rempart.store.case_models import victim_cases
 from rempart.store.cases import SqlCaseStore
@@ -32,6 +34,7 @@ from rempart.store.notice_models import audit_events, notices
 from rempart.store.notices import SqlNoticeStore
 from rempart.store.retention import SqlRetentionStore
 from rempart.store.rows import utc_now
+from rempart.store.users import SqlUserStore
 
 OLD = timedelta(days=400)
 
@@ -75,7 +78,8 @@ def _seed(app: App) -> dict[str, object]:
             .values(closed_at=now - OLD, contact="left by an older version"))
     open_case = cases.register([ItemSignals(sha256="ef" * 32)], minor=False,
                                contact="still@open.case")
-    NoticeService(SqlNoticeStore(engine), NoticeSettings()).submit(Submission(
+    NoticeService(SqlNoticeStore(engine), SqlUserStore(engine), SqlAuditLog(engine),
+                  NoticeSettings()).submit(Submission(
         category=Category.NCII, explanation="old report", good_faith=True,
         message_link="https://t.me/c/1/2"))
     with engine.begin() as conn:

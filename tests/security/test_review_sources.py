@@ -25,15 +25,16 @@ from rempart.bench.synthetic_images import photo_bytes
 from rempart.config import BotSettings, Settings, WebSettings
 from rempart.core.banks import BankKind, EntryStatus
 from rempart.services import banks as bank_service
-from rempart.services.bot import BotMedia, BotMessage, BotService
+from rempart.services.bot import BotService
+from rempart.services.bot_messages import BotMedia, BotMessage
 from rempart.services.cases import VICTIM_BANK
 from rempart.services.reviews import ReviewService
 from rempart.services.scan import ScanResult, ScanService
 from rempart.store.bot import SqlBotStore
 from rempart.store.models import entry_hits
-from rempart.store.notices import SqlNoticeStore, UserRecord
 from rempart.store.reviews import ReviewItem, SqlReviewStore
 from rempart.store.scans import SqlScanStore
+from rempart.store.users import SqlUserStore, UserRecord
 
 BITS = 8
 CHAT = 1234567890  # the export's bare id of supergroup -1001234567890
@@ -55,7 +56,7 @@ def _reviews(app: App) -> ReviewService:
 
 
 def _moderator(app: App) -> UserRecord:
-    found = SqlNoticeStore(app.store.engine).user_credentials("mod-a")
+    found = SqlUserStore(app.store.engine).user_credentials("mod-a")
     assert found is not None
     return found[0]
 

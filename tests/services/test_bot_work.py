@@ -9,9 +9,9 @@ from rempart.core.workflow import Role
 from rempart.services.bot_work import BotWork, retry_delay
 from rempart.services.notices import NotAllowed
 from rempart.store.bot import NewAction, SqlBotStore
-from rempart.store.notices import UserRecord
 from rempart.store.rows import utc_now
 from rempart.store.sql import open_store
+from rempart.store.users import UserRecord
 
 
 def test_backoff() -> None:

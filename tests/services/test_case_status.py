@@ -22,23 +22,20 @@ from rempart.core.flood import FloodRule
 from rempart.core.signals.pdq import pdq_dihedral
 from rempart.core.workflow import Category, Role
 from rempart.services.banks import add_signal, create_bank, export_entries
-from rempart.services.cases import (
-    CHILD_BANK,
-    VICTIM_BANK,
-    CaseNotFound,
-    CaseService,
-    ItemSignals,
-    case_marker,
-)
+from rempart.services.case_items import ItemSignals
+from rempart.services.case_status import case_marker
+from rempart.services.cases import CHILD_BANK, VICTIM_BANK, CaseNotFound, CaseService
 from rempart.services.matching import MatchService
 from rempart.services.notices import NoticeService, Submission
 from rempart.services.users import SYSTEM
+from rempart.store.audit import SqlAuditLog
 from rempart.store.cases import SqlCaseStore
 from rempart.store.notices import NoticeFilter, SqlNoticeStore
 from rempart.store.reviews import NewReviewItem, SqlReviewStore
 from rempart.store.scan_interface import FindingRow, NewScan
 from rempart.store.scans import SqlScanStore
 from rempart.store.sql import SqlBankStore, open_store
+from rempart.store.users import SqlUserStore
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 CHANNEL = -1001234567890  # a supergroup or channel
@@ -66,7 +63,9 @@ class World:
         self.cases = CaseService(SqlCaseStore(engine), self.store, self.scans)
         self.reviews = SqlReviewStore(engine)
         self.notices = SqlNoticeStore(engine)
-        self.moderator = self.notices.create_user(
+        self.users = SqlUserStore(engine)
+        self.audit = SqlAuditLog(engine)
+        self.moderator = self.users.create_user(
             "mod", "not-a-real-hash", Role.MODERATOR,
             SYSTEM.entry(T0, "user.create", "user", "mod")).id
         self.scan = self.scans.create_scan(NewScan("fp", ("export",), None)).id
@@ -130,7 +129,7 @@ def test_status_counts_actions_notices_and_no_other_case(world: World) -> None:
                    decide="confirmed")
 
     # Notices: one about a message where my image was seen, one about somewhere else.
-    notices = NoticeService(world.notices, clock=lambda: T0)
+    notices = NoticeService(world.notices, world.users, world.audit, clock=lambda: T0)
     notices.submit(Submission(Category.NCII, "my photo", chat_id=CHANNEL, message_id=20,
                               good_faith=True, contact_name="A Reporter",
                               contact_email="reporter@example.org"))
@@ -216,13 +215,13 @@ def test_minor_registration_files_an_escalated_notice(world: World) -> None:
     status = world.cases.status(minor.case_number, minor.secret)
     assert status.matches == 0 and status.awaiting_review == 2  # counted until confirmed
     assert status.actions["removed"] == 1 and status.actions["under_review"] == 1
-    audit = [e for e in world.notices.list_audit(_audit_filter(), 50, 0).items
+    audit = [e for e in world.audit.list_audit(_audit_filter(), 50, 0).items
              if e.entry.details.get("case") == minor.case_number]
     assert audit and audit[0].entry.details["source"] == "victim-portal"
 
 
 def _audit_filter() -> Any:
-    from rempart.store.notices import AuditFilter
+    from rempart.store.audit import AuditFilter
     return AuditFilter(action="notice.submit")
 
 

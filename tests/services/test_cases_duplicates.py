@@ -17,18 +17,21 @@ from rempart.bench.synthetic_images import photo_bytes
 from rempart.core.signals.pdq import pdq_dihedral
 from rempart.core.workflow import Role
 from rempart.services.case_duplicates import DUPLICATE_KIND
-from rempart.services.cases import VICTIM_BANK, CaseService, CaseStatus, ItemSignals
+from rempart.services.case_items import ItemSignals
+from rempart.services.case_status import CaseStatus
+from rempart.services.cases import VICTIM_BANK, CaseService
 from rempart.services.evidence import EvidenceService
 from rempart.services.matching import MatchService
 from rempart.services.reviews import ReviewService
 from rempart.services.users import SYSTEM
+from rempart.store.audit import SqlAuditLog
 from rempart.store.cases import SqlCaseStore
 from rempart.store.evidence_reads import SqlEvidenceReads
-from rempart.store.notices import SqlNoticeStore, UserRecord
 from rempart.store.reviews import NewReviewItem, ReviewItem, SqlReviewStore
 from rempart.store.scan_interface import FindingRow, NewScan
 from rempart.store.scans import SqlScanStore
 from rempart.store.sql import SqlBankStore, open_store
+from rempart.store.users import SqlUserStore, UserRecord
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 CHANNEL = -1001234567890
@@ -63,7 +66,7 @@ class World:
                                  similar=self.matching)
         self.review_store = SqlReviewStore(engine)
         self.reviews = ReviewService(self.review_store, self.store)
-        self.moderator: UserRecord = SqlNoticeStore(engine).create_user(
+        self.moderator: UserRecord = SqlUserStore(engine).create_user(
             "mod", "not-a-real-hash", Role.MODERATOR,
             SYSTEM.entry(T0, "user.create", "user", "mod"))
         self.message = 0
@@ -180,6 +183,6 @@ def test_the_evidence_package_of_a_flagged_item_is_empty_too(world: World) -> No
     world.seen(world.group(stalker.case_number), confirm=True)
     engine = world.store.engine
     evidence = EvidenceService(SqlEvidenceReads(engine), world.cases, world.store,
-                               SqlNoticeStore(engine))
+                               SqlAuditLog(engine))
     package = evidence.for_case(stalker.case_number, stalker.secret, at=T0)
     assert package.awaiting_review == 0 and not package.sightings

@@ -16,15 +16,9 @@ from rempart.core.banks import NewEntry, Provenance, entries_from_media
 from rempart.core.media_signals import hash_bytes
 from rempart.core.types import FrameHash, MediaHashes
 from rempart.services.banks import list_entries
+from rempart.services.case_items import ItemSignals
 from rempart.services.case_signals import ROBUST_NAMES
-from rempart.services.cases import (
-    CHILD_BANK,
-    VICTIM_BANK,
-    CaseFull,
-    CaseNotFound,
-    CaseService,
-    ItemSignals,
-)
+from rempart.services.cases import CHILD_BANK, VICTIM_BANK, CaseFull, CaseNotFound, CaseService
 from rempart.services.errors import InvalidArgument
 from rempart.store.cases import CaseClosed, SqlCaseStore
 from rempart.store.sql import SqlBankStore, open_store

@@ -32,9 +32,9 @@ from rempart.core.evidence_victim import VictimEvidence
 from rempart.services.cases import CaseNotFound, CaseService
 from rempart.services.errors import InvalidArgument
 from rempart.services.evidence import EvidenceService, UnknownFindings
+from rempart.store.audit import AuditFilter, SqlAuditLog
 from rempart.store.cases import SqlCaseStore
 from rempart.store.evidence_reads import SqlEvidenceReads
-from rempart.store.notices import AuditFilter, SqlNoticeStore
 from rempart.store.scans import SqlScanStore
 
 AT = datetime(2026, 8, 1, 12, 0, tzinfo=UTC)
@@ -48,7 +48,7 @@ def world(db_url: str) -> Iterator[tuple[App, EvidenceService, Seeded]]:
     service = EvidenceService(
         SqlEvidenceReads(engine), CaseService(SqlCaseStore(engine), app.store,
                                               SqlScanStore(engine)),
-        app.store, SqlNoticeStore(engine))
+        app.store, SqlAuditLog(engine))
     yield app, service, seeded
     app.close()
 
@@ -134,7 +134,7 @@ def test_moderators_case_package_has_everything(
     assert "other-victim-group" not in str(data)
     with pytest.raises(CaseNotFound):
         service.for_case_moderators("VIC-2026-999999", requested_by="mod-a")
-    audit = SqlNoticeStore(app.store.engine).list_audit(
+    audit = SqlAuditLog(app.store.engine).list_audit(
         AuditFilter(action="evidence.case_moderators"), 10, 0).items
     assert [(a.entry.actor_id, a.entry.object_id) for a in audit] == [
         ("mod-a", seeded.case_number)]
@@ -163,7 +163,7 @@ def test_chosen_findings(world: tuple[App, EvidenceService, Seeded]) -> None:
     assert e.value.ids == (999_999,)
     with pytest.raises(InvalidArgument):
         service.for_findings([], requested_by="mod-a")
-    audit = SqlNoticeStore(app.store.engine).list_audit(AuditFilter(), 50, 0).items
+    audit = SqlAuditLog(app.store.engine).list_audit(AuditFilter(), 50, 0).items
     built = [a.entry for a in audit if a.entry.action.startswith("evidence.")]
     assert {(b.action, b.actor_id) for b in built} == {("evidence.findings", "mod-a")}
     assert built[0].details["finding_ids"] == sorted({seeded.ids["first"], seeded.ids["other"]})

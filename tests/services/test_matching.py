@@ -145,9 +145,9 @@ def test_load_puts_every_pdq_hash_in_one_segment(
     sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from rempart.core.banks import NewEntry, new_content_group
-    from rempart.services import matching
+    from rempart.services import matcher_loading
 
-    monkeypatch.setattr(matching, "_LOAD_BATCH", 1000)  # several batches
+    monkeypatch.setattr(matcher_loading, "_LOAD_BATCH", 1000)  # several batches
     store = open_store(sqlite_url)
     bank_service.create_bank(store, "many")
     bank = bank_service.get_bank(store, "many")

@@ -28,7 +28,9 @@ from rempart.services.notices import (
 )
 from rempart.services.users import SYSTEM, Actor, UserService, UserTaken
 from rempart.store import make_engine, migrate
-from rempart.store.notices import AuditFilter, NoticeFilter, SqlNoticeStore
+from rempart.store.audit import AuditFilter, SqlAuditLog
+from rempart.store.notices import NoticeFilter, SqlNoticeStore
+from rempart.store.users import SqlUserStore
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -72,7 +74,7 @@ def store(sqlite_url: str) -> Iterator[SqlNoticeStore]:
 
 @pytest.fixture
 def users(store: SqlNoticeStore, clock: Clock) -> UserService:
-    service = UserService(store, FAST, clock)
+    service = UserService(SqlUserStore(store.engine), FAST, clock)
     for name, role in (("mod-a", Role.MODERATOR), ("mod-b", Role.MODERATOR),
                        ("analyst", Role.ANALYST)):
         service.create(name, PASSWORD, role, SYSTEM)
@@ -81,7 +83,7 @@ def users(store: SqlNoticeStore, clock: Clock) -> UserService:
 
 @pytest.fixture
 def notices(store: SqlNoticeStore, clock: Clock, users: UserService) -> NoticeService:
-    return NoticeService(store, NoticeSettings(), clock)
+    return NoticeService(store, users.store, SqlAuditLog(store.engine), NoticeSettings(), clock)
 
 
 MOD = Actor("user", "mod-a")

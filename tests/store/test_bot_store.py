@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from rempart.store.audit import AuditEntry
 from rempart.store.bot import NewAction, NewReviewItem, SqlBotStore
-from rempart.store.notices import AuditEntry
 from rempart.store.rows import utc_now
 from rempart.store.sql import open_store
 

@@ -13,10 +13,10 @@ from rempart.app import App, build
 from rempart.config import Settings
 from rempart.core.workflow import Role
 from rempart.services.users import SYSTEM, UserService
-from rempart.store.notices import SqlNoticeStore
 from rempart.store.rows import utc_now
 from rempart.store.session_models import console_sessions, password_links
 from rempart.store.sessions import TOUCH_EVERY, SqlSessionStore
+from rempart.store.users import SqlUserStore
 
 IDLE = timedelta(minutes=30)
 LIFE = timedelta(hours=8)
@@ -30,7 +30,7 @@ def app(db_url: str) -> Iterator[App]:
 
 
 def _user(app: App) -> int:
-    users = UserService(SqlNoticeStore(app.store.engine))
+    users = UserService(SqlUserStore(app.store.engine))
     return users.create("someone", "a long enough passphrase", Role.MODERATOR, SYSTEM).id
 
 

@@ -1,4 +1,4 @@
-"""The static legal content of an evidence package (issue 7): French offences, where to file,
+"""The static legal content of an evidence package: French offences, where to file,
 the constat checklist and how to verify, in French and English.
 
 Summaries written from the project's law notes (Code pénal, maximum penalties); they are not

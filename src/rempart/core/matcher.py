@@ -8,10 +8,11 @@ It holds compact arrays (no Python object per entry), follows bank changes incre
   features are confirmed against the entry's ``orb`` reference;
 - a video matches on vPDQ (vPDQ's percentage rule, per bank), and any single frame may match an
   image entry (a photo re-posted inside a video);
-- matches are grouped per bank and content group (one item of a bank), the closest kept;
-- a match in an ``allowlist`` bank suppresses every other bank's match for that query;
+- one match per entry, the closest kept, and a match in an ``allowlist`` bank suppresses every
+  other bank's match for that query (``core.match_outcome``);
 - an entry on hold (flood guard) still matches but asks only for review, and so does an
-  unconfirmed one (an anonymous registration, see :func:`rempart.core.banks.entry_action`);
+  unconfirmed one (an anonymous registration, see :func:`rempart.core.banks.entry_action`;
+  each entry's hold and trust are one state byte, ``core.entry_state``);
 - the frames of an unconfirmed video never match photos: only a confirmed video's frames
   stand for images.
 
@@ -32,13 +33,24 @@ import contextlib
 import re
 import threading
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from rempart.core.banks import EntryTrust, entry_action
+from rempart.core.banks import EntryTrust
+from rempart.core.entry_state import (
+    ACTIVE,
+    HOLD_BITS,
+    TRUST_BITS,
+    EntryStates,
+    entry_state,
+    is_held,
+    trust_of,
+    with_hold,
+)
 from rempart.core.index import PdqIndex, hex_to_hashes
+from rempart.core.match_outcome import MatchOutcome, SignalMatch, outcome_of
 from rempart.core.orb_index import OrbIndex
 from rempart.core.signals import vpdq
 from rempart.core.signals.orb import OrbProbe, OrbReference
@@ -46,17 +58,6 @@ from rempart.core.signals.pdq import MIN_QUALITY
 from rempart.core.types import FrameHash, MediaHashes
 
 MAX_RADIUS = 63
-_SIGNAL_RANK = {"sha256": 0, "md5": 0, "pdq": 1, "vpdq": 1, "orb": 2}
-ACTIVE, ON_HOLD = 1, 2
-_HOLD_BITS = 3
-_TRUST_BITS = {EntryTrust.BANK.value: 0, EntryTrust.UNCONFIRMED.value: 4,
-               EntryTrust.CONFIRMED.value: 8}
-_TRUST_OF = {bits: trust for trust, bits in _TRUST_BITS.items()}
-
-
-def _state(on_hold: bool, trust: str) -> int:
-    """An indexed entry's state byte: held or active, and its trust."""
-    return (ON_HOLD if on_hold else ACTIVE) | _TRUST_BITS[trust]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,68 +103,12 @@ class Query:
     probe: OrbProbe | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class SignalMatch:
-    """One bank entry matched by a query."""
-
-    bank_id: int
-    bank: str
-    bank_kind: str
-    policy: str
-    entry_id: int
-    signal: str
-    distance: int
-    on_hold: bool = False
-    detail: dict[str, Any] = field(default_factory=dict)
-    trust: str = EntryTrust.BANK.value
-
-    @property
-    def action(self) -> str:
-        """What the match asks for: the bank's policy, weighed by the entry's trust and hold."""
-        return entry_action(self.policy, self.trust, self.on_hold)
-
-
-@dataclass(frozen=True, slots=True)
-class MatchOutcome:
-    """Matches to report, and the allowlist matches that suppressed others (if any)."""
-
-    matches: tuple[SignalMatch, ...]
-    allowlisted: tuple[SignalMatch, ...] = ()
-    suppressed_matches: tuple[SignalMatch, ...] = ()
-
-    @property
-    def suppressed(self) -> int:
-        """How many entries' matches the allowlist suppressed."""
-        return len(self.suppressed_matches)
-
-
-class _Status:
-    """entry id → (bank id, status) in two growable arrays (5 bytes per entry)."""
-
-    def __init__(self) -> None:
-        self.bank = np.zeros(1024, np.int32)
-        self.state = np.zeros(1024, np.int8)
-
-    def set(self, entry_id: int, bank_id: int, state: int) -> None:
-        if entry_id >= len(self.bank):
-            size = max(entry_id + 1, 2 * len(self.bank))
-            self.bank = np.resize(self.bank, size)
-            self.state = np.concatenate([self.state, np.zeros(size - len(self.state), np.int8)])
-        self.bank[entry_id] = bank_id
-        self.state[entry_id] = state
-
-    def get(self, entry_id: int) -> tuple[int, int]:
-        if entry_id >= len(self.bank):
-            return 0, 0
-        return int(self.bank[entry_id]), int(self.state[entry_id])
-
-
 class Matcher:
     """Indexes of every loaded bank signal. One writer at a time; queries may run concurrently."""
 
     def __init__(self) -> None:
         self._banks: dict[int, BankInfo] = {}
-        self._status = _Status()
+        self._status = EntryStates()
         self._pdq = PdqIndex()
         self._frames = PdqIndex()  # vPDQ frames, id = entry id
         self._videos: dict[int, tuple[FrameHash, ...]] = {}
@@ -198,7 +143,7 @@ class Matcher:
         """Index one entry (replacing what was indexed under its id)."""
         with self._lock:
             self._remove(entry_id)
-            self._add(entry_id, bank_id, signal_type, value, _state(on_hold, trust))
+            self._add(entry_id, bank_id, signal_type, value, entry_state(on_hold, trust))
 
     def apply(self, changes: Iterable[EntryChange]) -> None:
         """Index, re-index or remove many entries at once (the change feed): their PDQ hashes
@@ -222,7 +167,7 @@ class Matcher:
                 else:
                     with contextlib.suppress(ValueError):
                         self._add(c.entry_id, c.bank_id, c.signal_type, c.value,
-                                  _state(c.on_hold, c.trust))
+                                  entry_state(c.on_hold, c.trust))
             if not pdq:
                 return
             try:
@@ -232,7 +177,7 @@ class Matcher:
                 hashes = hex_to_hashes([c.value for c in pdq]).reshape(-1, 32)
             self._pdq.add(np.array([c.entry_id for c in pdq], np.int64), hashes)
             for c in pdq:
-                self._status.set(c.entry_id, c.bank_id, _state(c.on_hold, c.trust))
+                self._status.set(c.entry_id, c.bank_id, entry_state(c.on_hold, c.trust))
 
     def _add(self, entry_id: int, bank_id: int, signal_type: str, value: str, state: int) -> None:
         if signal_type == "pdq":
@@ -292,14 +237,13 @@ class Matcher:
         """Mark an indexed entry as held (it matches, but only for review) or release it."""
         bank_id, state = self._status.get(entry_id)
         if state:
-            self._status.set(entry_id, bank_id,
-                             (state & ~_HOLD_BITS) | (ON_HOLD if on_hold else ACTIVE))
+            self._status.set(entry_id, bank_id, with_hold(state, on_hold))
 
     def set_trust(self, entry_id: int, trust: str) -> None:
         """Change an indexed entry's trust (a moderator confirmed it, say)."""
         bank_id, state = self._status.get(entry_id)
         if state:
-            self._status.set(entry_id, bank_id, _state(state & _HOLD_BITS == ON_HOLD, trust))
+            self._status.set(entry_id, bank_id, entry_state(is_held(state), trust))
 
     # -- matching ------------------------------------------------------------------------
 
@@ -332,9 +276,9 @@ class Matcher:
                     entry_id,
                     signal,
                     distance,
-                    state & _HOLD_BITS == ON_HOLD,
+                    is_held(state),
                     detail,
-                    _TRUST_OF[state & ~_HOLD_BITS],
+                    trust_of(state),
                 )
             )
 
@@ -361,7 +305,7 @@ class Matcher:
                     bank_id, state = self._status.get(entry_id)
                     bank = usable.get(bank_id)
                     if (bank is not None and d <= bank.vpdq_threshold
-                            and state & ~_HOLD_BITS != _TRUST_BITS["unconfirmed"]):
+                            and state & ~HOLD_BITS != TRUST_BITS[EntryTrust.UNCONFIRMED.value]):
                         hit(entry_id, "vpdq", d, query_variant=variant)
         if h.vpdq:
             self._match_video(h.vpdq, usable, hit)
@@ -378,7 +322,7 @@ class Matcher:
                         mirrored=m.mirrored,
                         scale=round(m.scale, 3),
                     )
-        return _outcome(found)
+        return outcome_of(found)
 
     def _match_video(
         self, frames: tuple[FrameHash, ...], usable: dict[int, BankInfo], hit: Any
@@ -427,20 +371,3 @@ def _query_pdq(h: MediaHashes) -> list[tuple[str, str]]:
         out.append(("orig", h.pdq.hash))
     out += [(v.variant, v.hash) for v in h.pdq_variants if v.quality >= MIN_QUALITY]
     return out
-
-
-def _outcome(found: list[SignalMatch]) -> MatchOutcome:
-    best: dict[int, SignalMatch] = {}
-    for m in found:
-        cur = best.get(m.entry_id)
-        if cur is None or (m.distance, _SIGNAL_RANK[m.signal]) < (
-            cur.distance,
-            _SIGNAL_RANK[cur.signal],
-        ):
-            best[m.entry_id] = m
-    ordered = sorted(best.values(), key=lambda m: (m.distance, _SIGNAL_RANK[m.signal], m.entry_id))
-    allow = tuple(m for m in ordered if m.bank_kind == "allowlist")
-    if allow:
-        others = tuple(m for m in ordered if m.bank_kind != "allowlist")
-        return MatchOutcome((), allow, others)
-    return MatchOutcome(tuple(ordered))

@@ -19,8 +19,8 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, UnidentifiedImageError
 
-from rempart.config import HashLimits
 from rempart.core.errors import MediaError
+from rempart.core.hash_settings import HashLimits
 
 RGB = NDArray[np.uint8]
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from rempart.config import HashSettings
 from rempart.core import media, video
 from rempart.core.errors import MediaError
+from rempart.core.hash_settings import HashSettings
 from rempart.core.signals import orb
 from rempart.core.signals.exact import exact_hashes
 from rempart.core.signals.pdq import fit, pdq_dihedral, pdq_hash

@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from rempart.config import HashLimits
 from rempart.core.errors import MediaError
+from rempart.core.hash_settings import HashLimits
 from rempart.core.media import RGB, check_size, to_rgb
 
 

@@ -1,8 +1,10 @@
 """The Telegram bot's business rules, free of any Bot API library: which files to check, what
 a verdict is worth, what to do about a message (``core.bot_policy``), strikes, findings and
-review items, alerts that carry evidence but never media, notices from ``/report``, purges.
+review items, alerts that carry evidence but never media, purges; members' ``/report`` is
+``services.bot_reports``.
 
-The adapter (``adapters.telegram_bot``) turns updates into :class:`BotMessage` values, downloads
+The adapter (``adapters.telegram_bot``) turns updates into :class:`BotMessage` values
+(``services.bot_messages``: a message, its files, a file's verdict), downloads
 the files this service asks for, hands the bytes to :meth:`BotService.check_bytes` (they are
 dropped after hashing) and sends the actions of the returned :class:`Outcome`: they are stored
 (outbox) in the transaction that records the findings, so none is lost on a crash.
@@ -23,163 +25,26 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from rempart.config import BotSettings
 from rempart.core.banks import entry_action
-from rempart.core.bot_policy import (
-    DELETE_WINDOW_SECONDS,
-    ChatPolicy,
-    Decision,
-    MediaHit,
-    Sender,
-    decide,
-    message_link,
-)
+from rempart.core.bot_policy import DELETE_WINDOW_SECONDS, ChatPolicy, Decision, MediaHit, decide
 from rempart.core.flood import Hit
 from rempart.core.text import classify
-from rempart.core.workflow import Category
-from rempart.services.bot_actions import (
-    alert_text,
-    chat_notice,
-    command_deletion,
-    decision_actions,
-    purge_actions,
-    report_actions,
-    report_keys,
-    reported_key,
-)
+from rempart.services.bot_actions import alert_text, chat_notice, decision_actions, purge_actions
+from rempart.services.bot_messages import BotMedia, BotMessage, MediaVerdict
+from rempart.services.bot_reports import BotReports, ReportOutcome
 from rempart.services.bot_work import BotWork
 from rempart.services.matching import MatchService
-from rempart.services.notices import NoticeService, Submission
-from rempart.services.rate_limits import SharedLimiter
+from rempart.services.notices import NoticeService
 from rempart.services.reviews import query_signals
 from rempart.store.bot import NewReviewItem, OutboxRow, SqlBotStore
 from rempart.store.limits import RateStore, SqlRateStore
 from rempart.store.rows import utc_now
 
-VerdictStatus = Literal["checked", "not_checked", "error"]
-ReportStatus = Literal["filed", "already_reported", "too_many", "handled"]
-# A member's /report: a few a minute (one notice per message whatever the count), beyond which
-# she is told to wait, at most once a minute (a flood of commands gets no flood of replies).
-REPORTS_PER_MINUTE = 3.0
-REPORT_BURST = 3
-_CACHE = 20_000
+_CACHE = 20_000  # verdicts kept in memory, per Telegram file and per SHA-256 each
 TEXT_LIMIT = 4096  # Telegram's own limit for a message's text (captions: 1024)
-
-
-@dataclass(frozen=True, slots=True)
-class BotMedia:
-    """One file of a message, as Telegram describes it (no bytes)."""
-
-    file_id: str
-    file_unique_id: str
-    kind: str  # photo, video, animation, video_note, sticker, document, thumbnail
-    file_size: int | None = None
-    thumbnail: BotMedia | None = None
-    hashable: bool = True  # False: only the thumbnail can be checked (animated stickers)
-    sniffed: bool = False  # True: checked when its first bytes are an image or video (documents)
-
-
-@dataclass(frozen=True, slots=True)
-class BotMessage:
-    """A message, edited message or channel post, reduced to what the rules need."""
-
-    update_id: int
-    chat_id: int
-    chat_type: str
-    message_id: int
-    date: datetime
-    text: str = ""
-    media: tuple[BotMedia, ...] = ()
-    chat_title: str | None = None
-    chat_username: str | None = None
-    user_id: int | None = None
-    sender_chat_id: int | None = None
-    media_group_id: str | None = None
-    edited: bool = False
-    channel_post: bool = False
-    forward_origin: dict[str, Any] | None = None
-    # Telegram's copy of a post of the group's linked channel (``is_automatic_forward``).
-    automatic_forward: bool = False
-
-    @property
-    def link(self) -> str | None:
-        """A ``t.me`` link to the message when one can exist."""
-        return message_link(self.chat_id, self.message_id, self.chat_username)
-
-    @property
-    def sender(self) -> Sender:
-        """Who posted: a user, a channel identity, the group's anonymous admin, the channel
-        (its own post, or the copy of its linked channel's post in a discussion group: removed,
-        never the group's own channel banned)."""
-        if self.channel_post or self.chat_type == "channel" or self.automatic_forward:
-            return "channel_post"
-        if self.sender_chat_id is not None:
-            return "anonymous_admin" if self.sender_chat_id == self.chat_id else (
-                "channel_identity")
-        return "user"
-
-    @property
-    def place(self) -> str:
-        """Where it was posted, for the flood guard (``telegram:<Bot API chat id>``)."""
-        return f"telegram:{self.chat_id}"
-
-    @property
-    def poster(self) -> str:
-        """Who posted it, for the flood guard: ``telegram:user:<id>`` or, for a channel
-        identity, the anonymous admin or the channel itself, ``telegram:chat:<id>``."""
-        if self.user_id is not None and self.sender == "user":
-            return f"telegram:user:{self.user_id}"
-        return f"telegram:chat:{self.sender_chat_id or self.chat_id}"
-
-    def location(self) -> dict[str, Any]:
-        """Where it was seen, for review items and notices."""
-        return {"platform": "telegram", "chat": self.chat_id, "chat_title": self.chat_title,
-                "message": self.message_id, "link": self.link, "sender": self.user_id,
-                "sender_chat": self.sender_chat_id, "date": self.date.isoformat()}
-
-
-@dataclass(frozen=True, slots=True)
-class MediaVerdict:
-    """What checking one file gave: matches (bank, entry, distance, labels, action), every
-    matched entry (``entries``: the flood guard counts each message's sighting of them, cached
-    verdicts included) and the file's own signals (``pdq``, ``md5``… for an allowlist; never
-    the media)."""
-
-    file_unique_id: str
-    status: VerdictStatus
-    sha256: str | None = None
-    matches: tuple[dict[str, Any], ...] = ()
-    error: str | None = None
-    cached: bool = False
-    seq: int = 0
-    signals: tuple[dict[str, str], ...] = ()
-    entries: tuple[int, ...] = ()
-
-    @property
-    def hit_entries(self) -> tuple[int, ...]:
-        """The entries a sighting of this file counts for (those of its matches at least)."""
-        return self.entries or tuple(int(m["entry"]) for m in self.matches if "entry" in m)
-
-    def to_json(self) -> dict[str, Any]:
-        """Stored in ``bot_seen_files.verdict``."""
-        out: dict[str, Any] = {"status": self.status, "sha256": self.sha256,
-                               "matches": list(self.matches), "error": self.error,
-                               "seq": self.seq}
-        if self.matches and self.signals:  # only a match's signals are worth keeping
-            out["signals"] = list(self.signals)
-        if self.matches and self.entries:
-            out["entries"] = list(self.entries)
-        return out
-
-    @classmethod
-    def from_json(cls, file_unique_id: str, data: dict[str, Any]) -> MediaVerdict:
-        """A stored verdict, marked as cached."""
-        return cls(file_unique_id, data.get("status", "checked"), data.get("sha256"),
-                   tuple(data.get("matches") or ()), data.get("error"), True,
-                   int(data.get("seq", 0)), tuple(data.get("signals") or ()),
-                   tuple(int(e) for e in data.get("entries") or ()))
 
 
 @dataclass(frozen=True)
@@ -195,18 +60,6 @@ class Outcome:
     admin_chat_id: int | None
     alert_text: str | None = None
     actions: tuple[OutboxRow, ...] = ()  # stored now, to send at once
-
-
-@dataclass(frozen=True)
-class ReportOutcome:
-    """What a ``/report`` gave: ``filed`` (the message's notice), ``already_reported`` (it has
-    one: nothing new), ``too_many`` (over the member's limit: ``wait`` seconds; ``tell`` her
-    or not), ``handled`` (this update was, before a restart); the actions stored to send."""
-
-    status: ReportStatus
-    actions: list[OutboxRow]
-    wait: float = 0.0
-    tell: bool = True
 
 
 @dataclass
@@ -234,9 +87,8 @@ class BotService:
         self._by_uid: OrderedDict[str, MediaVerdict] = OrderedDict()
         self._albums: dict[tuple[int, str], _Album] = {}
         self._lock = threading.Lock()
-        rates = limits if limits is not None else SqlRateStore(store.engine)
-        self._reports = SharedLimiter(rates, "report", REPORTS_PER_MINUTE, REPORT_BURST)
-        self._told = SharedLimiter(rates, "report-told", 1.0, 1)
+        self.reports = BotReports(store, notices,
+                                  limits if limits is not None else SqlRateStore(store.engine))
 
     # --- chats and their policy -------------------------------------------------------------
 
@@ -358,7 +210,7 @@ class BotService:
                           policy.admin_chat_id)
         if not decision.acts:
             return outcome
-        who = self._who(message)
+        who = message.sender_id
         strike = (message.chat_id, who) if decision.strike and who is not None else None
         alert = alert_text(message, decision, [m for _, m in hits], labels,
                            strikes + (1 if strike else 0)) if decision.alert else None
@@ -393,12 +245,9 @@ class BotService:
                 str(m.get("policy") or "review"), str(m.get("trust") or "bank"), True)}
             if m.get("entry") in held else m for m in v.matches)) for v in verdicts]
 
-    def _who(self, message: BotMessage) -> int | None:
-        return message.user_id if message.sender == "user" else message.sender_chat_id
-
     def strikes_of(self, message: BotMessage) -> int:
         """Removals counted against the message's sender (user or channel identity)."""
-        who = self._who(message)
+        who = message.sender_id
         return self.store.strikes(message.chat_id, who) if who is not None else 0
 
     def _findings(self, message: BotMessage, decision: Decision,
@@ -466,38 +315,10 @@ class BotService:
 
     def report(self, command: BotMessage, reported: BotMessage, category: str,
                note: str = "") -> ReportOutcome:
-        """A member's ``/report``: the message's notice in the notice-and-action workflow, then
-        the command removed, the receipt (with the secret) and the admins' notice, stored to be
-        sent. One notice per message: a repeat (by anyone) only removes its command, as does a
-        report over the member's limit (``report:{chat}:{member}`` in the shared rate store).
-        Nothing new when this update was already handled (a retry after a crash)."""
-        if self.notices is None:
-            raise RuntimeError("notices are not configured")
-        if self.store.action_keys(report_keys(command)):
-            return ReportOutcome("handled", [])
-        who = self._who(command)
-        member = f"{command.chat_id}:{who if who is not None else 'chat'}"
-        wait = self._reports.wait(member)
-        if wait > 0:
-            return ReportOutcome("too_many", self.store.add_actions([command_deletion(command)]),
-                                 wait, tell=self._told.wait(member) == 0)
-        if self.store.action_keys([reported_key(reported)]):
-            return ReportOutcome("already_reported",
-                                 self.store.add_actions([command_deletion(command)]))
-        try:
-            cat = Category(category)
-        except ValueError:
-            cat = Category.NCII
-        explanation = (f"Reported from Telegram with /report by a member of the chat"
-                       f" (message {reported.message_id}). {note}").strip()
-        receipt = self.notices.submit(Submission(
-            cat, explanation, good_faith=True, message_link=reported.link,
-            chat_id=reported.chat_id, message_id=reported.message_id,
-            location_text=(f"Telegram chat {reported.chat_title or reported.chat_id}, "
-                           f"message {reported.message_id}")))
-        return ReportOutcome("filed", self.store.add_actions(report_actions(
-            command, reported, receipt.case_number, receipt.secret,
-            self.policy(command.chat_id).admin_chat_id)))
+        """A member's ``/report`` (``services.bot_reports``), its admins' notice sent to the
+        chat's admin chat."""
+        return self.reports.file(command, reported, category, note,
+                                 admin_chat_id=self.policy(command.chat_id).admin_chat_id)
 
     def purge_targets(self, chat_id: int, user_id: int, now: datetime | None = None
                       ) -> list[int]:

@@ -14,13 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rempart.core.bot_policy import Decision
+from rempart.services.bot_messages import BotMessage
 from rempart.store.bot_work import NewAction
-
-if TYPE_CHECKING:
-    from rempart.services.bot import BotMessage
 
 IN_CHAT_NOTE = "Rempart removed a message (matched known abusive content)."
 # The only fields of a match an alert may show.

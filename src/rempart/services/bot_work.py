@@ -25,8 +25,8 @@ from rempart.services.notices import NotAllowed
 from rempart.services.users import Actor
 from rempart.store.bot import SqlBotStore
 from rempart.store.bot_work import DEAD, InboxRow, OutboxRow
-from rempart.store.notices import UserRecord
 from rempart.store.rows import utc_now
+from rempart.store.users import UserRecord
 
 RETRY_BASE_SECONDS = 5.0
 RETRY_MAX_SECONDS = 3600.0

@@ -27,7 +27,7 @@ from rempart.core.banks import EntryStatus
 from rempart.core.matcher import Query
 from rempart.core.types import MediaHashes, PdqHash
 from rempart.services.banks import VICTIM_PORTAL_SOURCE
-from rempart.services.matching import MatchReport
+from rempart.services.match_reports import MatchReport
 from rempart.store.cases import SqlCaseStore
 from rempart.store.interface import BankStore
 from rempart.store.reviews import NewReviewItem

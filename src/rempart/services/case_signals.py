@@ -1,4 +1,4 @@
-"""The robust and video signals of a victim-registered item (issue 7), checked strictly.
+"""The robust and video signals of a victim-registered item, checked strictly.
 
 The browser computes what the server would compute from the file (``core.media_signals``):
 for an image, the PDQ of the picture with its uniform borders trimmed (``trim``) and the PDQs

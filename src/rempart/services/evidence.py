@@ -1,4 +1,4 @@
-"""Evidence packages (issue 7), in two typed views. Only hashes, links and text: a package never
+"""Evidence packages, in two typed views. Only hashes, links and text: a package never
 holds an image.
 
 - ``for_case`` (a case number and its secret: whoever opened the case, who may not be the person
@@ -55,10 +55,10 @@ from rempart.core.evidence_victim import (
 )
 from rempart.services.cases import CaseNotFound, CaseService
 from rempart.services.errors import InvalidArgument
+from rempart.store.audit import AuditEntry, AuditLog
 from rempart.store.cases import CaseItem, CaseRecord
 from rempart.store.evidence_reads import SqlEvidenceReads, StoredFinding, StoredReview
 from rempart.store.interface import BankStore
-from rempart.store.notices import AuditEntry, AuditLog
 from rempart.store.rows import utc_now
 
 MAX_FINDINGS = 500

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 
-from rempart.config import HashSettings
+from rempart.core.hash_settings import HashSettings
 from rempart.core.media_signals import hash_bytes
 from rempart.core.types import MediaHashes
 from rempart.services.media_pool import MediaPool

@@ -22,9 +22,10 @@ from datetime import datetime
 
 from rempart.core.lockout import FailureState, LockoutRule
 from rempart.services.users import Actor, UserService
+from rempart.store.audit import AuditEntry
 from rempart.store.lockouts import SqlLockoutStore
-from rempart.store.notices import AuditEntry, UserRecord
 from rempart.store.rows import utc_now
+from rempart.store.users import UserRecord
 
 PUBLIC = Actor("public")
 MAX_NAME = 64

@@ -1,5 +1,6 @@
-"""Match media against the banks: load the matcher from the store, follow bank changes, enrich
-matches with their entries' provenance, and feed the flood guard and the review queue.
+"""Match media against the banks: load the matcher from the store
+(``services.matcher_loading``), follow bank changes, report matches with their entries'
+provenance (``services.match_reports``), and feed the flood guard and the review queue.
 
 Every sighting of banked media is a hit (where it was seen, who posted it) for the flood guard.
 A sighting of an unconfirmed entry (an anonymous registration) also raises a review item, so a
@@ -17,40 +18,27 @@ Example::
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import hashlib
 import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-import numpy as np
-
 from rempart.config import HashSettings
-from rempart.core.banks import Bank, BankEntry, EntryStatus, EntryTrust
+from rempart.core.banks import BankEntry, EntryStatus
 from rempart.core.flood import FloodRule, Hit
-from rempart.core.index.hexcodec import hex_to_hashes
-from rempart.core.matcher import (
-    BankInfo,
-    EntryChange,
-    Matcher,
-    MatchOutcome,
-    Query,
-    SignalMatch,
-)
+from rempart.core.match_outcome import MatchOutcome, SignalMatch
+from rempart.core.matcher import EntryChange, Matcher, Query
 from rempart.core.media_signals import analyze
-from rempart.core.signals import vpdq
 from rempart.core.signals.exact import exact_hashes
-from rempart.core.types import MediaHashes
+from rempart.services.match_reports import MatchReport, describe_match, fingerprint, one_per_item
+from rempart.services.matcher_loading import bank_info, load_matcher
 from rempart.services.reviews import asks_review, match_review_item, query_signals, review_key
 from rempart.store.interface import BankStore, ChangeFeed, HitLog
 from rempart.store.reviews import NewReviewItem
 
-_LOAD_BATCH = 50_000
 _DIGEST_BESIDE = 32 * 1024  # below this, a thread hand-off costs more than the digests
 
 
@@ -58,23 +46,6 @@ _DIGEST_BESIDE = 32 * 1024  # below this, a thread hand-off costs more than the 
 def _digest_pool() -> ThreadPoolExecutor:
     """Threads computing upload digests beside decoding (one per core is plenty)."""
     return ThreadPoolExecutor(max_workers=2, thread_name_prefix="rempart-digests")
-
-
-def _decode_pdq(
-    ids: list[int], bank_ids: list[int], hexes: list[str]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Stored PDQ rows as arrays; a malformed stored value is left out, never fatal."""
-    try:
-        return np.array(ids, np.int64), np.array(bank_ids, np.int64), hex_to_hashes(hexes)
-    except ValueError:
-        good = []
-        for i, value in enumerate(hexes):
-            with contextlib.suppress(ValueError):
-                hex_to_hashes([value])
-                good.append(i)
-        return (np.array([ids[i] for i in good], np.int64),
-                np.array([bank_ids[i] for i in good], np.int64),
-                hex_to_hashes([hexes[i] for i in good]).reshape(-1, 32))
 
 
 class MatchStore(BankStore, ChangeFeed, HitLog, Protocol):
@@ -85,71 +56,6 @@ class MatchStore(BankStore, ChangeFeed, HitLog, Protocol):
         self, hits: Sequence[Hit], rule: FloodRule, now: datetime | None = None,
         items: Sequence[NewReviewItem] = (),
     ) -> list[int]: ...
-
-
-def fingerprint(hashes: MediaHashes) -> str | None:
-    """What tells one seen file from another for the flood guard: its sha256, else (signals
-    sent without the file) its PDQ, MD5 or vPDQ.
-
-    >>> fingerprint(MediaHashes("image", "", "", 0)) is None
-    True
-    """
-    if hashes.sha256:
-        return hashes.sha256
-    if hashes.pdq is not None:
-        return f"pdq:{hashes.pdq.hash}"
-    if hashes.md5:
-        return f"md5:{hashes.md5}"
-    if hashes.pdq_variants:
-        return f"pdq:{hashes.pdq_variants[0].hash}"
-    if hashes.vpdq:
-        return "vpdq:" + hashlib.sha256(vpdq.serialize(hashes.vpdq).encode()).hexdigest()
-    return None
-
-
-def bank_info(bank: Bank) -> BankInfo:
-    """What the matcher needs of a stored bank."""
-    return BankInfo(
-        bank.id,
-        bank.name,
-        bank.kind.value,
-        bank.policy.value,
-        bank.pdq_threshold,
-        bank.vpdq_threshold,
-        bank.vpdq_query_match_percent,
-        bank.vpdq_index_match_percent,
-        bank.enabled and bank.deleted_at is None,
-    )
-
-
-@dataclass(frozen=True)
-class MatchReport:
-    """The matches of one media item, ready for output (``rempart match --jsonl``, the API).
-    ``entries``: every matched entry (all signals of each item), what the flood guard counts."""
-
-    hashes: MediaHashes
-    matches: list[dict[str, Any]] = field(default_factory=list)
-    allowlisted: list[dict[str, Any]] = field(default_factory=list)
-    suppressed: int = 0
-    entries: tuple[int, ...] = ()
-
-    def to_json(self, path: str | None = None) -> dict[str, Any]:
-        """``{"path", "matches": [...], "error"}`` plus what was found and suppressed."""
-        out: dict[str, Any] = {}
-        if path is not None:
-            out["path"] = path
-        out.update(
-            {
-                "kind": self.hashes.kind,
-                "sha256": self.hashes.sha256,
-                "matches": self.matches,
-                "error": self.hashes.error,
-            }
-        )
-        if self.allowlisted:
-            out["allowlisted"] = self.allowlisted
-            out["suppressed"] = self.suppressed
-        return out
 
 
 class MatchService:
@@ -175,55 +81,7 @@ class MatchService:
     def load(self) -> int:
         """Load every active or held signal; returns how many were indexed."""
         self.seq = self.store.current_seq()
-        for bank in self.store.list_banks():
-            self.matcher.set_bank(bank_info(bank))
-        n = 0
-        ids: list[int] = []
-        bank_ids: list[int] = []
-        hexes: list[str] = []
-        marked: list[tuple[int, bool, str]] = []  # held or not of the bank's trust
-        # PDQ hashes are decoded batch by batch (compact arrays, not millions of strings) and
-        # indexed in one call at the end: one segment, so a lookup probes one set of tables.
-        batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-
-        def flush() -> None:
-            batches.append(_decode_pdq(ids, bank_ids, hexes))
-            ids.clear()
-            bank_ids.clear()
-            hexes.clear()
-
-        for row in self.store.iter_signals(statuses=(EntryStatus.ACTIVE, EntryStatus.ON_HOLD)):
-            n += 1
-            on_hold = row.status is EntryStatus.ON_HOLD
-            if on_hold or row.trust is not EntryTrust.BANK:
-                marked.append((row.entry_id, on_hold, row.trust.value))
-            if row.signal_type == "pdq":
-                ids.append(row.entry_id)
-                bank_ids.append(row.bank_id)
-                hexes.append(row.value)
-                if len(ids) >= _LOAD_BATCH:
-                    flush()
-            else:
-                self._add(row.entry_id, row.bank_id, row.signal_type, row.value, on_hold,
-                          row.trust.value)
-        if ids:
-            flush()
-        if batches:
-            all_ids, all_banks, all_hashes = (np.concatenate(p) for p in zip(*batches, strict=True))
-            batches.clear()
-            self.matcher.add_pdq_arrays(all_ids, all_banks, all_hashes)
-        for entry_id, on_hold, trust in marked:
-            self.matcher.set_trust(entry_id, trust)
-            self.matcher.hold(entry_id, on_hold)
-        return n
-
-    def _add(
-        self, entry_id: int, bank_id: int, signal_type: str, value: str, on_hold: bool,
-        trust: str,
-    ) -> None:
-        # A malformed stored value never stops matching on the others.
-        with contextlib.suppress(ValueError):
-            self.matcher.add(entry_id, bank_id, signal_type, value, on_hold, trust)
+        return load_matcher(self.matcher, self.store)
 
     def behind(self) -> bool:
         """Whether changes were committed since the last refresh (one indexed read)."""
@@ -281,9 +139,9 @@ class MatchService:
             outcome = self.matcher.match(query, banks)
         report = MatchReport(
             query.hashes,
-            _one_per_item([self._describe(m) for m in outcome.matches]),
-            _one_per_item([self._describe(m) for m in outcome.allowlisted]),
-            len(_one_per_item([self._describe(m) for m in outcome.suppressed_matches])),
+            one_per_item([self._describe(m) for m in outcome.matches]),
+            one_per_item([self._describe(m) for m in outcome.allowlisted]),
+            len(one_per_item([self._describe(m) for m in outcome.suppressed_matches])),
             tuple(m.entry_id for m in outcome.matches),
         )
         seen = fingerprint(query.hashes)
@@ -365,6 +223,9 @@ class MatchService:
             self.matcher.hold(entry_id)
         return held
 
+    def _describe(self, m: SignalMatch) -> dict[str, Any]:
+        return describe_match(m, self.entry(m.entry_id))
+
     def entry(self, entry_id: int) -> BankEntry | None:
         """A matched entry (cached; the change feed invalidates it)."""
         cached = self._entry_cache.get(entry_id)
@@ -375,43 +236,3 @@ class MatchService:
                     self._entry_cache.clear()
                 self._entry_cache[entry_id] = cached
         return cached
-
-    def _describe(self, m: SignalMatch) -> dict[str, Any]:
-        entry = self.entry(m.entry_id)
-        out: dict[str, Any] = {
-            "bank": m.bank,
-            "entry": m.entry_id,
-            "signal": m.signal,
-            "distance": m.distance,
-            "labels": list(entry.provenance.labels) if entry else [],
-            "content_group": entry.content_group if entry else None,
-            "policy": m.policy,
-            "action": m.action,
-            "bank_kind": m.bank_kind,
-            "trust": m.trust,
-        }
-        if m.on_hold:
-            out["on_hold"] = True
-        if entry is not None:
-            variant = entry.provenance.metadata.get("variant")
-            if variant:
-                out["entry_variant"] = variant
-            if entry.provenance.case_id:
-                out["case_id"] = entry.provenance.case_id
-            if entry.provenance.source:
-                out["source"] = entry.provenance.source
-        if m.detail:
-            out["detail"] = m.detail
-        return out
-
-
-def _one_per_item(matches: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One match per bank item (its signals share a content group): the closest, already first."""
-    seen: set[tuple[str, str]] = set()
-    out = []
-    for m in matches:
-        key = (m["bank"], m["content_group"] or f"entry:{m['entry']}")
-        if key not in seen:
-            seen.add(key)
-            out.append(m)
-    return out

@@ -4,7 +4,8 @@ writes an audit event in the same transaction.
 
 Example::
 
-    notices = NoticeService(SqlNoticeStore(engine), NoticeSettings())
+    notices = NoticeService(SqlNoticeStore(engine), SqlUserStore(engine), SqlAuditLog(engine),
+                            NoticeSettings())
     receipt = notices.submit(Submission(Category.NCII, "my photo, shared without consent",
                                         message_link="https://t.me/c/1/2", good_faith=True))
     notices.status(receipt.case_number, receipt.secret).state     # 'received'
@@ -37,11 +38,10 @@ from rempart.core.workflow import (
 )
 from rempart.services.errors import InvalidArgument, RempartError
 from rempart.services.users import Actor
+from rempart.store.audit import AuditEvent, AuditFilter, AuditLog
 from rempart.store.notices import (
     AppealFilter,
     AppealRecord,
-    AuditEvent,
-    AuditFilter,
     DecisionFilter,
     DecisionRecord,
     NewDecision,
@@ -49,12 +49,12 @@ from rempart.store.notices import (
     NoticeFilter,
     NoticeRecord,
     NoticeStore,
-    Page,
     StateConflict,
-    UserRecord,
 )
+from rempart.store.pages import Page
 from rempart.store.rows import utc_now
 from rempart.store.tokens import secret_digest
+from rempart.store.users import UserRecord, UserStore
 
 PUBLIC = Actor("public")
 MAX_EXPLANATION = 10_000
@@ -123,11 +123,14 @@ def _check_page(limit: int, offset: int) -> None:
 
 
 class NoticeService:
-    """The notice-and-action workflow over a NoticeStore."""
+    """The notice-and-action workflow over notices, their deciders and the audit log."""
 
-    def __init__(self, store: NoticeStore, settings: NoticeSettings | None = None,
+    def __init__(self, store: NoticeStore, users: UserStore, audit_log: AuditLog,
+                 settings: NoticeSettings | None = None,
                  clock: Callable[[], datetime] = utc_now) -> None:
         self.store = store
+        self.users = users
+        self.audit_log = audit_log
         self.settings = settings or NoticeSettings()
         self.policy = DeadlinePolicy(dict(self.settings.deadline_hours),
                                      frozenset(self.settings.escalated_categories))
@@ -321,18 +324,18 @@ class NoticeService:
 
     def user_id(self, username: str) -> int | None:
         """The id of a console user, None when unknown."""
-        found = self.store.user_credentials(username)
+        found = self.users.user_credentials(username)
         return None if found is None else found[0].id
 
     def audit(self, flt: AuditFilter, limit: int = 50, offset: int = 0) -> Page[AuditEvent]:
         """Audit events, newest first."""
         _check_page(limit, offset)
-        return self.store.list_audit(flt, limit, offset)
+        return self.audit_log.list_audit(flt, limit, offset)
 
     # --- helpers ------------------------------------------------------------------------
 
     def _decider(self, username: str) -> UserRecord:
-        found = self.store.user_credentials(username)
+        found = self.users.user_credentials(username)
         if found is None or found[0].disabled:
             raise NotAllowed(f"no active user named {username!r}")
         if found[0].role not in DECIDING_ROLES:
@@ -356,7 +359,7 @@ class NoticeService:
                            statement.to_json() if statement else None)
 
     def _username(self, user_id: int | None) -> str | None:
-        user = self.store.get_user(user_id) if user_id is not None else None
+        user = self.users.get_user(user_id) if user_id is not None else None
         return user.username if user else None
 
     def _decision_json(self, d: DecisionRecord) -> dict[str, Any]:

@@ -42,9 +42,10 @@ from rempart.services.errors import InvalidArgument, RempartError
 from rempart.services.notices import MAX_PAGE, MAX_REASON, NotAllowed
 from rempart.services.users import Actor
 from rempart.store.interface import BankStore
-from rempart.store.notices import Page, UserRecord
+from rempart.store.pages import Page
 from rempart.store.reviews import NewReviewItem, ReviewConflict, ReviewItem, ReviewStore
 from rempart.store.rows import utc_now
+from rempart.store.users import UserRecord
 
 DECISIONS = ("confirm", "dismiss", "withdraw")
 ENTRY_ACTIONS = ("confirm", "hold", "release", "withdraw")

@@ -7,7 +7,7 @@ the command line (actor ``system``, an operator with shell access) still may, fo
 
 Example::
 
-    users = UserService(SqlNoticeStore(engine))
+    users = UserService(SqlUserStore(engine))
     users.create("alice", "a long passphrase", Role.ADMIN, SYSTEM)
     users.verify("alice", "a long passphrase")    # UserRecord, or None
 """
@@ -26,9 +26,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from rempart.core.workflow import Role
 from rempart.services.errors import InvalidArgument, RempartError
-from rempart.store.notices import AuditEntry, UserExists, UserRecord, UserStore
+from rempart.store.audit import AuditEntry, AuditLog, SqlAuditLog
 from rempart.store.rows import utc_now
 from rempart.store.sessions import SqlSessionStore
+from rempart.store.users import UserExists, UserRecord, UserStore
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 12
@@ -103,15 +104,16 @@ class UserService:
 
     def __init__(self, store: UserStore, hasher: PasswordHasher | None = None,
                  clock: Callable[[], datetime] = utc_now,
-                 sessions: Sessions | None = None) -> None:
+                 sessions: Sessions | None = None, audit_log: AuditLog | None = None) -> None:
         self.store = store
         self.hasher = hasher or PasswordHasher()
         self.clock = clock
         self._dummy: str | None = None
         engine = getattr(store, "engine", None)
         # By default over the user store's database, so that every caller (CLI included)
-        # ends the sessions of a user it disables.
+        # ends the sessions of a user it disables and logs its links and revocations.
         self.sessions = sessions or (SqlSessionStore(engine) if engine is not None else None)
+        self.audit_log = audit_log or (SqlAuditLog(engine) if engine is not None else None)
 
     def create(self, username: str, password: str, role: Role, actor: Actor) -> UserRecord:
         """Create a user; the password is kept only as an argon2id hash."""
@@ -200,9 +202,8 @@ class UserService:
 
     def _log(self, entry: AuditEntry) -> None:
         """An audit event of a change outside the user table (sessions, links)."""
-        append: Callable[[AuditEntry], None] | None = getattr(self.store, "append_audit", None)
-        if append is not None:
-            append(entry)
+        if self.audit_log is not None:
+            self.audit_log.append_audit(entry)
 
     def link_user(self, secret: str) -> UserRecord | None:
         """The user a live password link is for (the link stays usable)."""

@@ -36,10 +36,10 @@ from sqlalchemy import (
     update,
 )
 
+from rempart.store.audit import AuditEntry
 from rempart.store.bot_models import bot_messages, bot_outbox, bot_state, bot_updates
 from rempart.store.engine import SqlStore
 from rempart.store.notice_models import audit_events
-from rempart.store.notices import AuditEntry
 from rempart.store.rows import utc, utc_now
 
 OFFSET_KEY = "update_offset"

@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from rempart.core.lockout import FailureState, LockoutRule, after_failure
+from rempart.store.audit import AuditEntry
 from rempart.store.engine import SqlStore
 from rempart.store.limit_models import login_failures
 from rempart.store.notice_models import audit_events
-from rempart.store.notices import AuditEntry
 from rempart.store.rows import utc
 
 

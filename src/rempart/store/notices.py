@@ -1,9 +1,8 @@
-"""The notice-and-action store: users, notices, decisions, appeals and the audit log, on SQLite
-or PostgreSQL.
+"""The notice-and-action store: notices, decisions and appeals, on SQLite or PostgreSQL.
 
-Each change and its audit event are written in one transaction: nothing happens unlogged. State
-changes compare-and-set on the notice's state, so two moderators cannot both decide a notice.
-The audit log has no update or delete method, and the database refuses both (triggers).
+Each change and its audit event (``store.audit``) are written in one transaction: nothing
+happens unlogged. State changes compare-and-set on the notice's state, so two moderators cannot
+both decide a notice. Users live in ``store.users``.
 
 Example::
 
@@ -13,75 +12,22 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, Row, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql import Select
+from sqlalchemy import Connection, Row, insert, select, update
 
-from rempart.core.workflow import Action, AppealOutcome, Category, NoticeState, Role
+from rempart.core.workflow import Action, AppealOutcome, Category, NoticeState
+from rempart.store.audit import AuditEntry, log_event
 from rempart.store.engine import SqlStore
-from rempart.store.notice_models import appeals, audit_events, decisions, notices, users
+from rempart.store.notice_models import appeals, decisions, notices
+from rempart.store.pages import Page, fetch_page
 from rempart.store.rows import utc
-
-T = TypeVar("T")
-
-
-class UserExists(Exception):
-    """A user with this name already exists."""
 
 
 class StateConflict(Exception):
     """The notice is no longer in the state the change expected (someone else changed it)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    """One page of results and how many there are in all."""
-
-    items: list[T]
-    total: int
-
-
-@dataclass(frozen=True, slots=True)
-class UserRecord:
-    id: int
-    username: str
-    role: Role
-    created_at: datetime
-    disabled: bool
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "username": self.username, "role": self.role.value,
-                "created_at": self.created_at.isoformat(), "disabled": self.disabled}
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    """One event to log. ``object_id`` None on a new notice: the store fills in its case."""
-
-    at: datetime
-    actor_type: str  # user, token, public, system
-    actor_id: str | None
-    action: str
-    object_type: str
-    object_id: str | None
-    details: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEvent:
-    id: int
-    entry: AuditEntry
-
-    def to_json(self) -> dict[str, Any]:
-        e = self.entry
-        return {"id": self.id, "at": e.at.isoformat(), "actor_type": e.actor_type,
-                "actor_id": e.actor_id, "action": e.action, "object_type": e.object_type,
-                "object_id": e.object_id, "details": e.details}
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,34 +114,7 @@ class NoticeFilter:
     assigned_to: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class AuditFilter:
-    actor_type: str | None = None
-    actor_id: str | None = None
-    action: str | None = None
-    object_type: str | None = None
-    object_id: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-
-
-class UserStore(Protocol):
-    def create_user(self, username: str, password_hash: str, role: Role,
-                    audit: AuditEntry) -> UserRecord: ...
-    def user_credentials(self, username: str) -> tuple[UserRecord, str] | None: ...
-    def get_user(self, user_id: int) -> UserRecord | None: ...
-    def list_users(self) -> list[UserRecord]: ...
-    def update_user(self, username: str, audit: AuditEntry, *, role: Role | None = None,
-                    disabled: bool | None = None,
-                    password_hash: str | None = None) -> UserRecord | None: ...
-
-
-class AuditLog(Protocol):
-    def append_audit(self, entry: AuditEntry) -> None: ...
-    def list_audit(self, flt: AuditFilter, limit: int, offset: int) -> Page[AuditEvent]: ...
-
-
-class NoticeStore(UserStore, AuditLog, Protocol):
+class NoticeStore(Protocol):
     def create_notice(self, new: NewNotice, secret_sha256: str,
                       audit: AuditEntry) -> NoticeRecord: ...
     def get_notice(self, case_number: str) -> NoticeRecord | None: ...
@@ -216,12 +135,6 @@ class NoticeStore(UserStore, AuditLog, Protocol):
                       audit: AuditEntry) -> AppealRecord: ...
     def statements(self, since: datetime | None, until: datetime | None, limit: int,
                    offset: int) -> Page[tuple[str, DecisionRecord]]: ...
-
-
-def _user(row: Row[Any]) -> UserRecord:
-    m = row._mapping
-    return UserRecord(m["id"], m["username"], Role(m["role"]), utc(m["created_at"]),
-                      bool(m["disabled"]))
 
 
 def _notice(row: Row[Any]) -> NoticeRecord:
@@ -268,71 +181,6 @@ def case_number(notice_id: int, received_at: datetime) -> str:
 class SqlNoticeStore(SqlStore):
     """NoticeStore over one SQLAlchemy engine (share the bank store's)."""
 
-
-    @staticmethod
-    def _log(conn: Connection, e: AuditEntry) -> None:
-        conn.execute(insert(audit_events).values(
-            at=e.at, actor_type=e.actor_type, actor_id=e.actor_id, action=e.action,
-            object_type=e.object_type, object_id=e.object_id, details=e.details,
-        ))
-
-    @staticmethod
-    def _page(conn: Connection, query: Select[Any], limit: int, offset: int,
-              ) -> tuple[Sequence[Row[Any]], int]:
-        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        return conn.execute(query.limit(limit).offset(offset)).all(), int(total)
-
-    # --- users --------------------------------------------------------------------------
-
-    def create_user(self, username: str, password_hash: str, role: Role,
-                    audit: AuditEntry) -> UserRecord:
-        """Store a user; UserExists when the name is taken."""
-        try:
-            with self._write() as conn:
-                row = conn.execute(insert(users).values(
-                    username=username, password_hash=password_hash, role=role.value,
-                    created_at=audit.at, disabled=False,
-                ).returning(*users.c)).one()
-                self._log(conn, audit)
-        except IntegrityError:
-            raise UserExists(username) from None
-        return _user(row)
-
-    def user_credentials(self, username: str) -> tuple[UserRecord, str] | None:
-        """A user and their password hash."""
-        with self._read() as conn:
-            row = conn.execute(select(users).where(users.c.username == username)).one_or_none()
-        return None if row is None else (_user(row), row.password_hash)
-
-    def get_user(self, user_id: int) -> UserRecord | None:
-        with self._read() as conn:
-            row = conn.execute(select(users).where(users.c.id == user_id)).one_or_none()
-        return None if row is None else _user(row)
-
-    def list_users(self) -> list[UserRecord]:
-        with self._read() as conn:
-            return [_user(r) for r in conn.execute(select(users).order_by(users.c.id))]
-
-    def update_user(self, username: str, audit: AuditEntry, *, role: Role | None = None,
-                    disabled: bool | None = None,
-                    password_hash: str | None = None) -> UserRecord | None:
-        """Change a user's role, disabled flag or password hash; None if no such user."""
-        values: dict[str, Any] = {}
-        if role is not None:
-            values["role"] = role.value
-        if disabled is not None:
-            values["disabled"] = disabled
-        if password_hash is not None:
-            values["password_hash"] = password_hash
-        with self._write() as conn:
-            row = conn.execute(update(users).where(users.c.username == username)
-                               .values(**values).returning(*users.c)).one_or_none()
-            if row is not None:
-                self._log(conn, audit)
-        return None if row is None else _user(row)
-
-    # --- notices ------------------------------------------------------------------------
-
     def create_notice(self, new: NewNotice, secret_sha256: str,
                       audit: AuditEntry) -> NoticeRecord:
         """Store a received notice and give it its case number."""
@@ -347,7 +195,7 @@ class SqlNoticeStore(SqlStore):
             number = case_number(notice_id, new.received_at)
             row = conn.execute(update(notices).where(notices.c.id == notice_id)
                                .values(case_number=number).returning(*notices.c)).one()
-            self._log(conn, replace(audit, object_id=audit.object_id or number))
+            log_event(conn, replace(audit, object_id=audit.object_id or number))
         return _notice(row)
 
     def get_notice(self, case_number: str) -> NoticeRecord | None:
@@ -370,7 +218,7 @@ class SqlNoticeStore(SqlStore):
         if flt.assigned_to is not None:
             query = query.where(notices.c.assigned_to == flt.assigned_to)
         with self._read() as conn:
-            rows, total = self._page(conn, query, limit, offset)
+            rows, total = fetch_page(conn, query, limit, offset)
         return Page([_notice(r) for r in rows], total)
 
     def _set_state(self, conn: Connection, notice_id: int, expected: NoticeState,
@@ -389,7 +237,7 @@ class SqlNoticeStore(SqlStore):
         extra = {} if assign is None else {"assigned_to": assign}
         with self._write() as conn:
             self._set_state(conn, notice_id, expected, target, audit.at, **extra)
-            self._log(conn, audit)
+            log_event(conn, audit)
 
     def add_decision(self, notice_id: int, expected: NoticeState, target: NoticeState,
                      decision: NewDecision, audit: AuditEntry) -> DecisionRecord:
@@ -397,7 +245,7 @@ class SqlNoticeStore(SqlStore):
             self._set_state(conn, notice_id, expected, target, decision.decided_at)
             row = conn.execute(insert(decisions).values(_decision_values(notice_id, decision))
                                .returning(*decisions.c)).one()
-            self._log(conn, audit)
+            log_event(conn, audit)
         return _decision(row)
 
     def decisions(self, notice_id: int) -> list[DecisionRecord]:
@@ -425,7 +273,7 @@ class SqlNoticeStore(SqlStore):
             query = query.where(decisions.c.appeal_id.is_not(None) if flt.after_appeal
                                 else decisions.c.appeal_id.is_(None))
         with self._read() as conn:
-            rows, total = self._page(conn, query, limit, offset)
+            rows, total = fetch_page(conn, query, limit, offset)
         return Page([(r.case_number, _decision(r)) for r in rows], total)
 
     def list_appeals(self, flt: AppealFilter, limit: int, offset: int,
@@ -444,7 +292,7 @@ class SqlNoticeStore(SqlStore):
         if flt.until is not None:
             query = query.where(appeals.c.filed_at < flt.until)
         with self._read() as conn:
-            rows, total = self._page(conn, query, limit, offset)
+            rows, total = fetch_page(conn, query, limit, offset)
         return Page([(r.case_number, _appeal(r)) for r in rows], total)
 
     def file_appeal(self, notice_id: int, reason: str, audit: AuditEntry) -> AppealRecord:
@@ -455,7 +303,7 @@ class SqlNoticeStore(SqlStore):
             row = conn.execute(insert(appeals).values(
                 notice_id=notice_id, filed_at=audit.at, reason=reason,
             ).returning(*appeals.c)).one()
-            self._log(conn, audit)
+            log_event(conn, audit)
         return _appeal(row)
 
     def get_appeal(self, notice_id: int) -> AppealRecord | None:
@@ -482,7 +330,7 @@ class SqlNoticeStore(SqlStore):
             if decision is not None:
                 conn.execute(insert(decisions).values(
                     _decision_values(notice_id, replace(decision, appeal_id=row.id))))
-            self._log(conn, audit)
+            log_event(conn, audit)
         return _appeal(row)
 
     def statements(self, since: datetime | None, until: datetime | None, limit: int,
@@ -497,31 +345,5 @@ class SqlNoticeStore(SqlStore):
         if until is not None:
             query = query.where(decisions.c.decided_at < until)
         with self._read() as conn:
-            rows, total = self._page(conn, query, limit, offset)
+            rows, total = fetch_page(conn, query, limit, offset)
         return Page([(r.case_number, _decision(r)) for r in rows], total)
-
-    # --- audit --------------------------------------------------------------------------
-
-    def append_audit(self, entry: AuditEntry) -> None:
-        """Log an event on its own (for actions that change nothing else, e.g. a lookup)."""
-        with self._write() as conn:
-            self._log(conn, entry)
-
-    def list_audit(self, flt: AuditFilter, limit: int, offset: int) -> Page[AuditEvent]:
-        """Events, newest first."""
-        c = audit_events.c
-        query = select(audit_events).order_by(c.id.desc())
-        for column, value in ((c.actor_type, flt.actor_type), (c.actor_id, flt.actor_id),
-                              (c.action, flt.action), (c.object_type, flt.object_type),
-                              (c.object_id, flt.object_id)):
-            if value is not None:
-                query = query.where(column == value)
-        if flt.since is not None:
-            query = query.where(c.at >= flt.since)
-        if flt.until is not None:
-            query = query.where(c.at < flt.until)
-        with self._read() as conn:
-            rows, total = self._page(conn, query, limit, offset)
-        return Page([AuditEvent(r.id, AuditEntry(
-            utc(r.at), r.actor_type, r.actor_id, r.action, r.object_type, r.object_id,
-            r.details)) for r in rows], total)

@@ -19,8 +19,9 @@ from typing import Any, Protocol
 from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from rempart.store.audit import AuditEntry, log_event
 from rempart.store.engine import SqlStore
-from rempart.store.notices import AuditEntry, Page, SqlNoticeStore
+from rempart.store.pages import Page
 from rempart.store.review_models import review_items
 from rempart.store.rows import utc
 
@@ -147,10 +148,10 @@ class SqlReviewStore(SqlStore):
                 .returning(*review_items.c)).one_or_none()
             if row is None:
                 raise ReviewConflict(f"review item {item_id} is not open")
-            SqlNoticeStore._log(conn, audit)  # the one audit log, same transaction
+            log_event(conn, audit)  # the one audit log, same transaction
         return _item(row)
 
     def log(self, audit: AuditEntry) -> None:
         """Write one audit event (a moderator's action on bank entries)."""
         with self._write() as conn:
-            SqlNoticeStore._log(conn, audit)
+            log_event(conn, audit)

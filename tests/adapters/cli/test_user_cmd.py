@@ -12,7 +12,7 @@ from typer.testing import CliRunner, Result
 from rempart.adapters.cli import user_cmd
 from rempart.adapters.cli.main import COMMAND_MODULES
 from rempart.store import make_engine
-from rempart.store.notices import SqlNoticeStore
+from rempart.store.users import SqlUserStore
 
 PASSWORD = "a long enough passphrase"
 Run = Callable[..., Result]
@@ -39,7 +39,7 @@ def test_create_admin_prompts_twice_and_stores_a_hash(run: Run, sqlite_url: str)
     assert result.exit_code == 0, result.output
     assert PASSWORD not in result.stdout
     engine = make_engine(sqlite_url)
-    found = SqlNoticeStore(engine).user_credentials("first-admin")
+    found = SqlUserStore(engine).user_credentials("first-admin")
     engine.dispose()
     assert found is not None and found[0].role.value == "admin"
     assert found[1].startswith("$argon2id$") and PASSWORD not in found[1]
@@ -97,7 +97,7 @@ def test_unlock_lifts_a_lockout(run: Run, sqlite_url: str) -> None:
                ).exit_code == 0
     engine = make_engine(sqlite_url)
     try:
-        signin = SignIn(UserService(SqlNoticeStore(engine)), SqlLockoutStore(engine),
+        signin = SignIn(UserService(SqlUserStore(engine)), SqlLockoutStore(engine),
                         LockoutRule(2, timedelta(minutes=15), timedelta(minutes=15)))
         assert signin.sign_in("first-admin", "wrong password 1") is None
         assert signin.sign_in("first-admin", "wrong password 2") is None

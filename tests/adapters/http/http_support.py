@@ -63,7 +63,7 @@ def make_app(url: str, **http: Any) -> App:
 def proof(client: Any) -> Headers:
     """The proof-of-work headers of an anonymous ``POST /api/v1/notices``: a challenge of
     ``GET /report/challenge``, solved as a browser or an API client does."""
-    from rempart.services.cases import solve
+    from rempart.services.proof_of_work import solve
 
     found = client.get("/report/challenge").json()
     return {"X-Proof-Challenge": found["challenge"],

@@ -140,16 +140,16 @@ def test_bulk_body_errors_are_framework_shaped(
 def test_big_bulk_adds_are_written_by_an_idle_child(
     client: TestClient, auth: Callable[..., Headers], monkeypatch: Any
 ) -> None:
-    from rempart.adapters.http import banks
+    from rempart.adapters.http import bank_ingest
+    from rempart.runtime import run_in_idle_child as real
 
     children: list[int] = []
-    real = banks.run_in_idle_child
 
     def spy(fn: Any, *args: Any) -> Any:
         children.append(len(args[-1]))
         return real(fn, *args)
 
-    monkeypatch.setattr(banks, "run_in_idle_child", spy)
+    monkeypatch.setattr(bank_ingest, "run_in_idle_child", spy)
     w, m = auth("banks:write", "banks:read"), auth("match", "cases")  # entry numbers
     client.post(f"{API}/banks", json={"name": "feed"}, headers=w)
     rng = random.Random(11)
@@ -174,7 +174,7 @@ def test_big_bulk_adds_are_written_by_an_idle_child(
 
 
 def test_only_a_database_other_processes_can_open_is_shared() -> None:
-    from rempart.adapters.http.banks import shared_database
+    from rempart.adapters.http.bank_ingest import shared_database
 
     assert shared_database("sqlite:////tmp/x.sqlite3") and shared_database("sqlite:///rel.db")
     assert shared_database("postgresql://u@h/db")

@@ -62,7 +62,7 @@ def test_cases_read_with_filters_and_paging(app: App, client: TestClient,
 def test_audit_read_with_its_own_scope(app: App, client: TestClient,
                                        auth: Callable[..., Headers]) -> None:
     _seed(app)
-    store = make_state(app).notice_store
+    store = make_state(app).audit_log
     for i in range(5):
         store.append_audit(Actor("user", "mod-x").entry(utc_now(), "test.event", "thing",
                                                         f"t{i}", note=SCRIPT))

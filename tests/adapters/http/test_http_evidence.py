@@ -12,7 +12,7 @@ from http_support import Headers, TestClient
 
 from evidence_support import seed_case_and_findings
 from rempart.app import App
-from rempart.store.notices import AuditFilter, SqlNoticeStore
+from rempart.store.audit import AuditFilter, SqlAuditLog
 
 
 def test_evidence_api(sqlite_app: App, sqlite_client: TestClient,
@@ -29,14 +29,16 @@ def test_evidence_api(sqlite_app: App, sqlite_client: TestClient,
         package = json.loads(archive.read("package.json"))
     assert package["audience"]["requested_by"] == "token:test" and package["language"] == "en"
     assert [e["finding_id"] for e in package["timeline"]] == sorted(ids)
-    audit = SqlNoticeStore(sqlite_app.store.engine).list_audit(
+    audit = SqlAuditLog(sqlite_app.store.engine).list_audit(
         AuditFilter(action="evidence.findings"), 10, 0).items
     assert [(a.entry.actor_type, a.entry.actor_id) for a in audit] == [("token", "token:test")]
 
     unknown = sqlite_client.post("/api/v1/evidence", json={"finding_ids": [999_999]},
                                  headers=headers)
     assert unknown.status_code == 422 and "999999" in unknown.json()["detail"]
-    for body in ({"finding_ids": []}, {"finding_ids": [1], "language": "de"}, {"x": 1}):
+    bad: list[dict[str, object]] = [{"finding_ids": []}, {"finding_ids": [1], "language": "de"},
+                                    {"x": 1}]
+    for body in bad:
         assert sqlite_client.post("/api/v1/evidence", json=body,
                                   headers=headers).status_code == 422
     refused = sqlite_client.post("/api/v1/evidence", json={"finding_ids": ids},

@@ -13,7 +13,9 @@ from rempart.app import App, create_http_app
 from rempart.core.workflow import Action, AppealOutcome, Role, StatementOfReasons
 from rempart.services.notices import NotAllowed, NoticeService
 from rempart.services.users import SYSTEM, Actor, UserService
+from rempart.store.audit import SqlAuditLog
 from rempart.store.notices import SqlNoticeStore
+from rempart.store.users import SqlUserStore
 
 SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)> & my photo'
 REPORT = {"category": "ncii", "explanation": SCRIPT, "good_faith": True,
@@ -32,7 +34,7 @@ STATEMENT = {
 
 
 def add_users(app: App) -> None:
-    users = UserService(SqlNoticeStore(app.store.engine),
+    users = UserService(SqlUserStore(app.store.engine),
                         PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     for name, role in (("mod-a", Role.MODERATOR), ("mod-b", Role.MODERATOR),
                        ("reader", Role.ANALYST)):
@@ -41,7 +43,8 @@ def add_users(app: App) -> None:
 
 def person(app: App) -> NoticeService:
     """The notice service as the console uses it: decisions by a signed-in person."""
-    return NoticeService(SqlNoticeStore(app.store.engine), app.settings.notices)
+    e = app.store.engine
+    return NoticeService(SqlNoticeStore(e), SqlUserStore(e), SqlAuditLog(e), app.settings.notices)
 
 
 def decide(app: App, case: str, user: str, action: str, summary: str,

@@ -24,9 +24,11 @@ from rempart.services import banks as bank_service
 from rempart.services.bot import BotService
 from rempart.services.matching import MatchService
 from rempart.services.notices import NoticeService
+from rempart.store.audit import SqlAuditLog
 from rempart.store.bot import SqlBotStore
 from rempart.store.notices import SqlNoticeStore
 from rempart.store.sql import SqlBankStore, open_store
+from rempart.store.users import SqlUserStore
 
 CHAT = -1001234567890
 ADMIN_CHAT = -1009999999999
@@ -76,8 +78,9 @@ class BotHarness:
         matching.load()
         settings = BotSettings(poll_timeout_seconds=1, chat_defaults=self.defaults,
                                **settings_)
-        service = BotService(SqlBotStore(store.engine), matching,
-                             NoticeService(SqlNoticeStore(store.engine)), settings)
+        e = store.engine
+        notices = NoticeService(SqlNoticeStore(e), SqlUserStore(e), SqlAuditLog(e))
+        service = BotService(SqlBotStore(e), matching, notices, settings)
         bot = make_bot(self.api.token, self.api.api_url, self.api.file_url, poll_timeout=1)
         return BotRunner(bot, service, settings, on_update_done=on_update_done)
 

@@ -11,7 +11,7 @@ from telegram import Update
 
 from rempart.adapters.telegram_bot.items import message_of
 from rempart.bench.fake_bot_api import FakeBotApi
-from rempart.services.bot import REPORT_BURST
+from rempart.services.bot_reports import REPORT_BURST
 from rempart.store.notices import NoticeFilter, SqlNoticeStore
 
 LINKED_ID = -1007777777777

@@ -13,7 +13,7 @@ from web_support import WebClient
 
 from evidence_support import CHAT, Seeded, review_sighting, seed_case_and_findings
 from rempart.app import App
-from rempart.store.notices import AuditFilter, SqlNoticeStore
+from rempart.store.audit import AuditFilter, SqlAuditLog
 
 
 def _victim(web: WebClient, seeded: Seeded, secret: str | None = None,
@@ -88,7 +88,7 @@ def test_console_selection(web: WebClient, sqlite_app: App) -> None:
     assert bad.status_code == 422 and "999999" in bad.text
     none = web.form("/console/evidence", "/console/evidence", {})
     assert none.status_code == 422
-    audit = SqlNoticeStore(sqlite_app.store.engine).list_audit(
+    audit = SqlAuditLog(sqlite_app.store.engine).list_audit(
         AuditFilter(action="evidence.findings"), 10, 0).items
     assert [a.entry.actor_id for a in audit] == ["mod-a"]
 

@@ -23,8 +23,9 @@ from rempart.bench.synthetic_images import photo_bytes
 from rempart.config import Settings, WebSettings
 from rempart.core.signals.pdq import pdq_dihedral
 from rempart.services.banks import list_entries
-from rempart.services.cases import CHILD_BANK, VICTIM_BANK, solve
+from rempart.services.cases import CHILD_BANK, VICTIM_BANK
 from rempart.services.errors import BankNotFound
+from rempart.services.proof_of_work import solve
 
 BITS = 8
 CASE = re.compile(r'<dd id="case">([^<]+)</dd>')

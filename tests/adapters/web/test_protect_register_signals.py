@@ -21,7 +21,8 @@ from rempart.core.media_signals import hash_bytes
 from rempart.core.types import MediaHashes
 from rempart.services.banks import list_entries
 from rempart.services.case_signals import ROBUST_NAMES
-from rempart.services.cases import VICTIM_BANK, solve
+from rempart.services.cases import VICTIM_BANK
+from rempart.services.proof_of_work import solve
 
 BITS = 4
 DIHEDRAL = ("rot90", "rot180", "rot270", "flipx", "flipy", "flipplus1", "flipminus1")

@@ -24,12 +24,16 @@ from rempart.bench.synthetic_images import photo_bytes
 from rempart.config import NoticeSettings, Settings, WebSettings
 from rempart.core.signals.pdq import pdq_dihedral
 from rempart.core.workflow import Category
-from rempart.services.cases import VICTIM_BANK, CaseService, ItemSignals, Registration, solve
+from rempart.services.case_items import ItemSignals
+from rempart.services.cases import VICTIM_BANK, CaseService, Registration
 from rempart.services.notices import NoticeService, Submission
+from rempart.services.proof_of_work import solve
+from rempart.store.audit import SqlAuditLog
 from rempart.store.notices import SqlNoticeStore
 from rempart.store.review_models import review_items
 from rempart.store.reviews import NewReviewItem, SqlReviewStore
 from rempart.store.rows import utc_now
+from rempart.store.users import SqlUserStore
 
 BITS = 4
 CHANNEL = -1001234567890
@@ -117,7 +121,8 @@ def test_page_counts_actions_notices_and_nothing_of_another_case(
     _bot_item(app, g1, -4242, 21, "Private circle", None, False)
     _bot_item(app, g3, CHANNEL, 98, "Elsewhere chat", "https://t.me/elsewhere/98", True)
     _confirm_all(app)
-    NoticeService(SqlNoticeStore(app.store.engine)).submit(Submission(
+    e = app.store.engine
+    NoticeService(SqlNoticeStore(e), SqlUserStore(e), SqlAuditLog(e)).submit(Submission(
         Category.NCII, "the reporter's words", chat_id=CHANNEL, message_id=20, good_faith=True,
         contact_name="Reporter Name", contact_email="reporter@example.org"))
 

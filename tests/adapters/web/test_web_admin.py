@@ -17,7 +17,7 @@ from web_support import PASSWORD, WebClient
 
 from rempart.adapters.web.session import SESSION_COOKIE, make_state
 from rempart.app import App
-from rempart.store.notices import AuditFilter
+from rempart.store.audit import AuditFilter
 from rempart.store.rows import utc_now
 from rempart.store.sessions import SqlSessionStore
 
@@ -212,7 +212,7 @@ def test_audit_page_filters_and_pages(sqlite_app: App, web: WebClient) -> None:
     from rempart.services.users import Actor
 
     for i in range(60):
-        state.notice_store.append_audit(Actor("system").entry(
+        state.audit_log.append_audit(Actor("system").entry(
             utc_now(), "test.event", "thing", f"t{i}", note='<script>alert(1)</script>'))
     web.login("reader")
     r = web.get("/console/audit?action=test.event")

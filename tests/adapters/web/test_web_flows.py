@@ -14,7 +14,7 @@ from rempart.app import App
 from rempart.core.banks import BankKind, BankPolicy
 from rempart.services.banks import add_signal, create_bank
 from rempart.services.reviews import ReviewClosed
-from rempart.store.notices import AuditFilter
+from rempart.store.audit import AuditFilter
 from rempart.store.reviews import NewReviewItem
 from rempart.store.rows import utc_now
 

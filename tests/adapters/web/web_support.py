@@ -14,9 +14,9 @@ from fastapi import FastAPI
 
 from rempart.app import App
 from rempart.core.workflow import Role
-from rempart.services.cases import solve
+from rempart.services.proof_of_work import solve
 from rempart.services.users import SYSTEM, UserService
-from rempart.store.notices import SqlNoticeStore
+from rempart.store.users import SqlUserStore
 
 PASSWORD = "a long enough passphrase"
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -84,7 +84,7 @@ class WebClient:
 
 def add_users(app: App) -> None:
     """admin ``boss``, moderators ``mod-a`` and ``mod-b``, analyst ``reader``."""
-    users = UserService(SqlNoticeStore(app.store.engine), FAST_HASHER)
+    users = UserService(SqlUserStore(app.store.engine), FAST_HASHER)
     for name, role in (("boss", Role.ADMIN), ("mod-a", Role.MODERATOR),
                        ("mod-b", Role.MODERATOR), ("reader", Role.ANALYST)):
         users.create(name, PASSWORD, role, SYSTEM)

@@ -21,9 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from rempart.adapters.cli.options import Db as Db
-from rempart.adapters.cli.options import Jsonl, _fail
-from rempart.adapters.cli.options import _store as _store
+from rempart.adapters.cli.options import Db, Jsonl, fail, store_for
 from rempart.config import Settings
 from rempart.core.banks import (
     DEFAULT_PDQ_THRESHOLD,
@@ -65,7 +63,7 @@ def create(
     db: Db = None,
 ) -> None:
     """Create a bank. Example: rempart bank create victims --kind victim"""
-    with _store(db) as store:
+    with store_for(db) as store:
         bank = svc.create_bank(store, name, kind, policy, threshold, vpdq_threshold, description)
     typer.echo(f"created bank {bank.name} (kind {bank.kind}, policy {bank.policy}, "
                f"PDQ threshold {bank.pdq_threshold})")
@@ -73,7 +71,7 @@ def create(
 
 def list_(jsonl: Jsonl = False, db: Db = None) -> None:
     """List banks with their entry counts. Example: rempart bank list --jsonl"""
-    with _store(db) as store:
+    with store_for(db) as store:
         summaries = svc.list_banks(store)
     if jsonl:
         for s in summaries:
@@ -96,7 +94,7 @@ def remove(
     db: Db = None,
 ) -> None:
     """Remove a bank (refused while it holds entries, unless --force)."""
-    with _store(db) as store:
+    with store_for(db) as store:
         n = svc.remove_bank(store, name, force)
     typer.echo(f"removed bank {name}" + (f" ({n} entries tombstoned)" if n else ""))
 
@@ -118,7 +116,7 @@ def add(
     settings = Settings()
     provenance = Provenance(source=source, submitted_at=datetime.now(UTC), case_id=case_id,
                             labels=tuple(label or ()))
-    with _store(db) as store:
+    with store_for(db) as store:
         svc.get_bank(store, name)  # fail before hashing
         hashed = hash_paths(files, settings.hashing, settings.workers)
         added = svc.add_media(store, name, hashed, provenance)
@@ -150,7 +148,7 @@ def import_(
 ) -> None:
     """Import a CSV/JSONL/txt hash file, all or nothing. Example: rempart bank import p h.csv"""
     fmt = format or _guess_format(file)
-    with _store(db) as store:
+    with store_for(db) as store:
         if file == "-":
             out = svc.import_entries(store, name, sys.stdin, fmt.value, source, signal_type)
         else:
@@ -158,9 +156,9 @@ def import_(
                 with open(file, encoding="utf-8", newline="") as f:
                     out = svc.import_entries(store, name, f, fmt.value, source, signal_type)
             except OSError as e:
-                _fail(f"cannot read {file}: {e.strerror}")
+                fail(f"cannot read {file}: {e.strerror}")
             except UnicodeDecodeError:
-                _fail(f"cannot read {file}: not UTF-8 text")
+                fail(f"cannot read {file}: not UTF-8 text")
     typer.echo(f"imported {len(out.added)} entries into {name} "
                f"({out.duplicates} already present, {out.removed} removed)")
 
@@ -181,7 +179,7 @@ def export(
     db: Db = None,
 ) -> None:
     """Export a bank's signals. Example: rempart bank export partner --format jsonl -o p.jsonl"""
-    with _store(db) as store:
+    with store_for(db) as store:
         if output is None:
             n = svc.export_entries(store, name, sys.stdout, format.value, include_removed)
         else:
@@ -190,7 +188,7 @@ def export(
                 with output.open("w", encoding="utf-8", newline="") as f:
                     n = svc.export_entries(store, name, f, format.value, include_removed)
             except OSError as e:
-                _fail(f"cannot write {output}: {e.strerror}")
+                fail(f"cannot write {output}: {e.strerror}")
     typer.echo(f"exported {n} entries from {name}", err=True)
 
 
@@ -202,7 +200,7 @@ def entries(
     db: Db = None,
 ) -> None:
     """List a bank's entries. Example: rempart bank entries victims --jsonl"""
-    with _store(db) as store:
+    with store_for(db) as store:
         rows = list(svc.list_entries(store, name, include_removed))
     if jsonl:
         for entry in rows:
@@ -226,7 +224,7 @@ def remove_entry(
     db: Db = None,
 ) -> None:
     """Remove an entry, leaving a tombstone. Example: rempart bank remove-entry victims 12"""
-    with _store(db) as store:
+    with store_for(db) as store:
         n = svc.remove_entry(store, name, entry_id, reason, whole_item)
     typer.echo(f"removed {n} entries from {name}")
 

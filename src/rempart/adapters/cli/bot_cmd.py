@@ -23,7 +23,7 @@ from typing import Annotated
 
 import typer
 
-from rempart.adapters.cli.bank_cmd import Db
+from rempart.adapters.cli.options import Db
 
 
 def bot_command(
@@ -47,8 +47,10 @@ def bot_command(
     from rempart.config import Settings
     from rempart.services.bot import BotService
     from rempart.services.notices import NoticeService
+    from rempart.store.audit import SqlAuditLog
     from rempart.store.bot import SqlBotStore
     from rempart.store.notices import SqlNoticeStore
+    from rempart.store.users import SqlUserStore
 
     token = os.environ.get("REMPART_TELEGRAM_TOKEN", "").strip()
     if not token:
@@ -70,8 +72,10 @@ def bot_command(
         settings.bot.download_limit_bytes = int(download_limit_mb * 1024 * 1024)
     app = build(settings)
     app.follower.start()
-    service = BotService(SqlBotStore(app.store.engine), app.matching,
-                         NoticeService(SqlNoticeStore(app.store.engine), settings.notices),
+    engine = app.store.engine
+    notices = NoticeService(SqlNoticeStore(engine), SqlUserStore(engine), SqlAuditLog(engine),
+                            settings.notices)
+    service = BotService(SqlBotStore(engine), app.matching, notices,
                          settings.bot, limits=app.limits)
     bot = make_bot(token, settings.bot.api_url, settings.bot.file_url,
                    settings.bot.poll_timeout_seconds)

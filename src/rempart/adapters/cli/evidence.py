@@ -21,14 +21,14 @@ from typing import Annotated
 
 import typer
 
-from rempart.adapters.cli.options import Db, _fail, _store
+from rempart.adapters.cli.options import Db, fail, store_for
 from rempart.adapters.evidence import evidence_zip
 from rempart.core.evidence_package import EvidencePackage
 from rempart.services.cases import CaseNotFound, CaseService
 from rempart.services.evidence import EvidenceService
+from rempart.store.audit import SqlAuditLog
 from rempart.store.cases import SqlCaseStore
 from rempart.store.evidence_reads import SqlEvidenceReads
-from rempart.store.notices import SqlNoticeStore
 from rempart.store.scans import SqlScanStore
 
 
@@ -36,14 +36,14 @@ def checked_output(path: Path) -> Path:
     """The path to create; a one-line exit when it exists, has no folder or is not a .zip."""
     text = str(path)
     if not text or "\x00" in text or text.endswith(("/", os.sep)):
-        _fail(f"invalid output path {text!r}")
+        fail(f"invalid output path {text!r}")
     if path.suffix.lower() != ".zip":
-        _fail(f"the output must be a .zip file: {text}")
+        fail(f"the output must be a .zip file: {text}")
     if path.is_symlink() or path.exists():
-        _fail(f"{text} already exists: not overwritten")
+        fail(f"{text} already exists: not overwritten")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
-        _fail(f"no such folder: {parent}")
+        fail(f"no such folder: {parent}")
     return path
 
 
@@ -53,9 +53,9 @@ def _write_new(path: Path, data: bytes) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
                      0o600)
     except FileExistsError:
-        _fail(f"{path} already exists: not overwritten")
+        fail(f"{path} already exists: not overwritten")
     except OSError as e:
-        _fail(f"cannot create {path}: {e.strerror}")
+        fail(f"cannot create {path}: {e.strerror}")
     with os.fdopen(fd, "wb") as out:
         out.write(data)
 
@@ -74,24 +74,24 @@ def evidence(
     """Write the evidence package (PDF + JSON + SHA-256 manifest, no image) of a case or of
     chosen findings."""
     if (case is None) == (not finding):
-        _fail("give either --case (with its secret) or one or more --finding ids")
+        fail("give either --case (with its secret) or one or more --finding ids")
     if language not in ("fr", "en"):
-        _fail("--language must be fr or en")
+        fail("--language must be fr or en")
     target = checked_output(output)
     if case is not None and secret is None:
         secret = typer.prompt("Case secret", hide_input=True)
-    with _store(db) as store:
+    with store_for(db) as store:
         engine = store.engine  # type: ignore[attr-defined]
         service = EvidenceService(
             SqlEvidenceReads(engine),
             CaseService(SqlCaseStore(engine), store, SqlScanStore(engine)), store,
-            SqlNoticeStore(engine))
+            SqlAuditLog(engine))
         package: EvidencePackage
         if case is not None:
             try:
                 package = service.for_case(case, secret or "", language=language)
             except CaseNotFound:
-                _fail("no case with this number and secret")
+                fail("no case with this number and secret")
         else:
             package = service.for_findings(finding or [], requested_by=f"cli:{_user()}",
                                            language=language, actor_type="system")

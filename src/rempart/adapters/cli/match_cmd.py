@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rempart.adapters.cli.hash_cmd import progress_bar
-from rempart.adapters.cli.options import Db, Fps, Jsonl, Recursive, _store
+from rempart.adapters.cli.options import Db, Fps, Jsonl, Recursive, store_for
 from rempart.adapters.cli.output import emit_jsonl, stderr
 from rempart.config import HashSettings, Settings
 from rempart.core.flood import FloodRule
@@ -41,7 +41,7 @@ def match_command(
     settings = Settings()
     files = list(expand_paths(paths, recursive=recursive))
     table = Table("path", "bank", "entry", "signal", "distance", "action", "error", box=None)
-    with _store(db) as store:
+    with store_for(db) as store:
         service = MatchService(
             cast(MatchStore, store),
             settings=HashSettings(video_fps=fps),

@@ -2,7 +2,9 @@
 
 Example::
 
-    def command(jsonl: Jsonl = False, db: Db = None) -> None: ...
+    def command(jsonl: Jsonl = False, db: Db = None) -> None:
+        with store_for(db) as store:
+            ...
 """
 
 from __future__ import annotations
@@ -31,29 +33,30 @@ Fps = Annotated[float, typer.Option(help="Video frames sampled per second.")]
 Workers = Annotated[int, typer.Option(help="Worker processes (0: one per core).")]
 
 
-def _fail(message: str) -> NoReturn:
+def fail(message: str) -> NoReturn:
+    """Print ``error: message`` on stderr and exit with status 1."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(1)
 
 
 @contextmanager
-def _store(db: str | None) -> Iterator[BankStore]:
+def store_for(db: str | None) -> Iterator[BankStore]:
     """The store for ``--db``; domain and database errors become one-line exits."""
     url = db or Settings().database_url
     try:
         shown = make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
-        _fail(f"invalid database URL {url!r}")
+        fail(f"invalid database URL {url!r}")
     try:
         store = open_store(url)
     except SQLAlchemyError as e:
-        _fail(f"cannot open database {shown}: {e.__class__.__name__}: {_first_line(e)}")
+        fail(f"cannot open database {shown}: {e.__class__.__name__}: {_first_line(e)}")
     try:
         yield store
     except RempartError as e:
-        _fail(str(e))
+        fail(str(e))
     except SQLAlchemyError as e:
-        _fail(f"database error: {_first_line(e)}")
+        fail(f"database error: {_first_line(e)}")
     finally:
         store.close()
 

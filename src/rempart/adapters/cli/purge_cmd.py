@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from rempart.adapters.cli.options import Db, Jsonl, _store
+from rempart.adapters.cli.options import Db, Jsonl, store_for
 from rempart.adapters.cli.output import emit_jsonl, stderr
 from rempart.config import Settings
 from rempart.services.retention import RetentionPolicy, purge
@@ -34,7 +34,7 @@ def purge_command(
     """Delete the data whose retention period is over (see docs/privacy.md)."""
     settings = Settings()
     policy = RetentionPolicy.from_settings(settings)
-    with _store(db) as store:
+    with store_for(db) as store:
         done = purge(SqlRetentionStore(getattr(store, "engine")),  # noqa: B009
                      policy, utc_now(), dry_run)
     if jsonl:

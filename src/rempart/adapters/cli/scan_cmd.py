@@ -30,7 +30,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from rempart.adapters.cli.bank_cmd import Db, _store
+from rempart.adapters.cli.options import Db, store_for
 from rempart.adapters.cli.output import emit_jsonl, stderr
 from rempart.adapters.reports import render_html, write_csv
 from rempart.adapters.telegram_export import (
@@ -147,7 +147,7 @@ def scan_command(
             raise typer.BadParameter(f"no such folder: {out.parent}", param_hint=str(out))
     settings = Settings()
     source = ExportSource(names)
-    with _store(db) as store:
+    with store_for(db) as store:
         known = {b.name for b in store.list_banks()}
         unknown = sorted(set(bank or ()) - known)
         if unknown:

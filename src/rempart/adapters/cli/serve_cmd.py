@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from rempart.adapters.cli.bank_cmd import Db
+from rempart.adapters.cli.options import Db
 from rempart.adapters.cli.output import stderr
 
 

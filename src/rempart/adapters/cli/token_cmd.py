@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from rempart.adapters.cli.bank_cmd import Db, _store
+from rempart.adapters.cli.options import Db, store_for
 from rempart.adapters.cli.output import emit_jsonl, stderr
 from rempart.store.sql import SqlBankStore
 from rempart.store.tokens import SCOPES, SqlTokenStore
@@ -44,7 +44,7 @@ def create(
     jsonl: Jsonl = False,
 ) -> None:
     """Create a token and print its secret (the only time it is shown)."""
-    with _store(db) as store:
+    with store_for(db) as store:
         try:
             token, secret = _tokens(store).create(name, scope, rate, burst)
         except ValueError as e:
@@ -60,7 +60,7 @@ def create(
 @token_app.command("list")
 def list_(db: Db = None, jsonl: Jsonl = False) -> None:
     """List live tokens (never their secrets)."""
-    with _store(db) as store:
+    with store_for(db) as store:
         tokens = _tokens(store).list()
     if jsonl:
         for t in tokens:
@@ -79,7 +79,7 @@ def revoke(
     db: Db = None,
 ) -> None:
     """Revoke a token (servers stop accepting it within seconds)."""
-    with _store(db) as store:
+    with store_for(db) as store:
         if not _tokens(store).revoke(token_id):
             typer.echo(f"error: no live token with id {token_id}", err=True)
             raise typer.Exit(1)

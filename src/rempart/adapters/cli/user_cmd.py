@@ -19,12 +19,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from rempart.adapters.cli.options import Db, Jsonl, _fail, _store
+from rempart.adapters.cli.options import Db, Jsonl, fail, store_for
 from rempart.adapters.cli.output import emit_jsonl, stderr
 from rempart.services.errors import InvalidArgument
 from rempart.services.users import Actor, UserService, parse_role
 from rempart.store.interface import BankStore
-from rempart.store.notices import SqlNoticeStore
+from rempart.store.users import SqlUserStore
 
 user_app = typer.Typer(help="Console users and their roles.", no_args_is_help=True)
 CLI = Actor("system", "cli")
@@ -33,8 +33,8 @@ CLI = Actor("system", "cli")
 def _users(store: BankStore) -> UserService:
     engine = getattr(store, "engine", None)
     if engine is None:
-        _fail("this store has no database engine")
-    return UserService(SqlNoticeStore(engine))
+        fail("this store has no database engine")
+    return UserService(SqlUserStore(engine))
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -60,15 +60,15 @@ def create(
 ) -> None:
     """Create a user; the password is asked twice (never shown, stored as argon2id)."""
     if admin and role not in (None, "admin"):
-        _fail("--admin and --role disagree")
+        fail("--admin and --role disagree")
     if not admin and role is None:
-        _fail("give a role: --admin or --role moderator|analyst")
+        fail("give a role: --admin or --role moderator|analyst")
     try:
         chosen = parse_role("admin" if admin else str(role))
     except InvalidArgument as e:
-        _fail(str(e))
+        fail(str(e))
     password = _read_password(password_stdin)
-    with _store(db) as store:
+    with store_for(db) as store:
         user = _users(store).create(name, password, chosen, CLI)
     if jsonl:
         emit_jsonl(user.to_json())
@@ -79,7 +79,7 @@ def create(
 @user_app.command("list")
 def list_(db: Db = None, jsonl: Jsonl = False) -> None:
     """List users (never their password hashes)."""
-    with _store(db) as store:
+    with store_for(db) as store:
         users = _users(store).list()
     if jsonl:
         for u in users:
@@ -99,13 +99,13 @@ def role_(
     db: Db = None,
 ) -> None:
     """Change a user's role."""
-    with _store(db) as store:
+    with store_for(db) as store:
         user = _users(store).change_role(name, parse_role(role), CLI)
     stderr.print(f"user {user.username} is now {user.role.value}", highlight=False)
 
 
 def _set_disabled(name: str, disabled: bool, db: str | None) -> None:
-    with _store(db) as store:
+    with store_for(db) as store:
         _users(store).set_disabled(name, disabled, CLI)
     stderr.print(f"user {name} {'disabled' if disabled else 'enabled'}", highlight=False)
 
@@ -132,7 +132,7 @@ def unlock(name: Annotated[str, typer.Argument(help="User name.")], db: Db = Non
     from rempart.store.lockouts import SqlLockoutStore
 
     rule = LockoutRule(1, timedelta(0), timedelta(0))  # unused: unlocking only
-    with _store(db) as store:
+    with store_for(db) as store:
         lockouts = SqlLockoutStore(getattr(store, "engine"))  # noqa: B009 (not in the Protocol)
         was = SignIn(_users(store), lockouts, rule).unlock(name, CLI)
     stderr.print(f"user {name} {'unlocked' if was else 'was not locked'}", highlight=False)

@@ -28,6 +28,7 @@ from rempart.adapters.http import (
     hashing,
     health,
     matching,
+    notice_intake,
     notices,
     text,
     tokens,
@@ -44,7 +45,7 @@ from rempart.services.rate_limits import LeasedLimiter
 
 # Models used by routes that parse their bodies themselves (kept in the OpenAPI document).
 _EXTRA_SCHEMAS: tuple[type[BaseModel], ...] = (SignalsIn, SignalsBulkIn, *errors.MODELS,
-                                               *notices.PUBLIC_MODELS)
+                                               *notice_intake.PUBLIC_MODELS)
 _DESCRIPTION = """Match media against hash banks at upload time.
 
 Authenticate with `Authorization: Bearer <token>` (create one with `rempart token create`).
@@ -112,8 +113,8 @@ def create_api(
     errors.install(api)
     health.install(api)
     api.add_exception_handler(ClientDisconnect, _client_gone)
-    for module in (hashing, matching, text, banks, tokens, notices, findings, evidence,
-                   health):
+    for module in (hashing, matching, text, banks, tokens, notice_intake, notices, findings,
+                   evidence, health):
         api.include_router(module.router)
     api.include_router(cases.router)
     from rempart.adapters.web import mount as mount_web  # the console and the public pages

@@ -1,4 +1,5 @@
-"""Banks and their entries: list, create, get, delete; bulk add, remove, import, export.
+"""Routes for banks and their entries: list, create, get, delete; bulk add, remove, import,
+export (bulk adds in :mod:`bank_ingest`, the export stream in :mod:`bank_export`).
 
 Every write applies its change to this process's matcher at once (other processes follow the
 change feed within ``http.refresh_seconds``).
@@ -7,19 +8,16 @@ change feed within ``http.refresh_seconds``).
 from __future__ import annotations
 
 import asyncio
-import queue
-import threading
-from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
-from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from rempart.adapters.http import bank_ingest
+from rempart.adapters.http.bank_export import stream_export
 from rempart.adapters.http.deps import (
     API_PREFIX,
     Backend,
@@ -34,7 +32,6 @@ from rempart.adapters.http.errors import (
     MalformedRequest,
     responses,
 )
-from rempart.adapters.http.gentle_json import decode_object
 from rempart.adapters.http.schemas import (
     BankDeletedOut,
     BankIn,
@@ -44,27 +41,17 @@ from rempart.adapters.http.schemas import (
     ImportOut,
     MediaAddedOut,
     RowId,
-    SignalIn,
-    SignalsBulkIn,
 )
 from rempart.adapters.http.uploads import UPLOAD_BODY, read_body, read_media
 from rempart.core.banks import ImportOutcome, Provenance
 from rempart.core.media_signals import hash_bytes
-from rempart.runtime import (
-    TRIM_AFTER,
-    background_executor,
-    background_work,
-    release_memory,
-    run_in_idle_child,
-)
+from rempart.runtime import background_executor
 from rempart.services import banks as svc
-from rempart.services.errors import BankImportError, EntryNotFound, InvalidArgument, InvalidSignal
-from rempart.store.interface import BankStore
+from rempart.services.errors import EntryNotFound, InvalidArgument
 
 router = APIRouter(prefix=f"{API_PREFIX}/banks", tags=["banks"], responses=TOKEN_ERRORS)
 _NOT_FOUND = responses(404, 422)
 _BODY_NOT_FOUND = {**BODY_ERRORS, **responses(404)}
-_SIGNAL_LIST = TypeAdapter(list[SignalIn])
 
 
 class HashFormat(StrEnum):
@@ -82,11 +69,6 @@ def _bank_out(backend: Backend, name: str) -> BankOut:
     bank = svc.get_bank(backend.store, name)
     summary = svc.BankSummary(bank, backend.store.count_entries(bank.id))
     return BankOut.model_validate(summary.to_json())
-
-
-def _outcome(o: ImportOutcome) -> ImportOut:
-    return ImportOut(added=len(o.added), duplicates=o.duplicates, removed=o.removed,
-                     ids=list(o.added))
 
 
 @router.get("", response_model=list[BankOut])
@@ -133,82 +115,6 @@ _BULK_BODY: dict[str, Any] = {
         },
     }
 }
-_CHUNK = 500
-_RELEASE_AFTER_BYTES = 100 * TRIM_AFTER  # about TRIM_AFTER signals
-_CHILD_AFTER_BYTES = 256 * 1024  # about 2,500 signals: worth a child's 1 s start (idle CPU)
-
-
-def parse_bulk(body: bytes) -> SignalsBulkIn:
-    """The bulk body, validated in chunks of items (see :mod:`gentle_json`); a malformed body
-    gets pydantic's own errors, as a body parsed by FastAPI would."""
-    try:
-        data = decode_object(body.decode("utf-8"))
-        signals = data.get("signals")
-        if not isinstance(signals, list):
-            raise ValueError("signals must be a list")
-        items: list[SignalIn] = []
-        for start in range(0, len(signals), _CHUNK):
-            items += _SIGNAL_LIST.validate_python(signals[start:start + _CHUNK])
-        return SignalsBulkIn.model_validate({"signals": items, "source": data.get("source")})
-    except (ValueError, ValidationError):
-        pass
-    try:
-        return SignalsBulkIn.model_validate_json(body)
-    except ValidationError as e:
-        errors = [{**err, "loc": ("body", *err["loc"])} for err in e.errors(include_url=False)]
-        raise RequestValidationError(errors) from None
-
-
-def _add_signals(backend: Backend, name: str, body: bytes) -> ImportOut:
-    limit = backend.settings.http.max_bulk_signals
-    url = backend.settings.database_url
-    if len(body) >= _CHILD_AFTER_BYTES and shared_database(url):
-        # Thousands of rows: parsed and written by an idle-priority child (no GIL shared with
-        # the lookups); this process then only reads the change feed.
-        out = ImportOut.model_validate(
-            run_in_idle_child(f"{__name__}:ingest_bulk", url, limit, name, body))
-        with background_work():
-            backend.matching.refresh()
-    else:
-        with background_work():
-            out = _add_signals_now(backend.store, limit, name, body)
-            backend.matching.refresh()
-    if len(body) >= _RELEASE_AFTER_BYTES:
-        release_memory()  # parsing and indexing thousands of signals leaves garbage behind
-    return out
-
-
-def ingest_bulk(database_url: str, limit: int, name: str, body: bytes) -> dict[str, Any]:
-    """A bulk add done on its own store, its answer as JSON (in a child process, see
-    ``run_in_idle_child``)."""
-    from rempart.store.sql import open_store
-
-    store = open_store(database_url, migrate=False)
-    try:
-        return _add_signals_now(store, limit, name, body).model_dump(mode="json")
-    finally:
-        store.close()
-
-
-def shared_database(url: str) -> bool:
-    """Whether another process can open the database at ``url`` (not an in-memory SQLite)."""
-    if not url.startswith("sqlite"):
-        return True
-    rest = url.split("://", 1)[-1]
-    return rest not in ("", "/", "/:memory:") and "mode=memory" not in rest
-
-
-def _add_signals_now(store: BankStore, limit: int, name: str, body: bytes) -> ImportOut:
-    signals = parse_bulk(body)
-    if len(signals.signals) > limit:
-        raise InvalidArgument(f"at most {limit} signals per request")
-    # One validation path for imports and bulk adds: the rows go through the importer's checks.
-    rows = (s.model_dump(exclude_none=True) for s in signals.signals)
-    try:
-        outcome = svc.import_records(store, name, rows, source=signals.source, person=False)
-    except BankImportError as e:
-        raise InvalidSignal(f"signals[{e.line - 1}]: {e.message}") from None
-    return _outcome(outcome)
 
 
 @router.post("/{name}/signals", status_code=201, response_model=ImportOut,
@@ -226,7 +132,8 @@ async def add_signals(
     """
     body = await read_body(request, backend.settings.http.max_json_bytes)
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(background_executor(), _add_signals, backend, name, body)
+    return await loop.run_in_executor(background_executor(), bank_ingest.add_signals, backend,
+                                      name, body)
 
 
 @router.post("/{name}/media", status_code=201, response_model=MediaAddedOut,
@@ -329,7 +236,7 @@ async def import_entries(
         backend.matching.refresh()
         return outcome
 
-    return _outcome(await run_in_threadpool(run))
+    return ImportOut.of(await run_in_threadpool(run))
 
 
 @router.get(
@@ -350,75 +257,9 @@ def export_entries(
     case number of a victim's own registration."""
     svc.get_bank(backend.store, name)  # 404 before the stream starts
     return StreamingResponse(
-        _stream(backend, name, format.value, include_removed, sees_provenance(token)),
+        stream_export(backend.store, name, format.value, include_removed,
+                      sees_provenance(token)),
         media_type=_MEDIA_TYPES[format.value],
         headers={"Content-Disposition": f'attachment; filename="{name}.{format.value}"'},
     )
 
-
-_CHUNK = 64 * 1024
-
-
-class _Cancelled(Exception):
-    pass
-
-
-def _stream(backend: Backend, name: str, fmt: str, include_removed: bool,
-            provenance: bool) -> Iterator[bytes]:
-    """The export written by a producer thread, handed over in chunks through a small queue."""
-    chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=16)
-    cancelled = threading.Event()
-
-    class Writer:
-        def __init__(self) -> None:
-            self.buf: list[str] = []
-            self.size = 0
-
-        def write(self, s: str) -> int:
-            self.buf.append(s)
-            self.size += len(s)
-            if self.size >= _CHUNK:
-                self.flush()
-            return len(s)
-
-        def flush(self) -> None:
-            if self.buf:
-                put("".join(self.buf).encode())
-                self.buf, self.size = [], 0
-
-    def put(item: bytes | BaseException | None) -> None:
-        while not cancelled.is_set():
-            try:
-                chunks.put(item, timeout=0.5)
-                return
-            except queue.Full:
-                continue
-        raise _Cancelled
-
-    def produce() -> None:
-        writer = Writer()
-        try:
-            svc.export_entries(backend.store, name, writer, fmt,  # type: ignore[arg-type]
-                               include_removed, provenance=provenance)
-            writer.flush()
-            put(None)
-        except _Cancelled:
-            return
-        except BaseException as e:  # handed to the consumer, which re-raises
-            try:
-                put(e)
-            except _Cancelled:
-                return
-
-    thread = threading.Thread(target=produce, name="rempart-export", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = chunks.get()
-            if item is None:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        cancelled.set()

@@ -17,17 +17,17 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from rempart.adapters.http.deps import API_PREFIX, BackendDep, _scoped
+from rempart.adapters.http.deps import API_PREFIX, BackendDep, scoped
 from rempart.adapters.http.errors import TOKEN_ERRORS, responses
 from rempart.adapters.http.schemas import PageOffset, RowId
 from rempart.services.reviews import ReviewNotFound, ReviewService
-from rempart.store.notices import SqlNoticeStore
 from rempart.store.reviews import ReviewItem, SqlReviewStore
 from rempart.store.tokens import ApiToken
+from rempart.store.users import SqlUserStore
 
 router = APIRouter(prefix=API_PREFIX, tags=["cases"],
                    responses={**TOKEN_ERRORS, **responses(422)})
-CasesToken = Annotated[ApiToken, _scoped("cases")]
+CasesToken = Annotated[ApiToken, scoped("cases")]
 
 
 def _service(request: Request, backend: BackendDep) -> ReviewService:
@@ -35,7 +35,7 @@ def _service(request: Request, backend: BackendDep) -> ReviewService:
     if getattr(state, "case_reviews", None) is None:
         engine = backend.store.engine
         state.case_reviews = ReviewService(SqlReviewStore(engine), backend.store,
-                                           SqlNoticeStore(engine).get_user)
+                                           SqlUserStore(engine).get_user)
     service: ReviewService = state.case_reviews
     return service
 

@@ -16,6 +16,7 @@ from rempart.adapters.http.auth import Guard
 from rempart.adapters.http.metrics import Metrics
 from rempart.config import Settings
 from rempart.services.matching import MatchService
+from rempart.services.users import Actor
 from rempart.store.limits import RateStore
 from rempart.store.sql import SqlBankStore
 from rempart.store.tokens import ApiToken, SqlTokenStore
@@ -69,7 +70,12 @@ async def get_metrics(request: Request) -> Metrics:
     return metrics
 
 
-def _scoped(scope: str) -> object:
+def scoped(scope: str) -> object:
+    """A dependency giving the request's API token, 401/403 unless it has ``scope``.
+
+    Example: ``CasesToken = Annotated[ApiToken, scoped("cases")]`` as a route's parameter type.
+    """
+
     async def dependency(request: Request) -> ApiToken:
         checked: ApiToken | None = request.scope.get(TOKEN_KEY)
         if checked is not None and checked.allows(scope):
@@ -82,8 +88,13 @@ def _scoped(scope: str) -> object:
     return Depends(dependency)
 
 
+def token_actor(token: ApiToken) -> Actor:
+    """The audit log's actor for an API token: its id and name."""
+    return Actor("token", f"{token.id}:{token.name}")
+
+
 def scope_of(call: object) -> str | None:
-    """The scope a dependency made by ``_scoped`` requires (None for any other callable)."""
+    """The scope a dependency made by ``scoped`` requires (None for any other callable)."""
     scope = getattr(call, "rempart_scope", None)
     return scope if isinstance(scope, str) else None
 
@@ -109,9 +120,10 @@ def sees_provenance(token: ApiToken) -> bool:
 
 BackendDep = Annotated[Backend, Depends(get_backend)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
-MatchToken = Annotated[ApiToken, _scoped("match")]
-HashToken = Annotated[ApiToken, _scoped("hash")]
-BanksRead = Annotated[ApiToken, _scoped("banks:read")]
-BanksWrite = Annotated[ApiToken, _scoped("banks:write")]
-MetricsToken = Annotated[ApiToken, _scoped("metrics")]
-AdminToken = Annotated[ApiToken, _scoped("admin")]
+MatchToken = Annotated[ApiToken, scoped("match")]
+HashToken = Annotated[ApiToken, scoped("hash")]
+BanksRead = Annotated[ApiToken, scoped("banks:read")]
+BanksWrite = Annotated[ApiToken, scoped("banks:write")]
+MetricsToken = Annotated[ApiToken, scoped("metrics")]
+AdminToken = Annotated[ApiToken, scoped("admin")]
+FindingsToken = Annotated[ApiToken, scoped("findings")]

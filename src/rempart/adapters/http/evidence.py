@@ -8,7 +8,7 @@ Example::
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -16,16 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from rempart.adapters.evidence import evidence_zip
-from rempart.adapters.http.deps import API_PREFIX, BackendDep, _scoped
+from rempart.adapters.http.deps import API_PREFIX, BackendDep, FindingsToken
 from rempart.adapters.http.errors import BODY_ERRORS, TOKEN_ERRORS
 from rempart.adapters.http.schemas import Int64
 from rempart.services.evidence import MAX_FINDINGS, EvidenceService
+from rempart.store.audit import SqlAuditLog
 from rempart.store.evidence_reads import SqlEvidenceReads
-from rempart.store.notices import SqlNoticeStore
-from rempart.store.tokens import ApiToken
 
 router = APIRouter(prefix=API_PREFIX, tags=["findings"])
-FindingsToken = Annotated[ApiToken, _scoped("findings")]
 
 
 class EvidenceIn(BaseModel):
@@ -43,7 +41,7 @@ async def evidence(body: EvidenceIn, backend: BackendDep, token: FindingsToken) 
     """PDF + JSON + manifest of the findings ``finding_ids``; 422 when an id is unknown."""
     engine = backend.store.engine
     service = EvidenceService(SqlEvidenceReads(engine), banks=backend.store,
-                              audit=SqlNoticeStore(engine))
+                              audit=SqlAuditLog(engine))
 
     def build() -> tuple[str, bytes]:
         package = service.for_findings(body.finding_ids, requested_by=f"token:{token.name}",

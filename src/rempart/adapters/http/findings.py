@@ -13,16 +13,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from rempart.adapters.http.deps import API_PREFIX, BackendDep, _scoped
+from rempart.adapters.http.deps import API_PREFIX, BackendDep, FindingsToken
 from rempart.adapters.http.errors import TOKEN_ERRORS, responses
 from rempart.adapters.http.schemas import Int64, PageOffset
 from rempart.store.scans import SqlScanStore
-from rempart.store.tokens import ApiToken
 
 router = APIRouter(prefix=API_PREFIX, tags=["findings"],
                    responses={**TOKEN_ERRORS, **responses(422)})
 _NO_SCAN = responses(404, s404="No scan has this id.")
-FindingsToken = Annotated[ApiToken, _scoped("findings")]
 
 
 def _scans(request: Request, backend: BackendDep) -> SqlScanStore:

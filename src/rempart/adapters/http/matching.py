@@ -34,7 +34,7 @@ from rempart.core.signals import vpdq
 from rempart.core.types import FrameHash, MediaHashes, PdqHash, PdqVariant
 from rempart.services import banks as bank_service
 from rempart.services.errors import InvalidSignal
-from rempart.services.matching import MatchReport
+from rempart.services.match_reports import MatchReport
 from rempart.store.tokens import ApiToken
 
 router = APIRouter(prefix=API_PREFIX, tags=["matching"])

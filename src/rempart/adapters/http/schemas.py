@@ -21,7 +21,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from rempart.core.banks import BankKind, BankPolicy
+from rempart.core.banks import BankKind, BankPolicy, ImportOutcome
 from rempart.store.tokens import SCOPES
 
 # --- shared value types ----------------------------------------------------------------------
@@ -289,6 +289,11 @@ class ImportOut(BaseModel):
     duplicates: int
     removed: int
     ids: list[int]
+
+    @classmethod
+    def of(cls, o: ImportOutcome) -> ImportOut:
+        return cls(added=len(o.added), duplicates=o.duplicates, removed=o.removed,
+                   ids=list(o.added))
 
 
 class MediaAddedOut(BaseModel):

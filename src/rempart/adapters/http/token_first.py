@@ -3,7 +3,7 @@
 FastAPI reads and parses a route's body before it resolves the route's dependencies, so a
 client without a token could make the server read (and parse) a body up to the body limit.
 This pure ASGI layer finds the route a request goes to; when that route takes a token of some
-scope (a ``MatchToken``-style dependency, see ``deps._scoped``), it checks the token, its scope
+scope (a ``MatchToken``-style dependency, see ``deps.scoped``), it checks the token, its scope
 and its rate limit with the route's own :class:`Guard` before anything else. A refused request
 gets the route's own error (401, 403 or 429, rendered by the application's ``HTTPException``
 handler) and its body is never read; an accepted one carries its token in the ASGI scope

@@ -1,5 +1,6 @@
-"""Telegram Bot API adapter: updates → :class:`~rempart.services.bot.BotMessage`, decisions →
-Bot API calls through a rate-limited queue (python-telegram-bot's ``Bot`` as the HTTP client).
+"""Telegram Bot API adapter: updates → :class:`~rempart.services.bot_messages.BotMessage`,
+decisions → Bot API calls through a rate-limited queue (python-telegram-bot's ``Bot`` as the
+HTTP client).
 
 Example::
 

@@ -22,7 +22,7 @@ from telegram.error import TelegramError
 from rempart.adapters.telegram_bot.calls import with_retries
 from rempart.adapters.telegram_bot.items import message_of
 from rempart.core.bot_policy import missing_rights
-from rempart.services.bot import BotMessage
+from rempart.services.bot_messages import BotMessage
 
 if TYPE_CHECKING:
     from rempart.adapters.telegram_bot.runner import BotRunner

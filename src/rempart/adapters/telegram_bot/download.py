@@ -15,7 +15,7 @@ from telegram import Bot
 
 from rempart.adapters.telegram_bot.calls import with_retries
 from rempart.core.media import sniff
-from rempart.services.bot import BotMedia
+from rempart.services.bot_messages import BotMedia
 
 SNIFF_BYTES = 64  # enough for every signature core.media.sniff knows
 CHUNK = 64 * 1024

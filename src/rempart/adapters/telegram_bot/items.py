@@ -19,7 +19,7 @@ from typing import Any
 
 from telegram import Message, PhotoSize, Update
 
-from rempart.services.bot import BotMedia, BotMessage
+from rempart.services.bot_messages import BotMedia, BotMessage
 
 
 def _thumb(obj: Any) -> BotMedia | None:

@@ -36,7 +36,8 @@ from rempart.adapters.telegram_bot.lanes import Lanes, Ledger
 from rempart.adapters.telegram_bot.outbox import Outbox
 from rempart.adapters.telegram_bot.workers import Workers
 from rempart.config import BotSettings
-from rempart.services.bot import BotMedia, BotMessage, BotService, MediaVerdict, Outcome
+from rempart.services.bot import BotService, Outcome
+from rempart.services.bot_messages import BotMedia, BotMessage, MediaVerdict
 from rempart.store.bot_work import InboxRow
 from rempart.store.rows import utc_now
 

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from rempart.adapters.web.session import Forbidden, SignedIn, is_htmx, render, state_of
 from rempart.core.workflow import Role
-from rempart.store.notices import AuditFilter
+from rempart.store.audit import AuditFilter
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50

@@ -20,9 +20,11 @@ from rempart.services.banks import add_media, create_bank, list_banks
 from rempart.services.notices import NoticeService, Submission
 from rempart.services.reviews import ReviewService
 from rempart.services.users import SYSTEM, Actor, UserService
+from rempart.store.audit import SqlAuditLog
 from rempart.store.notices import SqlNoticeStore
 from rempart.store.reviews import NewReviewItem, SqlReviewStore
 from rempart.store.rows import utc_now
+from rempart.store.users import SqlUserStore
 
 ADMIN = "demo-admin"
 MODERATOR = "demo-moderator"
@@ -34,16 +36,16 @@ class NotEmpty(Exception):
 
 def fill(app: App, photos: int = 6) -> str:
     """Fill ``app``'s empty database; returns the demo admin's random password."""
-    notice_store = SqlNoticeStore(app.store.engine)
-    if list_banks(app.store) or notice_store.list_users():
+    user_store = SqlUserStore(app.store.engine)
+    if list_banks(app.store) or user_store.list_users():
         raise NotEmpty("the demo fills a fresh database only: give it an empty one")
-    users = UserService(notice_store)
+    users = UserService(user_store)
     password = secrets.token_urlsafe(15)
     users.create(ADMIN, password, Role.ADMIN, SYSTEM)
     users.create(MODERATOR, secrets.token_urlsafe(15), Role.MODERATOR, SYSTEM)
     _banks(app, photos)
     _reviews(app)
-    _notices(app, notice_store)
+    _notices(app, user_store)
     return password
 
 
@@ -85,8 +87,10 @@ def _reviews(app: App) -> None:
                   "reasons": ["offer to sell", "private photos of a named third person"]}))
 
 
-def _notices(app: App, store: SqlNoticeStore) -> None:
-    notices = NoticeService(store, app.settings.notices)
+def _notices(app: App, users: SqlUserStore) -> None:
+    engine = app.store.engine
+    notices = NoticeService(SqlNoticeStore(engine), users, SqlAuditLog(engine),
+                            app.settings.notices)
     actor = Actor("system", "demo")
     made = [notices.submit(Submission(
         category, f"(demo) {text}", good_faith=True,

@@ -1,4 +1,4 @@
-"""Evidence packages on the web (issue 7). The case holder downloads her package
+"""Evidence packages on the web. The case holder downloads her package
 (``VictimEvidence``: confirmed sightings, complaint fields only) from the status page
 (``POST /protect/evidence``: case number and secret posted, CSRF and rate limit as the status
 form; a wrong secret is answered like an unknown case). Moderators and admins choose findings
@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from rempart.adapters.evidence import evidence_zip
-from rempart.adapters.http.notices import limit_public
+from rempart.adapters.http.notice_deps import limit_public
 from rempart.adapters.web.protect import PROTECT_CSP, protect_state
 from rempart.adapters.web.session import (
     Forbidden,
@@ -57,7 +57,7 @@ def evidence_service(request: Request) -> EvidenceService:
             found = getattr(request.app.state, "evidence", None)
             if found is None:
                 found = EvidenceService(SqlEvidenceReads(web.backend.store.engine), cases,
-                                        web.backend.store, web.notice_store)
+                                        web.backend.store, web.audit_log)
                 request.app.state.evidence = found
     return found
 

@@ -1,4 +1,4 @@
-"""The victim portal (issue 7), no account: ``/protect`` registers images by their signals
+"""The victim portal, no account: ``/protect`` registers images by their signals
 computed in the browser (``static/protect.js`` with ``static/pdq.js``: PDQ and its dihedral
 variants, SHA-256 of the file bytes by WebCrypto); the images never leave the device. The answer
 is a case number and a secret shown once. ``/protect/status`` (case number and secret, posted,
@@ -36,7 +36,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from rempart.adapters.http.deps import deployment_secret
-from rempart.adapters.http.notices import PublicLimiter
+from rempart.adapters.http.public_routes import PublicLimiter
 from rempart.adapters.web.protect_items import (
     AddIn,
     RegisterIn,
@@ -46,14 +46,9 @@ from rempart.adapters.web.protect_items import (
     read_body,
 )
 from rempart.adapters.web.session import CSRF_COOKIE, render, state_of
-from rempart.services.cases import (
-    CaseFull,
-    CaseNotFound,
-    CaseService,
-    ProofOfWork,
-    ProofRejected,
-)
+from rempart.services.cases import CaseFull, CaseNotFound, CaseService
 from rempart.services.errors import InvalidArgument
+from rempart.services.proof_of_work import ProofOfWork, ProofRejected
 from rempart.store.cases import CaseClosed, SqlCaseStore
 from rempart.store.scans import SqlScanStore
 
@@ -98,7 +93,7 @@ def protect_state(request: Request) -> ProtectState:
                             trusted=s.protect_trust_registrations,
                             similar=web.backend.matching),
                 ProofOfWork(key, s.protect_pow_bits, s.protect_challenge_seconds),
-                PublicLimiter(web.backend.limits, "protect", s.protect_rate_per_minute,
+                PublicLimiter(web.backend, "protect", s.protect_rate_per_minute,
                               s.protect_burst))
             app_state.protect = found
     return found

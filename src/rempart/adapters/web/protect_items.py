@@ -24,8 +24,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from rempart.core.types import FrameHash
+from rempart.services.case_items import ItemSignals
 from rempart.services.case_signals import MAX_FRAMES
-from rempart.services.cases import ItemSignals
 
 # Measured on JSON.stringify's output with every field at its longest, plus slack for a
 # client that adds spaces: a maximal image item is ~1.6 KB, a frame ~110 bytes.

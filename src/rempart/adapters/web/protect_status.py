@@ -1,4 +1,4 @@
-"""The victim's case page (issue 7): ``/protect/status``. The case number and the secret are
+"""The victim's case page: ``/protect/status``. The case number and the secret are
 posted (never in a URL, never in a cookie) and sent back in hidden fields of the page's forms.
 
 What the page shows, all from ``CaseService.status``: the items (number, kind, registration
@@ -24,7 +24,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from rempart.adapters.http.notices import limit_public
+from rempart.adapters.http.notice_deps import limit_public
 from rempart.adapters.web.protect import PROTECT_CSP, protect_state
 from rempart.adapters.web.session import checked_form, field, render
 from rempart.services.cases import CaseNotFound

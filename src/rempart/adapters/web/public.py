@@ -20,13 +20,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from rempart.adapters.http.notices import limit_public
+from rempart.adapters.http.notice_deps import limit_public
 from rempart.adapters.web.protect import protect_state
 from rempart.adapters.web.session import checked_form, field, render, state_of
 from rempart.core.workflow import Category
-from rempart.services.cases import ProofOfWork, ProofRejected
 from rempart.services.errors import InvalidArgument
 from rempart.services.notices import NoticeConflict, NoticeNotFound, Submission
+from rempart.services.proof_of_work import ProofOfWork, ProofRejected
 from rempart.store.rows import utc_now
 
 router = APIRouter(include_in_schema=False)

@@ -38,7 +38,7 @@ from starlette.datastructures import FormData
 from starlette.types import Message
 
 from rempart.adapters.http.deps import Backend
-from rempart.adapters.http.notices import PublicLimiter
+from rempart.adapters.http.public_routes import PublicLimiter
 from rempart.adapters.http.uploads import read_body
 from rempart.adapters.web.i18n import LANGUAGES, pick_language, translator
 from rempart.config import WebSettings
@@ -48,11 +48,13 @@ from rempart.services.lockout import SignIn
 from rempart.services.notices import NoticeService
 from rempart.services.reviews import ReviewService
 from rempart.services.users import UserService
+from rempart.store.audit import SqlAuditLog
 from rempart.store.lockouts import SqlLockoutStore
-from rempart.store.notices import SqlNoticeStore, UserRecord
+from rempart.store.notices import SqlNoticeStore
 from rempart.store.reviews import SqlReviewStore
 from rempart.store.rows import utc_now
 from rempart.store.sessions import SqlSessionStore
+from rempart.store.users import SqlUserStore, UserRecord
 
 SESSION_COOKIE = "rempart_session"
 CSRF_COOKIE = "rempart_csrf"
@@ -99,7 +101,8 @@ class WebState:
     users: UserService
     notices: NoticeService
     reviews: ReviewService
-    notice_store: SqlNoticeStore
+    user_store: SqlUserStore
+    audit_log: SqlAuditLog
     # Password guesses per client address (argon2 already makes each one slow), shared by
     # every process; and per account, the lockout (services/lockout.py).
     login_bucket: PublicLimiter
@@ -123,16 +126,19 @@ def make_state(backend: Backend, notices: NoticeService | None = None) -> WebSta
     settings = backend.settings.web
     env = Environment(loader=FileSystemLoader(TEMPLATES),
                       autoescape=select_autoescape(default=True, default_for_string=True))
-    store = SqlNoticeStore(backend.store.engine)
-    sessions = SqlSessionStore(backend.store.engine)
-    notices = notices or NoticeService(store, backend.settings.notices)
-    reviews = ReviewService(SqlReviewStore(backend.store.engine), backend.store, store.get_user)
-    users = UserService(store, sessions=sessions)
+    engine = backend.store.engine
+    user_store, audit_log = SqlUserStore(engine), SqlAuditLog(engine)
+    sessions = SqlSessionStore(engine)
+    notices = notices or NoticeService(SqlNoticeStore(engine), user_store, audit_log,
+                                       backend.settings.notices)
+    reviews = ReviewService(SqlReviewStore(engine), backend.store, user_store.get_user)
+    users = UserService(user_store, sessions=sessions, audit_log=audit_log)
     rule = LockoutRule(settings.login_max_failures,
                        timedelta(minutes=settings.login_failure_window_minutes),
                        timedelta(minutes=settings.login_lockout_minutes))
-    return WebState(backend, settings, env, sessions, users, notices, reviews, store,
-                    PublicLimiter(backend.limits, "login", settings.login_rate_per_minute,
+    return WebState(backend, settings, env, sessions, users, notices, reviews, user_store,
+                    audit_log,
+                    PublicLimiter(backend, "login", settings.login_rate_per_minute,
                                   settings.login_burst),
                     SignIn(users, SqlLockoutStore(backend.store.engine), rule))
 
@@ -177,7 +183,7 @@ async def current_session(request: Request) -> Session | None:
         record = web.sessions.find(secret, utc_now(), web.idle)
         if record is None:
             return None
-        user = web.notice_store.get_user(record.user_id)
+        user = web.user_store.get_user(record.user_id)
         if user is None or user.disabled:
             return None
         return Session(user, record.csrf, record.id)

@@ -17,11 +17,11 @@ import signal
 import time
 from collections.abc import Collection
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
-from rempart.config import HashSettings
+from rempart.core.hash_settings import HashSettings
 from rempart.core.matcher import Query
 from rempart.core.media_signals import analyze
 from rempart.services.hashing import read_media
@@ -52,8 +52,7 @@ def match_file(service: MatchService, path: str, banks: Collection[str] | None,
     if data is None:
         assert failed is not None
         return MediaOutcome(failed.sha256 or None, failed.kind, failed.error)
-    settings = service.settings if robust else service.settings.model_copy(
-        update={"robust": False})
+    settings = service.settings if robust else replace(service.settings, robust=False)
     try:
         analysis = analyze(data, settings, probe=robust)
     finally:

@@ -22,7 +22,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Collection
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +143,7 @@ class ScanService:
         """The options that make two scans the same scan (part of the fingerprint)."""
         names = {str(k): v for k, v in sorted((usernames or {}).items())}
         out: dict[str, Any] = {"usernames": names,
-                               "hashing": self.matcher.settings.model_dump(mode="json")}
+                               "hashing": asdict(self.matcher.settings)}
         if not robust:
             out["robust"] = False
         return out

@@ -18,12 +18,13 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rempart.config import HashSettings
 from rempart.core.flood import Hit
+from rempart.core.hash_settings import HashSettings
 from rempart.core.items import Item, Location, MediaRef
 from rempart.core.media_signals import analyze
 from rempart.core.signals.exact import exact_hashes
@@ -101,7 +102,7 @@ def seen_signals(ref: MediaRef, sha256: str, settings: HashSettings) -> list[dic
         md5, digest = exact_hashes(data)
         if digest != sha256:
             return fallback
-        hashes = analyze(data, settings.model_copy(update={"robust": False}),
+        hashes = analyze(data, replace(settings, robust=False),
                          features=False, digests=lambda: (md5, digest)).hashes
     except Exception:  # the review item still stands on its sha256
         return fallback
