@@ -45,12 +45,7 @@ def bot_command(
     from rempart.adapters.telegram_bot import ApiUrlError, BotRunner, bot_api_urls, make_bot
     from rempart.app import build
     from rempart.config import Settings
-    from rempart.services.bot import BotService
-    from rempart.services.notices import NoticeService
-    from rempart.store.audit import SqlAuditLog
-    from rempart.store.bot import SqlBotStore
-    from rempart.store.notices import SqlNoticeStore
-    from rempart.store.users import SqlUserStore
+    from rempart.services.bot_setup import bot_service
 
     token = os.environ.get("REMPART_TELEGRAM_TOKEN", "").strip()
     if not token:
@@ -72,11 +67,7 @@ def bot_command(
         settings.bot.download_limit_bytes = int(download_limit_mb * 1024 * 1024)
     app = build(settings)
     app.follower.start()
-    engine = app.store.engine
-    notices = NoticeService(SqlNoticeStore(engine), SqlUserStore(engine), SqlAuditLog(engine),
-                            settings.notices)
-    service = BotService(SqlBotStore(engine), app.matching, notices,
-                         settings.bot, limits=app.limits)
+    service = bot_service(app.store, app.matching, settings, limits=app.limits)
     bot = make_bot(token, settings.bot.api_url, settings.bot.file_url,
                    settings.bot.poll_timeout_seconds)
     runner = BotRunner(bot, service, settings.bot)

@@ -24,12 +24,8 @@ import typer
 from rempart.adapters.cli.options import Db, fail, store_for
 from rempart.adapters.evidence import evidence_zip
 from rempart.core.evidence_package import EvidencePackage
-from rempart.services.cases import CaseNotFound, CaseService
-from rempart.services.evidence import EvidenceService
-from rempart.store.audit import SqlAuditLog
-from rempart.store.cases import SqlCaseStore
-from rempart.store.evidence_reads import SqlEvidenceReads
-from rempart.store.scans import SqlScanStore
+from rempart.services.cases import CaseNotFound
+from rempart.services.offline import evidence_service
 
 
 def checked_output(path: Path) -> Path:
@@ -81,11 +77,7 @@ def evidence(
     if case is not None and secret is None:
         secret = typer.prompt("Case secret", hide_input=True)
     with store_for(db) as store:
-        engine = store.engine  # type: ignore[attr-defined]
-        service = EvidenceService(
-            SqlEvidenceReads(engine),
-            CaseService(SqlCaseStore(engine), store, SqlScanStore(engine)), store,
-            SqlAuditLog(engine))
+        service = evidence_service(store)
         package: EvidencePackage
         if case is not None:
             try:

@@ -19,8 +19,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from rempart.config import Settings
 from rempart.services.errors import RempartError
-from rempart.store.interface import BankStore
-from rempart.store.sql import open_store
+from rempart.services.offline import BankStore, open_bank_store
 
 Db = Annotated[
     str | None,
@@ -48,7 +47,7 @@ def store_for(db: str | None) -> Iterator[BankStore]:
     except ArgumentError:
         fail(f"invalid database URL {url!r}")
     try:
-        store = open_store(url)
+        store = open_bank_store(url)
     except SQLAlchemyError as e:
         fail(f"cannot open database {shown}: {e.__class__.__name__}: {_first_line(e)}")
     try:

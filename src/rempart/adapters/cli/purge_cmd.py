@@ -21,9 +21,9 @@ from rich.table import Table
 from rempart.adapters.cli.options import Db, Jsonl, store_for
 from rempart.adapters.cli.output import emit_jsonl, stderr
 from rempart.config import Settings
+from rempart.services.clock import utc_now
+from rempart.services.offline import retention_store
 from rempart.services.retention import RetentionPolicy, purge
-from rempart.store.retention import SqlRetentionStore
-from rempart.store.rows import utc_now
 
 
 def purge_command(
@@ -35,8 +35,7 @@ def purge_command(
     settings = Settings()
     policy = RetentionPolicy.from_settings(settings)
     with store_for(db) as store:
-        done = purge(SqlRetentionStore(getattr(store, "engine")),  # noqa: B009
-                     policy, utc_now(), dry_run)
+        done = purge(retention_store(store), policy, utc_now(), dry_run)
     if jsonl:
         for item in done:
             emit_jsonl(item.to_json())

@@ -45,10 +45,8 @@ from rempart.config import Settings
 from rempart.core.items import Item
 from rempart.core.scan_summary import ScanSummary, Summarizer
 from rempart.services.matching import MatchService, MatchStore
+from rempart.services.offline import ScanStore, scan_store
 from rempart.services.scan import ScanInputError, ScanProgress, ScanResult, ScanService
-from rempart.store.scan_interface import ScanStore
-from rempart.store.scans import SqlScanStore
-from rempart.store.sql import SqlBankStore
 
 
 class ExportSource:
@@ -152,7 +150,7 @@ def scan_command(
         unknown = sorted(set(bank or ()) - known)
         if unknown:
             raise typer.BadParameter(f"unknown bank(s): {', '.join(unknown)}", param_hint="--bank")
-        scans = SqlScanStore(cast(SqlBankStore, store).engine)
+        scans = scan_store(store)
         matcher = MatchService(cast(MatchStore, store), settings=settings.hashing)
         matcher.load()
         service = ScanService(store, scans, matcher, settings, source=source,

@@ -18,16 +18,10 @@ from rich.table import Table
 
 from rempart.adapters.cli.options import Db, store_for
 from rempart.adapters.cli.output import emit_jsonl, stderr
-from rempart.store.sql import SqlBankStore
-from rempart.store.tokens import SCOPES, SqlTokenStore
+from rempart.services.offline import SCOPES, token_store
 
 Jsonl = Annotated[bool, typer.Option("--jsonl", help="One JSON object per line on stdout.")]
 token_app = typer.Typer(help="API tokens (shown once, stored hashed).", no_args_is_help=True)
-
-
-def _tokens(store: object) -> SqlTokenStore:
-    assert isinstance(store, SqlBankStore)
-    return SqlTokenStore(store.engine)
 
 
 @token_app.command("create")
@@ -46,7 +40,7 @@ def create(
     """Create a token and print its secret (the only time it is shown)."""
     with store_for(db) as store:
         try:
-            token, secret = _tokens(store).create(name, scope, rate, burst)
+            token, secret = token_store(store).create(name, scope, rate, burst)
         except ValueError as e:
             raise typer.BadParameter(str(e)) from None
     if jsonl:
@@ -61,7 +55,7 @@ def create(
 def list_(db: Db = None, jsonl: Jsonl = False) -> None:
     """List live tokens (never their secrets)."""
     with store_for(db) as store:
-        tokens = _tokens(store).list()
+        tokens = token_store(store).list()
     if jsonl:
         for t in tokens:
             emit_jsonl(t.to_json())
@@ -80,7 +74,7 @@ def revoke(
 ) -> None:
     """Revoke a token (servers stop accepting it within seconds)."""
     with store_for(db) as store:
-        if not _tokens(store).revoke(token_id):
+        if not token_store(store).revoke(token_id):
             typer.echo(f"error: no live token with id {token_id}", err=True)
             raise typer.Exit(1)
     stderr.print(f"token {token_id} revoked", highlight=False)

@@ -22,19 +22,11 @@ from rich.table import Table
 from rempart.adapters.cli.options import Db, Jsonl, fail, store_for
 from rempart.adapters.cli.output import emit_jsonl, stderr
 from rempart.services.errors import InvalidArgument
-from rempart.services.users import Actor, UserService, parse_role
-from rempart.store.interface import BankStore
-from rempart.store.users import SqlUserStore
+from rempart.services.offline import lockout_store, user_service
+from rempart.services.users import Actor, parse_role
 
 user_app = typer.Typer(help="Console users and their roles.", no_args_is_help=True)
 CLI = Actor("system", "cli")
-
-
-def _users(store: BankStore) -> UserService:
-    engine = getattr(store, "engine", None)
-    if engine is None:
-        fail("this store has no database engine")
-    return UserService(SqlUserStore(engine))
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -69,7 +61,7 @@ def create(
         fail(str(e))
     password = _read_password(password_stdin)
     with store_for(db) as store:
-        user = _users(store).create(name, password, chosen, CLI)
+        user = user_service(store).create(name, password, chosen, CLI)
     if jsonl:
         emit_jsonl(user.to_json())
     else:
@@ -80,7 +72,7 @@ def create(
 def list_(db: Db = None, jsonl: Jsonl = False) -> None:
     """List users (never their password hashes)."""
     with store_for(db) as store:
-        users = _users(store).list()
+        users = user_service(store).list()
     if jsonl:
         for u in users:
             emit_jsonl(u.to_json())
@@ -100,13 +92,13 @@ def role_(
 ) -> None:
     """Change a user's role."""
     with store_for(db) as store:
-        user = _users(store).change_role(name, parse_role(role), CLI)
+        user = user_service(store).change_role(name, parse_role(role), CLI)
     stderr.print(f"user {user.username} is now {user.role.value}", highlight=False)
 
 
 def _set_disabled(name: str, disabled: bool, db: str | None) -> None:
     with store_for(db) as store:
-        _users(store).set_disabled(name, disabled, CLI)
+        user_service(store).set_disabled(name, disabled, CLI)
     stderr.print(f"user {name} {'disabled' if disabled else 'enabled'}", highlight=False)
 
 
@@ -129,12 +121,11 @@ def unlock(name: Annotated[str, typer.Argument(help="User name.")], db: Db = Non
 
     from rempart.core.lockout import LockoutRule
     from rempart.services.lockout import SignIn
-    from rempart.store.lockouts import SqlLockoutStore
 
     rule = LockoutRule(1, timedelta(0), timedelta(0))  # unused: unlocking only
     with store_for(db) as store:
-        lockouts = SqlLockoutStore(getattr(store, "engine"))  # noqa: B009 (not in the Protocol)
-        was = SignIn(_users(store), lockouts, rule).unlock(name, CLI)
+        lockouts = lockout_store(store)
+        was = SignIn(user_service(store), lockouts, rule).unlock(name, CLI)
     stderr.print(f"user {name} {'unlocked' if was else 'was not locked'}", highlight=False)
 
 

@@ -38,8 +38,8 @@ from rempart.adapters.telegram_bot.workers import Workers
 from rempart.config import BotSettings
 from rempart.services.bot import BotService, Outcome
 from rempart.services.bot_messages import BotMedia, BotMessage, MediaVerdict
-from rempart.store.bot_work import InboxRow
-from rempart.store.rows import utc_now
+from rempart.services.bot_rows import InboxRow
+from rempart.services.clock import utc_now
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
