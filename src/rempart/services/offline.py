@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from rempart.core.tokens import SCOPES
 from rempart.services.cases import CaseService
 from rempart.services.errors import RempartError
 from rempart.services.evidence import EvidenceService
@@ -29,7 +30,7 @@ from rempart.store.retention import SqlRetentionStore
 from rempart.store.scan_interface import ScanStore
 from rempart.store.scans import SqlScanStore
 from rempart.store.sql import SqlBankStore, open_store
-from rempart.store.tokens import SCOPES, SqlTokenStore
+from rempart.store.tokens import SqlTokenStore
 from rempart.store.users import SqlUserStore
 
 __all__ = ["SCOPES", "BankStore", "ScanStore", "evidence_service", "lockout_store",

@@ -15,8 +15,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Collection
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -33,15 +31,13 @@ from sqlalchemy import (
     update,
 )
 
+from rempart.core.tokens import SCOPES, ApiToken
 from rempart.store.models import Stamp, metadata
 from rempart.store.rows import utc, utc_now
 
-SCOPES: tuple[str, ...] = (
-    "match", "hash", "banks:read", "banks:write", "metrics", "notices", "findings", "cases",
-    "audit", "admin",
-)
-"""``admin`` implies every other scope (and stays last). ``cases``: review cases (read);
-``audit``: the audit log (read)."""
+__all__ = ["PREFIX", "SCOPES", "ApiToken", "SqlTokenStore", "api_tokens", "check_scopes",
+           "secret_digest"]
+
 PREFIX = "rmp_"
 
 api_tokens = Table(
@@ -57,31 +53,6 @@ api_tokens = Table(
     Column("created_at", Stamp, nullable=False),
     Column("revoked_at", Stamp, nullable=True),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ApiToken:
-    """A stored token (without its secret)."""
-
-    id: int
-    name: str
-    scopes: tuple[str, ...]
-    rate_per_second: float | None
-    burst: int | None
-    created_at: datetime
-    revoked_at: datetime | None = None
-
-    def allows(self, scope: str) -> bool:
-        """True when the token carries ``scope`` (or ``admin``)."""
-        return scope in self.scopes or "admin" in self.scopes
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "name": self.name, "scopes": list(self.scopes),
-            "rate_per_second": self.rate_per_second, "burst": self.burst,
-            "created_at": self.created_at.isoformat(),
-            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
-        }
 
 
 def secret_digest(secret: str) -> str:

@@ -20,9 +20,9 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from rempart.adapters.http.deps import API_PREFIX, BackendDep, scoped
 from rempart.adapters.http.errors import TOKEN_ERRORS, responses
 from rempart.adapters.http.schemas import PageOffset, RowId
+from rempart.core.tokens import ApiToken
 from rempart.services.reviews import ReviewNotFound, ReviewService
 from rempart.store.reviews import ReviewItem, SqlReviewStore
-from rempart.store.tokens import ApiToken
 from rempart.store.users import SqlUserStore
 
 router = APIRouter(prefix=API_PREFIX, tags=["cases"],

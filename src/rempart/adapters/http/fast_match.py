@@ -48,8 +48,8 @@ from rempart.adapters.http.matching import (
 from rempart.adapters.http.metrics import Metrics
 from rempart.adapters.http.schemas import SignalsIn
 from rempart.adapters.http.uploads import is_raw_media, media_of, parse_multipart
+from rempart.core.tokens import ApiToken
 from rempart.services.errors import InvalidSignal
-from rempart.store.tokens import ApiToken
 
 PATH = f"{API_PREFIX}/match"
 _JSON = ("application/json",)

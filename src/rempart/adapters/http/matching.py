@@ -31,11 +31,11 @@ from rempart.adapters.http.uploads import MEDIA_BODY, content_type, read_body, r
 from rempart.core.banks import normalize_signal
 from rempart.core.matcher import Query as MatchQuery
 from rempart.core.signals import vpdq
+from rempart.core.tokens import ApiToken
 from rempart.core.types import FrameHash, MediaHashes, PdqHash, PdqVariant
 from rempart.services import banks as bank_service
 from rempart.services.errors import InvalidSignal
 from rempart.services.match_reports import MatchReport
-from rempart.store.tokens import ApiToken
 
 router = APIRouter(prefix=API_PREFIX, tags=["matching"])
 

@@ -21,11 +21,11 @@ from rempart.adapters.http.deps import API_PREFIX, scoped, token_actor
 from rempart.adapters.http.errors import BODY_ERRORS, TOKEN_ERRORS, responses
 from rempart.adapters.http.notice_deps import Service, notice_errors
 from rempart.adapters.http.schemas import PageOffset, Timestamp
+from rempart.core.tokens import ApiToken
 from rempart.core.workflow import Action, AppealOutcome, Category, NoticeState
 from rempart.store.audit import AuditFilter
 from rempart.store.notices import AppealFilter, DecisionFilter, NoticeFilter
 from rempart.store.rows import utc
-from rempart.store.tokens import ApiToken
 
 router = APIRouter(prefix=API_PREFIX, tags=["notices"])
 _TOKEN = {**TOKEN_ERRORS, **responses(422)}

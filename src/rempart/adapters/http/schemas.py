@@ -22,7 +22,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from rempart.core.banks import BankKind, BankPolicy, ImportOutcome
-from rempart.store.tokens import SCOPES
+from rempart.core.tokens import SCOPES
 
 # --- shared value types ----------------------------------------------------------------------
 
