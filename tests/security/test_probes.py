@@ -20,7 +20,6 @@ when the fix lands (strict: an unexpected pass fails, so the mark must then be r
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import re
@@ -31,7 +30,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import numpy as np
 import pytest
 from bot_support import (
     ADMIN,
@@ -43,7 +41,7 @@ from bot_support import (
     bank_db,
     cropped_copy,
 )
-from PIL import Image
+from portal_support import device_signals
 from web_support import PASSWORD, WebClient, add_users
 
 from evidence_support import require_poppler
@@ -53,7 +51,6 @@ from rempart.app import App, build, create_http_app
 from rempart.bench.fake_bot_api import FakeBotApi
 from rempart.bench.synthetic_images import photo_bytes
 from rempart.config import NoticeSettings, Settings, WebSettings
-from rempart.core.signals.pdq import pdq_dihedral
 from rempart.services.matching import MatchService
 from rempart.services.proof_of_work import solve
 from rempart.services.scan import ScanService
@@ -89,14 +86,6 @@ def _bearer(app: App, *scopes: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {app.tokens.create('probe', scopes, None, None)[1]}"}
 
 
-def _signals(data: bytes) -> dict[str, Any]:
-    with Image.open(io.BytesIO(data)) as im:
-        rgb = np.asarray(im.convert("RGB"), np.uint8)
-    first, variants = pdq_dihedral(rgb)
-    return {"sha256": hashlib.sha256(data).hexdigest(), "pdq": first.hash,
-            "pdq_quality": first.quality, "variants": {v.variant: v.hash for v in variants}}
-
-
 def _portal_token(client: WebClient) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/protect").text)
     assert found
@@ -108,7 +97,7 @@ def _register(client: WebClient, data: bytes) -> dict[str, Any]:
     got = client.get("/protect/challenge").json()
     r = client.post("/protect/register", json={
         "challenge": got["challenge"], "nonce": solve(got["challenge"], got["bits"]),
-        "items": [_signals(data)], "minor": False}, headers={"X-CSRF-Token": token})
+        "items": [device_signals(data)], "minor": False}, headers={"X-CSRF-Token": token})
     assert r.status_code == 201, r.text
     body: dict[str, Any] = r.json()
     return body
@@ -282,7 +271,7 @@ def test_case_numbers_cannot_be_told_from_wrong_secrets_at_any_door(
         r = client.post("/protect/add", json={
             "challenge": got["challenge"], "nonce": solve(got["challenge"], got["bits"]),
             "case_number": case, "secret": "guess",
-            "items": [_signals(photo_bytes(32, (320, 240), "PNG"))]},
+            "items": [device_signals(photo_bytes(32, (320, 240), "PNG"))]},
             headers={"X-CSRF-Token": token})
         return r.status_code, r.content
 
@@ -424,7 +413,7 @@ def test_the_victims_contact_reaches_no_moderator_and_no_integrator(
     got = client.get("/protect/challenge").json()
     r = client.post("/protect/register", json={
         "challenge": got["challenge"], "nonce": solve(got["challenge"], got["bits"]),
-        "items": [_signals(photo)], "minor": True, "contact": contact},
+        "items": [device_signals(photo)], "minor": True, "contact": contact},
         headers={"X-CSRF-Token": token})
     assert r.status_code == 201, r.text
     case = r.json()["case_number"]
