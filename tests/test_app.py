@@ -53,3 +53,21 @@ def test_changes_by_another_process_reach_the_server(db_url: str, tmp_path: Path
     finally:
         for app in apps:
             app.close()
+
+
+def test_every_service_is_built_once_and_shared(db_url: str) -> None:
+    """The API and the console receive what ``build`` made: one notice service, one review
+    service, one case service; two apps on one database agree on the deployment secret."""
+    app, again = make_app(db_url), make_app(db_url)
+    try:
+        api = create_http_app(app)
+        web = api.state.web
+        assert web.notices is app.notices and web.reviews is app.reviews
+        assert web.users is app.users and web.sessions is app.sessions
+        assert web.signin is app.signin and web.audit_log is app.audit_log
+        assert api.state.protect.service is app.cases
+        assert app.evidence.cases is app.cases
+        assert app.secret == again.secret
+    finally:
+        app.close()
+        again.close()

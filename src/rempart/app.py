@@ -1,6 +1,6 @@
-"""Composition root: ``build(settings)`` wires the store, the matcher and the services into an
-``App``; ``create_http_app(app)`` serves it over HTTP. No module-level singletons: one process
-can hold an app on SQLite and another on PostgreSQL.
+"""Composition root: ``build(settings)`` builds every store and service once into an ``App``;
+``create_http_app(app)`` serves it over HTTP (its adapters receive what the App holds). No
+module-level singletons: one process can hold an app on SQLite and another on PostgreSQL.
 
 Example::
 
@@ -15,17 +15,37 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 from typing import cast
 
 from fastapi import FastAPI
 
 from rempart.config import Settings
 from rempart.core.flood import FloodRule
-from rempart.runtime import TRIM_AFTER, background_work, lower_thread_priority, release_memory
+from rempart.core.lockout import LockoutRule
+from rempart.runtime import TRIM_AFTER, Runtime, lower_thread_priority
+from rempart.services.bot_work import BotWork
+from rempart.services.cases import CaseService
+from rempart.services.evidence import EvidenceService
+from rempart.services.lockout import SignIn
 from rempart.services.matching import MatchService, MatchStore
+from rempart.services.notices import NoticeService
+from rempart.services.reviews import ReviewService
+from rempart.services.users import UserService
+from rempart.store.audit import SqlAuditLog
+from rempart.store.bot import SqlBotStore
+from rempart.store.cases import SqlCaseStore
+from rempart.store.deployment_secrets import SqlDeploymentSecrets
+from rempart.store.evidence_reads import SqlEvidenceReads
 from rempart.store.limits import RateStore, open_rate_store
+from rempart.store.lockouts import SqlLockoutStore
+from rempart.store.notices import SqlNoticeStore
+from rempart.store.reviews import SqlReviewStore
+from rempart.store.scans import SqlScanStore
+from rempart.store.sessions import SqlSessionStore
 from rempart.store.sql import SqlBankStore, open_store
 from rempart.store.tokens import SqlTokenStore
+from rempart.store.users import SqlUserStore
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +57,10 @@ class FeedFollower:
     rebuilding anything (the matcher is updated entry by entry).
     """
 
-    def __init__(self, matching: MatchService, interval: float) -> None:
+    def __init__(self, matching: MatchService, interval: float, runtime: Runtime) -> None:
         self.matching = matching
         self.interval = interval
+        self.runtime = runtime
         self.last_ok = time.monotonic()  # the last successful read of the feed
         self.errors = 0
         self.failures = 0  # failed reads since the last successful one
@@ -68,7 +89,7 @@ class FeedFollower:
             if not self.matching.behind():
                 applied = 0
             else:
-                with background_work():
+                with self.runtime.background():
                     applied = self.matching.refresh()
         except Exception:  # a database hiccup must not kill the thread: retry next tick
             self.errors += 1
@@ -79,7 +100,7 @@ class FeedFollower:
         self.failures = 0
         self.last_ok = time.monotonic()
         if applied >= TRIM_AFTER:
-            release_memory()  # a burst of changes leaves garbage and freed pages behind
+            self.runtime.release_memory()  # a burst of changes leaves garbage behind
         return applied
 
     def _run(self) -> None:
@@ -90,31 +111,80 @@ class FeedFollower:
 
 @dataclass
 class App:
-    """Everything a running Rempart holds: settings, store, matcher, token store."""
+    """Everything a running Rempart holds, each built once: settings, stores, the matcher and
+    the services the adapters receive (``app.state.backend`` of the HTTP application)."""
 
     settings: Settings
     store: SqlBankStore
     matching: MatchService
     tokens: SqlTokenStore
+    runtime: Runtime = field(default_factory=Runtime)  # tuning and executors
     follower: FeedFollower = field(init=False)
     limits: RateStore = field(init=False)  # rate limits shared by every process
+    audit_log: SqlAuditLog = field(init=False)
+    user_store: SqlUserStore = field(init=False)
+    sessions: SqlSessionStore = field(init=False)
+    users: UserService = field(init=False)
+    notices: NoticeService = field(init=False)
+    reviews: ReviewService = field(init=False)
+    signin: SignIn = field(init=False)
+    scans: SqlScanStore = field(init=False)
+    cases: CaseService = field(init=False)
+    evidence: EvidenceService = field(init=False)
+    bot_work: BotWork = field(init=False)
 
     def __post_init__(self) -> None:
-        self.follower = FeedFollower(self.matching, self.settings.http.refresh_seconds)
-        self.limits = open_rate_store(self.store.engine, self.settings.redis_url)
+        settings, engine = self.settings, self.store.engine
+        self.follower = FeedFollower(self.matching, settings.http.refresh_seconds, self.runtime)
+        self.limits = open_rate_store(engine, settings.redis_url)
+        self.audit_log = SqlAuditLog(engine)
+        self.user_store = SqlUserStore(engine)
+        self.sessions = SqlSessionStore(engine)
+        self.users = UserService(self.user_store, sessions=self.sessions,
+                                 audit_log=self.audit_log)
+        self.notices = NoticeService(SqlNoticeStore(engine), self.user_store, self.audit_log,
+                                     settings.notices)
+        self.reviews = ReviewService(SqlReviewStore(engine), self.store,
+                                     self.user_store.get_user)
+        web = settings.web
+        self.signin = SignIn(self.users, SqlLockoutStore(engine), LockoutRule(
+            web.login_max_failures, timedelta(minutes=web.login_failure_window_minutes),
+            timedelta(minutes=web.login_lockout_minutes)))
+        self.scans = SqlScanStore(engine)
+        limits = settings.hashing.limits
+        self.cases = CaseService(
+            SqlCaseStore(engine), self.store, self.scans, web.protect_max_items,
+            max_frames=limits.max_video_frames, max_seconds=limits.max_video_seconds,
+            fps=settings.hashing.video_fps, trusted=web.protect_trust_registrations,
+            similar=self.matching)
+        self.evidence = EvidenceService(SqlEvidenceReads(engine), self.cases, self.store,
+                                        self.audit_log)
+        self.bot_work = BotWork(SqlBotStore(engine), settings.bot.action_attempts)
+
+    @cached_property
+    def secret(self) -> str:
+        """The secret every process of the deployment derives its keys from (proofs of work,
+        opaque entry ids): ``web.session_secret`` when configured, else one generated once and
+        kept in the database, so that ``--workers N``, several hosts and restarts agree."""
+        return self.settings.web.session_secret or SqlDeploymentSecrets(
+            self.store.engine).get("web")
 
     def close(self) -> None:
-        """Stop the follower and release the database connections."""
+        """Stop the follower and the executors, release the database connections."""
         self.follower.stop()
+        self.runtime.close()
         self.store.close()
 
 
-def build(settings: Settings, *, load: bool = True) -> App:
-    """Open (and migrate) the database, load every bank into the matcher."""
+def build(settings: Settings, *, load: bool = True, runtime: Runtime | None = None) -> App:
+    """Open (and migrate) the database, load every bank into the matcher, build the
+    services (their executors: ``runtime``'s, else a new one's)."""
     store = open_store(settings.database_url)
+    runtime = runtime or Runtime()
     matching = MatchService(
         cast(MatchStore, store),
         settings=settings.hashing,
+        digests=runtime.digests,
         flood=FloodRule(
             settings.flood_max_distinct_uploads,
             timedelta(seconds=settings.flood_window_seconds),
@@ -124,18 +194,18 @@ def build(settings: Settings, *, load: bool = True) -> App:
     )
     if load:
         matching.load()
-    return App(settings, store, matching, SqlTokenStore(store.engine))
+    return App(settings, store, matching, SqlTokenStore(store.engine), runtime)
 
 
 def build_server(settings: Settings) -> App:
     """:func:`build` for a long-running server: malloc tuned before loading, the memory
-    loading left behind returned, start-up objects frozen (see :mod:`rempart.runtime`)."""
-    from rempart.runtime import collector_paused, settle, tune_process
-
-    tune_process()
-    with collector_paused():  # a million rows loaded: no full collections on the way
-        app = build(settings)
-    settle()
+    loading left behind returned, start-up objects frozen (see :class:`rempart.runtime.Runtime`,
+    which the server's work then uses)."""
+    runtime = Runtime()
+    runtime.tune()
+    with runtime.collector_paused():  # a million rows loaded: no full collections on the way
+        app = build(settings, runtime=runtime)
+    runtime.settle()
     return app
 
 

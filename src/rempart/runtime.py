@@ -1,20 +1,25 @@
-"""Process-level memory tuning for long-running servers (glibc malloc, the garbage collector).
+"""Process tuning of a long-running server, and the executors of its background work.
 
-Loading a million hashes allocates and frees several hundred MB of temporary arrays. With
-glibc's default dynamic mmap threshold, those land on the heap after the first large free and
-stay resident; many threads each get a malloc arena of their own. ``tune_process`` fixes the
-threshold (large arrays are mmapped and given back to the system when freed), caps the arenas,
-and shortens the interpreter's thread switch interval (a background writer gives the GIL back
-to the request loop within 1 ms); ``settle`` then returns what loading left behind and freezes
-the start-up objects so that full garbage collections stop walking them (no pause on the
-request path); ``trim`` gives back freed heap pages after a burst of writes; bulk writes and
-the change feed run on low-priority threads (``background_executor``,
-``lower_thread_priority``).
+One :class:`Runtime`, made by the server (``app.build_server``) and handed to what needs it,
+owns both:
+
+- memory: glibc's malloc settings (``tune``), memory given back after loading (``settle``) and
+  after bursts of work (``release_memory``);
+- the garbage-collector and switch-interval policy while background work runs beside requests
+  (``background``, ``collector_paused``);
+- the executors, their sizes in one place: ``writes`` (bulk writes, in order, on one
+  low-priority thread), ``tasks`` (named tasks in idle-priority child processes, see
+  :class:`ChildProcessTasks`), ``digests`` (upload digests beside decoding), ``queries``
+  (``core.index.pdq_index`` splits a video's frames across them).
 
 Example::
 
-    >>> tune_process()         # before loading; malloc settings only where glibc is
-    >>> settle()               # after loading
+    >>> runtime = Runtime()
+    >>> with runtime.background():      # a bulk write beside the requests
+    ...     pass
+    >>> runtime.tasks.submit("operator:add", 2, 3).result()
+    5
+    >>> runtime.close()
 """
 
 from __future__ import annotations
@@ -22,14 +27,18 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import importlib
+import multiprocessing
 import os
+import pickle
 import sys
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import AbstractContextManager, contextmanager, suppress
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -82,20 +91,6 @@ def trim() -> None:
         libc.malloc_trim(0)
 
 
-def release_memory() -> None:
-    """After a burst of work (the collector paused meanwhile): collect the cyclic garbage it
-    left, then give freed heap pages back."""
-    gc.collect()
-    trim()
-
-
-def settle() -> None:
-    """Collect garbage, give freed heap pages back, freeze the survivors."""
-    gc.collect()
-    trim()
-    gc.freeze()
-
-
 def lower_thread_priority(nice: int = BACKGROUND_NICE) -> bool:
     """Make the calling thread yield the CPU to the others (Linux schedules threads one by
     one); False where that is not possible. Lookups then keep their latency while a bulk write
@@ -108,153 +103,204 @@ def lower_thread_priority(nice: int = BACKGROUND_NICE) -> bool:
     return True
 
 
-@cache
-def background_executor() -> ThreadPoolExecutor:
-    """One low-priority thread for bulk writes (big ingests and imports), in order."""
-    return ThreadPoolExecutor(1, thread_name_prefix="rempart-bulk",
-                              initializer=lower_thread_priority)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No automatic garbage collection inside (restored after; reference counting still
-    frees almost everything). Loading a million rows otherwise runs dozens of full
-    collections of 50 ms each, walking objects that all survive.
-
-    Example::
-
-        >>> with collector_paused():
-        ...     rows = [{"n": i} for i in range(3)]
-    """
-    enabled = gc.isenabled()
-    gc.disable()
+def lower_process_priority() -> None:
+    """Run the calling process at idle priority: Linux ``SCHED_IDLE`` (CPU time only when
+    nothing else wants it), elsewhere the lowest nice level."""
     try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        with suppress(AttributeError, OSError):
+            os.nice(19)
 
 
-_busy_lock = threading.Lock()
-_busy: list[tuple[float, bool]] = []  # what to restore, once per background job running
+class Tasks(Protocol):
+    """Where named background tasks run: ``submit("module:function", *args)`` gives a future of
+    its result. Arguments and results are picklable (and plain data where a task queue will
+    carry them); the task's exception, when it fails, is the future's."""
+
+    def submit(self, task: str, /, *args: Any) -> Future[Any]: ...
+
+    def close(self) -> None: ...
 
 
-@contextmanager
-def background_work() -> Iterator[None]:
-    """Mark a stretch of background work (a bulk write, applying the change feed). While any
-    runs, the interpreter switches threads every ``BACKGROUND_SWITCH_INTERVAL`` so that
-    requests get the GIL back quickly, and the cyclic garbage collector waits: the work's
-    thousands of short-lived objects would otherwise trigger collections that walk them all
-    (15–25 ms pauses for every thread). Both come back when the last job ends.
+class TaskFailed(Exception):
+    """A task failed with an exception that cannot travel back to the caller (not picklable):
+    its type and message."""
 
-    Example::
 
-        >>> with background_work():
-        ...     pass
-    """
-    with _busy_lock:
-        _busy.append((sys.getswitchinterval(), gc.isenabled()))
-        sys.setswitchinterval(min(BACKGROUND_SWITCH_INTERVAL, _busy[0][0]))
-        gc.disable()
-    try:
-        yield
-    finally:
-        with _busy_lock:
-            interval, collecting = _busy.pop()
-            if not _busy:
-                sys.setswitchinterval(interval)
-                if collecting:
+class _ProcessSwitches:
+    """The counted pauses of the collector and short switch intervals (one per process)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._paused = 0  # stretches running that pause the collector
+        self._collecting = False  # whether it ran before the first of them
+        self._background = 0  # of which background work
+        self._interval = SWITCH_INTERVAL  # the switch interval before the first of those
+
+    @contextmanager
+    def paused(self, *, background: bool) -> Iterator[None]:
+        with self._lock:
+            if self._paused == 0:
+                self._collecting = gc.isenabled()
+            self._paused += 1
+            gc.disable()
+            if background:
+                if self._background == 0:
+                    self._interval = sys.getswitchinterval()
+                self._background += 1
+                sys.setswitchinterval(min(BACKGROUND_SWITCH_INTERVAL, self._interval))
+        try:
+            yield
+        finally:
+            with self._lock:
+                if background:
+                    self._background -= 1
+                    if self._background == 0:
+                        sys.setswitchinterval(self._interval)
+                self._paused -= 1
+                if self._paused == 0 and self._collecting:
                     gc.enable()
 
 
-_CHILD = """
-import os, sys
-try:  # first of all, before any import of the work
-    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-except (AttributeError, OSError):
-    os.nice(19)
-import base64, importlib, json
-with os.fdopen(3, "rb") as inp:
-    call = json.loads(inp.read())
-sys.path[:] = call["path"]
-args = [base64.b64decode(a["bytes"]) if isinstance(a, dict) else a for a in call["args"]]
-module, name = call["target"].split(":")
-try:
-    out = {"result": getattr(importlib.import_module(module), name)(*args)}
-except Exception as error:  # handed back to the parent: type, args and attributes
-    kind = type(error)
-    out = {"error": {"module": kind.__module__, "type": kind.__qualname__,
-                     "args": list(error.args), "state": dict(vars(error))}}
-with os.fdopen(4, "w") as result:
-    json.dump(out, result, default=str)
-"""
+_SWITCHES = _ProcessSwitches()
 
 
-def run_in_idle_child(target: str, *args: Any) -> Any:
-    """``module:function`` called with ``args`` in a fresh Python process at idle priority;
-    its result, or its exception raised again here.
+class Runtime:
+    """Process tuning and the executors of a server process (see the module).
 
-    A bulk write parsing and inserting thousands of rows in the server's own process holds
-    the GIL for as long as it computes, and lookups queue behind it; in a child it shares
-    nothing with them but the database. The child drops to idle priority before anything else
-    (Linux ``SCHED_IDLE``: it only gets CPU time the server leaves, its imports included;
-    elsewhere the lowest nice level) and ends with the call, so it keeps no memory.
-    Arguments and result travel as JSON over two private pipes (``bytes`` arguments as
-    base64): no pickle. An exception comes back as its type, arguments and attributes.
+    The collector and the switch interval are the process's, whichever ``Runtime`` asks: each
+    ``background`` or ``collector_paused`` stretch, on any thread, is counted process-wide
+    under a lock. The first to start records the state to restore (collector on or off, the
+    switch interval) and the last to end restores it, so stretches may overlap and end in any
+    order without one turning the collector back on under another, or leaving it off.
+    """
+
+    def __init__(self, *, writes: int = 1, tasks: int = 1, digests: int = 2,
+                 queries: int | None = None) -> None:
+        self.writes: Executor = ThreadPoolExecutor(
+            writes, thread_name_prefix="rempart-bulk", initializer=lower_thread_priority)
+        self.tasks: Tasks = ChildProcessTasks(tasks)
+        self.digests: Executor = ThreadPoolExecutor(digests, thread_name_prefix="rempart-digests")
+        self.queries: Executor = ThreadPoolExecutor(queries or os.cpu_count() or 1,
+                                                    thread_name_prefix="rempart-query")
+        self._given: Executor | None = None  # the index's query pool before ``tune``
+
+    def tune(self) -> bool:
+        """Before loading: fix glibc's mmap threshold and cap its arenas (False when not on
+        glibc), shorten the thread switch interval, and give ``queries`` to the index."""
+        from rempart.core.index import pdq_index
+
+        self._given = pdq_index.use_query_pool(self.queries)
+        return tune_process()
+
+    def settle(self) -> None:
+        """After loading: collect garbage, give freed heap pages back, freeze the survivors
+        (full collections then stop walking the start-up objects: no pause on requests)."""
+        self.release_memory()
+        gc.freeze()
+
+    def release_memory(self) -> None:
+        """After a burst of work (the collector paused meanwhile): collect the cyclic garbage
+        it left, then give freed heap pages back."""
+        gc.collect()
+        trim()
+
+    def collector_paused(self) -> AbstractContextManager[None]:
+        """No automatic garbage collection inside; reference counting still frees almost
+        everything. Loading a million rows otherwise runs dozens of full collections of 50 ms
+        each, walking objects that all survive.
+
+        Example::
+
+            >>> with Runtime().collector_paused():
+            ...     rows = [{"n": i} for i in range(3)]
+        """
+        return _SWITCHES.paused(background=False)
+
+    def background(self) -> AbstractContextManager[None]:
+        """A stretch of background work (a bulk write, applying the change feed): meanwhile
+        the interpreter switches threads every ``BACKGROUND_SWITCH_INTERVAL`` so that requests
+        get the GIL back quickly, and the collector waits (the work's thousands of short-lived
+        objects would trigger collections walking them all: 15–25 ms pauses for every
+        thread)."""
+        return _SWITCHES.paused(background=True)
+
+    def close(self) -> None:
+        """Stop the executors (running work finishes, queued work is dropped)."""
+        if self._given is not None:
+            from rempart.core.index import pdq_index
+
+            pdq_index.use_query_pool(self._given)
+        for pool in (self.writes, self.digests, self.queries):
+            pool.shutdown(wait=True, cancel_futures=True)
+        self.tasks.close()
+
+
+class ChildProcessTasks:
+    """:class:`Tasks` run by ``workers`` child processes at idle priority, one process per task.
+
+    A bulk write parsing and inserting thousands of rows in the server's own process would hold
+    the GIL while it computes, and lookups would queue behind it; in a child it shares nothing
+    with them but the database, and only gets CPU time the server leaves. Each child ends with
+    its task (``max_tasks_per_child=1``), so the memory a big task used goes back to the
+    system. Children are started by a fork server (or spawned), never forked from the
+    server's threads. A child that dies fails its task with ``BrokenProcessPool`` and the next
+    task gets a fresh pool.
 
     Example::
 
-        >>> run_in_idle_child("operator:add", 2, 3)
-        5
+        >>> tasks = ChildProcessTasks()
+        >>> tasks.submit("builtins:divmod", 7, 2).result()
+        (3, 1)
+        >>> tasks.close()
     """
-    import base64
-    import importlib
-    import json
 
-    if not hasattr(os, "posix_spawn"):  # Windows: no cheap child, the work stays here
-        module, name = target.split(":")
-        return getattr(importlib.import_module(module), name)(*args)
-    call = {"path": list(sys.path), "target": target,
-            "args": [{"bytes": base64.b64encode(a).decode()} if isinstance(a, bytes) else a
-                     for a in args]}
-    to_child, from_parent = os.pipe()
-    from_child, to_parent = os.pipe()
-    actions = [(os.POSIX_SPAWN_DUP2, to_child, 3), (os.POSIX_SPAWN_DUP2, to_parent, 4),
-               (os.POSIX_SPAWN_CLOSE, from_parent), (os.POSIX_SPAWN_CLOSE, from_child)]
+    def __init__(self, workers: int = 1) -> None:
+        self.workers = workers
+        methods = multiprocessing.get_all_start_methods()
+        self._context = multiprocessing.get_context(
+            "forkserver" if "forkserver" in methods else "spawn")
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def submit(self, task: str, /, *args: Any) -> Future[Any]:
+        """Run ``module:function`` with ``args`` in a child; its result or exception."""
+        with self._lock:
+            try:
+                return self._executor().submit(run_task, task, *args)
+            except BrokenProcessPool:  # a child died earlier: start afresh
+                self._close()
+                return self._executor().submit(run_task, task, *args)
+
+    def close(self) -> None:
+        """Stop the children (a running task is waited for)."""
+        with self._lock:
+            self._close()
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=self._context, initializer=lower_process_priority,
+                max_tasks_per_child=1)
+        return self._pool
+
+    def _close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def run_task(task: str, *args: Any) -> Any:
+    """Call the function named ``module:function`` with ``args`` (in a task's process); an
+    exception that could not travel back is raised as :class:`TaskFailed`."""
+    module, name = task.split(":")
+    function = getattr(importlib.import_module(module), name)
     try:
-        pid = os.posix_spawn(sys.executable, [sys.executable, "-c", _CHILD], os.environ,
-                             file_actions=actions)
-    finally:
-        os.close(to_child)
-        os.close(to_parent)
-    try:
-        with os.fdopen(from_parent, "w") as out:
-            json.dump(call, out)
-        with os.fdopen(from_child, "rb") as inp:
-            data = inp.read()
-    finally:
-        os.waitpid(pid, 0)
-    if not data:
-        raise ChildProcessError("the bulk child ended without an answer (see its error output)")
-    answer = json.loads(data)
-    if "error" in answer:
-        raise _rebuilt(answer["error"])
-    return answer["result"]
-
-
-def _rebuilt(error: dict[str, Any]) -> Exception:
-    """The child's exception, as the same type when it is one (else ChildProcessError)."""
-    import importlib
-
-    try:
-        kind = importlib.import_module(error["module"])
-        for part in error["type"].split("."):
-            kind = getattr(kind, part)
-    except (ImportError, AttributeError):
-        kind = None
-    if not (isinstance(kind, type) and issubclass(kind, Exception)):
-        return ChildProcessError(f"{error['type']}: {' '.join(map(str, error['args']))}")
-    rebuilt = kind.__new__(kind)
-    rebuilt.args = tuple(error["args"])
-    rebuilt.__dict__.update(error["state"])
-    return rebuilt
+        return function(*args)
+    except Exception as error:
+        try:
+            pickle.loads(pickle.dumps(error))
+        except Exception:
+            raise TaskFailed(f"{task}: {type(error).__qualname__}: {error}") from None
+        raise

@@ -60,7 +60,7 @@ def _recompressed(data: bytes) -> bytes:
 def _bot_decision(app: App, data: bytes) -> tuple[list[dict[str, Any]], Any]:
     """What the bot decides about a message carrying ``data`` (the bot's own rules)."""
     report = app.matching.match_bytes(data, place="telegram:-1001", sender="user:7")
-    hits = [MediaHit(m["bank"], m["action"], m["distance"], tuple(m["labels"]))
+    hits = [MediaHit(m.bank, m.action, m.distance, m.labels)
             for m in report.matches]
     return report.matches, decide(hits, (), ChatPolicy(), strikes_before=0)
 
@@ -73,7 +73,7 @@ def test_a_strangers_registration_never_deletes_until_a_moderator_confirms(
     app.matching.refresh()
 
     matches, decision = _bot_decision(app, _recompressed(meme))
-    assert [(m["bank"], m["trust"], m["action"]) for m in matches] == [
+    assert [(m.bank, m.trust, m.action) for m in matches] == [
         (VICTIM_BANK, "unconfirmed", "review")]
     assert decision.review and decision.alert  # the victim is protected from the first sighting
     assert not decision.delete and not decision.strike and decision.sender == "none"
@@ -82,15 +82,15 @@ def test_a_strangers_registration_never_deletes_until_a_moderator_confirms(
     reviews = make_state(app).reviews
     item, _ = reviews.create(NewReviewItem(
         "bot", "media_match", "bot:-1001:5", utc_now(), bank=VICTIM_BANK,
-        entry_id=matches[0]["entry"], signal=matches[0]["signal"],
-        distance=matches[0]["distance"], location={"platform": "telegram", "chat": -1001}))
+        entry_id=matches[0].entry, signal=matches[0].signal,
+        distance=matches[0].distance, location={"platform": "telegram", "chat": -1001}))
     client.login("mod-a")
     r = client.form(f"/console/review/{item.id}/decide", f"/console/review/{item.id}",
                     {"decision": "confirm", "reason": "it is her", "whole_case": "1"})
     assert r.status_code == 303, r.text
     app.matching.refresh()
     matches, decision = _bot_decision(app, _recompressed(meme))
-    assert [(m["trust"], m["action"]) for m in matches] == [("confirmed", "block")]
+    assert [(m.trust, m.action) for m in matches] == [("confirmed", "block")]
     assert decision.delete and decision.strike
 
 
@@ -108,14 +108,14 @@ def test_moderators_withdraw_a_poisoned_registration_from_the_bank_page(
         page = reader.get(f"/console/banks/{VICTIM_BANK}")
         assert "non confirmée" in page.text and 'name="action"' not in page.text
     client.login("mod-a")
-    url = f"/console/banks/{VICTIM_BANK}/entries/{match['entry']}"
+    url = f"/console/banks/{VICTIM_BANK}/entries/{match.entry}"
     r = client.form(url, f"/console/banks/{VICTIM_BANK}",
                     {"action": "withdraw", "reason": "a press photo, not a victim's"})
     assert r.status_code == 303, r.text
     app.matching.refresh()
-    assert app.matching.match_bytes(_recompressed(political)).matches == []
+    assert app.matching.match_bytes(_recompressed(political)).matches == ()
     # An entry of another bank cannot be reached through this bank's page.
-    assert client.form(f"/console/banks/nope/entries/{match['entry']}",
+    assert client.form(f"/console/banks/nope/entries/{match.entry}",
                        f"/console/banks/{VICTIM_BANK}",
                        {"action": "confirm", "reason": "x"}).status_code == 404
 
@@ -132,7 +132,7 @@ def test_an_unconfirmed_video_cannot_stand_for_photos(portal: tuple[App, WebClie
              "frames": frames}
     _register(client, [video])
     app.matching.refresh()
-    assert all(app.matching.match_bytes(p).matches == [] for p in photos)
+    assert all(app.matching.match_bytes(p).matches == () for p in photos)
 
 
 def test_one_file_forwarded_into_many_chats_is_held_and_moderators_told(
@@ -143,9 +143,9 @@ def test_one_file_forwarded_into_many_chats_is_held_and_moderators_told(
     app.matching.refresh()
     for chat in range(5):  # the same bytes each time: forwards of one file
         report = app.matching.match_bytes(meme, place=f"telegram:{-1000 - chat}")
-        assert not any(m.get("on_hold") for m in report.matches)
+        assert not any(m.on_hold for m in report.matches)
     after = app.matching.match_bytes(meme, place="telegram:-999")
-    assert [m.get("on_hold") for m in after.matches] == [True]
+    assert [m.on_hold for m in after.matches] == [True]
     reviews = make_state(app).reviews
     told = [i for i in reviews.list().items if i.new.kind == "entry_hold"]
     assert told and told[0].new.evidence["places"] == 5

@@ -357,14 +357,14 @@ def test_registering_her_photo_again_tells_a_stalker_nothing(
     assert set(stalker) == set(victim)  # the registration itself answers alike (checked)
     app.matching.refresh()
     report = app.matching.match_bytes(photo, place="telegram:-1001", sender="user:7")
-    assert {m["case_id"] for m in report.matches} == {victim["case_number"],
+    assert {m.case_id for m in report.matches} == {victim["case_number"],
                                                      stalker["case_number"]}
     reviews = make_state(app).reviews
     for n, m in enumerate(report.matches):  # what the bot files: one review item per match
         reviews.create(NewReviewItem(
-            "bot", "media_match", f"bot:-1001:5:u:{m['entry']}", utc_now(), bank=m["bank"],
-            entry_id=m["entry"], content_group=m["content_group"], signal=m["signal"],
-            distance=m["distance"], location={"platform": "telegram", "chat": -1001,
+            "bot", "media_match", f"bot:-1001:5:u:{m.entry}", utc_now(), bank=m.bank,
+            entry_id=m.entry, content_group=m.content_group, signal=m.signal,
+            distance=m.distance, location={"platform": "telegram", "chat": -1001,
                                               "message": 5 + n}))
     mine = _case_page(client, victim["case_number"], victim["secret"])
     assert _dd(mine, "awaiting-review") == "1"  # the person it shows is told it was seen
@@ -382,11 +382,11 @@ def test_a_moderator_clears_a_duplicate_registration_from_the_console(
     second = _register(client, photo)
     app.matching.refresh()
     [m] = [m for m in app.matching.match_bytes(photo, record=False).matches
-           if m["case_id"] == second["case_number"]]
+           if m.case_id == second["case_number"]]
     make_state(app).reviews.create(NewReviewItem(
-        "bot", "media_match", f"bot:-1001:9:u:{m['entry']}", utc_now(), bank=m["bank"],
-        entry_id=m["entry"], content_group=m["content_group"], signal=m["signal"],
-        distance=m["distance"],
+        "bot", "media_match", f"bot:-1001:9:u:{m.entry}", utc_now(), bank=m.bank,
+        entry_id=m.entry, content_group=m.content_group, signal=m.signal,
+        distance=m.distance,
         location={"platform": "telegram", "chat": -1001, "message": 9}))
     page = _case_page(client, second["case_number"], second["secret"])
     assert _dd(page, "awaiting-review") == "0"
@@ -420,13 +420,13 @@ def test_the_victims_contact_reaches_no_moderator_and_no_integrator(
     app.matching.refresh()
     [m] = app.matching.match_bytes(photo).matches
     item, _ = make_state(app).reviews.create(NewReviewItem(
-        "bot", "media_match", "bot:-1001:7:u:1", utc_now(), bank=m["bank"],
-        entry_id=m["entry"], content_group=m["content_group"], signal=m["signal"],
-        distance=m["distance"], location={"platform": "telegram", "chat": -1001}))
+        "bot", "media_match", "bot:-1001:7:u:1", utc_now(), bank=m.bank,
+        entry_id=m.entry, content_group=m.content_group, signal=m.signal,
+        distance=m.distance, location={"platform": "telegram", "chat": -1001}))
     client.login("mod-a")
     texts = [client.get(p).text for p in (
         "/console/", "/console/review", f"/console/review/{item.id}", "/console/notices",
-        f"/console/banks/{m['bank']}")]
+        f"/console/banks/{m.bank}")]
     notices = SqlNoticeStore(app.store.engine).list_notices(NoticeFilter(), 10, 0).items
     texts += [client.get(f"/console/notices/{n.case_number}").text for n in notices]
     package = client.form("/console/evidence/case", "/console/evidence",
@@ -436,8 +436,8 @@ def test_the_victims_contact_reaches_no_moderator_and_no_integrator(
         texts += [archive.read(n).decode("utf-8", "replace") for n in archive.namelist()]
     moderator = _bearer(app, "admin")
     texts += [client.get(p, headers=moderator).text for p in (
-        "/api/v1/cases", f"/api/v1/banks/{m['bank']}/export?format=jsonl",
-        f"/api/v1/banks/{m['bank']}/entries/{m['entry']}", "/api/v1/notices", "/api/v1/audit")]
+        "/api/v1/cases", f"/api/v1/banks/{m.bank}/export?format=jsonl",
+        f"/api/v1/banks/{m.bank}/entries/{m.entry}", "/api/v1/notices", "/api/v1/audit")]
     assert [n for n, text in enumerate(texts) if contact in text] == []
 
 

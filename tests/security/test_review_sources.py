@@ -123,7 +123,7 @@ def test_a_scan_raises_one_review_item_per_message_that_dismissing_can_allowlist
     assert decided.status == "dismissed"
     app.matching.refresh()
     report = app.matching.match_bytes(seen, record=False)
-    assert report.matches == [] and report.allowlisted
+    assert report.matches == () and report.allowlisted
 
 
 def test_an_api_client_raises_one_item_per_file_and_a_confirmation_makes_it_act(
@@ -155,7 +155,7 @@ def test_an_api_client_raises_one_item_per_file_and_a_confirmation_makes_it_act(
     assert r.status_code == 303, r.text
     app.matching.refresh()
     [match] = app.matching.match_bytes(copies[0], record=False).matches
-    assert (match["trust"], match["action"]) == ("confirmed", "block")
+    assert (match.trust, match.action) == ("confirmed", "block")
 
 
 def test_a_moderator_withdraws_a_poisoned_registration_seen_by_a_scan(
@@ -167,7 +167,7 @@ def test_a_moderator_withdraws_a_poisoned_registration_seen_by_a_scan(
     [item] = _items(app, "scan")
     _reviews(app).decide(item.id, "withdraw", _moderator(app), "a press photo")
     app.matching.refresh()
-    assert app.matching.match_bytes(political, record=False).matches == []
+    assert app.matching.match_bytes(political, record=False).matches == ()
     entry = app.store.get_entry(item.new.entry_id or 0)
     assert entry is not None and entry.status is EntryStatus.REMOVED
 
@@ -196,7 +196,7 @@ def test_forwards_into_thirty_chats_hold_the_entry_though_the_bot_hashed_once(
         verdict = bot.cached_verdict(media) or bot.check_bytes(media, meme)
         outcome = bot.decide(message, [verdict])
         assert not outcome.decision.delete  # unconfirmed: review only, held or not
-        if held_at is None and any(m.get("on_hold") for v in outcome.verdicts
+        if held_at is None and any(m.on_hold for v in outcome.verdicts
                                    for m in v.matches):
             held_at, hashed_when_held = n + 1, len(hashed)
     # Hashed once; the hold is a bank change, after which the file may be hashed again.

@@ -31,7 +31,7 @@ from rempart.services.users import SYSTEM
 from rempart.store.audit import SqlAuditLog
 from rempart.store.cases import SqlCaseStore
 from rempart.store.notices import NoticeFilter, SqlNoticeStore
-from rempart.store.reviews import NewReviewItem, SqlReviewStore
+from rempart.store.reviews import Closing, NewReviewItem, SqlReviewStore
 from rempart.store.scan_interface import FindingRow, NewScan
 from rempart.store.scans import SqlScanStore
 from rempart.store.sql import SqlBankStore, open_store
@@ -87,8 +87,8 @@ class World:
              "link": link, "sender": 99887766, "date": date},
             {"action_taken": {"delete": removed}, "sha256": "f" * 64}))
         if decide is not None:
-            self.reviews.decide(item.id, decide, decide, self.moderator, "checked", T0,
-                                SYSTEM.entry(T0, "review.decide", "review", str(item.id)))
+            self.reviews.decide_many([Closing(item.id, decide, decide, SYSTEM.entry(
+                T0, "review.decide", "review", str(item.id)))], self.moderator, "checked", T0)
 
     def groups(self, case_number: str) -> list[str]:
         record = self.cases.cases.get_case(case_number)
@@ -238,7 +238,7 @@ def test_withdraw_and_close_reach_exports_and_another_process(world: World,
     elsewhere = open_store(db_url, migrate=False)  # another process: its own engine, matcher
     matcher = MatchService(elsewhere)
     matcher.load()
-    assert {m["bank"] for m in matcher.match_bytes(d1).matches} == {VICTIM_BANK}
+    assert {m.bank for m in matcher.match_bytes(d1).matches} == {VICTIM_BANK}
     assert s1.sha256 in _exported(world.store, VICTIM_BANK)
 
     first = world.cases.status(case.case_number, case.secret).items[0].id
@@ -253,8 +253,8 @@ def test_withdraw_and_close_reach_exports_and_another_process(world: World,
     export_entries(world.store, VICTIM_BANK, tombstones, "jsonl", include_removed=True)
     assert "consent withdrawn" in tombstones.getvalue()
     matcher.refresh()
-    assert matcher.match_bytes(d1).matches == []
-    assert {m["bank"] for m in matcher.match_bytes(d2).matches} == {VICTIM_BANK}
+    assert matcher.match_bytes(d1).matches == ()
+    assert {m.bank for m in matcher.match_bytes(d2).matches} == {VICTIM_BANK}
 
     later = T0 + timedelta(days=1)
     closed = world.cases.close(case.case_number, case.secret, at=later)
@@ -262,7 +262,7 @@ def test_withdraw_and_close_reach_exports_and_another_process(world: World,
     assert closed.items[1].withdrawn_at == later
     assert _exported(world.store, VICTIM_BANK) == ""
     matcher.refresh()
-    assert matcher.match_bytes(d2).matches == []
+    assert matcher.match_bytes(d2).matches == ()
     # Closing again changes nothing; the page stays readable.
     again = world.cases.close(case.case_number, case.secret)
     assert again.closed_at == later and again.registered == 2
@@ -281,7 +281,7 @@ def test_flood_guard_holds_a_registered_entry(world: World) -> None:
             buf = io.BytesIO()
             rgb.save(buf, "JPEG", quality=quality)
             found = matcher.match_bytes(buf.getvalue()).matches
-            actions.append(found[0]["action"] if found else None)
+            actions.append(found[0].action if found else None)
     held = list(world.store.iter_entries(statuses=(EntryStatus.ON_HOLD,)))
     assert held and {e.provenance.source for e in held} == {"victim-portal"}
     assert actions[0] == "review"
@@ -292,12 +292,12 @@ def test_allowlist_suppresses_a_registered_entry(world: World) -> None:
     world.cases.register([s], minor=False, at=T0)
     matcher = MatchService(world.store)
     matcher.load()
-    assert {m["bank"] for m in matcher.match_bytes(data).matches} == {VICTIM_BANK}
+    assert {m.bank for m in matcher.match_bytes(data).matches} == {VICTIM_BANK}
     # A registration of a widely shared picture (a meme, a logo): the allowlist wins.
     create_bank(world.store, "common", BankKind.ALLOWLIST)
     assert s.pdq is not None
     add_signal(world.store, "common", "pdq", s.pdq)
     matcher.refresh()
     report = matcher.match_bytes(data)
-    assert report.matches == [] and report.suppressed == 1
-    assert report.allowlisted[0]["bank"] == "common"
+    assert report.matches == () and report.suppressed == 1
+    assert report.allowlisted[0].bank == "common"

@@ -131,7 +131,7 @@ def test_a_second_registration_sees_nothing_until_a_moderator_confirms(world: Wo
     # Still registered and matched: the person is protected whoever she is.
     world.matching.refresh()
     report = world.matching.match_bytes(photo, record=False)
-    assert {m["case_id"] for m in report.matches} == {victim.case_number,
+    assert {m.case_id for m in report.matches} == {victim.case_number,
                                                        stalker.case_number}
     world.seen(mine, theirs)
     world.seen(mine, theirs, confirm=True)

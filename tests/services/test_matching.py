@@ -42,9 +42,9 @@ def test_load_match_and_provenance(db_url: str) -> None:
     report = service.match_bytes(jpeg(cropped))
     assert len(report.matches) == 1  # one per banked item, not one per signal
     m = report.matches[0]
-    assert m["bank"] == "victims" and m["labels"] == ["ncii"]
-    assert m["policy"] == "review" and m["action"] == "review"  # victim banks review by default
-    assert service.match_bytes(photo_bytes(50, (800, 600))).matches == []
+    assert m.bank == "victims" and m.labels == ("ncii",)
+    assert m.policy == "review" and m.action == "review"  # victim banks review by default
+    assert service.match_bytes(photo_bytes(50, (800, 600))).matches == ()
     record = report.to_json("x.jpg")
     assert record["path"] == "x.jpg" and record["error"] is None
     store.close()
@@ -58,14 +58,14 @@ def test_changes_from_another_process_are_followed(db_url: str) -> None:
     other = open_store(db_url)  # a second process's connection
     bank_media(other, "mod", [3])
     query = photo_bytes(3, (800, 600))
-    assert service.match_bytes(query).matches == []
+    assert service.match_bytes(query).matches == ()
     assert service.refresh() > 0
     found = service.match_bytes(query).matches
-    assert found and found[0]["bank"] == "mod"
+    assert found and found[0].bank == "mod"
     entry_ids = [e.id for e in other.iter_entries()]
     other.remove_entries(entry_ids, reason="withdrawn")
     service.refresh()
-    assert service.match_bytes(query).matches == []
+    assert service.match_bytes(query).matches == ()
     bank = other.get_bank("mod")
     assert bank is not None
     store.close()
@@ -82,13 +82,13 @@ def test_allowlist_and_bank_filter(db_url: str) -> None:
     service = MatchService(store)
     service.load()
     query = photo_bytes(4, (800, 600))
-    assert {m["bank"] for m in service.match_bytes(query).matches} == {"victims", "partner"}
-    assert {m["bank"] for m in service.match_bytes(query, banks={"partner"}).matches} == {"partner"}
+    assert {m.bank for m in service.match_bytes(query).matches} == {"victims", "partner"}
+    assert {m.bank for m in service.match_bytes(query, banks={"partner"}).matches} == {"partner"}
     bank_media(store, "memes", [4])
     service.refresh()
     report = service.match_bytes(query)
-    assert report.matches == [] and report.suppressed == 2
-    assert report.allowlisted[0]["bank"] == "memes"
+    assert report.matches == () and report.suppressed == 2
+    assert report.allowlisted[0].bank == "memes"
     store.close()
 
 
@@ -103,7 +103,7 @@ def test_flood_guard_holds_an_entry_matching_many_distinct_uploads(db_url: str) 
     for q in (30, 40, 50, 60, 70):  # five distinct re-encodings of the same picture
         buf = io.BytesIO()
         im.save(buf, "JPEG", quality=q)
-        actions.append(service.match_bytes(buf.getvalue()).matches[0]["action"])
+        actions.append(service.match_bytes(buf.getvalue()).matches[0].action)
     assert actions[:2] == ["block", "block"] and actions[-1] == "review"
     assert any(
         e.status is EntryStatus.ON_HOLD for e in store.iter_entries(statuses=(EntryStatus.ON_HOLD,))
@@ -131,12 +131,12 @@ def test_the_orb_probe_runs_only_when_some_entry_has_local_features(
     service = MatchService(store)
     service.load()
     copy = jpeg(make_photo(7, (800, 600)).resize((640, 480)))
-    assert service.match_bytes(copy).matches[0]["signal"] == "pdq"
+    assert service.match_bytes(copy).matches[0].signal == "pdq"
     bank_service.create_bank(store, "robust")
     bank_media(store, "robust", [8])
     service.refresh()
     cropped = apply_edit("crop_sides", make_photo(8, (800, 600)), random.Random(3))
-    assert service.match_bytes(jpeg(cropped)).matches[0]["bank"] == "robust"
+    assert service.match_bytes(jpeg(cropped)).matches[0].bank == "robust"
     assert calls == [False, True]
     store.close()
 

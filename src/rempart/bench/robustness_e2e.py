@@ -52,9 +52,9 @@ def _evaluate(args: tuple[int, str, list[str], int, int]) -> list[dict[str, Any]
                 "family": fam,
                 "matched": sorted(
                     {
-                        int(m["source"].split(":")[1])
+                        int(str(m.source).split(":")[1])
                         for m in report.matches
-                        if m.get("source", "").startswith("orig:")
+                        if (m.source or "").startswith("orig:")
                     }
                 ),
                 "seconds": time.perf_counter() - t0,

@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from rempart.core.signals import vpdq
-from rempart.core.types import MediaHashes
+from rempart.core.types import MediaHashes, Signal
 
 DEFAULT_PDQ_THRESHOLD = 31
 DEFAULT_VPDQ_THRESHOLD = 31
@@ -250,7 +250,7 @@ def lookup_key(value: str) -> str:
 
 # --- signal values -------------------------------------------------------------------------
 
-_HEX = {"md5": 32, "sha256": 64, "pdq": 64}
+_HEX: dict[str, int] = {Signal.MD5: 32, Signal.SHA256: 64, Signal.PDQ: 64}
 # Names other tools use for our signals (python-threatexchange calls exact hashes video_md5...).
 SIGNAL_ALIASES = {"video_md5": "md5", "video_sha256": "sha256", "photo_md5": "md5"}
 _SIGNAL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
@@ -280,9 +280,9 @@ def normalize_signal(signal_type: str, value: str) -> str:
         if len(value) != n or not re.fullmatch(r"[0-9a-f]+", value):
             raise ValueError(f"invalid {signal_type}: expected {n} hex characters")
         return value
-    if signal_type == "vpdq":
+    if signal_type == Signal.VPDQ:
         return vpdq.serialize(vpdq.parse(value))
-    if signal_type == "orb":
+    if signal_type == Signal.ORB:
         if not _BASE64.match(value):
             raise ValueError("invalid orb: expected base64")
         return value

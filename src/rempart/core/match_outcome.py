@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rempart.core.banks import EntryTrust, entry_action
+from rempart.core.types import Signal
 
 # Between two signals of one entry at the same distance: exact, then PDQ/vPDQ, then ORB.
-SIGNAL_RANK = {"sha256": 0, "md5": 0, "pdq": 1, "vpdq": 1, "orb": 2}
+SIGNAL_RANK: dict[str, int] = {Signal.SHA256: 0, Signal.MD5: 0, Signal.PDQ: 1, Signal.VPDQ: 1,
+                               Signal.ORB: 2}
 
 __all__ = ["SIGNAL_RANK", "MatchOutcome", "SignalMatch", "outcome_of"]
 

@@ -55,7 +55,7 @@ from rempart.core.orb_index import OrbIndex
 from rempart.core.signals import vpdq
 from rempart.core.signals.orb import OrbProbe, OrbReference
 from rempart.core.signals.pdq import MIN_QUALITY
-from rempart.core.types import FrameHash, MediaHashes
+from rempart.core.types import EXACT_SIGNALS, FrameHash, MediaHashes, Signal
 
 MAX_RADIUS = 63
 
@@ -162,7 +162,7 @@ class Matcher:
                 self._remove(c.entry_id)
                 if c.removed:
                     continue
-                if c.signal_type == "pdq":
+                if c.signal_type == Signal.PDQ:
                     pdq.append(c)
                 else:
                     with contextlib.suppress(ValueError):
@@ -180,18 +180,18 @@ class Matcher:
                 self._status.set(c.entry_id, c.bank_id, entry_state(c.on_hold, c.trust))
 
     def _add(self, entry_id: int, bank_id: int, signal_type: str, value: str, state: int) -> None:
-        if signal_type == "pdq":
+        if signal_type == Signal.PDQ:
             self._pdq.add(np.array([entry_id]), hex_to_hashes([value]))
-        elif signal_type in ("md5", "sha256"):
+        elif signal_type in EXACT_SIGNALS:
             self._exact.setdefault(value, set()).add(entry_id)
             self._exact_of[entry_id] = value
-        elif signal_type == "vpdq":
+        elif signal_type == Signal.VPDQ:
             frames = vpdq.parse(value)
             good = [f.hash for f in frames if f.quality >= MIN_QUALITY]
             self._videos[entry_id] = frames
             if good:
                 self._frames.add(np.full(len(good), entry_id), hex_to_hashes(good))
-        elif signal_type == "orb":
+        elif signal_type == Signal.ORB:
             self._orb.add(entry_id, OrbReference.parse(value))
         else:
             return  # a signal type this matcher does not know: stored, not matched

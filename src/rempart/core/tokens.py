@@ -10,6 +10,7 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -45,3 +46,9 @@ class ApiToken:
             "created_at": self.created_at.isoformat(),
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
         }
+
+
+def secret_digest(secret: str) -> str:
+    """The stored form of a secret: its sha256, hex (secrets are high-entropy, so a fast hash
+    is enough)."""
+    return hashlib.sha256(secret.encode()).hexdigest()

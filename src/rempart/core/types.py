@@ -1,6 +1,7 @@
 """Frozen value types shared by every layer.
 
-Signal names are stable storage keys: ``md5``, ``sha256``, ``pdq``, ``vpdq``, ``orb``.
+Signal names are stable storage keys: ``md5``, ``sha256``, ``pdq``, ``vpdq``, ``orb``
+(:class:`Signal`).
 
 Example::
 
@@ -11,10 +12,22 @@ Example::
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
-SignalName = Literal["md5", "sha256", "pdq", "vpdq", "orb"]
-SIGNAL_NAMES: tuple[str, ...] = ("md5", "sha256", "pdq", "vpdq", "orb")
+
+class Signal(StrEnum):
+    """The signal types, by their stable storage names (a member equals its name as a str)."""
+
+    MD5 = "md5"
+    SHA256 = "sha256"
+    PDQ = "pdq"
+    VPDQ = "vpdq"
+    ORB = "orb"
+
+
+SIGNAL_NAMES: tuple[str, ...] = tuple(s.value for s in Signal)
+EXACT_SIGNALS = frozenset({Signal.MD5, Signal.SHA256})
 MediaKind = Literal["image", "video", "unsupported"]
 
 

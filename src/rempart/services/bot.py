@@ -18,7 +18,6 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections import OrderedDict
@@ -28,17 +27,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rempart.config import BotSettings
-from rempart.core.banks import entry_action
 from rempart.core.bot_policy import DELETE_WINDOW_SECONDS, ChatPolicy, Decision, MediaHit, decide
 from rempart.core.flood import Hit
+from rempart.core.signals.exact import exact_hashes
 from rempart.core.text import classify
+from rempart.core.verdict import Match, Verdict
 from rempart.services.bot_actions import alert_text, chat_notice, decision_actions, purge_actions
-from rempart.services.bot_messages import BotMedia, BotMessage, MediaVerdict
+from rempart.services.bot_messages import BotMedia, BotMessage, Fetched, NotFetched, Prepared
 from rempart.services.bot_reports import BotReports, ReportOutcome
 from rempart.services.bot_work import BotWork
 from rempart.services.matching import MatchService
 from rempart.services.notices import NoticeService
-from rempart.services.reviews import query_signals
 from rempart.store.bot import NewReviewItem, OutboxRow, SqlBotStore
 from rempart.store.limits import RateStore, SqlRateStore
 from rempart.store.rows import utc_now
@@ -53,7 +52,7 @@ class Outcome:
 
     message: BotMessage
     decision: Decision
-    verdicts: tuple[MediaVerdict, ...]
+    verdicts: tuple[Verdict, ...]
     text_labels: tuple[str, ...]
     first_time: bool
     strikes: int
@@ -83,8 +82,8 @@ class BotService:
         self.defaults = ChatPolicy.from_json(self.settings.chat_defaults)
         self.work = BotWork(store, self.settings.action_attempts)
         self._policies: dict[int, ChatPolicy] = {}
-        self._by_sha: OrderedDict[str, MediaVerdict] = OrderedDict()
-        self._by_uid: OrderedDict[str, MediaVerdict] = OrderedDict()
+        self._by_sha: OrderedDict[str, Verdict] = OrderedDict()
+        self._by_uid: OrderedDict[str, Verdict] = OrderedDict()
         self._albums: dict[tuple[int, str], _Album] = {}
         self._lock = threading.Lock()
         self.reports = BotReports(store, notices,
@@ -110,7 +109,57 @@ class BotService:
 
     # --- files ------------------------------------------------------------------------------
 
-    def cached_verdict(self, media: BotMedia) -> MediaVerdict | None:
+    def prepare(self, message: BotMessage) -> Prepared:
+        """Log the message (for purges) and tell what checking it needs: the verdicts already
+        known and the files to download (a file over the limit: its thumbnail)."""
+        self.log(message)
+        cached: dict[str, Verdict] = {}
+        fetch: list[BotMedia] = []
+        for media in message.media:
+            target: BotMedia | None = media
+            while target is not None:
+                known = self.cached_verdict(target)
+                if known is not None:
+                    cached[target.file_unique_id] = known
+                    break
+                if self.fits(target):
+                    fetch.append(target)
+                    break
+                target = target.thumbnail
+        return Prepared(cached, tuple(fetch))
+
+    def fits(self, media: BotMedia) -> bool:
+        """Whether a file is to be downloaded: hashable and not over the download limit."""
+        return media.hashable and (media.file_size or 0) <= self.settings.download_limit_bytes
+
+    def finish(self, message: BotMessage, prepared: Prepared,
+               fetched: dict[str, Fetched]) -> Outcome:
+        """Check the downloaded files (bytes dropped after hashing) and decide about the
+        message (CPU-bound: call it off the event loop)."""
+        verdicts = [self._verdict(media, prepared.cached, fetched) for media in message.media]
+        return self.decide(message, verdicts)
+
+    def _verdict(self, media: BotMedia, cached: dict[str, Verdict],
+                 fetched: dict[str, Fetched]) -> Verdict:
+        known = cached.get(media.file_unique_id)
+        if known is not None:
+            return known
+        got = fetched.pop(media.file_unique_id, None)
+        if isinstance(got, bytes):
+            return self.check_bytes(media, got)
+        if isinstance(got, NotFetched) and got.reason == "not_media":
+            return self.not_media(media)
+        if isinstance(got, NotFetched) and got.reason == "failed":
+            return self.failed(media, got.detail)
+        verdict = self.too_large(media, media.file_size)
+        if media.thumbnail is None:
+            return verdict
+        thumb = self._verdict(media.thumbnail, cached, fetched)
+        return replace(thumb, key=media.file_unique_id, status="not_checked",
+                       error=verdict.error, seq=verdict.seq, cached=False)
+
+
+    def cached_verdict(self, media: BotMedia) -> Verdict | None:
         """A verdict for this exact Telegram file, if still valid (no bank change since)."""
         with self._lock:
             verdict = self._by_uid.get(media.file_unique_id)
@@ -118,57 +167,50 @@ class BotService:
             stored = self.store.seen_file(media.file_unique_id)
             if stored is None:
                 return None
-            verdict = MediaVerdict.from_json(media.file_unique_id, stored)
+            verdict = Verdict.from_record(media.file_unique_id, stored)
         if verdict.status == "checked" and verdict.seq != self.matching.seq:
             return None  # banks changed: a file clean then may match now
         return replace(verdict, cached=True)
 
-    def too_large(self, media: BotMedia, size: int | None) -> MediaVerdict:
+    def too_large(self, media: BotMedia, size: int | None) -> Verdict:
         """Record a file over the download limit as not checked."""
-        verdict = MediaVerdict(media.file_unique_id, "not_checked",
-                               error=f"too_large:{size}" if size else "too_large",
-                               seq=self.matching.seq)
-        self._remember(verdict)
-        return verdict
+        return self._not_checked(media, f"too_large:{size}" if size else "too_large")
 
-    def failed(self, media: BotMedia, error: str) -> MediaVerdict:
+    def failed(self, media: BotMedia, error: str) -> Verdict:
         """A file that could not be downloaded (not remembered: try again next time)."""
-        return MediaVerdict(media.file_unique_id, "error", error=error[:200])
+        return Verdict(media.kind, None, error=error[:200], status="error",
+                       key=media.file_unique_id)
 
-    def not_media(self, media: BotMedia) -> MediaVerdict:
+    def not_media(self, media: BotMedia) -> Verdict:
         """A document whose first bytes are no image or video format: nothing to hash."""
-        verdict = MediaVerdict(media.file_unique_id, "not_checked", error="not_media",
-                               seq=self.matching.seq)
+        return self._not_checked(media, "not_media")
+
+    def _not_checked(self, media: BotMedia, why: str) -> Verdict:
+        verdict = Verdict(media.kind, None, error=why, status="not_checked",
+                          key=media.file_unique_id, seq=self.matching.seq)
         self._remember(verdict)
         return verdict
 
-    def check_bytes(self, media: BotMedia, data: bytes) -> MediaVerdict:
+    def check_bytes(self, media: BotMedia, data: bytes) -> Verdict:
         """Hash and match downloaded bytes (CPU-bound: call it off the event loop)."""
-        sha = hashlib.sha256(data).hexdigest()
+        digests = exact_hashes(data)
         seq = self.matching.seq
         with self._lock:
-            same = self._by_sha.get(sha)
+            same = self._by_sha.get(digests[1])
         if same is not None and same.seq == seq and same.status == "checked":
-            verdict = replace(same, file_unique_id=media.file_unique_id)
+            verdict = replace(same, key=media.file_unique_id)
             self._remember(verdict)
             return replace(verdict, cached=True)
         # Hits are recorded by decide(), with the message's chat and sender, for this file and
         # for every later message carrying it (a cached verdict): forwards count.
-        report = self.matching.match_bytes(data, record=False)
-        if report.hashes.error is not None:
-            verdict = MediaVerdict(media.file_unique_id, "error", sha,
-                                   error=report.hashes.error, seq=seq)
-        else:
-            verdict = MediaVerdict(media.file_unique_id, "checked", sha,
-                                   tuple(report.matches), seq=seq,
-                                   signals=query_signals(report.hashes),
-                                   entries=report.entries)
+        verdict = replace(self.matching.match_bytes(data, record=False, digests=lambda: digests),
+                          key=media.file_unique_id, seq=seq)
         self._remember(verdict)
         return verdict
 
-    def _remember(self, verdict: MediaVerdict) -> None:
+    def _remember(self, verdict: Verdict) -> None:
         with self._lock:
-            for cache, key in ((self._by_uid, verdict.file_unique_id),
+            for cache, key in ((self._by_uid, verdict.key),
                                (self._by_sha, verdict.sha256)):
                 if key is None:
                     continue
@@ -176,7 +218,7 @@ class BotService:
                 cache.move_to_end(key)
                 while len(cache) > _CACHE:
                     cache.popitem(last=False)
-        self.store.remember_file(verdict.file_unique_id, verdict.sha256, verdict.to_json())
+        self.store.remember_file(verdict.key, verdict.sha256, verdict.to_record())
 
     # --- messages ---------------------------------------------------------------------------
 
@@ -187,7 +229,7 @@ class BotService:
         return self.store.log_message(message.chat_id, message.message_id, message.user_id,
                                       message.sender_chat_id, message.date)
 
-    def decide(self, message: BotMessage, verdicts: Sequence[MediaVerdict]) -> Outcome:
+    def decide(self, message: BotMessage, verdicts: Sequence[Verdict]) -> Outcome:
         """Decide about a message from its files' verdicts and its text; store the findings and
         the actions (deletion every time; punishment and alert the first time) together."""
         verdicts = self._sighted(message, verdicts)
@@ -195,16 +237,11 @@ class BotService:
         text = message.text[:TEXT_LIMIT]
         classified = classify(text) if text.strip() else None
         labels = classified.labels if classified is not None else ()
-        hits: list[tuple[MediaVerdict, dict[str, Any]]] = []
-        for verdict in verdicts:
-            for m in verdict.matches:
-                if policy.banks is None or m.get("bank") in policy.banks:
-                    hits.append((verdict, m))
+        hits = [(verdict, m) for verdict in verdicts for m in verdict.matches
+                if policy.banks is None or m.bank in policy.banks]
         strikes = self.strikes_of(message)
-        decision = decide(
-            [MediaHit(m["bank"], m.get("action") or m.get("policy") or "review",
-                      m.get("distance"), tuple(m.get("labels") or ())) for _, m in hits],
-            labels, policy, strikes_before=strikes, sender=message.sender)
+        decision = decide([MediaHit(m.bank, m.action, m.distance, m.labels) for _, m in hits],
+                          labels, policy, strikes_before=strikes, sender=message.sender)
         decision = self._album(message, decision)
         outcome = Outcome(message, decision, tuple(verdicts), labels, False, strikes,
                           policy.admin_chat_id)
@@ -229,8 +266,8 @@ class BotService:
                        strikes=recorded.strikes if strike and recorded.new else strikes,
                        alert_text=alert, actions=tuple(recorded.actions))
 
-    def _sighted(self, message: BotMessage, verdicts: Sequence[MediaVerdict]
-                 ) -> list[MediaVerdict]:
+    def _sighted(self, message: BotMessage, verdicts: Sequence[Verdict]
+                 ) -> list[Verdict]:
         """Record this message's sighting of every matched file for the flood guard (where
         and by whom: forwards of one file count, however its verdict was cached); a match whose
         entry this puts on hold asks for review only."""
@@ -238,12 +275,7 @@ class BotService:
         hits = [Hit(e, v.sha256, now, message.place, message.poster)
                 for v in verdicts if v.matches and v.sha256 for e in v.hit_entries]
         held = set(self.matching.record(hits)) if hits else set()
-        if not held:
-            return list(verdicts)
-        return [replace(v, matches=tuple(
-            {**m, "on_hold": True, "action": entry_action(
-                str(m.get("policy") or "review"), str(m.get("trust") or "bank"), True)}
-            if m.get("entry") in held else m for m in v.matches)) for v in verdicts]
+        return [v.held(held) for v in verdicts]
 
     def strikes_of(self, message: BotMessage) -> int:
         """Removals counted against the message's sender (user or channel identity)."""
@@ -251,7 +283,7 @@ class BotService:
         return self.store.strikes(message.chat_id, who) if who is not None else 0
 
     def _findings(self, message: BotMessage, decision: Decision,
-                  hits: Sequence[tuple[MediaVerdict, dict[str, Any]]],
+                  hits: Sequence[tuple[Verdict, Match]],
                   labels: Sequence[str], text_verdict: dict[str, Any]) -> list[NewReviewItem]:
         """One review item per match and flagged text. A match carries the seen file's own
         signals (``query_signals``) so that a moderator can allowlist it."""
@@ -261,14 +293,13 @@ class BotService:
         items = []
         for verdict, m in hits:
             items.append(NewReviewItem(
-                kind="media_match", dedup_key=f"{base}:{verdict.file_unique_id}:{m['entry']}",
-                labels=tuple(m.get("labels") or ()), location=message.location(),
-                evidence={"match": m, "sha256": verdict.sha256, "action_taken": taken,
+                kind="media_match", dedup_key=f"{base}:{verdict.key}:{m.entry}",
+                labels=m.labels, location=message.location(),
+                evidence={"match": m.to_json(), "sha256": verdict.sha256, "action_taken": taken,
                           "query_signals": list(verdict.signals),
                           "forward_origin": message.forward_origin},
-                bank=m.get("bank"), entry_id=m.get("entry"),
-                content_group=m.get("content_group"), signal=m.get("signal"),
-                distance=m.get("distance")))
+                bank=m.bank, entry_id=m.entry, content_group=m.content_group, signal=m.signal,
+                distance=m.distance))
         if labels:
             items.append(NewReviewItem(
                 kind="text_flag", dedup_key=f"{base}:text:{','.join(labels)}",

@@ -12,17 +12,15 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 from rempart.core.bot_policy import Decision
+from rempart.core.verdict import Match
 from rempart.services.bot_messages import BotMessage
 from rempart.store.bot_work import NewAction
 
 IN_CHAT_NOTE = "Rempart removed a message (matched known abusive content)."
-# The only fields of a match an alert may show.
-ALERT_FIELDS = ("bank", "action", "signal", "distance")
 
 
 def _key(message: BotMessage, what: str) -> str:
@@ -119,18 +117,18 @@ def chat_notice(chat_id: int, update_id: int, text: str) -> NewAction:
 
 
 def alert_text(message: BotMessage, decision: Decision,
-               matches: Sequence[Mapping[str, Any]], text_labels: Sequence[str],
+               matches: Sequence[Match], text_labels: Sequence[str],
                strikes: int) -> str:
-    """The admins' alert: what was done and why in general terms, and where."""
+    """The admins' alert: what was done and why in general terms (bank, action, signal and
+    distance of each match, never its entry's provenance), and where."""
     m = message
     what = "Removed" if decision.delete else "Flagged"
     lines = [f"Rempart: {what} message {m.message_id} in {m.chat_title or m.chat_id}."]
     if m.link:
         lines.append(f"Link: {m.link}")
     for match in matches:
-        shown = {k: match.get(k) for k in ALERT_FIELDS}
-        lines.append(f"Match: bank {shown['bank']} ({shown['action'] or 'review'}), "
-                     f"{shown['signal']} distance {shown['distance']}")
+        lines.append(f"Match: bank {match.bank} ({match.action}), "
+                     f"{match.signal} distance {match.distance}")
     if text_labels:
         lines.append("Text classified as: " + ", ".join(text_labels))
     sender = m.user_id if m.sender == "user" else m.sender_chat_id

@@ -1,6 +1,6 @@
 """What the Telegram bot sees, free of any Bot API library: a message (or edited message, or
-channel post) reduced to what the rules need, its files as Telegram describes them (no bytes),
-and the verdict of checking one file (cached per Telegram file and per SHA-256).
+channel post) reduced to what the rules need, and its files as Telegram describes them (no
+bytes). Checking a file gives a ``core.verdict.Verdict`` keyed by its ``file_unique_id``.
 
 Example::
 
@@ -17,10 +17,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 from rempart.core.bot_policy import Sender, message_link
+from rempart.core.verdict import Verdict
 
-VerdictStatus = Literal["checked", "not_checked", "error"]
-
-__all__ = ["BotMedia", "BotMessage", "MediaVerdict", "VerdictStatus"]
+__all__ = ["BotMedia", "BotMessage", "Fetched", "NotFetched", "Prepared"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,42 +101,22 @@ class BotMessage:
 
 
 @dataclass(frozen=True, slots=True)
-class MediaVerdict:
-    """What checking one file gave: matches (bank, entry, distance, labels, action), every
-    matched entry (``entries``: the flood guard counts each message's sighting of them, cached
-    verdicts included) and the file's own signals (``pdq``, ``md5``… for an allowlist; never
-    the media)."""
+class NotFetched:
+    """Why the adapter has no bytes for a file: not an image or video (``not_media``), over the
+    download limit (``too_large``: its thumbnail is checked instead, if any) or a failed
+    download (``failed``, with Telegram's or the server's reason)."""
 
-    file_unique_id: str
-    status: VerdictStatus
-    sha256: str | None = None
-    matches: tuple[dict[str, Any], ...] = ()
-    error: str | None = None
-    cached: bool = False
-    seq: int = 0
-    signals: tuple[dict[str, str], ...] = ()
-    entries: tuple[int, ...] = ()
+    reason: Literal["not_media", "too_large", "failed"]
+    detail: str = ""
 
-    @property
-    def hit_entries(self) -> tuple[int, ...]:
-        """The entries a sighting of this file counts for (those of its matches at least)."""
-        return self.entries or tuple(int(m["entry"]) for m in self.matches if "entry" in m)
 
-    def to_json(self) -> dict[str, Any]:
-        """Stored in ``bot_seen_files.verdict``."""
-        out: dict[str, Any] = {"status": self.status, "sha256": self.sha256,
-                               "matches": list(self.matches), "error": self.error,
-                               "seq": self.seq}
-        if self.matches and self.signals:  # only a match's signals are worth keeping
-            out["signals"] = list(self.signals)
-        if self.matches and self.entries:
-            out["entries"] = list(self.entries)
-        return out
+Fetched = bytes | NotFetched
 
-    @classmethod
-    def from_json(cls, file_unique_id: str, data: dict[str, Any]) -> MediaVerdict:
-        """A stored verdict, marked as cached."""
-        return cls(file_unique_id, data.get("status", "checked"), data.get("sha256"),
-                   tuple(data.get("matches") or ()), data.get("error"), True,
-                   int(data.get("seq", 0)), tuple(data.get("signals") or ()),
-                   tuple(int(e) for e in data.get("entries") or ()))
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What checking a message needs once logged: the verdicts already known (by
+    ``file_unique_id``) and the files (or thumbnails) the adapter must download."""
+
+    cached: dict[str, Verdict]
+    fetch: tuple[BotMedia, ...]

@@ -26,8 +26,8 @@ from typing import Any, Protocol
 from rempart.core.banks import EntryStatus
 from rempart.core.matcher import Query
 from rempart.core.types import MediaHashes, PdqHash
+from rempart.core.verdict import Verdict
 from rempart.services.banks import VICTIM_PORTAL_SOURCE
-from rempart.services.match_reports import MatchReport
 from rempart.store.cases import SqlCaseStore
 from rempart.store.interface import BankStore
 from rempart.store.reviews import NewReviewItem
@@ -44,7 +44,7 @@ class SimilarImages(Protocol):
     def behind(self) -> bool: ...
     def refresh(self) -> int: ...
     def match_query(self, query: Query, banks: Collection[str] | None = None, *,
-                    record: bool = True) -> MatchReport: ...
+                    record: bool = True) -> Verdict: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +85,8 @@ class DuplicateFinder:
             # Quality 100, not the declared one: a low quality must not skip the lookup.
             query = Query(MediaHashes("image", "", "", 0, pdq=PdqHash(pdq, 100)))
             report = self.similar.match_query(query, self.bank_names or None, record=False)
-            found += [(m.get("case_id"), m.get("source"), int(m["entry"]), str(m["signal"]),
-                       int(m["distance"])) for m in report.matches]
+            found += [(m.case_id, m.source, m.entry, m.signal, m.distance)
+                      for m in report.matches]
         return self._open_cases(found, own_case)
 
     def _open_cases(self, found: Iterable[tuple[Any, Any, int, str, int]],

@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from rempart.core.evidence_victim import CONFIRMED, sighting_state
+from rempart.core.types import Signal
 from rempart.services.case_duplicates import DUPLICATE_KIND, hidden_groups
 from rempart.store.cases import CaseItem, CaseRecord, NoticeTrace, ReviewTrace, SqlCaseStore
 from rempart.store.interface import BankStore
@@ -228,10 +229,10 @@ def _kind(banks: BankStore, item: CaseItem) -> str:
     if len(ids) < 2:
         return "file"
     last = banks.get_entry(ids[-1])
-    if last is not None and last.signal_type == "vpdq":
+    if last is not None and last.signal_type == Signal.VPDQ:
         return "video"
     second = banks.get_entry(ids[1])
-    return "image" if second is not None and second.signal_type == "pdq" else "file"
+    return "image" if second is not None and second.signal_type == Signal.PDQ else "file"
 
 
 def _places(item: CaseItem, traces: Sequence[ReviewTrace],

@@ -38,7 +38,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from rempart.core.audit import AuditEntry
 from rempart.core.banks import BankKind, BankPolicy, EntryTrust, Provenance, new_content_group
+from rempart.core.clock import utc_now
+from rempart.core.tokens import secret_digest
 from rempart.core.workflow import Category
 from rempart.services.banks import VICTIM_PORTAL_SOURCE, create_bank, remove_entry
 from rempart.services.case_duplicates import DuplicateFinder, SimilarImages, duplicate_review_item
@@ -53,7 +56,6 @@ from rempart.services.case_status import (
 )
 from rempart.services.errors import BankExists, BankNotFound, EntryNotFound, InvalidArgument
 from rempart.services.proof_of_work import ProofOfWork, ProofRejected
-from rempart.store.audit import AuditEntry
 from rempart.store.cases import (
     CaseClosed,
     CaseFull,
@@ -65,8 +67,6 @@ from rempart.store.cases import (
 from rempart.store.interface import BankStore
 from rempart.store.notices import NewNotice, SqlNoticeStore
 from rempart.store.reviews import SqlReviewStore
-from rempart.store.rows import utc_now
-from rempart.store.tokens import secret_digest
 
 VICTIM_BANK = "victims"
 CHILD_BANK = "child-protection"
@@ -74,7 +74,7 @@ SOURCE = VICTIM_PORTAL_SOURCE
 _DUMMY_DIGEST = hashlib.sha256(b"rempart: no such case").hexdigest()
 _CASE_NUMBER = re.compile(r"^VIC-\d{4}-\d{6,}$")
 
-__all__ = ["CHILD_BANK", "VICTIM_BANK", "CaseFull", "CaseNotFound", "CaseService",
+__all__ = ["CHILD_BANK", "VICTIM_BANK", "CaseClosed", "CaseFull", "CaseNotFound", "CaseService",
            "Registration"]
 
 

@@ -5,9 +5,15 @@ Messages are one line, fit to show to a user as they are.
 
 from __future__ import annotations
 
+import copyreg
+
 
 class RempartError(Exception):
-    """Base of every domain error."""
+    """Base of every domain error. Pickled as its arguments and attributes, whatever its
+    ``__init__`` takes: a background task's error crosses processes."""
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return copyreg.__newobj__, (type(self), *self.args), vars(self)  # type: ignore[attr-defined]
 
 
 class InvalidArgument(RempartError):

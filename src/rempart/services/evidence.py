@@ -32,6 +32,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from rempart.core.audit import AuditEntry
+from rempart.core.clock import utc_now
 from rempart.core.evidence import (
     NEIGHBOUR_SPAN,
     Audience,
@@ -55,11 +57,10 @@ from rempart.core.evidence_victim import (
 )
 from rempart.services.cases import CaseNotFound, CaseService
 from rempart.services.errors import InvalidArgument
-from rempart.store.audit import AuditEntry, AuditLog
+from rempart.store.audit import AuditLog
 from rempart.store.cases import CaseItem, CaseRecord
 from rempart.store.evidence_reads import SqlEvidenceReads, StoredFinding, StoredReview
 from rempart.store.interface import BankStore
-from rempart.store.rows import utc_now
 
 MAX_FINDINGS = 500
 

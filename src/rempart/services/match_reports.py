@@ -1,56 +1,27 @@
-"""What a match looks like to its readers (``rempart match --jsonl``, the API, the bot): one
-media item's report, each match described with its entry's provenance, one match per bank
-item, and the fingerprint that tells one seen file from another.
+"""What a match looks like to its readers (``rempart match --jsonl``, the API, the bot, a scan):
+each matcher answer described with its entry's provenance as a typed ``Match``, one match per
+bank item, and the fingerprint that tells one seen file from another.
 
 Example::
 
-    >>> one_per_item([{"bank": "b", "entry": 1, "content_group": "g"},
-    ...               {"bank": "b", "entry": 2, "content_group": "g"}])
-    [{'bank': 'b', 'entry': 1, 'content_group': 'g'}]
+    >>> from rempart.core.match_outcome import SignalMatch
+    >>> m = describe_match(SignalMatch(1, "demo", "moderator", "block", 7, "pdq", 3), None)
+    >>> (m.bank, m.entry, m.action), len(one_per_item([m, m]))
+    (('demo', 7, 'block'), 1)
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable
 
 from rempart.core.banks import BankEntry
 from rempart.core.match_outcome import SignalMatch
 from rempart.core.signals import vpdq
 from rempart.core.types import MediaHashes
+from rempart.core.verdict import Match, Verdict, plain
 
-__all__ = ["MatchReport", "describe_match", "fingerprint", "one_per_item"]
-
-
-@dataclass(frozen=True)
-class MatchReport:
-    """The matches of one media item, ready for output (``rempart match --jsonl``, the API).
-    ``entries``: every matched entry (all signals of each item), what the flood guard counts."""
-
-    hashes: MediaHashes
-    matches: list[dict[str, Any]] = field(default_factory=list)
-    allowlisted: list[dict[str, Any]] = field(default_factory=list)
-    suppressed: int = 0
-    entries: tuple[int, ...] = ()
-
-    def to_json(self, path: str | None = None) -> dict[str, Any]:
-        """``{"path", "matches": [...], "error"}`` plus what was found and suppressed."""
-        out: dict[str, Any] = {}
-        if path is not None:
-            out["path"] = path
-        out.update(
-            {
-                "kind": self.hashes.kind,
-                "sha256": self.hashes.sha256,
-                "matches": self.matches,
-                "error": self.hashes.error,
-            }
-        )
-        if self.allowlisted:
-            out["allowlisted"] = self.allowlisted
-            out["suppressed"] = self.suppressed
-        return out
+__all__ = ["describe_match", "fingerprint", "one_per_item", "unmatched"]
 
 
 def fingerprint(hashes: MediaHashes) -> str | None:
@@ -73,43 +44,34 @@ def fingerprint(hashes: MediaHashes) -> str | None:
     return None
 
 
-def describe_match(m: SignalMatch, entry: BankEntry | None) -> dict[str, Any]:
-    """A match as reported: bank, entry, signal, distance, policy and action, with its entry's
-    labels, content group, variant, case and source when the entry is known."""
-    out: dict[str, Any] = {
-        "bank": m.bank,
-        "entry": m.entry_id,
-        "signal": m.signal,
-        "distance": m.distance,
-        "labels": list(entry.provenance.labels) if entry else [],
-        "content_group": entry.content_group if entry else None,
-        "policy": m.policy,
-        "action": m.action,
-        "bank_kind": m.bank_kind,
-        "trust": m.trust,
-    }
-    if m.on_hold:
-        out["on_hold"] = True
-    if entry is not None:
-        variant = entry.provenance.metadata.get("variant")
-        if variant:
-            out["entry_variant"] = variant
-        if entry.provenance.case_id:
-            out["case_id"] = entry.provenance.case_id
-        if entry.provenance.source:
-            out["source"] = entry.provenance.source
-    if m.detail:
-        out["detail"] = m.detail
-    return out
+def unmatched(hashes: MediaHashes) -> Verdict:
+    """The verdict of media that matched nothing, or could not be hashed (``hashes.error``)."""
+    return Verdict(hashes.kind, hashes.sha256, error=hashes.error,
+                   status="checked" if hashes.error is None else "error")
 
 
-def one_per_item(matches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def describe_match(m: SignalMatch, entry: BankEntry | None) -> Match:
+    """A matcher answer as reported: bank, entry, signal, distance, policy and action, with its
+    entry's labels, content group, variant, case and source when the entry is known."""
+    provenance = entry.provenance if entry is not None else None
+    return Match(
+        m.bank, m.entry_id, m.signal, m.distance, m.policy, m.action, m.bank_kind, m.trust,
+        labels=tuple(provenance.labels) if provenance else (),
+        content_group=entry.content_group if entry else None,
+        on_hold=m.on_hold,
+        entry_variant=(provenance.metadata.get("variant") or None) if provenance else None,
+        case_id=(provenance.case_id or None) if provenance else None,
+        source=(provenance.source or None) if provenance else None,
+        detail=plain(m.detail) if m.detail else {},
+    )
+
+
+def one_per_item(matches: Iterable[Match]) -> tuple[Match, ...]:
     """One match per bank item (its signals share a content group): the closest, already first."""
     seen: set[tuple[str, str]] = set()
     out = []
     for m in matches:
-        key = (m["bank"], m["content_group"] or f"entry:{m['entry']}")
-        if key not in seen:
-            seen.add(key)
+        if m.item_key not in seen:
+            seen.add(m.item_key)
             out.append(m)
-    return out
+    return tuple(out)

@@ -18,6 +18,7 @@ import numpy as np
 from rempart.core.banks import Bank, EntryStatus, EntryTrust
 from rempart.core.index.hexcodec import hex_to_hashes
 from rempart.core.matcher import BankInfo, Matcher
+from rempart.core.types import Signal
 from rempart.store.interface import BankStore
 
 _LOAD_BATCH = 50_000  # PDQ rows decoded per batch (compact arrays, not millions of strings)
@@ -65,7 +66,7 @@ def load_matcher(matcher: Matcher, store: BankStore) -> int:
         on_hold = row.status is EntryStatus.ON_HOLD
         if on_hold or row.trust is not EntryTrust.BANK:
             marked.append((row.entry_id, on_hold, row.trust.value))
-        if row.signal_type == "pdq":
+        if row.signal_type == Signal.PDQ:
             ids.append(row.entry_id)
             bank_ids.append(row.bank_id)
             hexes.append(row.value)

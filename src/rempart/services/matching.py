@@ -1,6 +1,7 @@
 """Match media against the banks: load the matcher from the store
 (``services.matcher_loading``), follow bank changes, report matches with their entries'
-provenance (``services.match_reports``), and feed the flood guard and the review queue.
+provenance (``services.match_reports``) in one typed ``core.verdict.Verdict``, and feed the
+flood guard and the review queue.
 
 Every sighting of banked media is a hit (where it was seen, who posted it) for the flood guard.
 A sighting of an unconfirmed entry (an anonymous registration) also raises a review item, so a
@@ -18,10 +19,9 @@ Example::
 
 from __future__ import annotations
 
-import functools
 import threading
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from concurrent.futures import Executor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,19 +33,14 @@ from rempart.core.match_outcome import MatchOutcome, SignalMatch
 from rempart.core.matcher import EntryChange, Matcher, Query
 from rempart.core.media_signals import analyze
 from rempart.core.signals.exact import exact_hashes
-from rempart.services.match_reports import MatchReport, describe_match, fingerprint, one_per_item
+from rempart.core.verdict import Match, Verdict
+from rempart.services.match_reports import describe_match, fingerprint, one_per_item, unmatched
 from rempart.services.matcher_loading import bank_info, load_matcher
-from rempart.services.reviews import asks_review, match_review_item, query_signals, review_key
+from rempart.services.reviews import match_review_item, query_signals, review_key
 from rempart.store.interface import BankStore, ChangeFeed, HitLog
 from rempart.store.reviews import NewReviewItem
 
 _DIGEST_BESIDE = 32 * 1024  # below this, a thread hand-off costs more than the digests
-
-
-@functools.cache
-def _digest_pool() -> ThreadPoolExecutor:
-    """Threads computing upload digests beside decoding (one per core is plenty)."""
-    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="rempart-digests")
 
 
 class MatchStore(BankStore, ChangeFeed, HitLog, Protocol):
@@ -67,10 +62,12 @@ class MatchService:
         *,
         settings: HashSettings | None = None,
         flood: FloodRule | None = None,
+        digests: Executor | None = None,
     ) -> None:
         self.store = store
         self.settings = settings or HashSettings()
         self.flood = flood or FloodRule()
+        self.digests = digests  # threads computing upload digests beside decoding
         self.matcher = Matcher()
         self.seq = 0
         self._refresh_lock = threading.Lock()
@@ -124,7 +121,7 @@ class MatchService:
         sender: str | None = None,
         review_source: str | None = None,
         location: Mapping[str, Any] | None = None,
-    ) -> MatchReport:
+    ) -> Verdict:
         """Match signals already computed; records hits for the flood guard (where the media
         was seen and who posted it, when known). ``outcome``: the matcher's answer to this
         query when the caller already has it.
@@ -137,25 +134,27 @@ class MatchService:
         """
         if outcome is None:
             outcome = self.matcher.match(query, banks)
-        report = MatchReport(
-            query.hashes,
-            one_per_item([self._describe(m) for m in outcome.matches]),
-            one_per_item([self._describe(m) for m in outcome.allowlisted]),
-            len(one_per_item([self._describe(m) for m in outcome.suppressed_matches])),
-            tuple(m.entry_id for m in outcome.matches),
+        if not outcome.matches and not outcome.allowlisted:
+            return unmatched(query.hashes)
+        matches = one_per_item(self._describe(m) for m in outcome.matches)
+        verdict = Verdict(
+            query.hashes.kind, query.hashes.sha256, matches,
+            allowlisted=one_per_item(self._describe(m) for m in outcome.allowlisted),
+            suppressed=len(one_per_item(self._describe(m) for m in outcome.suppressed_matches)),
+            entries=tuple(m.entry_id for m in outcome.matches),
+            signals=query_signals(query.hashes) if matches else (),
         )
         seen = fingerprint(query.hashes)
         if not record or not outcome.matches or seen is None:
-            return report
+            return verdict
         now = datetime.now(UTC)
-        wanted = [m for m in report.matches if asks_review(m) and not m.get("on_hold")]
+        wanted = [m for m in matches if m.asks_review() and not m.on_hold]
         items: list[NewReviewItem] = []
         if review_source is not None and wanted:
-            signals = query_signals(query.hashes)
             where = {"date": now.isoformat(),
                      **(location or {"platform": review_source, "place": place})}
-            items = [match_review_item(review_source, review_key(review_source, m["entry"], seen),
-                                       m, location=where, signals=signals,
+            items = [match_review_item(review_source, review_key(review_source, m.entry, seen),
+                                       m.to_json(), location=where, signals=verdict.signals,
                                        evidence={"fingerprint": seen}, at=now)
                      for m in wanted]
         # Signals sent without their file (a PDQ lookup) are logged only with a review item:
@@ -163,33 +162,34 @@ class MatchService:
         if query.hashes.sha256 or items:
             self.record([Hit(m.entry_id, seen, now, place, sender) for m in outcome.matches],
                         items)
-        return report
+        return verdict
 
     def match_bytes(self, data: bytes, banks: Collection[str] | None = None, *,
                     place: str | None = None, sender: str | None = None,
                     record: bool = True, review_source: str | None = None,
-                    location: Mapping[str, Any] | None = None) -> MatchReport:
+                    location: Mapping[str, Any] | None = None,
+                    digests: Callable[[], tuple[str, str]] | None = None) -> Verdict:
         """Hash media held in memory and match it; the bytes are not kept.
 
         The ORB probe (the costliest part) runs only when some bank entry holds local features.
         MD5 and SHA-256 of a large upload are computed on another thread while the image is
-        decoded (both release the GIL). ``record`` and the rest: see :meth:`match_query`.
+        decoded (both release the GIL), unless ``digests`` already gives them (md5, sha256).
+        ``record`` and the rest: see :meth:`match_query`.
         """
-        digests = None
-        if len(data) >= _DIGEST_BESIDE:
-            pending = _digest_pool().submit(exact_hashes, data)
+        if digests is None and self.digests is not None and len(data) >= _DIGEST_BESIDE:
+            pending = self.digests.submit(exact_hashes, data)
             digests = pending.result
         a = analyze(data, self.settings, probe=True, features=self.matcher.has_local_features,
                     digests=digests)
         if a.hashes.error is not None:
-            return MatchReport(a.hashes)
+            return unmatched(a.hashes)
         return self.match_query(Query(a.hashes, a.probe), banks, record=record, place=place,
                                 sender=sender, review_source=review_source,
                                 location=location)
 
     def match_paths(
         self, paths: Sequence[Path], banks: Collection[str] | None = None
-    ) -> Iterator[tuple[Path, MatchReport]]:
+    ) -> Iterator[tuple[Path, Verdict]]:
         """Read, hash and match files one by one (errors become records)."""
         from rempart.services.hashing import read_media
 
@@ -197,7 +197,7 @@ class MatchService:
             data, error = read_media(path, self.settings)
             if data is None:
                 assert error is not None
-                yield path, MatchReport(error)
+                yield path, unmatched(error)
                 continue
             try:
                 yield path, self.match_bytes(data, banks)
@@ -223,7 +223,7 @@ class MatchService:
             self.matcher.hold(entry_id)
         return held
 
-    def _describe(self, m: SignalMatch) -> dict[str, Any]:
+    def _describe(self, m: SignalMatch) -> Match:
         return describe_match(m, self.entry(m.entry_id))
 
     def entry(self, entry_id: int) -> BankEntry | None:

@@ -21,6 +21,20 @@ from datetime import datetime
 from typing import Any, Literal
 
 from rempart.config import NoticeSettings
+from rempart.core.audit import AuditEvent, AuditFilter
+from rempart.core.clock import utc_now
+from rempart.core.notices import (
+    AppealFilter,
+    AppealRecord,
+    DecisionFilter,
+    DecisionRecord,
+    NewDecision,
+    NewNotice,
+    NoticeFilter,
+    NoticeRecord,
+)
+from rempart.core.tokens import secret_digest
+from rempart.core.users import UserRecord
 from rempart.core.workflow import (
     DECIDING_ROLES,
     Action,
@@ -38,23 +52,10 @@ from rempart.core.workflow import (
 )
 from rempart.services.errors import InvalidArgument, RempartError
 from rempart.services.users import Actor
-from rempart.store.audit import AuditEvent, AuditFilter, AuditLog
-from rempart.store.notices import (
-    AppealFilter,
-    AppealRecord,
-    DecisionFilter,
-    DecisionRecord,
-    NewDecision,
-    NewNotice,
-    NoticeFilter,
-    NoticeRecord,
-    NoticeStore,
-    StateConflict,
-)
+from rempart.store.audit import AuditLog
+from rempart.store.notices import NoticeStore, StateConflict
 from rempart.store.pages import Page
-from rempart.store.rows import utc_now
-from rempart.store.tokens import secret_digest
-from rempart.store.users import UserRecord, UserStore
+from rempart.store.users import UserStore
 
 PUBLIC = Actor("public")
 MAX_EXPLANATION = 10_000

@@ -10,6 +10,8 @@ Moderators act on bank items directly too (:meth:`ReviewService.act_on_entry`).
 Items come from every source alike: the bot's findings, scans (``services.scan.sightings``), API
 matches (``MatchService.match_query``) and the flood guard's holds. A media match carries the
 seen file's own signals (:func:`query_signals`), which is what dismissing can allowlist.
+Items seeing the same content form a group (:mod:`services.review_groups`, reached as
+:attr:`ReviewService.groups`) that one decision (:meth:`ReviewService.decide_items`) covers.
 
 Example::
 
@@ -24,7 +26,7 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rempart.core.banks import (
     BankEntry,
@@ -43,9 +45,14 @@ from rempart.services.notices import MAX_PAGE, MAX_REASON, NotAllowed
 from rempart.services.users import Actor
 from rempart.store.interface import BankStore
 from rempart.store.pages import Page
-from rempart.store.reviews import NewReviewItem, ReviewConflict, ReviewItem, ReviewStore
+from rempart.store.reviews import Closing, ReviewStore
+from rempart.store.reviews import NewReviewItem as NewReviewItem
+from rempart.store.reviews import ReviewItem as ReviewItem
 from rempart.store.rows import utc_now
 from rempart.store.users import UserRecord
+
+if TYPE_CHECKING:
+    from rempart.services.review_groups import ReviewGroups
 
 DECISIONS = ("confirm", "dismiss", "withdraw")
 ENTRY_ACTIONS = ("confirm", "hold", "release", "withdraw")
@@ -141,9 +148,18 @@ class Evidence:
     @property
     def query_signals(self) -> list[dict[str, Any]]:
         """The signals of the content that was seen (what an allowlist would hold)."""
-        found = self.item.new.evidence.get("query_signals") or []
-        return [s for s in found if isinstance(s, dict) and s.get("signal_type")
-                and s.get("value")]
+        return seen_signals(self.item)
+
+
+def seen_signals(item: ReviewItem) -> list[dict[str, Any]]:
+    """The signals of the file an item saw (``evidence.query_signals``), well-formed only."""
+    found = item.new.evidence.get("query_signals") or []
+    return [s for s in found if isinstance(s, dict) and s.get("signal_type") and s.get("value")]
+
+
+def _one_per_group(entries: Sequence[BankEntry]) -> list[BankEntry]:
+    """One entry per content group (confirming or withdrawing one covers its group)."""
+    return list({e.content_group: e for e in reversed(entries)}.values())
 
 
 class ReviewService:
@@ -156,6 +172,17 @@ class ReviewService:
         self.banks = banks
         self.users = users
         self.clock = clock
+
+    @property
+    def groups(self) -> ReviewGroups:
+        """The queue by content (:mod:`services.review_groups`)."""
+        from rempart.services.review_groups import ReviewGroups  # it builds on this module
+
+        return ReviewGroups(self)
+
+    def allowlists(self) -> list[str]:
+        """Names of the allowlist banks a dismissal may add the seen signals to."""
+        return [b.name for b in self.banks.list_banks() if b.kind is BankKind.ALLOWLIST]
 
     def create(self, new: NewReviewItem) -> tuple[ReviewItem, bool]:
         """Queue an item unless its ``dedup_key`` is known; returns it and whether it is new."""
@@ -193,43 +220,63 @@ class ReviewService:
         """Confirm (the entry's action is recorded; an unconfirmed item, or its whole case,
         becomes confirmed), dismiss or withdraw (optionally allowlisting the query's signals).
         ``user`` must be an admin or a moderator."""
-        _check_decider(user, reason)
-        if decision not in DECISIONS:
-            raise InvalidArgument(f"decision is one of {', '.join(DECISIONS)}")
-        found = self.evidence(item_id)
-        item = found.item
+        check_decider(user, reason)
+        item = self.evidence(item_id).item
         if item.status != "open":
             raise ReviewClosed(f"review item {item_id} was already {item.status}")
-        details: dict[str, Any] = {"bank": item.new.bank, "kind": item.new.kind}
+        done = self.decide_items([item], decision, user, reason, allowlist,
+                                 whole_case=whole_case)
+        if not done:
+            raise ReviewClosed(f"review item {item_id} was decided meanwhile")
+        return done[0]
+
+    def decide_items(self, items: Sequence[ReviewItem], decision: str, user: UserRecord,
+                     reason: str, allowlist: str | None = None, *, whole_case: bool = False,
+                     group: str | None = None) -> Sequence[ReviewItem]:
+        """One decision on open items of the same content (a group): the bank is changed once
+        (entries confirmed or withdrawn, the seen files' distinct signals allowlisted), then
+        every item still open is closed with its own audit event, in one transaction. Returns
+        the items closed (those decided meanwhile are left out)."""
+        check_decider(user, reason)
+        if decision not in DECISIONS:
+            raise InvalidArgument(f"decision is one of {', '.join(DECISIONS)}")
+        entries = {i: self.banks.get_entry(i) for i in {x.new.entry_id for x in items} if i}
+        found = [e for e in entries.values() if e is not None]
+        if decision == "withdraw" and (not found or any(
+                entries.get(x.new.entry_id or 0) is None for x in items)):
+            raise InvalidArgument("this item matched no bank entry to withdraw")
+        shared: dict[str, Any] = {} if group is None else {"group": group}
+        recorded = "dismiss"
+        if decision != "confirm" and allowlist:
+            shared["allowlisted"] = self._allowlist(items, allowlist, user, group)
+            shared["allowlist"] = allowlist
+            recorded = "dismiss:allowlist"
         if decision == "confirm":
-            if found.entry is not None:
-                details["confirmed_entries"] = self._confirm(found.entry, whole_case)
-            action = self._policy(item, found.entry)
-            status, recorded = "confirmed", f"confirm:{action}"
-            details["action"] = action
-        else:
-            status, recorded = "dismissed", "dismiss"
-            if allowlist:
-                details["allowlisted"] = self._allowlist(found, allowlist, user)
-                details["allowlist"] = allowlist
-                recorded = "dismiss:allowlist"
-            if decision == "withdraw":
-                if found.entry is None:
-                    raise InvalidArgument("this item matched no bank entry to withdraw")
-                details["withdrawn"] = self._withdraw(found.entry, f"review {item_id}", user)
-                recorded = "dismiss:withdraw"
+            shared["confirmed_entries"] = sum(self._confirm(e, whole_case)
+                                              for e in _one_per_group(found))
+        elif decision == "withdraw":
+            why = f"review group {group}" if group else f"review {items[0].id}"
+            shared["withdrawn"] = sum(self._withdraw(e, why, user)
+                                      for e in _one_per_group(found))
+            recorded = "dismiss:withdraw"
         now = self.clock()
-        audit = Actor("user", user.username).entry(
-            now, f"review.{decision}", "review_item", str(item_id), **details)
-        try:
-            return self.store.decide(item_id, status, recorded, user.id, reason, now, audit)
-        except ReviewConflict:
-            raise ReviewClosed(f"review item {item_id} was decided meanwhile") from None
+        actor = Actor("user", user.username)
+        closings = []
+        for x in items:
+            details: dict[str, Any] = {"bank": x.new.bank, "kind": x.new.kind, **shared}
+            status, taken = "dismissed", recorded
+            if decision == "confirm":
+                action = self._policy(x, entries.get(x.new.entry_id or 0))
+                status, taken = "confirmed", f"confirm:{action}"
+                details["action"] = action
+            closings.append(Closing(x.id, status, taken, actor.entry(
+                now, f"review.{decision}", "review_item", str(x.id), **details)))
+        return self.store.decide_many(closings, user.id, reason, now)
 
     def act_on_entry(self, entry_id: int, action: str, user: UserRecord, reason: str) -> int:
         """Confirm, hold, release or withdraw a bank item (every signal of the entry's content
         group) from the console; returns how many entries changed."""
-        _check_decider(user, reason)
+        check_decider(user, reason)
         if action not in ENTRY_ACTIONS:
             raise InvalidArgument(f"action is one of {', '.join(ENTRY_ACTIONS)}")
         entry = self.banks.get_entry(entry_id)
@@ -277,22 +324,26 @@ class ReviewService:
                 return entry_action(bank.policy.value, trust.value, False)
         return "review"
 
-    def _allowlist(self, found: Evidence, name: str, user: UserRecord) -> int:
+    def _allowlist(self, items: Sequence[ReviewItem], name: str, user: UserRecord,
+                   group: str | None) -> int:
         bank = get_bank(self.banks, name)
         if bank.kind is not BankKind.ALLOWLIST:
             raise InvalidArgument(f"bank {name!r} is not an allowlist")
-        signals = found.query_signals
+        signals = list(dict.fromkeys(
+            (str(s["signal_type"]), str(s["value"])) for x in items for s in seen_signals(x)))
         if not signals:
             raise InvalidArgument("this item carries no signal of the seen content to allowlist")
-        provenance = Provenance(source=f"review:{found.item.id}", submitted_at=self.clock(),
-                                case_id=f"review-{found.item.id}",
+        ref = f"group:{group}" if group else str(items[0].id)
+        provenance = Provenance(source=f"review:{ref}", submitted_at=self.clock(),
+                                case_id=f"review-{ref.replace(':', '-')}",
                                 metadata={"dismissed_by": user.username})
-        for s in signals:
-            add_signal(self.banks, name, str(s["signal_type"]), str(s["value"]), provenance)
+        for signal_type, value in signals:
+            add_signal(self.banks, name, signal_type, value, provenance)
         return len(signals)
 
-
-def _check_decider(user: UserRecord, reason: str) -> None:
+def check_decider(user: UserRecord, reason: str) -> None:
+    """NotAllowed unless ``user`` may decide (an active admin or moderator); InvalidArgument
+    without a reason of 1 to :data:`MAX_REASON` characters."""
     if user.disabled or user.role not in DECIDING_ROLES:
         raise NotAllowed(f"{user.username!r} may not decide review items")
     if not reason.strip() or len(reason) > MAX_REASON:

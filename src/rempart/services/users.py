@@ -24,12 +24,14 @@ from typing import Protocol
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from rempart.core.audit import AuditEntry
+from rempart.core.clock import utc_now
+from rempart.core.users import UserRecord
 from rempart.core.workflow import Role
 from rempart.services.errors import InvalidArgument, RempartError
-from rempart.store.audit import AuditEntry, AuditLog, SqlAuditLog
-from rempart.store.rows import utc_now
+from rempart.store.audit import AuditLog, SqlAuditLog
 from rempart.store.sessions import SqlSessionStore
-from rempart.store.users import UserExists, UserRecord, UserStore
+from rempart.store.users import UserExists, UserStore
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 12

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from rempart.store.bot_models import bot_chats, bot_messages, bot_seen_files, bot_strikes
 from rempart.store.bot_work import BotWorkMixin, NewAction, OutboxRow, insert_actions
+from rempart.store.review_groups import grouping
 from rempart.store.review_models import review_items
 from rempart.store.rows import utc, utc_now
 
@@ -240,7 +241,9 @@ def _review_values(item: NewReviewItem, now: datetime) -> dict[str, Any]:
             "kind": item.kind, "bank": item.bank, "entry_id": item.entry_id,
             "content_group": item.content_group, "signal": item.signal,
             "distance": item.distance, "labels": list(item.labels), "location": item.location,
-            "evidence": item.evidence, "dedup_key": item.dedup_key[:200]}
+            "evidence": item.evidence, "dedup_key": item.dedup_key[:200],
+            **grouping(item.kind, item.entry_id, item.content_group, item.evidence,
+                       item.dedup_key, item.location)}
 
 
 def _strike(conn: Connection, chat_id: int, user_id: int, at: datetime) -> int:

@@ -17,7 +17,6 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +35,9 @@ from sqlalchemy import (
     update,
 )
 
+from rempart.core.bot_queue import InboxRow as InboxRow
+from rempart.core.bot_queue import NewAction as NewAction
+from rempart.core.bot_queue import OutboxRow as OutboxRow
 from rempart.store.audit import AuditEntry
 from rempart.store.bot_models import bot_messages, bot_outbox, bot_state, bot_updates
 from rempart.store.engine import SqlStore
@@ -46,57 +48,6 @@ OFFSET_KEY = "update_offset"
 PENDING, DONE, DEAD = "pending", "done", "dead"
 # Actions whose params hold a secret (the reporter's receipt): cleared once delivered or dead.
 SECRET_PURPOSES = frozenset({"receipt"})
-
-
-@dataclass(frozen=True, slots=True)
-class NewAction:
-    """A Bot API call to make durable: ``action`` on ``chat_id`` with ``params``.
-
-    ``action`` is ``delete`` (``message_ids``), ``restrict``/``ban`` (``user_id``),
-    ``ban_sender_chat`` (``sender_chat_id``) or ``message`` (``text``); ``purpose`` says why
-    (``action``, ``alert``, ``receipt``, ``notice``). ``dedup_key`` makes a retried update add
-    it once."""
-
-    dedup_key: str
-    chat_id: int
-    action: str
-    purpose: str
-    params: dict[str, Any]
-    update_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxRow:
-    """One stored call and how it went so far."""
-
-    id: int
-    dedup_key: str
-    chat_id: int
-    action: str
-    purpose: str
-    params: dict[str, Any] | None
-    status: str
-    attempts: int
-    next_at: datetime
-    error: str | None
-    update_id: int | None
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class InboxRow:
-    """One stored update and how its handling went so far."""
-
-    update_id: int
-    chat_id: int | None
-    payload: dict[str, Any] | None
-    status: str
-    attempts: int
-    next_at: datetime
-    error: str | None
-    received_at: datetime
-    updated_at: datetime
 
 
 def _outbox(row: Row[Any]) -> OutboxRow:

@@ -28,9 +28,14 @@ review_items = Table(
     Column("location", JSON, nullable=False),  # platform, chat, message, link, sender, date
     Column("evidence", JSON, nullable=False),  # match detail, text excerpt and spans
     Column("dedup_key", String(200), nullable=False, unique=True),
+    # the content seen, as an opaque digest (store.review_groups.group_key), and where
+    Column("group_key", String(32), nullable=False),
+    Column("place", String(200), nullable=True),
     Column("decided_by", Integer, ForeignKey("users.id"), nullable=True),
     Column("decided_at", Stamp, nullable=True),
     Column("decision", String(32), nullable=True),
     Column("decision_reason", Text, nullable=True),
 )
 Index("ix_review_items_status_created", review_items.c.status, review_items.c.created_at)
+Index("ix_review_items_group", review_items.c.group_key, review_items.c.status,
+      review_items.c.created_at)

@@ -2,7 +2,8 @@
 
 An item is created once per ``dedup_key`` (the same match seen twice is one item). A decision is
 a compare-and-set on ``status = 'open'`` and is written with its audit event in one transaction,
-so two moderators cannot both decide an item and no decision goes unlogged.
+so two moderators cannot both decide an item and no decision goes unlogged; a decision on a
+group of items (:mod:`store.review_groups`) closes them all in one transaction.
 
 Example::
 
@@ -12,6 +13,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -22,14 +24,17 @@ from sqlalchemy.exc import IntegrityError
 from rempart.store.audit import AuditEntry, log_event
 from rempart.store.engine import SqlStore
 from rempart.store.pages import Page
+from rempart.store.review_groups import (
+    ReviewFilter,
+    ReviewGroup,
+    group_item_ids,
+    grouping,
+    list_groups,
+)
 from rempart.store.review_models import review_items
 from rempart.store.rows import utc
 
 STATUSES = ("open", "confirmed", "dismissed")
-
-
-class ReviewConflict(Exception):
-    """The item is no longer open (someone decided it meanwhile)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,18 @@ class ReviewItem:
     decided_at: datetime | None = None
     decision: str | None = None
     decision_reason: str | None = None
+    group_key: str = ""
+    place: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Closing:
+    """One item's part of a decision: its new status, the decision recorded, its audit event."""
+
+    item_id: int
+    status: str
+    decision: str
+    audit: AuditEntry
 
 
 class ReviewStore(Protocol):
@@ -69,9 +86,25 @@ class ReviewStore(Protocol):
     def get(self, item_id: int) -> ReviewItem | None: ...
     def list(self, status: str | None, limit: int, offset: int) -> Page[ReviewItem]: ...
     def open_summary(self) -> tuple[int, datetime | None]: ...
-    def decide(self, item_id: int, status: str, decision: str, decided_by: int,
-               reason: str, at: datetime, audit: AuditEntry) -> ReviewItem: ...
+    def decide_many(self, closings: Sequence[Closing], decided_by: int, reason: str,
+                    at: datetime) -> Sequence[ReviewItem]: ...
     def log(self, audit: AuditEntry) -> None: ...
+    def groups(self, f: ReviewFilter, limit: int, offset: int) -> Page[ReviewGroup]: ...
+    def group_items(self, key: str, status: str | None, limit: int,
+                    offset: int) -> Page[ReviewItem]: ...
+
+
+def review_row(new: NewReviewItem, at: datetime | None = None,
+               source: str | None = None) -> dict[str, Any]:
+    """The ``review_items`` row of an open item (every writer of the table inserts these)."""
+    at = utc(at or new.created_at)
+    return {"created_at": at, "updated_at": at, "source": source or new.source,
+            "status": "open", "kind": new.kind, "bank": new.bank, "entry_id": new.entry_id,
+            "content_group": new.content_group, "signal": new.signal,
+            "distance": new.distance, "labels": list(new.labels), "location": new.location,
+            "evidence": new.evidence, "dedup_key": new.dedup_key[:200],
+            **grouping(new.kind, new.entry_id, new.content_group, new.evidence,
+                       new.dedup_key, new.location)}
 
 
 def _item(row: Row[Any]) -> ReviewItem:
@@ -84,7 +117,8 @@ def _item(row: Row[Any]) -> ReviewItem:
         evidence=dict(m["evidence"] or {}),
     )
     return ReviewItem(m["id"], new, m["status"], utc(m["updated_at"]), m["decided_by"],
-                      utc(m["decided_at"]), m["decision"], m["decision_reason"])
+                      utc(m["decided_at"]), m["decision"], m["decision_reason"],
+                      m["group_key"], m["place"])
 
 
 class SqlReviewStore(SqlStore):
@@ -94,13 +128,8 @@ class SqlReviewStore(SqlStore):
         """Store an open item; when its ``dedup_key`` exists, the existing item and False."""
         try:
             with self._write() as conn:
-                row = conn.execute(insert(review_items).values(
-                    created_at=new.created_at, updated_at=new.created_at, source=new.source,
-                    status="open", kind=new.kind, bank=new.bank, entry_id=new.entry_id,
-                    content_group=new.content_group, signal=new.signal,
-                    distance=new.distance, labels=list(new.labels), location=new.location,
-                    evidence=new.evidence, dedup_key=new.dedup_key,
-                ).returning(*review_items.c)).one()
+                row = conn.execute(insert(review_items).values(**review_row(new))
+                                   .returning(*review_items.c)).one()
             return _item(row), True
         except IntegrityError:
             with self._read() as conn:
@@ -136,20 +165,37 @@ class SqlReviewStore(SqlStore):
                 select(func.count(), func.min(c.created_at)).where(c.status == "open")).one()
         return int(count), utc(oldest)
 
-    def decide(self, item_id: int, status: str, decision: str, decided_by: int,
-               reason: str, at: datetime, audit: AuditEntry) -> ReviewItem:
-        """Close an open item with its decision and log ``audit``; ReviewConflict if not open."""
+    def decide_many(self, closings: Sequence[Closing], decided_by: int, reason: str,
+                    at: datetime) -> Sequence[ReviewItem]:
+        """Close every still open item of ``closings`` with its audit event, in one
+        transaction; items decided meanwhile are left out of the answer (and not logged)."""
         c = review_items.c
+        done = []
         with self._write() as conn:
-            row = conn.execute(
-                update(review_items).where(c.id == item_id, c.status == "open")
-                .values(status=status, decision=decision, decided_by=decided_by,
-                        decided_at=at, decision_reason=reason, updated_at=at)
-                .returning(*review_items.c)).one_or_none()
-            if row is None:
-                raise ReviewConflict(f"review item {item_id} is not open")
-            log_event(conn, audit)  # the one audit log, same transaction
-        return _item(row)
+            for x in closings:
+                row = conn.execute(
+                    update(review_items).where(c.id == x.item_id, c.status == "open")
+                    .values(status=x.status, decision=x.decision, decided_by=decided_by,
+                            decided_at=at, decision_reason=reason, updated_at=at)
+                    .returning(*review_items.c)).one_or_none()
+                if row is not None:
+                    log_event(conn, x.audit)
+                    done.append(_item(row))
+        return done
+
+    def groups(self, f: ReviewFilter, limit: int, offset: int) -> Page[ReviewGroup]:
+        """The queue by content (:func:`review_groups.list_groups`)."""
+        with self._read() as conn:
+            return list_groups(conn, f, limit, offset)
+
+    def group_items(self, key: str, status: str | None, limit: int,
+                    offset: int) -> Page[ReviewItem]:
+        """A group's items of ``status`` (None: all), oldest first."""
+        with self._read() as conn:
+            ids = group_item_ids(conn, key, status, limit, offset)
+            rows = conn.execute(select(review_items).where(review_items.c.id.in_(ids.items))
+                                .order_by(review_items.c.created_at, review_items.c.id)).all()
+        return Page([_item(r) for r in rows], ids.total)
 
     def log(self, audit: AuditEntry) -> None:
         """Write one audit event (a moderator's action on bank entries)."""

@@ -1,12 +1,12 @@
-"""Rows to domain values, and time handling shared by the store's modules.
+"""Rows to domain values, for the store's modules.
 
-Times are stored in UTC; SQLite hands them back naive, so every read goes through ``utc``.
+Times are stored in UTC; SQLite hands them back naive, so every read goes through ``utc``
+(``rempart.core.clock``, re-exported here for the store's modules).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, overload
+from typing import Any
 
 from sqlalchemy import Row
 
@@ -20,26 +20,8 @@ from rempart.core.banks import (
     Provenance,
     Tombstone,
 )
-
-
-@overload
-def utc(dt: datetime) -> datetime: ...
-@overload
-def utc(dt: None) -> None: ...
-@overload
-def utc(dt: datetime | None) -> datetime | None: ...
-
-
-def utc(dt: datetime | None) -> datetime | None:
-    """``dt`` as an aware UTC datetime (naive values are taken as UTC, as stored)."""
-    if dt is None:
-        return None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-
-
-def utc_now() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(UTC)
+from rempart.core.clock import utc as utc
+from rempart.core.clock import utc_now as utc_now
 
 
 def bank_from_row(row: Row[Any]) -> Bank:

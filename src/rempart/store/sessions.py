@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, insert, select, update
 
+from rempart.core.users import SessionRecord as SessionRecord
 from rempart.store.engine import SqlStore
 from rempart.store.rows import utc
 from rempart.store.session_models import console_sessions, password_links
@@ -35,26 +35,6 @@ TOUCH_EVERY = timedelta(seconds=60)
 def digest(secret: str) -> str:
     """The stored form of a session or link secret."""
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class SessionRecord:
-    """A stored session (without its secret)."""
-
-    id: int
-    user_id: int
-    csrf: str
-    created_at: datetime
-    last_seen_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
-    revoked_reason: str | None
-    user_agent: str | None
-
-    def live(self, now: datetime, idle: timedelta) -> bool:
-        """Not revoked, not past its absolute expiry, used within ``idle``."""
-        return (self.revoked_at is None and now < self.expires_at
-                and now - self.last_seen_at < idle)
 
 
 def _session(row: Row[Any]) -> SessionRecord:

@@ -12,7 +12,6 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Collection
 from typing import Any
@@ -31,7 +30,7 @@ from sqlalchemy import (
     update,
 )
 
-from rempart.core.tokens import SCOPES, ApiToken
+from rempart.core.tokens import SCOPES, ApiToken, secret_digest
 from rempart.store.models import Stamp, metadata
 from rempart.store.rows import utc, utc_now
 
@@ -53,11 +52,6 @@ api_tokens = Table(
     Column("created_at", Stamp, nullable=False),
     Column("revoked_at", Stamp, nullable=True),
 )
-
-
-def secret_digest(secret: str) -> str:
-    """The stored form of a secret."""
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def check_scopes(scopes: Collection[str]) -> tuple[str, ...]:

@@ -12,13 +12,12 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from rempart.core.users import UserRecord as UserRecord
 from rempart.core.workflow import Role
 from rempart.store.audit import AuditEntry, log_event
 from rempart.store.engine import SqlStore
@@ -28,21 +27,6 @@ from rempart.store.rows import utc
 
 class UserExists(Exception):
     """A user with this name already exists."""
-
-
-@dataclass(frozen=True, slots=True)
-class UserRecord:
-    """A console user as others may see them (no password hash)."""
-
-    id: int
-    username: str
-    role: Role
-    created_at: datetime
-    disabled: bool
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "username": self.username, "role": self.role.value,
-                "created_at": self.created_at.isoformat(), "disabled": self.disabled}
 
 
 class UserStore(Protocol):

@@ -8,6 +8,8 @@ from typing import Any
 
 from http_support import Headers, TestClient
 
+from rempart.app import App
+
 API = "/api/v1"
 
 
@@ -137,19 +139,21 @@ def test_bulk_body_errors_are_framework_shaped(
     assert r.status_code == 201 and r.json()["added"] == 1234
 
 
-def test_big_bulk_adds_are_written_by_an_idle_child(
-    client: TestClient, auth: Callable[..., Headers], monkeypatch: Any
+def test_big_bulk_adds_are_written_by_a_background_task(
+    app: App, client: TestClient, auth: Callable[..., Headers], monkeypatch: Any
 ) -> None:
-    from rempart.adapters.http import bank_ingest
-    from rempart.runtime import run_in_idle_child as real
+    from rempart.adapters.http.bank_ingest import INGEST_TASK
 
+    tasks = app.runtime.tasks
+    real = tasks.submit
     children: list[int] = []
 
-    def spy(fn: Any, *args: Any) -> Any:
+    def spy(task: str, *args: Any) -> Any:
+        assert task == INGEST_TASK
         children.append(len(args[-1]))
-        return real(fn, *args)
+        return real(task, *args)
 
-    monkeypatch.setattr(bank_ingest, "run_in_idle_child", spy)
+    monkeypatch.setattr(tasks, "submit", spy)
     w, m = auth("banks:write", "banks:read"), auth("match", "cases")  # entry numbers
     client.post(f"{API}/banks", json={"name": "feed"}, headers=w)
     rng = random.Random(11)

@@ -124,8 +124,11 @@ def test_429_storm_retried_nothing_lost(bot_env: tuple[FakeBotApi, BotHarness]) 
 def test_restart_mid_batch_no_update_missed_or_done_twice(
         bot_env: tuple[FakeBotApi, BotHarness]) -> None:
     api, h = bot_env
-    updates = [{"message": api.message(CHAT, USER + i, text=f"bonjour {i}")} for i in range(6)]
-    updates += [api.photo_message(CHAT, USER + 10 + i, cropped_copy(BLOCK_SEED))
+    # Enough updates that the stop (after 3) lands mid-batch however fast the bot is.
+    texts = 40
+    updates = [{"message": api.message(CHAT, USER + i, text=f"bonjour {i}")}
+               for i in range(texts)]
+    updates += [api.photo_message(CHAT, USER + 100 + i, cropped_copy(BLOCK_SEED))
                 for i in range(4)]
     ids = [api.add_update(u) for u in updates]
     done: list[int] = []
@@ -136,10 +139,10 @@ def test_restart_mid_batch_no_update_missed_or_done_twice(
     second = h.runner(on_update_done=done_again.append)
     h.run_until(second, lambda: len(done) + len(done_again) >= len(ids))
     assert sorted(done + done_again) == ids  # each update handled exactly once
-    photos = {(CHAT, u["message"]["message_id"]) for u in updates[6:]}
+    photos = {(CHAT, u["message"]["message_id"]) for u in updates[texts:]}
     assert photos <= api.deleted()
     for i in range(4):
-        assert h.bot_store.strikes(CHAT, USER + 10 + i) == 1
+        assert h.bot_store.strikes(CHAT, USER + 100 + i) == 1
     assert h.bot_store.offset() == ids[-1] + 1
     assert h.bot_store.pending_updates() == []
 

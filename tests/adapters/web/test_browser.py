@@ -44,20 +44,51 @@ def page(browser: Any, server: str) -> Iterator[Any]:
     context.close()
 
 
-def test_login_and_review_decision(page: Any) -> None:
-    page.goto("/console/review")
+def _sign_in(page: Any, target: str = "/console/review") -> None:
+    page.goto(target)
     assert "/console/login" in page.url
     page.get_by_label("User name").fill("mod-a")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/console/review")
-    card = page.locator("article.card").first
-    assert "<b>flagged</b> text" in card.inner_text()  # shown as text, not markup
-    card.get_by_label("Reason for the decision").fill("harmless holiday chat")
-    card.get_by_label("Add to the allowlist").select_option("allow")
-    card.get_by_role("button", name="Dismiss").click()
-    page.locator("article.card .status-dismissed").wait_for()
+    page.wait_for_url("**" + target)
+
+
+def test_login_and_review_decision(page: Any) -> None:
+    _sign_in(page)
+    row = page.locator("article.group-row").first
+    assert "<b>flagged</b> text" in row.inner_text()  # shown as text, not markup
+    row.get_by_label("Select this content").check()
+    page.get_by_label("Reason for the decision").fill("harmless holiday chat")
+    page.get_by_label("Add to the allowlist").select_option("allow")
+    page.get_by_role("button", name="Dismiss").click()
+    page.wait_for_url("**/console/review?decided=1&left=0")
+    assert page.locator("article.group-row").count() == 0
+    page.goto("/console/review?all=true")
+    page.locator("article.group-row details summary").first.click()
+    page.locator("article.group-row details a").first.click()
     assert "dismiss:allowlist" in page.locator("article.card").first.inner_text()
+
+
+def test_review_keyboard_shortcuts(page: Any) -> None:
+    _sign_in(page)
+    page.keyboard.press("?")
+    dialog = page.get_by_role("dialog")
+    assert "Keyboard shortcuts" in dialog.inner_text()
+    page.keyboard.press("Escape")
+    page.keyboard.press("j")
+    row = page.locator("article.group-row.current")
+    assert row.count() == 1
+    page.keyboard.press("x")
+    assert row.get_by_label("Select this content").is_checked()
+    page.keyboard.press("x")
+    assert not row.get_by_label("Select this content").is_checked()
+    page.keyboard.press("d")  # no reason yet: the reason field takes the focus
+    reason = page.get_by_label("Reason for the decision")
+    assert reason.evaluate("el => el === document.activeElement")
+    reason.type("spam seen before")
+    reason.press("Enter")
+    page.wait_for_url("**/console/review?decided=1&left=0")
+    assert page.locator("article.group-row").count() == 0
 
 
 def test_report_then_status(page: Any) -> None:

@@ -18,6 +18,7 @@ from conftest import served_url  # type: ignore[import-not-found]
 from rempart.app import App, build
 from rempart.bench.synthetic_images import photo_bytes
 from rempart.config import Settings, WebSettings
+from rempart.core.media_signals import analyze
 from rempart.core.signals.pdq import distance
 from rempart.services.banks import list_entries
 from rempart.services.cases import VICTIM_BANK
@@ -89,14 +90,14 @@ def test_only_signals_leave_the_browser(browser: Any, served: tuple[App, str],
     by_sha = {g["sha256"]: g.get("pdq") for g in groups.values()}
     distances = []
     for data in files.values():
-        server = app.matching.match_bytes(data)
-        assert server.hashes.pdq is not None
-        stored = by_sha.get(server.hashes.sha256)
+        server = analyze(data, app.matching.settings).hashes
+        assert server.pdq is not None
+        stored = by_sha.get(server.sha256)
         assert stored is not None, "the file's SHA-256 was not registered"
-        d = distance(stored, server.hashes.pdq.hash)
+        d = distance(stored, server.pdq.hash)
         distances.append(d)
         assert d <= 31, d
     print(f"\nbrowser PDQ vs server PDQ of the same files: {distances} bits")
     app.matching.refresh()
     for data in files.values():
-        assert {m["bank"] for m in app.matching.match_bytes(data).matches} == {VICTIM_BANK}
+        assert {m.bank for m in app.matching.match_bytes(data).matches} == {VICTIM_BANK}

@@ -129,7 +129,7 @@ def test_photos_and_video_registered_then_matched(browser: Any, served: tuple[Ap
     }
     for name, probe in probes.items():
         found = app.matching.match_bytes(_encoded(probe, "JPEG")).matches
-        assert {m["bank"] for m in found} == {VICTIM_BANK}, name
+        assert {m.bank for m in found} == {VICTIM_BANK}, name
     one_band = ImageOps.expand(photo, (0, 0, 0, 120), "white")
     print("one caption band below (needs ORB, server-only):",
           bool(app.matching.match_bytes(_encoded(one_band, "JPEG")).matches))
@@ -137,12 +137,12 @@ def test_photos_and_video_registered_then_matched(browser: Any, served: tuple[Ap
     server_frames = [(f.t, f.hash[:16], f.quality)
                      for f in hash_bytes(files[tmp_path / "clip.webm"]).vpdq]
     browser_frames = [(f.t, f.hash[:16], f.quality) for f in sent.items[2].frames]
-    assert {m["bank"] for m in app.matching.match_bytes(again).matches} == {VICTIM_BANK}, (
+    assert {m.bank for m in app.matching.match_bytes(again).matches} == {VICTIM_BANK}, (
         server_frames, browser_frames)
     # Its second half alone: the first frame differs, so only the vPDQ frames can match.
     half = make_video([54], seconds_per_scene=2.0, container="mp4", codec="libx264")
     found = app.matching.match_bytes(half).matches
-    assert {(m["bank"], m["signal"]) for m in found} == {(VICTIM_BANK, "vpdq")}, found
+    assert {(m.bank, m.signal) for m in found} == {(VICTIM_BANK, "vpdq")}, found
 
 
 def test_add_to_case_and_cancel(browser: Any, served: tuple[App, str], tmp_path: Path) -> None:

@@ -83,7 +83,7 @@ def _status(client: WebClient, case: str, secret: str, **extra: Any) -> Any:
 
 def _banks_hit(app: App, data: bytes) -> set[str]:
     app.matching.refresh()
-    return {m["bank"] for m in app.matching.match_bytes(data).matches}
+    return {m.bank for m in app.matching.match_bytes(data).matches}
 
 
 def test_register_status_withdraw(portal: tuple[App, WebClient]) -> None:

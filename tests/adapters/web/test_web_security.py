@@ -17,8 +17,9 @@ from rempart.store.rows import utc_now
 SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)> & friends'
 CONSOLE_GETS = ["/console", "/console/", "/console/banks", "/console/banks/victims",
                 "/console/review", "/console/review/1", "/console/notices",
-                "/console/notices/RMP-2026-000001"]
-CONSOLE_POSTS = ["/console/review/1/decide", "/console/notices/RMP-2026-000001/assign",
+                "/console/notices/RMP-2026-000001", "/console/review/groups/" + "0" * 32]
+CONSOLE_POSTS = ["/console/review/1/decide", "/console/review/groups/decide",
+                 "/console/notices/RMP-2026-000001/assign",
                  "/console/notices/RMP-2026-000001/decide",
                  "/console/notices/RMP-2026-000001/appeal-decision"]
 

@@ -64,17 +64,10 @@ def match_command(
                     emit_jsonl(report.to_json(str(path)))
                 elif report.matches:
                     for m in report.matches:
-                        table.add_row(
-                            str(path),
-                            m["bank"],
-                            str(m["entry"]),
-                            m["signal"],
-                            str(m["distance"]),
-                            m["action"],
-                            "",
-                        )
+                        table.add_row(str(path), m.bank, str(m.entry), m.signal,
+                                      str(m.distance), m.action, "")
                 else:
-                    table.add_row(str(path), "", "", "", "", "", report.hashes.error or "no match")
+                    table.add_row(str(path), "", "", "", "", "", report.error or "no match")
                 progress.advance(task)
     if not jsonl:
         Console().print(table)

@@ -21,7 +21,7 @@ from rich.table import Table
 from rempart.adapters.cli.options import Db, Jsonl, store_for
 from rempart.adapters.cli.output import emit_jsonl, stderr
 from rempart.config import Settings
-from rempart.services.clock import utc_now
+from rempart.core.clock import utc_now
 from rempart.services.offline import retention_store
 from rempart.services.retention import RetentionPolicy, purge
 

@@ -27,17 +27,18 @@ from rempart.adapters.http import (
     findings,
     hashing,
     health,
-    matching,
+    match_mount,
     notice_intake,
     notices,
     text,
     tokens,
 )
 from rempart.adapters.http.auth import Guard
-from rempart.adapters.http.deps import Backend, deployment_secret
-from rempart.adapters.http.fast_match import FastMatch
+from rempart.adapters.http.deps import Backend
+from rempart.adapters.http.match_mount import MatchMount
 from rempart.adapters.http.matching import EntryIds
 from rempart.adapters.http.metrics import Metrics, MetricsMiddleware
+from rempart.adapters.http.public_routes import PublicLimiter
 from rempart.adapters.http.schemas import SignalsBulkIn, SignalsIn
 from rempart.adapters.http.token_first import TokenFirst
 from rempart.adapters.http.uploads import BodyLimit
@@ -62,7 +63,8 @@ The API never fetches URLs.
 
 class RempartAPI(FastAPI):
     """FastAPI behind two pure ASGI layers: :mod:`token_first` (a route's token is checked
-    before its body is read), then the lookup hot path (:mod:`fast_match`)."""
+    before its body is read), then the short path of ``POST /api/v1/match``
+    (:mod:`match_mount`)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -70,14 +72,14 @@ class RempartAPI(FastAPI):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._entry is None:
-            self._entry = TokenFirst(FastMatch(super().__call__, self.state), self)
+            self._entry = TokenFirst(MatchMount(super().__call__, self), self)
         await self._entry(scope, receive, send)
 
 
 def entry_id_key(backend: Backend) -> bytes:
     """The key of the opaque entry ids shown to integrators (see ``EntryIds``): the same in
-    every process of the deployment (see ``deployment_secret``)."""
-    secret = backend.settings.http.entry_id_secret or deployment_secret(backend)
+    every process of the deployment (see ``Backend.secret``)."""
+    secret = backend.settings.http.entry_id_secret or backend.secret
     return hmac.new(secret.encode(), b"rempart.entry-ids", hashlib.sha256).digest()
 
 
@@ -107,13 +109,17 @@ def create_api(
     api.state.guard = Guard(backend.tokens, backend.settings.http, limits=LeasedLimiter(
         backend.limits, lease_seconds=backend.settings.http.rate_lease_seconds))
     api.state.entry_ids = EntryIds(entry_id_key(backend))
+    public = backend.settings.notices
+    api.state.notice_limiter = PublicLimiter(backend, "notice", public.public_rate_per_minute,
+                                             public.public_burst)
     limits = backend.settings.http
     api.add_middleware(BodyLimit, limit=max(limits.max_upload_bytes, limits.max_json_bytes))
     api.add_middleware(MetricsMiddleware, metrics=metrics)
     errors.install(api)
     health.install(api)
     api.add_exception_handler(ClientDisconnect, _client_gone)
-    for module in (hashing, matching, text, banks, tokens, notice_intake, notices, findings,
+    match_mount.mount(api)
+    for module in (hashing, text, banks, tokens, notice_intake, notices, findings,
                    evidence, health):
         api.include_router(module.router)
     api.include_router(cases.router)

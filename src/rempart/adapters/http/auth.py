@@ -18,8 +18,9 @@ from fastapi import HTTPException
 from starlette.concurrency import run_in_threadpool
 
 from rempart.config import HttpSettings
+from rempart.core.tokens import ApiToken, secret_digest
 from rempart.services.rate_limits import LeasedLimiter
-from rempart.store.tokens import ApiToken, SqlTokenStore, secret_digest
+from rempart.services.stores import TokenStore
 
 _UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
 _MAX_CACHED = 10_000
@@ -49,7 +50,7 @@ class Guard:
 
     def __init__(
         self,
-        tokens: SqlTokenStore,
+        tokens: TokenStore,
         settings: HttpSettings,
         clock: Callable[[], float] = time.monotonic,
         limits: LeasedLimiter | None = None,

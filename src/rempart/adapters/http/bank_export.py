@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterator
 
 from rempart.services import banks as svc
-from rempart.store.interface import BankStore
+from rempart.services.stores import BankStore
 
 EXPORT_CHUNK_CHARS = 64 * 1024  # characters per chunk handed to the response
 QUEUE_CHUNKS = 16  # chunks written ahead of the client at most

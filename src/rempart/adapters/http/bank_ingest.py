@@ -1,8 +1,9 @@
 """Bulk adds of signals to a bank (``POST /banks/{name}/signals``): parse, check, write.
 
-A big body (thousands of signals) is parsed and written by a child process at idle priority,
-so the server's lookups keep their latency; a small one on the calling (low-priority) thread.
-Either way this process's matcher has the new entries when ``add_signals`` returns.
+A big body (thousands of signals) is parsed and written by the task ``ingest_bulk`` on the
+runtime's ``tasks`` (a child process at idle priority), so the server's lookups keep their
+latency; a small one on the calling (low-priority) thread. Either way this process's matcher
+has the new entries when ``add_signals`` returns.
 
 Example::
 
@@ -20,15 +21,16 @@ from pydantic import TypeAdapter, ValidationError
 from rempart.adapters.http.deps import Backend
 from rempart.adapters.http.gentle_json import decode_object
 from rempart.adapters.http.schemas import ImportOut, SignalIn, SignalsBulkIn
-from rempart.runtime import TRIM_AFTER, background_work, release_memory, run_in_idle_child
+from rempart.runtime import TRIM_AFTER
 from rempart.services import banks as svc
 from rempart.services.errors import BankImportError, InvalidArgument, InvalidSignal
-from rempart.store.interface import BankStore
+from rempart.services.stores import BankStore
 
 VALIDATION_CHUNK = 500  # items validated per pydantic call: each call's errors and memory small
 RELEASE_AFTER_BYTES = 100 * TRIM_AFTER  # about TRIM_AFTER signals
 CHILD_AFTER_BYTES = 256 * 1024  # about 2,500 signals: worth a child's 1 s start (idle CPU)
 SIGNAL_LIST = TypeAdapter(list[SignalIn])
+INGEST_TASK = f"{__name__}:ingest_bulk"
 
 
 def parse_bulk(body: bytes) -> SignalsBulkIn:
@@ -53,31 +55,32 @@ def parse_bulk(body: bytes) -> SignalsBulkIn:
 
 
 def add_signals(backend: Backend, name: str, body: bytes) -> ImportOut:
-    """Add the signals of ``body`` to bank ``name``, in a child process when it is big."""
+    """Add the signals of ``body`` to bank ``name``, as a background task when it is big."""
+    runtime = backend.runtime
     limit = backend.settings.http.max_bulk_signals
     url = backend.settings.database_url
     if len(body) >= CHILD_AFTER_BYTES and shared_database(url):
         # Thousands of rows: parsed and written by an idle-priority child (no GIL shared with
         # the lookups); this process then only reads the change feed.
-        out = ImportOut.model_validate(
-            run_in_idle_child(f"{__name__}:ingest_bulk", url, limit, name, body))
-        with background_work():
+        answer = runtime.tasks.submit(INGEST_TASK, url, limit, name, body).result()
+        out = ImportOut.model_validate(answer)
+        with runtime.background():
             backend.matching.refresh()
     else:
-        with background_work():
+        with runtime.background():
             out = _add_now(backend.store, limit, name, body)
             backend.matching.refresh()
     if len(body) >= RELEASE_AFTER_BYTES:
-        release_memory()  # parsing and indexing thousands of signals leaves garbage behind
+        runtime.release_memory()  # parsing and indexing thousands of signals leaves garbage
     return out
 
 
 def ingest_bulk(database_url: str, limit: int, name: str, body: bytes) -> dict[str, Any]:
-    """A bulk add done on its own store, its answer as JSON (in a child process, see
-    ``run_in_idle_child``)."""
-    from rempart.store.sql import open_store
+    """A bulk add done on its own store, its answer as plain data (the task ``INGEST_TASK``,
+    run in another process)."""
+    from rempart.services.offline import open_bank_store
 
-    store = open_store(database_url, migrate=False)
+    store = open_bank_store(database_url)
     try:
         return _add_now(store, limit, name, body).model_dump(mode="json")
     finally:

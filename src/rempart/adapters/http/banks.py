@@ -45,7 +45,6 @@ from rempart.adapters.http.schemas import (
 from rempart.adapters.http.uploads import UPLOAD_BODY, read_body, read_media
 from rempart.core.banks import ImportOutcome, Provenance
 from rempart.core.media_signals import hash_bytes
-from rempart.runtime import background_executor
 from rempart.services import banks as svc
 from rempart.services.errors import EntryNotFound, InvalidArgument
 
@@ -132,7 +131,7 @@ async def add_signals(
     """
     body = await read_body(request, backend.settings.http.max_json_bytes)
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(background_executor(), bank_ingest.add_signals, backend,
+    return await loop.run_in_executor(backend.runtime.writes, bank_ingest.add_signals, backend,
                                       name, body)
 
 

@@ -15,29 +15,17 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query
 
-from rempart.adapters.http.deps import API_PREFIX, BackendDep, scoped
+from rempart.adapters.http.deps import API_PREFIX, Reviews, scoped
 from rempart.adapters.http.errors import TOKEN_ERRORS, responses
 from rempart.adapters.http.schemas import PageOffset, RowId
 from rempart.core.tokens import ApiToken
-from rempart.services.reviews import ReviewNotFound, ReviewService
-from rempart.store.reviews import ReviewItem, SqlReviewStore
-from rempart.store.users import SqlUserStore
+from rempart.services.reviews import ReviewItem, ReviewNotFound
 
 router = APIRouter(prefix=API_PREFIX, tags=["cases"],
                    responses={**TOKEN_ERRORS, **responses(422)})
 CasesToken = Annotated[ApiToken, scoped("cases")]
-
-
-def _service(request: Request, backend: BackendDep) -> ReviewService:
-    state = request.app.state
-    if getattr(state, "case_reviews", None) is None:
-        engine = backend.store.engine
-        state.case_reviews = ReviewService(SqlReviewStore(engine), backend.store,
-                                           SqlUserStore(engine).get_user)
-    service: ReviewService = state.case_reviews
-    return service
 
 
 def plain(value: Any) -> Any:
@@ -64,24 +52,23 @@ def item_json(item: ReviewItem, decided_by: str | None = None) -> dict[str, Any]
 
 @router.get("/cases", summary="Review cases, oldest first, filtered by status and paged")
 def list_cases(
-    request: Request, backend: BackendDep, _: CasesToken,
+    reviews: Reviews, _: CasesToken,
     status: Literal["open", "confirmed", "dismissed", "all"] = "open",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: PageOffset = 0,
 ) -> dict[str, Any]:
     """Matches and flagged texts in queue order; ``total`` counts those of ``status``."""
-    page = _service(request, backend).list(None if status == "all" else status, limit, offset)
+    page = reviews.list(None if status == "all" else status, limit, offset)
     return {"items": [item_json(i) for i in page.items], "total": page.total,
             "limit": limit, "offset": offset}
 
 
 @router.get("/cases/{item_id}", summary="One review case with its evidence",
             responses=responses(404, s404="No review case has this id."))
-def get_case(item_id: RowId, request: Request, backend: BackendDep,
-             _: CasesToken) -> dict[str, Any]:
+def get_case(item_id: RowId, reviews: Reviews, _: CasesToken) -> dict[str, Any]:
     """The case, the bank entry it matched (signal and provenance) and who decided it."""
     try:
-        found = _service(request, backend).evidence(item_id)
+        found = reviews.evidence(item_id)
     except ReviewNotFound as e:
         raise HTTPException(404, str(e)) from None
     out = item_json(found.item, found.decided_by)

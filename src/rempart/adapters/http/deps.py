@@ -1,9 +1,13 @@
-"""Dependencies as named ``Annotated`` aliases: the backend, and a token carrying a scope.
+"""Dependencies as named ``Annotated`` aliases: the backend (``rempart.app.App``, which built
+every store and service once), the services it holds, and a token carrying a scope.
 
 Example::
 
     @router.get("/banks")
     def list_banks(backend: BackendDep, _: BanksRead) -> ...
+
+    @router.get("/scans")
+    def list_scans(scans: Scans, _: FindingsToken) -> ...
 """
 
 from __future__ import annotations
@@ -15,11 +19,24 @@ from fastapi import Depends, Request
 from rempart.adapters.http.auth import Guard
 from rempart.adapters.http.metrics import Metrics
 from rempart.config import Settings
-from rempart.services.matching import MatchService
-from rempart.services.users import Actor
-from rempart.store.limits import RateStore
-from rempart.store.sql import SqlBankStore
-from rempart.store.tokens import ApiToken, SqlTokenStore
+from rempart.core.tokens import ApiToken
+from rempart.runtime import Runtime
+from rempart.services.bot_work import BotWork
+from rempart.services.cases import CaseService
+from rempart.services.evidence import EvidenceService
+from rempart.services.lockout import SignIn
+from rempart.services.matching import MatchService, MatchStore
+from rempart.services.notices import NoticeService
+from rempart.services.reviews import ReviewService
+from rempart.services.stores import (
+    AuditLog,
+    RateStore,
+    ScanStore,
+    SessionStore,
+    TokenStore,
+    UserStore,
+)
+from rempart.services.users import Actor, UserService
 
 API_PREFIX = "/api/v1"
 # Routers carry the full prefix so that a route's path is its metrics label.
@@ -42,26 +59,75 @@ class FeedStatus(Protocol):
 
 
 class Backend(Protocol):
-    """What the HTTP adapter needs of the composed application (``rempart.app.App``)."""
+    """What the HTTP adapter and the web pages need of the composed application
+    (``rempart.app.App``): settings, and the stores and services it built."""
 
     @property
     def settings(self) -> Settings: ...
     @property
-    def store(self) -> SqlBankStore: ...
+    def store(self) -> MatchStore: ...
     @property
     def matching(self) -> MatchService: ...
     @property
-    def tokens(self) -> SqlTokenStore: ...
+    def tokens(self) -> TokenStore: ...
     @property
     def follower(self) -> FeedStatus: ...
     @property
     def limits(self) -> RateStore: ...
+    @property
+    def runtime(self) -> Runtime: ...
+    @property
+    def audit_log(self) -> AuditLog: ...
+    @property
+    def user_store(self) -> UserStore: ...
+    @property
+    def sessions(self) -> SessionStore: ...
+    @property
+    def users(self) -> UserService: ...
+    @property
+    def notices(self) -> NoticeService: ...
+    @property
+    def reviews(self) -> ReviewService: ...
+    @property
+    def signin(self) -> SignIn: ...
+    @property
+    def scans(self) -> ScanStore: ...
+    @property
+    def cases(self) -> CaseService: ...
+    @property
+    def evidence(self) -> EvidenceService: ...
+    @property
+    def bot_work(self) -> BotWork: ...
+    @property
+    def secret(self) -> str:
+        """The secret every process of the deployment derives its keys from (proofs of
+        work, opaque entry ids)."""
 
 
 async def get_backend(request: Request) -> Backend:
     """The application this FastAPI instance serves."""
     backend: Backend = request.app.state.backend
     return backend
+
+
+async def get_notices(request: Request) -> NoticeService:
+    """The notice service of the application."""
+    return (await get_backend(request)).notices
+
+
+async def get_reviews(request: Request) -> ReviewService:
+    """The review service of the application."""
+    return (await get_backend(request)).reviews
+
+
+async def get_scans(request: Request) -> ScanStore:
+    """The scans and their findings."""
+    return (await get_backend(request)).scans
+
+
+async def get_evidence(request: Request) -> EvidenceService:
+    """The evidence service of the application."""
+    return (await get_backend(request)).evidence
 
 
 async def get_metrics(request: Request) -> Metrics:
@@ -99,18 +165,6 @@ def scope_of(call: object) -> str | None:
     return scope if isinstance(scope, str) else None
 
 
-def deployment_secret(backend: Backend) -> str:
-    """The secret every process of the deployment derives its keys from (proofs of work,
-    opaque entry ids): ``web.session_secret`` when configured, else one generated once and
-    kept in the database, so that ``--workers N``, several hosts and restarts agree."""
-    configured = backend.settings.web.session_secret
-    if configured:
-        return configured
-    from rempart.store.deployment_secrets import SqlDeploymentSecrets
-
-    return SqlDeploymentSecrets(backend.store.engine).get("web")
-
-
 def sees_provenance(token: ApiToken) -> bool:
     """Whether ``token`` may see where bank entries come from (case numbers, sources, victims'
     labels, content groups): moderators' tokens (scope ``cases``, or ``admin``), not
@@ -120,6 +174,10 @@ def sees_provenance(token: ApiToken) -> bool:
 
 BackendDep = Annotated[Backend, Depends(get_backend)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+Notices = Annotated[NoticeService, Depends(get_notices)]
+Reviews = Annotated[ReviewService, Depends(get_reviews)]
+Scans = Annotated[ScanStore, Depends(get_scans)]
+Evidence = Annotated[EvidenceService, Depends(get_evidence)]
 MatchToken = Annotated[ApiToken, scoped("match")]
 HashToken = Annotated[ApiToken, scoped("hash")]
 BanksRead = Annotated[ApiToken, scoped("banks:read")]

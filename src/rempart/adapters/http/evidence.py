@@ -16,12 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from rempart.adapters.evidence import evidence_zip
-from rempart.adapters.http.deps import API_PREFIX, BackendDep, FindingsToken
+from rempart.adapters.http.deps import API_PREFIX, Evidence, FindingsToken
 from rempart.adapters.http.errors import BODY_ERRORS, TOKEN_ERRORS
 from rempart.adapters.http.schemas import Int64
-from rempart.services.evidence import MAX_FINDINGS, EvidenceService
-from rempart.store.audit import SqlAuditLog
-from rempart.store.evidence_reads import SqlEvidenceReads
+from rempart.services.evidence import MAX_FINDINGS
 
 router = APIRouter(prefix=API_PREFIX, tags=["findings"])
 
@@ -37,11 +35,8 @@ class EvidenceIn(BaseModel):
              responses={200: {"content": {"application/zip": {
                  "schema": {"type": "string", "format": "binary"}}}},
                  **TOKEN_ERRORS, **BODY_ERRORS})
-async def evidence(body: EvidenceIn, backend: BackendDep, token: FindingsToken) -> Response:
+async def evidence(body: EvidenceIn, service: Evidence, token: FindingsToken) -> Response:
     """PDF + JSON + manifest of the findings ``finding_ids``; 422 when an id is unknown."""
-    engine = backend.store.engine
-    service = EvidenceService(SqlEvidenceReads(engine), banks=backend.store,
-                              audit=SqlAuditLog(engine))
 
     def build() -> tuple[str, bytes]:
         package = service.for_findings(body.finding_ids, requested_by=f"token:{token.name}",

@@ -11,24 +11,15 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query
 
-from rempart.adapters.http.deps import API_PREFIX, BackendDep, FindingsToken
+from rempart.adapters.http.deps import API_PREFIX, FindingsToken, Scans
 from rempart.adapters.http.errors import TOKEN_ERRORS, responses
 from rempart.adapters.http.schemas import Int64, PageOffset
-from rempart.store.scans import SqlScanStore
 
 router = APIRouter(prefix=API_PREFIX, tags=["findings"],
                    responses={**TOKEN_ERRORS, **responses(422)})
 _NO_SCAN = responses(404, s404="No scan has this id.")
-
-
-def _scans(request: Request, backend: BackendDep) -> SqlScanStore:
-    state = request.app.state
-    if getattr(state, "scan_store", None) is None:
-        state.scan_store = SqlScanStore(backend.store.engine)
-    store: SqlScanStore = state.scan_store
-    return store
 
 
 def _scan_json(record: Any) -> dict[str, Any]:
@@ -39,17 +30,16 @@ def _scan_json(record: Any) -> dict[str, Any]:
 
 
 @router.get("/scans", summary="Scans, newest first")
-def list_scans(request: Request, backend: BackendDep, _: FindingsToken,
+def list_scans(scans: Scans, _: FindingsToken,
                limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
     """Stored scans with their inputs, status and counters."""
-    return [_scan_json(s) for s in _scans(request, backend).list_scans(limit)]
+    return [_scan_json(s) for s in scans.list_scans(limit)]
 
 
 @router.get("/scans/{scan_id}", summary="One scan", responses=_NO_SCAN)
-def get_scan(scan_id: str, request: Request, backend: BackendDep,
-             _: FindingsToken) -> dict[str, Any]:
+def get_scan(scan_id: str, scans: Scans, _: FindingsToken) -> dict[str, Any]:
     """A scan's arguments, status, counters and progress per input."""
-    record = _scans(request, backend).get_scan(scan_id)
+    record = scans.get_scan(scan_id)
     if record is None:
         raise HTTPException(404, f"no scan {scan_id!r}")
     return _scan_json(record)
@@ -69,13 +59,12 @@ def _keep(finding: dict[str, Any], chat_id: int | None, label: str | None,
 @router.get("/scans/{scan_id}/findings", summary="A scan's findings, filtered and paged",
             responses=_NO_SCAN)
 def list_findings(
-    scan_id: str, request: Request, backend: BackendDep, _: FindingsToken,
+    scan_id: str, store: Scans, _: FindingsToken,
     chat_id: Annotated[Int64 | None, Query()] = None, label: str | None = None,
     has_match: bool | None = None, bank: str | None = None, offset: PageOffset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Findings in stored order; ``total`` counts those passing the filters."""
-    store = _scans(request, backend)
     if store.get_scan(scan_id) is None:
         raise HTTPException(404, f"no scan {scan_id!r}")
     items: list[dict[str, Any]] = []
@@ -90,7 +79,7 @@ def list_findings(
 
 
 @router.get("/contents/{content_group}/sightings", summary="Where one banked item was seen")
-def sightings(content_group: str, request: Request, backend: BackendDep, _: FindingsToken,
+def sightings(content_group: str, scans: Scans, _: FindingsToken,
               limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> list[dict[str, Any]]:
     """Every message, in every scan, where the banked item ``content_group`` was found."""
-    return [asdict(s) for s in _scans(request, backend).sightings(content_group, limit=limit)]
+    return [asdict(s) for s in scans.sightings(content_group, limit=limit)]

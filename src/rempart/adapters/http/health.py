@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from rempart.adapters.http.deps import Backend, BackendDep, MetricsDep, MetricsToken
 from rempart.adapters.http.errors import TOKEN_ERRORS
 from rempart.adapters.http.schemas import HealthOut
-from rempart.store.interface import ChangeFeed
+from rempart.services.stores import ChangeFeed
 
 router = APIRouter(tags=["health"])
 Gauge = tuple[str, str, str, dict[str, str], float]

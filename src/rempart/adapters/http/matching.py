@@ -1,4 +1,24 @@
-"""``POST /api/v1/match``: an upload, or signals computed elsewhere, against the banks."""
+"""``POST /api/v1/match``: an upload, or signals computed elsewhere, against the banks.
+
+One handler answers it, in four steps, each refusing as early as it can:
+
+- **guard**: the ``match`` token, its scope and its rate limit, checked once by
+  :class:`~rempart.adapters.http.token_first.TokenFirst` before the body is read (the handler
+  takes the token it left in the scope); then 503 while matching cannot be trusted;
+- **parse**: JSON signals (:class:`SignalsIn`, checked by :func:`to_query`) or media (multipart
+  part ``file`` parsed while it streams, or a raw body), refused with 413 at the declared
+  ``Content-Length`` or as soon as the stream passes its limit, before any hashing;
+- **match**: :func:`match_signals` (the index on the event loop, a match described in a worker
+  thread) or :func:`match_upload` (hashing in a worker thread);
+- **answer**: :func:`answer` as JSON.
+
+Errors are raised to the application's handlers (``errors.install``, ``health.install``), as
+any route's are. Where the handler is mounted: :mod:`~rempart.adapters.http.match_mount`.
+
+Example::
+
+    await handle_match(scope, receive, send)     # scope["app"]: the FastAPI application
+"""
 
 from __future__ import annotations
 
@@ -7,47 +27,28 @@ import hmac
 import json
 from collections.abc import Collection
 from functools import partial
-from typing import Annotated, Any
+from typing import Any, get_args
 
-from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.types import Receive, Scope, Send
 
-from rempart.adapters.http.deps import (
-    API_PREFIX,
-    Backend,
-    BackendDep,
-    MatchToken,
-    MetricsDep,
-    sees_provenance,
-)
-from rempart.adapters.http.errors import BODY_ERRORS, TOKEN_ERRORS, responses
-from rempart.adapters.http.health import UNAVAILABLE, Trusted
+from rempart.adapters.http.deps import Backend, MatchToken, sees_provenance
+from rempart.adapters.http.health import MatchingUnavailable, untrusted
 from rempart.adapters.http.metrics import Metrics
-from rempart.adapters.http.schemas import MatchOut, SignalsIn
-from rempart.adapters.http.uploads import MEDIA_BODY, content_type, read_body, read_media
+from rempart.adapters.http.schemas import SignalsIn
+from rempart.adapters.http.uploads import content_type, read_body, read_media
 from rempart.core.banks import normalize_signal
 from rempart.core.matcher import Query as MatchQuery
 from rempart.core.signals import vpdq
 from rempart.core.tokens import ApiToken
 from rempart.core.types import FrameHash, MediaHashes, PdqHash, PdqVariant
+from rempart.core.verdict import Verdict
 from rempart.services import banks as bank_service
 from rempart.services.errors import InvalidSignal
-from rempart.services.match_reports import MatchReport
-
-router = APIRouter(prefix=API_PREFIX, tags=["matching"])
-
-_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/SignalsIn"}},
-            **MEDIA_BODY["requestBody"]["content"],  # type: ignore[index]
-        },
-    }
-}
+from rempart.services.match_reports import unmatched
 
 
 def _hex(kind: str, value: str, where: str) -> str:
@@ -108,7 +109,7 @@ def seen_by(token: ApiToken | None) -> dict[str, Any]:
 
 
 def _match_query(backend: Backend, query: MatchQuery, banks: list[str] | None,
-                 token: ApiToken | None) -> MatchReport:
+                 token: ApiToken | None) -> Verdict:
     _check_banks(backend, banks)
     return backend.matching.match_query(query, banks, **seen_by(token))
 
@@ -116,7 +117,7 @@ def _match_query(backend: Backend, query: MatchQuery, banks: list[str] | None,
 async def match_signals(
     backend: Backend, query: MatchQuery, banks: list[str] | None,
     token: ApiToken | None = None,
-) -> MatchReport:
+) -> Verdict:
     """The report of signals sent by ``token``'s holder.
 
     Most lookups at upload time match nothing: without a bank filter, the index is queried on
@@ -128,7 +129,7 @@ async def match_signals(
         return await run_in_threadpool(_match_query, backend, query, banks, token)
     outcome = backend.matching.matcher.match(query)
     if not outcome.matches and not outcome.allowlisted:
-        return MatchReport(query.hashes)
+        return unmatched(query.hashes)
     return await run_in_threadpool(
         partial(backend.matching.match_query, outcome=outcome, **seen_by(token)), query)
 
@@ -158,7 +159,7 @@ _PUBLIC_FIELDS = ("signal", "distance", "policy", "action", "bank_kind", "on_hol
 
 
 def public_match(match: dict[str, Any], ids: EntryIds) -> dict[str, Any]:
-    """The integrator's view of one match of :meth:`MatchService.match_query`."""
+    """The integrator's view of one match, as :meth:`Verdict.to_json` gives it."""
     out = {"bank": match["bank"], "entry": ids(match["entry"])}
     for name in _PUBLIC_FIELDS:
         if name in match:
@@ -167,16 +168,16 @@ def public_match(match: dict[str, Any], ids: EntryIds) -> dict[str, Any]:
 
 
 def answer(
-    report: MatchReport, ignored: list[str], metrics: Metrics, ids: EntryIds | None
+    verdict: Verdict, ignored: list[str], metrics: Metrics, ids: EntryIds | None
 ) -> dict[str, Any]:
     """The JSON answer of a match call (counted in the metrics): in full for moderators
     (``ids`` None), else with :func:`public_match` views."""
-    metrics.count_matches(report.matches)
-    out = report.to_json()
+    metrics.count_matches(verdict.matches)
+    out = verdict.to_json()
     if ids is not None:
-        out["matches"] = [public_match(m, ids) for m in report.matches]
-        if report.allowlisted:
-            out["allowlisted"] = [public_match(m, ids) for m in report.allowlisted]
+        out["matches"] = [public_match(m, ids) for m in out["matches"]]
+        if "allowlisted" in out:
+            out["allowlisted"] = [public_match(m, ids) for m in out["allowlisted"]]
     if ignored:
         out["ignored"] = ignored
     return out
@@ -189,50 +190,56 @@ def view_of(token: ApiToken, ids: EntryIds) -> EntryIds | None:
 
 
 def match_upload(backend: Backend, data: bytes, banks: list[str] | None,
-                 token: ApiToken | None = None) -> MatchReport:
+                 token: ApiToken | None = None) -> Verdict:
     """The report of an upload sent by ``token``'s holder (blocking: run it in a thread)."""
     _check_banks(backend, banks)
     return backend.matching.match_bytes(data, banks, **seen_by(token))
 
 
-@router.post(
-    "/match", response_model=None,
-    responses={200: {"model": MatchOut}, **TOKEN_ERRORS, **BODY_ERRORS,
-               **responses(404, s404="A bank of the filter does not exist."), **UNAVAILABLE},
-    openapi_extra=_BODY,
-)
-async def match(
-    request: Request,
-    backend: BackendDep,
-    metrics: MetricsDep,
-    token: MatchToken,
-    _: Trusted,
-    bank: Annotated[list[str] | None, Query(description="Only these banks (repeat).")] = None,
-) -> JSONResponse:
-    """Match an upload (multipart part ``file``, or a raw body) or JSON signals.
 
-    ``matches`` lists each matched bank item: ``bank``, ``entry`` (an opaque id, stable per
-    deployment), ``signal``, ``distance``, ``policy``, ``action``, ``bank_kind``. Tokens with
-    the ``cases`` scope (moderators) get the `rempart match --jsonl` record instead: the entry's
-    number, case number, source, content group and labels. 503 when matching cannot be trusted
-    (see ``/readyz``).
-    """
+
+# -- the handler --------------------------------------------------------------------------
+
+_JSON = ("application/json", "")
+_match_token = get_args(MatchToken)[1].dependency  # the route's own token dependency
+
+
+async def handle_match(scope: Scope, receive: Receive, send: Send) -> None:
+    """``POST /api/v1/match`` answered: guard, parse, match, answer (see the module
+    docstring)."""
+    request = Request(scope, receive)
+    state = request.app.state
+    backend: Backend = state.backend
+    token: ApiToken = await _match_token(request)  # TokenFirst's check, taken from the scope
+    reason = untrusted(backend)
+    if reason is not None:
+        raise MatchingUnavailable(reason)
+    banks = request.query_params.getlist("bank") if scope.get("query_string") else []
+    limits = backend.settings.http
     ctype, _params = content_type(request)
     ignored: list[str] = []
-    if ctype in ("application/json", ""):
-        body = await read_body(request, backend.settings.http.max_json_bytes)
-        try:
-            signals = SignalsIn.model_validate_json(body)
-        except ValidationError as e:
-            raise RequestValidationError(e.errors(include_url=False)) from None
+    if ctype in _JSON:
+        signals = _signals(await read_body(request, limits.max_json_bytes))
         query, ignored = to_query(signals)
-        report = await match_signals(backend, query, bank or signals.banks, token)
+        verdict = await match_signals(backend, query, banks or signals.banks, token)
     else:
-        data, form = await read_media(request, backend.settings.http.max_upload_bytes)
-        banks = bank or (form.values("bank") if form else None) or None
+        data, form = await read_media(request, limits.max_upload_bytes)
+        if not banks and form is not None:
+            banks = form.values("bank")
         try:
-            report = await run_in_threadpool(match_upload, backend, data, banks, token)
+            verdict = await run_in_threadpool(match_upload, backend, data, banks or None, token)
         finally:
             del data
-    ids: EntryIds = request.app.state.entry_ids
-    return JSONResponse(answer(report, ignored, metrics, view_of(token, ids)))
+    out = answer(verdict, ignored, state.metrics, view_of(token, state.entry_ids))
+    body = json.dumps(out, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _signals(body: bytes) -> SignalsIn:
+    try:
+        return SignalsIn.model_validate_json(body)
+    except ValidationError as e:
+        raise RequestValidationError(e.errors(include_url=False)) from None

@@ -10,9 +10,10 @@ import threading
 import time
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from rempart.core.verdict import Match
 
 BUCKETS: tuple[float, ...] = (
     0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -53,11 +54,11 @@ class Metrics:
             counts[bisect_left(BUCKETS, seconds)] += 1
             self.latency_sum[route] = self.latency_sum.get(route, 0.0) + seconds
 
-    def count_matches(self, matches: Iterable[dict[str, Any]]) -> None:
+    def count_matches(self, matches: Iterable[Match]) -> None:
         """Count reported matches by bank."""
         with self._lock:
             for m in matches:
-                bank = str(m.get("bank"))
+                bank = m.bank
                 self.matches[bank] = self.matches.get(bank, 0) + 1
 
     def render(self, gauges: Iterable[tuple[str, str, str, dict[str, str], float]]) -> str:

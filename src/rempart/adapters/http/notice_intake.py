@@ -21,9 +21,9 @@ from fastapi import APIRouter, Header, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from rempart.adapters.http.deps import API_PREFIX
+from rempart.adapters.http.deps import API_PREFIX, Notices
 from rempart.adapters.http.errors import BODY_ERRORS, responses
-from rempart.adapters.http.notice_deps import Service, limit_public, notice_errors
+from rempart.adapters.http.notice_deps import limit_public, notice_errors
 from rempart.adapters.http.public_routes import PUBLIC_BODY_BYTES, body_of, public_body
 from rempart.adapters.http.schemas import Int64
 from rempart.adapters.http.uploads import check_declared
@@ -98,7 +98,7 @@ async def _admitted(request: Request, challenge: str | None, nonce: str | None) 
              openapi_extra=body_of(NoticeIn))
 async def submit_notice(
     request: Request,
-    service: Service,
+    service: Notices,
     challenge: Annotated[str | None, Header(
         alias="X-Proof-Challenge", max_length=200,
         description="A challenge of `GET /report/challenge` (anonymous senders).")] = None,
@@ -122,7 +122,7 @@ async def submit_notice(
 
 @router.post("/notices/status", openapi_extra=body_of(CaseSecretIn), responses={
     **_PUBLIC, **responses(404, s404="No notice has this case number and secret.")})
-async def notice_status(request: Request, service: Service) -> dict[str, Any]:
+async def notice_status(request: Request, service: Notices) -> dict[str, Any]:
     """Where a notice stands: state, dates, the decision and the appeal (case and secret)."""
     await limit_public(request)
     body = await public_body(request, CaseSecretIn)
@@ -135,7 +135,7 @@ async def notice_status(request: Request, service: Service) -> dict[str, Any]:
 @router.post("/notices/appeal", openapi_extra=body_of(AppealIn), responses={
     **_PUBLIC, **responses(404, 409, s404="No notice has this case number and secret.",
                            s409="No decision to appeal, or the appeal window is closed.")})
-async def appeal_notice(request: Request, service: Service) -> dict[str, Any]:
+async def appeal_notice(request: Request, service: Notices) -> dict[str, Any]:
     """Contest a decision within its window (at least six months)."""
     await limit_public(request)
     body = await public_body(request, AppealIn)

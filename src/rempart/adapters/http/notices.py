@@ -17,15 +17,15 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from rempart.adapters.http.deps import API_PREFIX, scoped, token_actor
+from rempart.adapters.http.deps import API_PREFIX, Notices, scoped, token_actor
 from rempart.adapters.http.errors import BODY_ERRORS, TOKEN_ERRORS, responses
-from rempart.adapters.http.notice_deps import Service, notice_errors
+from rempart.adapters.http.notice_deps import notice_errors
 from rempart.adapters.http.schemas import PageOffset, Timestamp
+from rempart.core.audit import AuditFilter
+from rempart.core.clock import utc
+from rempart.core.notices import AppealFilter, DecisionFilter, NoticeFilter
 from rempart.core.tokens import ApiToken
 from rempart.core.workflow import Action, AppealOutcome, Category, NoticeState
-from rempart.store.audit import AuditFilter
-from rempart.store.notices import AppealFilter, DecisionFilter, NoticeFilter
-from rempart.store.rows import utc
 
 router = APIRouter(prefix=API_PREFIX, tags=["notices"])
 _TOKEN = {**TOKEN_ERRORS, **responses(422)}
@@ -48,7 +48,7 @@ class PersonOnlyOut(BaseModel):
 
 @router.get("/notices", responses=_TOKEN)
 def list_notices(
-    service: Service,
+    service: Notices,
     _: NoticesToken,
     state: Annotated[list[NoticeState] | None, Query()] = None,
     category: Category | None = None,
@@ -65,7 +65,7 @@ def list_notices(
 
 
 @router.get("/notices/{case_number}", responses=_NOTICE)
-def get_notice(case_number: str, service: Service, _: NoticesToken) -> dict[str, Any]:
+def get_notice(case_number: str, service: Notices, _: NoticesToken) -> dict[str, Any]:
     """A notice with its decisions and appeal."""
     with notice_errors():
         return service.detail(case_number)
@@ -74,7 +74,7 @@ def get_notice(case_number: str, service: Service, _: NoticesToken) -> dict[str,
 @router.post("/notices/{case_number}/assign", responses={
     **_NOTICE, **BODY_ERRORS, **responses(403, 409, s403="The assignee may not review notices.")})
 def assign_notice(
-    case_number: str, body: AssignIn, service: Service, token: NoticesToken
+    case_number: str, body: AssignIn, service: Notices, token: NoticesToken
 ) -> dict[str, Any]:
     """Put a notice in review with a moderator."""
     with notice_errors():
@@ -119,7 +119,7 @@ def decide_appeal(case_number: Annotated[str, Path(max_length=32)],
 
 @router.get("/decisions", responses=_TOKEN)
 def list_decisions(
-    service: Service,
+    service: Notices,
     _: NoticesToken,
     action: Action | None = None,
     decided_by: Annotated[str | None, Query(max_length=100)] = None,
@@ -141,7 +141,7 @@ def list_decisions(
 
 @router.get("/appeals", responses=_TOKEN)
 def list_appeals(
-    service: Service,
+    service: Notices,
     _: NoticesToken,
     open_only: Annotated[bool | None, Query(alias="open")] = None,
     outcome: AppealOutcome | None = None,
@@ -159,7 +159,7 @@ def list_appeals(
 
 @router.get("/statements", responses=_TOKEN)
 def export_statements(
-    service: Service,
+    service: Notices,
     _: NoticesToken,
     since: Timestamp | None = None,
     until: Timestamp | None = None,
@@ -174,7 +174,7 @@ def export_statements(
 
 @router.get("/audit", responses=_TOKEN)
 def audit_events(
-    service: Service,
+    service: Notices,
     _: AuditToken,
     actor_type: str | None = None,
     actor_id: str | None = None,

@@ -216,11 +216,18 @@ async def read_multipart(request: Request, limit: int) -> Form:
     check_declared(request, limit)
     reader = MultipartReader(boundary)
     total = 0
+    malformed: MalformedRequest | None = None
     async for chunk in request.stream():
         total += len(chunk)
         if total > limit:
             raise PayloadTooLarge(limit)
-        reader.write(chunk)
+        if malformed is None:
+            try:
+                reader.write(chunk)
+            except MalformedRequest as exc:  # the size is judged first: read on to the limit
+                malformed = exc
+    if malformed is not None:
+        raise malformed
     return reader.finish()
 
 

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
-from rempart.services.clock import utc_now
+from rempart.core.clock import utc_now
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -23,9 +23,9 @@ from telegram import ChatPermissions
 
 from rempart.adapters.telegram_bot.calls import CallQueue, CallResult
 from rempart.adapters.telegram_bot.lanes import Ledger
-from rempart.services.bot_rows import OutboxRow
+from rempart.core.bot_queue import OutboxRow
+from rempart.core.clock import utc_now
 from rempart.services.bot_work import BotWork
-from rempart.services.clock import utc_now
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -36,10 +36,10 @@ from rempart.adapters.telegram_bot.lanes import Lanes, Ledger
 from rempart.adapters.telegram_bot.outbox import Outbox
 from rempart.adapters.telegram_bot.workers import Workers
 from rempart.config import BotSettings
+from rempart.core.bot_queue import InboxRow
+from rempart.core.clock import utc_now
 from rempart.services.bot import BotService, Outcome
-from rempart.services.bot_messages import BotMedia, BotMessage, MediaVerdict
-from rempart.services.bot_rows import InboxRow
-from rempart.services.clock import utc_now
+from rempart.services.bot_messages import BotMedia, BotMessage, Fetched, NotFetched
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -306,43 +306,44 @@ class BotRunner:
             await self.commands.on_command(message, raw)
 
     async def check(self, message: BotMessage) -> Outcome:
-        """Check a message, store the decision and its actions, start sending them."""
-        await self.io(self.service.log, message)
-        verdicts = [await self.verdict(m) for m in message.media]
-        outcome = await self.io(self.service.decide, message, verdicts)
+        """Check a message, store the decision and its actions, start sending them: the
+        service says what to download, the files are downloaded in memory, the service hashes
+        them (bytes dropped) and decides. A network failure raises (the update is retried)."""
+        prepared = await self.io(self.service.prepare, message)
+        fetched: dict[str, Fetched] = {}
+        try:
+            for media in prepared.fetch:
+                await self.fetch(media, fetched)
+            outcome = await self.hashing.run(self.service.finish, message, prepared, fetched)
+        finally:
+            fetched.clear()
         self.outbox.send(outcome.actions)
         return outcome
 
-    async def verdict(self, media: BotMedia) -> MediaVerdict:
-        """A file's verdict: cached, or downloaded in memory, hashed and dropped. A network
-        failure raises (the update is retried); a refused file is recorded as an error."""
-        cached = await self.io(self.service.cached_verdict, media)
-        if cached is not None:
-            return cached
-        limit = self.settings.download_limit_bytes
-        if (media.file_size or 0) <= limit and media.hashable:
-            try:
-                data = await download(self.bot, self._http, media, limit)
-            except NotMedia:
-                return await self.io(self.service.not_media, media)
-            except BadRequest as e:
-                if "too big" not in e.message.lower():
-                    return self.service.failed(media, e.message)
-                data = None
-            except httpx.HTTPStatusError as e:
-                return self.service.failed(media, f"download refused: {e.response.status_code}")
-            if data is not None:
-                try:
-                    return await self.hashing.run(self.service.check_bytes, media, data)
-                finally:
-                    del data
-        verdict = await self.io(self.service.too_large, media, media.file_size)
+    async def fetch(self, media: BotMedia, into: dict[str, Fetched]) -> None:
+        """Download one file in memory into ``into``, or say why not (a file Telegram finds
+        too big: its thumbnail instead)."""
+        key = media.file_unique_id
+        try:
+            data = await download(self.bot, self._http, media,
+                                  self.settings.download_limit_bytes)
+        except NotMedia:
+            into[key] = NotFetched("not_media")
+            return
+        except BadRequest as e:
+            if "too big" not in e.message.lower():
+                into[key] = NotFetched("failed", e.message)
+                return
+            data = None
+        except httpx.HTTPStatusError as e:
+            into[key] = NotFetched("failed", f"download refused: {e.response.status_code}")
+            return
+        if data is not None:
+            into[key] = data
+            return
+        into[key] = NotFetched("too_large")
         if media.thumbnail is not None:
-            thumb = await self.verdict(media.thumbnail)
-            return MediaVerdict(media.file_unique_id, "not_checked", thumb.sha256, thumb.matches,
-                                verdict.error, seq=verdict.seq, signals=thumb.signals,
-                                entries=thumb.entries)
-        return verdict
+            await self.fetch(media.thumbnail, into)
 
     async def handle_batch(self, updates: list[Update]) -> None:
         """Store and queue already-parsed updates (tests and tools)."""

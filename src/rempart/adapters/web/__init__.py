@@ -16,18 +16,19 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from rempart.adapters.http.deps import Backend
-from rempart.services.notices import NoticeService
 
 STATIC = Path(__file__).parent / "static"
 
 
-def mount(api: FastAPI, backend: Backend, notices: NoticeService | None = None) -> None:
+def mount(api: FastAPI, backend: Backend) -> None:
     """Serve the console and the public pages of ``backend`` from ``api``."""
     from rempart.adapters.web import auth, banks, dashboard, protect, protect_status, public, review
     from rempart.adapters.web import notices as notice_views
+    from rempart.adapters.web.protect import make_protect_state
     from rempart.adapters.web.session import Forbidden, LoginRequired, make_state, render
 
-    api.state.web = make_state(backend, notices)
+    api.state.web = make_state(backend)
+    api.state.protect = make_protect_state(backend)
     for module in (auth, dashboard, banks, review, notice_views, public, protect,
                    protect_status):
         api.include_router(module.router)

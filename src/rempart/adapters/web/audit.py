@@ -13,8 +13,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from rempart.adapters.web.session import Forbidden, SignedIn, is_htmx, render, state_of
+from rempart.core.audit import AuditFilter
 from rempart.core.workflow import Role
-from rempart.store.audit import AuditFilter
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50

@@ -25,9 +25,9 @@ from rempart.adapters.web.session import (
     session_secret,
     state_of,
 )
+from rempart.core.clock import utc_now
 from rempart.services.errors import InvalidArgument
 from rempart.services.users import LinkInvalid
-from rempart.store.rows import utc_now
 
 router = APIRouter(include_in_schema=False)
 HOME = "/console/"

@@ -13,21 +13,14 @@ from starlette.concurrency import run_in_threadpool
 
 from rempart.adapters.web.session import SignedIn, checked_form, render, state_of
 from rempart.services.bot_work import BotWork
-from rempart.store.bot import SqlBotStore
 
 router = APIRouter(include_in_schema=False)
 KINDS = ("action", "update")
 
 
 def bot_work(request: Request) -> BotWork:
-    """The app's :class:`BotWork`, over the console's database (made on first use)."""
-    work: BotWork | None = getattr(request.app.state, "bot_work", None)
-    if work is None:
-        web = state_of(request)
-        work = BotWork(SqlBotStore(web.backend.store.engine),
-                       web.backend.settings.bot.action_attempts)
-        request.app.state.bot_work = work
-    return work
+    """The application's :class:`BotWork`."""
+    return state_of(request).backend.bot_work
 
 
 @router.get("/console/bot", response_class=HTMLResponse)

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from rempart.adapters.web.session import SignedIn, render, state_of
+from rempart.core.notices import NoticeFilter
 from rempart.core.workflow import NoticeState
 from rempart.services.banks import list_banks
-from rempart.store.notices import NoticeFilter
 
 router = APIRouter(include_in_schema=False)
 OPEN_STATES = (NoticeState.RECEIVED, NoticeState.IN_REVIEW, NoticeState.APPEALED)

@@ -14,17 +14,13 @@ from pathlib import Path
 from rempart.app import App
 from rempart.bench.synthetic_images import photo_bytes
 from rempart.core.banks import BankKind, Provenance
+from rempart.core.clock import utc_now
 from rempart.core.media_signals import hash_bytes
 from rempart.core.workflow import Action, Category, Role, StatementOfReasons, as_utc_date
 from rempart.services.banks import add_media, create_bank, list_banks
-from rempart.services.notices import NoticeService, Submission
-from rempart.services.reviews import ReviewService
-from rempart.services.users import SYSTEM, Actor, UserService
-from rempart.store.audit import SqlAuditLog
-from rempart.store.notices import SqlNoticeStore
-from rempart.store.reviews import NewReviewItem, SqlReviewStore
-from rempart.store.rows import utc_now
-from rempart.store.users import SqlUserStore
+from rempart.services.notices import Submission
+from rempart.services.reviews import NewReviewItem
+from rempart.services.users import SYSTEM, Actor
 
 ADMIN = "demo-admin"
 MODERATOR = "demo-moderator"
@@ -35,17 +31,17 @@ class NotEmpty(Exception):
 
 
 def fill(app: App, photos: int = 6) -> str:
-    """Fill ``app``'s empty database; returns the demo admin's random password."""
-    user_store = SqlUserStore(app.store.engine)
-    if list_banks(app.store) or user_store.list_users():
+    """Fill ``app``'s empty database through its services; returns the demo admin's random
+    password."""
+    users = app.users
+    if list_banks(app.store) or users.list():
         raise NotEmpty("the demo fills a fresh database only: give it an empty one")
-    users = UserService(user_store)
     password = secrets.token_urlsafe(15)
     users.create(ADMIN, password, Role.ADMIN, SYSTEM)
     users.create(MODERATOR, secrets.token_urlsafe(15), Role.MODERATOR, SYSTEM)
     _banks(app, photos)
     _reviews(app)
-    _notices(app, user_store)
+    _notices(app)
     return password
 
 
@@ -66,7 +62,7 @@ def _banks(app: App, photos: int) -> None:
 
 
 def _reviews(app: App) -> None:
-    reviews = ReviewService(SqlReviewStore(app.store.engine), app.store)
+    reviews = app.reviews
     entries = list(app.store.iter_entries())
     pdq = [e for e in entries if e.signal_type == "pdq"][:3]
     now = utc_now()
@@ -87,10 +83,8 @@ def _reviews(app: App) -> None:
                   "reasons": ["offer to sell", "private photos of a named third person"]}))
 
 
-def _notices(app: App, users: SqlUserStore) -> None:
-    engine = app.store.engine
-    notices = NoticeService(SqlNoticeStore(engine), users, SqlAuditLog(engine),
-                            app.settings.notices)
+def _notices(app: App) -> None:
+    notices = app.notices
     actor = Actor("system", "demo")
     made = [notices.submit(Submission(
         category, f"(demo) {text}", good_faith=True,

@@ -15,7 +15,6 @@ Example::
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -24,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from rempart.adapters.evidence import evidence_zip
 from rempart.adapters.http.notice_deps import limit_public
-from rempart.adapters.web.protect import PROTECT_CSP, protect_state
+from rempart.adapters.web.protect import PROTECT_CSP
 from rempart.adapters.web.session import (
     Forbidden,
     SignedIn,
@@ -39,27 +38,14 @@ from rempart.core.evidence_package import EvidencePackage
 from rempart.services.cases import CaseNotFound
 from rempart.services.errors import InvalidArgument
 from rempart.services.evidence import EvidenceService
-from rempart.store.evidence_reads import SqlEvidenceReads
 
 router = APIRouter(include_in_schema=False)
 PAGE = 100
-_INIT = threading.Lock()
 
 
 def evidence_service(request: Request) -> EvidenceService:
-    """The app's evidence service (made on first use), sharing the portal's case service."""
-    with _INIT:
-        found: EvidenceService | None = getattr(request.app.state, "evidence", None)
-    if found is None:
-        web = state_of(request)
-        cases = protect_state(request).service
-        with _INIT:
-            found = getattr(request.app.state, "evidence", None)
-            if found is None:
-                found = EvidenceService(SqlEvidenceReads(web.backend.store.engine), cases,
-                                        web.backend.store, web.audit_log)
-                request.app.state.evidence = found
-    return found
+    """The application's evidence service."""
+    return state_of(request).backend.evidence
 
 
 def zip_response(package: EvidencePackage, data: bytes) -> Response:

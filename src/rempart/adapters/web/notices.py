@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from rempart.adapters.web.session import SignedIn, checked_form, field, render, state_of
+from rempart.core.notices import NoticeFilter
 from rempart.core.workflow import (
     ACCOUNT,
     CONTENT_TYPES,
@@ -33,7 +34,6 @@ from rempart.core.workflow import (
 from rempart.services.errors import RempartError
 from rempart.services.notices import NotAllowed, NoticeNotFound
 from rempart.services.users import Actor
-from rempart.store.notices import NoticeFilter
 
 router = APIRouter(include_in_schema=False)
 PAGE = 25

@@ -25,7 +25,6 @@ import hashlib
 import hmac
 import json
 import re
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -35,7 +34,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from rempart.adapters.http.deps import deployment_secret
+from rempart.adapters.http.deps import Backend
 from rempart.adapters.http.public_routes import PublicLimiter
 from rempart.adapters.web.protect_items import (
     AddIn,
@@ -46,11 +45,9 @@ from rempart.adapters.web.protect_items import (
     read_body,
 )
 from rempart.adapters.web.session import CSRF_COOKIE, render, state_of
-from rempart.services.cases import CaseFull, CaseNotFound, CaseService
+from rempart.services.cases import CaseClosed, CaseFull, CaseNotFound, CaseService
 from rempart.services.errors import InvalidArgument
 from rempart.services.proof_of_work import ProofOfWork, ProofRejected
-from rempart.store.cases import CaseClosed, SqlCaseStore
-from rempart.store.scans import SqlScanStore
 
 router = APIRouter(include_in_schema=False)
 CSRF_HEADER = "x-csrf-token"
@@ -61,41 +58,35 @@ PROTECT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src
                "frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 _CASE_NUMBER = re.compile(r"^VIC-\d{4}-\d{6,}$")
 _Body = TypeVar("_Body", RegisterIn, AddIn)
-_INIT = threading.Lock()
 
 
 @dataclass
 class ProtectState:
+    """The portal's service, its proofs of work (the portal's and the report form's, keyed
+    apart from the deployment's secret: a challenge issued by one process is checked by
+    whichever receives the answer) and its limiter."""
+
     service: CaseService
     pow: ProofOfWork
+    report_pow: ProofOfWork
     limiter: PublicLimiter
 
 
+def make_protect_state(backend: Backend) -> ProtectState:
+    """The portal's state over ``backend``'s case service."""
+    s = backend.settings.web
+    key = hmac.new(backend.secret.encode(), b"rempart.protect.pow", hashlib.sha256).digest()
+    report_key = hmac.new(key, b"rempart.report.pow", hashlib.sha256).digest()
+    return ProtectState(
+        backend.cases,
+        ProofOfWork(key, s.protect_pow_bits, s.protect_challenge_seconds),
+        ProofOfWork(report_key, s.report_pow_bits, s.protect_challenge_seconds),
+        PublicLimiter(backend, "protect", s.protect_rate_per_minute, s.protect_burst))
+
+
 def protect_state(request: Request) -> ProtectState:
-    """The portal's service, proof-of-work and limiter (made on first use, per app)."""
-    app_state = request.app.state
-    with _INIT:
-        found: ProtectState | None = getattr(app_state, "protect", None)
-        if found is None:
-            web = state_of(request)
-            engine = web.backend.store.engine
-            s = web.settings
-            # One key for every process of the deployment: a challenge issued by one is
-            # checked by whichever process receives the answer.
-            secret = deployment_secret(web.backend)
-            key = hmac.new(secret.encode(), b"rempart.protect.pow", hashlib.sha256).digest()
-            limits = web.backend.settings.hashing.limits
-            found = ProtectState(
-                CaseService(SqlCaseStore(engine), web.backend.store, SqlScanStore(engine),
-                            s.protect_max_items, max_frames=limits.max_video_frames,
-                            max_seconds=limits.max_video_seconds,
-                            fps=web.backend.settings.hashing.video_fps,
-                            trusted=s.protect_trust_registrations,
-                            similar=web.backend.matching),
-                ProofOfWork(key, s.protect_pow_bits, s.protect_challenge_seconds),
-                PublicLimiter(web.backend, "protect", s.protect_rate_per_minute,
-                              s.protect_burst))
-            app_state.protect = found
+    """The portal's state of this application (made by ``mount``)."""
+    found: ProtectState = request.app.state.protect
     return found
 
 

@@ -9,9 +9,6 @@ the server checks it and spends it once. Floods of reports cost the sender CPU t
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import threading
 import time
 from datetime import datetime
 
@@ -23,28 +20,18 @@ from starlette.datastructures import FormData
 from rempart.adapters.http.notice_deps import limit_public
 from rempart.adapters.web.protect import protect_state
 from rempart.adapters.web.session import checked_form, field, render, state_of
+from rempart.core.clock import utc_now
 from rempart.core.workflow import Category
 from rempart.services.errors import InvalidArgument
 from rempart.services.notices import NoticeConflict, NoticeNotFound, Submission
 from rempart.services.proof_of_work import ProofOfWork, ProofRejected
-from rempart.store.rows import utc_now
 
 router = APIRouter(include_in_schema=False)
-_INIT = threading.Lock()
 
 
 def report_pow(request: Request) -> ProofOfWork:
     """The report form's proof of work (keyed apart from the portal's, from the same secret)."""
-    state = request.app.state
-    with _INIT:
-        found: ProofOfWork | None = getattr(state, "report_pow", None)
-        if found is None:
-            web = state_of(request).settings
-            key = hmac.new(protect_state(request).pow.key, b"rempart.report.pow",
-                           hashlib.sha256).digest()
-            found = state.report_pow = ProofOfWork(key, web.report_pow_bits,
-                                                   web.protect_challenge_seconds)
-    return found
+    return protect_state(request).report_pow
 
 
 def _report_form(request: Request, status_code: int = 200, **context: object) -> Response:

@@ -42,19 +42,14 @@ from rempart.adapters.http.public_routes import PublicLimiter
 from rempart.adapters.http.uploads import read_body
 from rempart.adapters.web.i18n import LANGUAGES, pick_language, translator
 from rempart.config import WebSettings
-from rempart.core.lockout import LockoutRule
+from rempart.core.clock import utc_now
+from rempart.core.users import UserRecord
 from rempart.core.workflow import DECIDING_ROLES, Role
 from rempart.services.lockout import SignIn
 from rempart.services.notices import NoticeService
 from rempart.services.reviews import ReviewService
+from rempart.services.stores import AuditLog, SessionStore, UserStore
 from rempart.services.users import UserService
-from rempart.store.audit import SqlAuditLog
-from rempart.store.lockouts import SqlLockoutStore
-from rempart.store.notices import SqlNoticeStore
-from rempart.store.reviews import SqlReviewStore
-from rempart.store.rows import utc_now
-from rempart.store.sessions import SqlSessionStore
-from rempart.store.users import SqlUserStore, UserRecord
 
 SESSION_COOKIE = "rempart_session"
 CSRF_COOKIE = "rempart_csrf"
@@ -92,21 +87,43 @@ class Forbidden(Exception):
 
 @dataclass
 class WebState:
-    """What the views share, made once per FastAPI instance."""
+    """What the views share, made once per FastAPI instance over the application's services
+    (built by ``rempart.app``)."""
 
     backend: Backend
     settings: WebSettings
     env: Environment
-    sessions: SqlSessionStore
-    users: UserService
-    notices: NoticeService
-    reviews: ReviewService
-    user_store: SqlUserStore
-    audit_log: SqlAuditLog
     # Password guesses per client address (argon2 already makes each one slow), shared by
-    # every process; and per account, the lockout (services/lockout.py).
+    # every process; per account, the lockout is ``signin`` (services/lockout.py).
     login_bucket: PublicLimiter
-    signin: SignIn
+
+    @property
+    def sessions(self) -> SessionStore:
+        return self.backend.sessions
+
+    @property
+    def users(self) -> UserService:
+        return self.backend.users
+
+    @property
+    def notices(self) -> NoticeService:
+        return self.backend.notices
+
+    @property
+    def reviews(self) -> ReviewService:
+        return self.backend.reviews
+
+    @property
+    def user_store(self) -> UserStore:
+        return self.backend.user_store
+
+    @property
+    def audit_log(self) -> AuditLog:
+        return self.backend.audit_log
+
+    @property
+    def signin(self) -> SignIn:
+        return self.backend.signin
 
     def check_login_rate(self, client: str) -> None:
         """429 when ``client`` tried to sign in too often (blocking: call it in a thread)."""
@@ -121,26 +138,14 @@ class WebState:
         return timedelta(hours=self.settings.session_hours)
 
 
-def make_state(backend: Backend, notices: NoticeService | None = None) -> WebState:
-    """The web state of ``backend`` (sharing the API's NoticeService when given)."""
+def make_state(backend: Backend) -> WebState:
+    """The web state of ``backend``: its templates and login limiter around its services."""
     settings = backend.settings.web
     env = Environment(loader=FileSystemLoader(TEMPLATES),
                       autoescape=select_autoescape(default=True, default_for_string=True))
-    engine = backend.store.engine
-    user_store, audit_log = SqlUserStore(engine), SqlAuditLog(engine)
-    sessions = SqlSessionStore(engine)
-    notices = notices or NoticeService(SqlNoticeStore(engine), user_store, audit_log,
-                                       backend.settings.notices)
-    reviews = ReviewService(SqlReviewStore(engine), backend.store, user_store.get_user)
-    users = UserService(user_store, sessions=sessions, audit_log=audit_log)
-    rule = LockoutRule(settings.login_max_failures,
-                       timedelta(minutes=settings.login_failure_window_minutes),
-                       timedelta(minutes=settings.login_lockout_minutes))
-    return WebState(backend, settings, env, sessions, users, notices, reviews, user_store,
-                    audit_log,
+    return WebState(backend, settings, env,
                     PublicLimiter(backend, "login", settings.login_rate_per_minute,
-                                  settings.login_burst),
-                    SignIn(users, SqlLockoutStore(backend.store.engine), rule))
+                                  settings.login_burst))
 
 
 def state_of(request: Request) -> WebState:

@@ -25,10 +25,10 @@ from rempart.adapters.web.session import (
     render,
     state_of,
 )
+from rempart.core.clock import utc_now
 from rempart.core.workflow import Role
 from rempart.services.errors import RempartError
 from rempart.services.users import Actor, UserNotFound, parse_role
-from rempart.store.rows import utc_now
 
 router = APIRouter(include_in_schema=False)
 

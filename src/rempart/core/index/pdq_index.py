@@ -26,10 +26,9 @@ Example::
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,7 +126,7 @@ class PdqIndex:
             lo, hi = bounds[part], bounds[part + 1]
             return [self._query_state(st, arr[i], radius, True) for i in range(lo, hi)]
 
-        parts = list(_query_pool().map(run, range(threads)))
+        parts = list(_query_pool.map(run, range(threads)))
         return [r for part in parts for r in part]
 
     def _query_state(
@@ -279,10 +278,24 @@ class PdqIndex:
         return index
 
 
-@functools.cache
-def _query_pool() -> ThreadPoolExecutor:
-    """Threads shared by every index for queries run side by side (one per core)."""
-    return ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="rempart-query")
+_DEFAULT_QUERY_POOL = ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="rempart-query")
+_query_pool: Executor = _DEFAULT_QUERY_POOL  # threads start on first use
+
+
+def use_query_pool(pool: Executor | None) -> Executor:
+    """Run the parts of every index's ``query_batch`` on ``pool`` (``None``: this module's own,
+    one thread per core); returns the pool used until now. A server gives its runtime's.
+
+    Example::
+
+        >>> from concurrent.futures import ThreadPoolExecutor
+        >>> with ThreadPoolExecutor(2) as mine:
+        ...     before = use_query_pool(mine)
+        ...     _ = use_query_pool(before)
+    """
+    global _query_pool
+    before, _query_pool = _query_pool, pool or _DEFAULT_QUERY_POOL
+    return before
 
 
 def _new_buffer() -> Segment:

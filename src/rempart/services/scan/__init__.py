@@ -10,7 +10,6 @@ Example::
 
 from rempart.services.scan.findings import message_findings
 from rempart.services.scan.inputs import ItemSource, ScanInputError, fingerprint
-from rempart.services.scan.media import MediaOutcome
 from rempart.services.scan.service import (
     InputOutcome,
     ScanError,
@@ -20,6 +19,6 @@ from rempart.services.scan.service import (
 )
 
 __all__ = [
-    "InputOutcome", "ItemSource", "MediaOutcome", "ScanError", "ScanInputError", "ScanProgress",
+    "InputOutcome", "ItemSource", "ScanError", "ScanInputError", "ScanProgress",
     "ScanResult", "ScanService", "fingerprint", "message_findings",
 ]

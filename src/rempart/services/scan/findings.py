@@ -22,13 +22,13 @@ from typing import Any
 
 from rempart.core.items import Item, MediaRef
 from rempart.core.text import TextVerdict
-from rempart.services.scan.media import MediaOutcome
+from rempart.core.verdict import Verdict
 from rempart.store.scan_interface import FindingRow
 
 EXCERPT_CHARS = 2000  # spans index the text from its start: keep the start
 
 
-def media_record(ref: MediaRef, outcome: MediaOutcome | None) -> dict[str, Any]:
+def media_record(ref: MediaRef, outcome: Verdict | None) -> dict[str, Any]:
     """The ``media`` object of a finding: path, kind and sha256, or why it was not read."""
     error: str | None
     if outcome is None:
@@ -52,10 +52,10 @@ def finding_key(input_path: str, item: Item, media_path: str | None) -> str:
 
 
 def message_findings(scan_id: str, input_path: str, item: Item,
-                     outcomes: Sequence[MediaOutcome | None],
+                     outcomes: Sequence[Verdict | None],
                      verdict: TextVerdict | None) -> list[FindingRow]:
     """The findings of one item; ``outcomes[i]`` is ``item.media[i]``'s (``None``: unread)."""
-    worth: list[tuple[MediaRef, MediaOutcome | None]] = []
+    worth: list[tuple[MediaRef, Verdict | None]] = []
     for ref, outcome in zip(item.media, outcomes, strict=True):
         if outcome is not None and (outcome.matches or outcome.error):
             worth.append((ref, outcome))
@@ -70,24 +70,23 @@ def message_findings(scan_id: str, input_path: str, item: Item,
 
 
 def _row(scan_id: str, input_path: str, item: Item,
-         media: tuple[MediaRef, MediaOutcome | None] | None, *, with_message: bool,
+         media: tuple[MediaRef, Verdict | None] | None, *, with_message: bool,
          verdict: TextVerdict | None) -> FindingRow:
     loc = item.location
-    matches = [] if media is None or media[1] is None else media[1].matches
+    matches = () if media is None or media[1] is None else media[1].matches
     text = item.text if with_message and item.text else None
     finding: dict[str, Any] = {
         "scan_id": scan_id,
         "input": input_path,
         "source": loc.to_json(),
         "media": None if media is None else media_record(*media),
-        "matches": matches,
+        "matches": [m.to_json() for m in matches],
         "text": verdict.to_json() if with_message and verdict is not None else None,
         "links": [x.to_json() for x in item.links] if with_message else [],
         "text_excerpt": None if text is None else text[:EXCERPT_CHARS],
         "raw_type": item.raw_type,
     }
-    contents = tuple((str(m["bank"]), str(m["content_group"] or f"entry:{m['entry']}"))
-                     for m in matches)
+    contents = tuple(m.item_key for m in matches)
     return FindingRow(
         key=finding_key(input_path, item, None if media is None else media[0].path),
         input=input_path, finding=finding, chat_id=loc.chat_id, message_id=loc.message_id,

@@ -7,51 +7,42 @@ probe's features computed during the lookup); hashing in the pool and matching i
 would make the parent the bottleneck from two workers on, and ship each probe's pixels
 (~120 kB pickled) between processes. Only small records (sha256, matches) come back. Bytes are
 read into memory, hashed and dropped; a worker never writes anything. A file that makes its
-worker die fails alone (``services.media_pool``): its outcome carries the error.
+worker die fails alone (``services.media_pool``): its verdict carries the error.
 """
 
 from __future__ import annotations
 
-import json
 import signal
 import time
 from collections.abc import Collection
 from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from rempart.core.hash_settings import HashSettings
 from rempart.core.matcher import Query
 from rempart.core.media_signals import analyze
+from rempart.core.verdict import Verdict
 from rempart.services.hashing import read_media
+from rempart.services.match_reports import unmatched
 from rempart.services.matching import MatchService, MatchStore
 from rempart.services.media_pool import MediaPool
 
 REFRESH_SECONDS = 30.0  # workers follow bank changes made during a long scan
 
 
-@dataclass(frozen=True, slots=True)
-class MediaOutcome:
-    """What became of one readable media file: its hash, matches, or why it failed."""
-
-    sha256: str | None
-    kind: str
-    error: str | None = None
-    matches: list[dict[str, Any]] = field(default_factory=list)
-
-
 def match_file(service: MatchService, path: str, banks: Collection[str] | None,
-               robust: bool = True) -> MediaOutcome:
-    """Read, hash and match one file; every failure becomes an outcome with ``error``.
+               robust: bool = True) -> Verdict:
+    """Read, hash and match one file; every failure becomes a verdict with ``error``.
 
     ``robust=False`` matches on PDQ (8 orientations, trimmed borders) and exact hashes only,
     without the ORB local features that catch crops and screenshots: several times faster.
     """
-    data, failed = read_media(Path(path), service.settings)
+    data, failed_read = read_media(Path(path), service.settings)
     if data is None:
-        assert failed is not None
-        return MediaOutcome(failed.sha256 or None, failed.kind, failed.error)
+        assert failed_read is not None
+        return replace(unmatched(failed_read), sha256=failed_read.sha256 or None, key=path)
     settings = service.settings if robust else replace(service.settings, robust=False)
     try:
         analysis = analyze(data, settings, probe=robust)
@@ -59,25 +50,13 @@ def match_file(service: MatchService, path: str, banks: Collection[str] | None,
         del data
     h = analysis.hashes
     if h.error is not None:
-        return MediaOutcome(h.sha256 or None, h.kind, h.error)
-    report = service.match_query(Query(h, analysis.probe), banks, record=False)
-    return MediaOutcome(h.sha256, h.kind, None, _plain(report.matches))
+        return replace(unmatched(h), sha256=h.sha256 or None, key=path)
+    return replace(service.match_query(Query(h, analysis.probe), banks, record=False), key=path)
 
 
-def failed(message: str) -> MediaOutcome:
-    """The outcome of a file that killed its worker."""
-    return MediaOutcome(None, "unsupported", message)
-
-
-def _plain(matches: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Matches as plain JSON values (numpy numbers in match details become Python ones)."""
-    return cast(list[dict[str, Any]], json.loads(json.dumps(matches, default=_number)))
-
-
-def _number(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+def failed(message: str) -> Verdict:
+    """The verdict of a file that killed its worker."""
+    return Verdict("unsupported", None, error=message, status="error")
 
 
 # -- worker processes ---------------------------------------------------------------------
@@ -103,7 +82,7 @@ def _init_worker(db_url: str, settings: HashSettings, banks: tuple[str, ...] | N
     _worker_robust = robust
 
 
-def _work(path: str) -> MediaOutcome:
+def _work(path: str) -> Verdict:
     global _worker_refreshed
     assert _worker is not None
     if time.monotonic() - _worker_refreshed > REFRESH_SECONDS:
@@ -126,16 +105,16 @@ class MediaMatcher:
                                    initargs=(db_url, service.settings, self.banks, robust))
         self.workers = workers if self._pool is not None else 1
 
-    def submit(self, path: str) -> Future[MediaOutcome]:
+    def submit(self, path: str) -> Future[Verdict]:
         """Start matching ``path``; inline mode runs it now and returns a done future.
 
-        A file that cannot be hashed, or kills its worker, gets an outcome with ``error``;
+        A file that cannot be hashed, or kills its worker, gets a verdict with ``error``;
         the future raises when matching itself fails or no worker can start (the scan then
         stops, resumable).
         """
         if self._pool is not None:
             return self._pool.submit(_work, path, on_error=failed)
-        future: Future[MediaOutcome] = Future()
+        future: Future[Verdict] = Future()
         try:
             future.set_result(match_file(self.service, path, self.banks, self.robust))
         except Exception as exc:  # the same failure a worker would report

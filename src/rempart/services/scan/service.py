@@ -30,12 +30,13 @@ from rempart.config import Settings
 from rempart.core.flood import Hit
 from rempart.core.items import Item
 from rempart.core.text import TextVerdict, classify
+from rempart.core.verdict import Verdict
 from rempart.services.errors import RempartError
 from rempart.services.hashing import default_workers
 from rempart.services.matching import MatchService
 from rempart.services.scan.findings import message_findings
 from rempart.services.scan.inputs import ItemSource, ScanInputError, fingerprint, resolve_input
-from rempart.services.scan.media import MediaMatcher, MediaOutcome
+from rempart.services.scan.media import MediaMatcher
 from rempart.services.scan.sightings import message_sightings
 from rempart.store.reviews import NewReviewItem
 from rempart.store.scan_interface import FindingRow, NewScan, ScanRecord, ScanStore
@@ -103,7 +104,7 @@ class ScanProgress:
 class _Pending:
     ordinal: int
     item: Item
-    futures: list[Future[MediaOutcome] | None]
+    futures: list[Future[Verdict] | None]
     verdict: TextVerdict | None = None
 
     def ready(self) -> bool:
@@ -232,7 +233,7 @@ class ScanService:
             progress(ScanProgress(str(path), int(state["position"]), total, dict(run.counters)))
 
     def _start(self, ordinal: int, item: Item, media: MediaMatcher) -> _Pending:
-        futures: list[Future[MediaOutcome] | None] = [
+        futures: list[Future[Verdict] | None] = [
             media.submit(ref.resolved) if ref.readable and ref.resolved else None
             for ref in item.media
         ]
@@ -249,8 +250,7 @@ class ScanService:
             raise ScanError(f"media worker failed: {type(exc).__name__}: {exc}") from exc
         item = pending.item
         rows = message_findings(run.record.id, input_path, item, outcomes, pending.verdict)
-        hits, reviews = message_sightings(run.record.id, input_path, item, outcomes,
-                                          self.matcher.settings)
+        hits, reviews = message_sightings(run.record.id, input_path, item, outcomes)
         run.hits += hits
         run.reviews += reviews
         c = run.counters

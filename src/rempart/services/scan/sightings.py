@@ -11,26 +11,20 @@ allowlisting the seen file's own signals) or withdraws. Its key names the Telegr
 
 Example::
 
-    hits, items = message_sightings(scan_id, "/exports/a", item, outcomes, settings)
+    hits, items = message_sightings(scan_id, "/exports/a", item, verdicts)
     matching.record(hits, items)
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from rempart.core.flood import Hit
-from rempart.core.hash_settings import HashSettings
 from rempart.core.items import Item, Location, MediaRef
-from rempart.core.media_signals import analyze
-from rempart.core.signals.exact import exact_hashes
-from rempart.services.hashing import read_media
-from rempart.services.reviews import asks_review, match_review_item, query_signals, review_key
-from rempart.services.scan.media import MediaOutcome
+from rempart.core.verdict import Verdict
+from rempart.services.reviews import match_review_item, review_key
 from rempart.store.reviews import NewReviewItem
 
 # Telegram export chat types whose Bot API ids are -100<id> (see telegram_export.messages).
@@ -85,34 +79,6 @@ def sender_of(loc: Location) -> str | None:
     return f"telegram:user:{digits}" if digits.isdigit() else f"telegram:{raw[:64]}"
 
 
-def seen_signals(ref: MediaRef, sha256: str, settings: HashSettings) -> list[dict[str, str]]:
-    """The seen file's own signals (PDQ or vPDQ, MD5, SHA-256) for an allowlist.
-
-    The scan's workers send back only matches and the sha256, so the file is read and
-    hashed again (no ORB), for review items only (rare). It decoded in a worker already; if
-    it can no longer be read, or changed since (another sha256), only its sha256 is given.
-    """
-    fallback = [{"signal_type": "sha256", "value": sha256}]
-    if not ref.resolved:
-        return fallback
-    data, _error = read_media(Path(ref.resolved), settings)
-    if data is None:
-        return fallback
-    try:
-        md5, digest = exact_hashes(data)
-        if digest != sha256:
-            return fallback
-        hashes = analyze(data, replace(settings, robust=False),
-                         features=False, digests=lambda: (md5, digest)).hashes
-    except Exception:  # the review item still stands on its sha256
-        return fallback
-    finally:
-        del data
-    if hashes.error is not None:
-        return fallback
-    return [dict(s) for s in query_signals(hashes)]
-
-
 def location_of(scan_id: str, input_path: str, item: Item, ref: MediaRef) -> dict[str, Any]:
     """Where a review item's media was seen: the keys of the bot's items, plus the scan's.
     ``chat`` is the export's own id, as in the scan's findings (a victim's case status joins
@@ -127,31 +93,34 @@ def location_of(scan_id: str, input_path: str, item: Item, ref: MediaRef) -> dic
 
 
 def message_sightings(
-    scan_id: str, input_path: str, item: Item, outcomes: Sequence[MediaOutcome | None],
-    settings: HashSettings, now: datetime | None = None,
+    scan_id: str, input_path: str, item: Item, verdicts: Sequence[Verdict | None],
+    now: datetime | None = None,
 ) -> tuple[list[Hit], list[NewReviewItem]]:
-    """The hits and review items of one scanned item; ``outcomes[i]`` is ``item.media[i]``'s."""
+    """The hits and review items of one scanned item; ``verdicts[i]`` is ``item.media[i]``'s."""
     now = now or datetime.now(UTC)
     loc = item.location
     place, sender = place_of(loc, input_path), sender_of(loc)
     hits: list[Hit] = []
     items: dict[str, NewReviewItem] = {}
-    for ref, outcome in zip(item.media, outcomes, strict=True):
-        if outcome is None or not outcome.matches or not outcome.sha256:
+    for ref, verdict in zip(item.media, verdicts, strict=True):
+        if verdict is None or not verdict.matches or not verdict.sha256:
             continue
-        sha = outcome.sha256
-        hits += [Hit(int(m["entry"]), sha, now, place, sender) for m in outcome.matches]
-        worth = [m for m in outcome.matches if asks_review(m, review_policy=True)]
-        if not worth:
-            continue
-        signals = seen_signals(ref, sha, settings)
-        for m in worth:
+        sha = verdict.sha256
+        hits += [Hit(m.entry, sha, now, place, sender) for m in verdict.matches]
+        for m in verdict.matches:
+            if not m.asks_review(review_policy=True):
+                continue
             if loc.platform == "telegram" and loc.chat_id is not None and (
                     loc.message_id is not None):
-                key = review_key("scan", "telegram", loc.chat_id, loc.message_id, m["entry"])
+                key = review_key("scan", "telegram", loc.chat_id, loc.message_id, m.entry)
             else:
-                key = review_key("scan", "file", sha, m["entry"])
+                key = review_key("scan", "file", sha, m.entry)
             items.setdefault(key, match_review_item(
-                "scan", key, m, location=location_of(scan_id, input_path, item, ref),
-                signals=signals, evidence={"sha256": sha, "scan_id": scan_id}, at=now))
+                "scan", key, m.to_json(), location=location_of(scan_id, input_path, item, ref),
+                signals=verdict.signals or _exact(sha),
+                evidence={"sha256": sha, "scan_id": scan_id}, at=now))
     return hits, list(items.values())
+
+
+def _exact(sha256: str) -> tuple[dict[str, str], ...]:
+    return ({"signal_type": "sha256", "value": sha256},)

@@ -21,8 +21,9 @@ from rempart.core import flood
 from rempart.core.banks import EntryStatus, EntryTrust
 from rempart.core.flood import FloodRule, Hit, Spread
 from rempart.store.models import bank_entries, banks, entry_hits
+from rempart.store.review_groups import grouping
 from rempart.store.review_models import review_items
-from rempart.store.reviews import NewReviewItem
+from rempart.store.reviews import NewReviewItem, review_row
 from rempart.store.rows import utc, utc_now
 from rempart.store.sql.transactions import BankStoreBase, chunks
 
@@ -85,6 +86,7 @@ class HitLog(BankStoreBase):
                                  "senders": spread[eid].senders,
                                  "window_seconds": int(rule.window.total_seconds())},
                     "dedup_key": f"hold:{eid}:{now.isoformat()}",
+                    **grouping("entry_hold", eid, group, {}, "", {}),
                 } for eid, group, bank in rows])
         return held
 
@@ -99,11 +101,6 @@ def _add_items(conn: Connection, items: Sequence[NewReviewItem]) -> None:
     if not items:
         return
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    rows = {i.dedup_key: {
-        "created_at": utc(i.created_at), "updated_at": utc(i.created_at), "source": i.source,
-        "status": "open", "kind": i.kind, "bank": i.bank, "entry_id": i.entry_id,
-        "content_group": i.content_group, "signal": i.signal, "distance": i.distance,
-        "labels": list(i.labels), "location": i.location, "evidence": i.evidence,
-        "dedup_key": i.dedup_key} for i in items}
+    rows = {i.dedup_key: review_row(i) for i in items}
     conn.execute(dialect.insert(review_items).on_conflict_do_nothing(
         index_elements=[review_items.c.dedup_key]), list(rows.values()))
