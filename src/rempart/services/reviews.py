@@ -79,22 +79,6 @@ def query_signals(hashes: MediaHashes) -> tuple[dict[str, str], ...]:
     return tuple(s for s in out if s["value"])
 
 
-def asks_review(match: Mapping[str, Any], *, review_policy: bool = False) -> bool:
-    """Whether a described match calls for a review item: its entry is unconfirmed (an
-    anonymous registration) or, with ``review_policy``, the match asks for review (a review
-    bank's entry, an entry on hold).
-
-    >>> asks_review({"trust": "unconfirmed", "action": "review"})
-    True
-    >>> asks_review({"trust": "bank", "action": "review"}, review_policy=True)
-    True
-    >>> asks_review({"trust": "confirmed", "action": "block"}, review_policy=True)
-    False
-    """
-    return match.get("trust") == EntryTrust.UNCONFIRMED.value or (
-        review_policy and match.get("action") == "review")
-
-
 def review_key(*parts: object) -> str:
     """A review item's ``dedup_key`` from its parts; a long one is shortened by a digest.
 
