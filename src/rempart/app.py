@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from fastapi import FastAPI
 
@@ -46,6 +46,9 @@ from rempart.store.sessions import SqlSessionStore
 from rempart.store.sql import SqlBankStore, open_store
 from rempart.store.tokens import SqlTokenStore
 from rempart.store.users import SqlUserStore
+
+if TYPE_CHECKING:
+    from celery import Celery
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +205,11 @@ def build_server(settings: Settings) -> App:
     loading left behind returned, start-up objects frozen (see :class:`rempart.runtime.Runtime`,
     which the server's work then uses)."""
     runtime = Runtime()
+    if settings.broker_url:  # bulk ingest on the workers: the server keeps its CPU for lookups
+        from rempart.adapters.worker.executor import CeleryTasks
+
+        runtime.tasks.close()
+        runtime.tasks = CeleryTasks(worker_celery(settings))
     runtime.tune()
     with runtime.collector_paused():  # a million rows loaded: no full collections on the way
         app = build(settings, runtime=runtime)
@@ -219,3 +227,23 @@ def create_http_app(app: App) -> FastAPI:
 def http_app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` workers: settings from ``REMPART_*``."""
     return create_http_app(build_server(Settings()))
+
+
+def worker_celery(settings: Settings, app: App | None = None) -> Celery:
+    """The Celery application of ``settings.broker_url`` with every task of Rempart registered;
+    each worker process builds its own :class:`App` (following the banks) on its first task,
+    or uses ``app`` (a process that has one: the in-process mode, tests)."""
+    from rempart.adapters.http.bank_ingest import INGEST_TASK
+    from rempart.adapters.worker import WorkerContext, make_celery
+
+    context = WorkerContext(lambda: _worker_app(settings))
+    if app is not None:
+        context.set(app)
+    return make_celery(settings, context, named=frozenset({INGEST_TASK}))
+
+
+def _worker_app(settings: Settings) -> App:
+    # Its own bulk work runs in its own children, not sent back to the queue it serves.
+    app = build_server(settings.model_copy(update={"broker_url": None}))
+    app.follower.start()
+    return app

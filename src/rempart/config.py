@@ -129,6 +129,18 @@ class RetentionSettings(BaseModel):
     login_failures_days: float = Field(default=30.0, gt=0)
 
 
+class QueueSettings(BaseModel):
+    """Background work on a broker (``rempart worker``); with no ``REMPART_BROKER_URL`` the same
+    tasks run in the process that asks for them."""
+
+    # A task is given back to the queue if its worker dies; on Redis, after this long unacked.
+    visibility_timeout_seconds: float = Field(default=600.0, gt=0)
+    prefetch: int = Field(default=1, ge=1)  # tasks a worker process reserves ahead
+    task_attempts: int = Field(default=5, ge=1)  # a task failing this often is dead-lettered
+    # Prepended to every queue's name: several deployments (or test runs) on one broker.
+    prefix: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_.-]*$")
+
+
 class Settings(BaseSettings):
     """Everything Rempart is configured with; ``app.build(settings)`` wires it."""
 
@@ -153,4 +165,7 @@ class Settings(BaseSettings):
     # Shared rate limits in Redis (REMPART_REDIS_URL, redis://host:6379/0) instead of the
     # database.
     redis_url: str | None = None
+    # The task broker (redis://host:6379/1 or amqp://user:pass@host:5672//); None: in-process.
+    broker_url: str | None = None
+    queue: QueueSettings = Field(default_factory=QueueSettings)
     workers: int = 0
