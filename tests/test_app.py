@@ -11,6 +11,8 @@ sys.path.insert(0, str(Path(__file__).parent / "adapters" / "http"))
 from http_support import TestClient, bearer, make_app
 
 from rempart.app import create_http_app
+from rempart.core.matcher import Query
+from rempart.core.types import MediaHashes, PdqHash
 from rempart.services import banks as bank_service
 from rempart.store.sql import open_store
 
@@ -71,3 +73,29 @@ def test_every_service_is_built_once_and_shared(db_url: str) -> None:
     finally:
         app.close()
         again.close()
+
+
+def test_replicas_on_postgresql_wake_on_notifications_not_polls(postgres_url: str) -> None:
+    """Two replicas that would poll once an hour: only the database's notification can make
+    a hash added (then withdrawn) by one match (then stop matching) at the other."""
+    writer, reader = (make_app(postgres_url, refresh_seconds=3600.0) for _ in range(2))
+    try:
+        for app in (writer, reader):
+            assert app.follower.bell is not None
+            app.follower.start()
+        assert _wait_for(lambda: reader.follower.bell._conn is not None)  # type: ignore[union-attr]
+        bank_service.create_bank(writer.store, "mod")
+        entry = bank_service.add_signal(writer.store, "mod", "pdq", "d" * 64)
+
+        query = Query(MediaHashes("image", "", "", 0, pdq=PdqHash("d" * 64, 100)))
+
+        def matched() -> bool:
+            return bool(reader.matching.matcher.match(query).matches)
+
+        assert _wait_for(matched)
+        bank_service.remove_entry(writer.store, "mod", entry)
+        assert _wait_for(lambda: not matched())
+        assert reader.follower.errors == 0
+    finally:
+        writer.close()
+        reader.close()
