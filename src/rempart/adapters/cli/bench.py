@@ -21,6 +21,7 @@ BENCH_MODULES: tuple[str, ...] = (
     "rempart.bench.serve",
     "rempart.bench.scan",
     "rempart.bench.bot",
+    "rempart.bench.scale",
 )
 
 

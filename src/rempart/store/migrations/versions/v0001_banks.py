@@ -1,7 +1,5 @@
 """Banks, bank entries (with tombstones and change sequence), entry hits, change counter.
 
-Revision ID: 0001
-Revises:
 Create Date: 2026-11-29
 """
 
@@ -10,13 +8,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from rempart.store.migrations.columns import big_id, create_index, fk, int_id, pk, stamp
+
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
-
-_STAMP = sa.DateTime(timezone=True)
-_BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
@@ -24,12 +19,12 @@ def upgrade() -> None:
         "change_counter",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("value", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_change_counter"),
+        pk("change_counter"),
     )
     op.bulk_insert(counter, [{"id": 1, "value": 0}])
     op.create_table(
         "banks",
-        sa.Column("id", sa.Integer(), nullable=False),
+        int_id(),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("kind", sa.String(20), nullable=False),
         sa.Column("policy", sa.String(20), nullable=False),
@@ -39,24 +34,24 @@ def upgrade() -> None:
         sa.Column("vpdq_index_match_percent", sa.Float(), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
-        sa.Column("created_at", _STAMP, nullable=False),
-        sa.Column("updated_at", _STAMP, nullable=False),
-        sa.Column("deleted_at", _STAMP, nullable=True),
+        stamp("created_at"),
+        stamp("updated_at"),
+        stamp("deleted_at", nullable=True),
         sa.Column("seq", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_banks"),
+        pk("banks"),
     )
-    op.create_index("ix_banks_seq", "banks", ["seq"])
-    op.create_index(
-        "uq_banks_name_live",
+    create_index("banks", "seq")
+    create_index(
         "banks",
-        ["name"],
+        "name",
+        name="uq_banks_name_live",
         unique=True,
         sqlite_where=sa.text("deleted_at IS NULL"),
         postgresql_where=sa.text("deleted_at IS NULL"),
     )
     op.create_table(
         "bank_entries",
-        sa.Column("id", _BIG_ID, nullable=False),
+        big_id(),
         sa.Column("bank_id", sa.Integer(), nullable=False),
         sa.Column("content_group", sa.String(64), nullable=False),
         sa.Column("signal_type", sa.String(32), nullable=False),
@@ -65,49 +60,36 @@ def upgrade() -> None:
         sa.Column("quality", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("source", sa.String(200), nullable=True),
-        sa.Column("submitted_at", _STAMP, nullable=True),
+        stamp("submitted_at", nullable=True),
         sa.Column("external_id", sa.String(200), nullable=True),
         sa.Column("case_id", sa.String(200), nullable=True),
         sa.Column("labels", sa.JSON(), nullable=False),
         sa.Column("meta", sa.JSON(), nullable=False),
-        sa.Column("created_at", _STAMP, nullable=False),
-        sa.Column("updated_at", _STAMP, nullable=False),
-        sa.Column("removed_at", _STAMP, nullable=True),
+        stamp("created_at"),
+        stamp("updated_at"),
+        stamp("removed_at", nullable=True),
         sa.Column("removed_reason", sa.Text(), nullable=True),
         sa.Column("seq", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["bank_id"], ["banks.id"], name="fk_bank_entries_bank_id_banks", ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("id", name="pk_bank_entries"),
+        fk("bank_entries", "bank_id", "banks", ondelete="CASCADE"),
+        pk("bank_entries"),
     )
-    op.create_index("ix_bank_entries_content_group", "bank_entries", ["content_group"])
-    op.create_index("ix_bank_entries_seq", "bank_entries", ["seq"])
-    op.create_index(
-        "ix_bank_entries_bank_id_signal_type_lookup_key",
-        "bank_entries",
-        ["bank_id", "signal_type", "lookup_key"],
-    )
-    op.create_index(
-        "ix_bank_entries_signal_type_lookup_key", "bank_entries", ["signal_type", "lookup_key"]
-    )
-    op.create_index("ix_bank_entries_bank_id_id", "bank_entries", ["bank_id", "id"])
-    op.create_index("ix_bank_entries_signal_type_id", "bank_entries", ["signal_type", "id"])
+    create_index("bank_entries", "content_group")
+    create_index("bank_entries", "seq")
+    create_index("bank_entries", "bank_id", "signal_type", "lookup_key")
+    create_index("bank_entries", "signal_type", "lookup_key")
+    create_index("bank_entries", "bank_id", "id")
+    create_index("bank_entries", "signal_type", "id")
     op.create_table(
         "entry_hits",
-        sa.Column("id", _BIG_ID, nullable=False),
+        big_id(),
         sa.Column("entry_id", sa.BigInteger(), nullable=False),
         sa.Column("fingerprint", sa.String(128), nullable=False),
-        sa.Column("at", _STAMP, nullable=False),
-        sa.ForeignKeyConstraint(
-            ["entry_id"],
-            ["bank_entries.id"],
-            name="fk_entry_hits_entry_id_bank_entries",
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name="pk_entry_hits"),
+        stamp("at"),
+        fk("entry_hits", "entry_id", "bank_entries", ondelete="CASCADE"),
+        pk("entry_hits"),
     )
-    op.create_index("ix_entry_hits_at", "entry_hits", ["at"])
-    op.create_index("ix_entry_hits_entry_id_at", "entry_hits", ["entry_id", "at"])
+    create_index("entry_hits", "at")
+    create_index("entry_hits", "entry_id", "at")
 
 
 def downgrade() -> None:

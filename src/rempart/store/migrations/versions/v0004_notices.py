@@ -1,7 +1,5 @@
 """Notice-and-action: users, notices, decisions, appeals and the append-only audit log.
 
-Revision ID: 0004
-Revises: 0003
 Create Date: 2026-11-30
 """
 
@@ -10,13 +8,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from rempart.store.migrations.columns import big_id, create_index, fk, int_id, pk, stamp, uq
+
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
-
-_STAMP = sa.DateTime(timezone=True)
-_BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 _SQLITE_TRIGGERS = tuple(
     f"CREATE TRIGGER audit_events_no_{verb.lower()} BEFORE {verb} ON audit_events "
@@ -36,18 +31,18 @@ _POSTGRES_TRIGGERS = (
 def upgrade() -> None:
     op.create_table(
         "users",
-        sa.Column("id", sa.Integer(), nullable=False),
+        int_id(),
         sa.Column("username", sa.String(64), nullable=False),
         sa.Column("password_hash", sa.String(255), nullable=False),
         sa.Column("role", sa.String(16), nullable=False),
-        sa.Column("created_at", _STAMP, nullable=False),
+        stamp("created_at"),
         sa.Column("disabled", sa.Boolean(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_users"),
-        sa.UniqueConstraint("username", name="uq_users_username"),
+        pk("users"),
+        uq("users", "username"),
     )
     op.create_table(
         "notices",
-        sa.Column("id", sa.Integer(), nullable=False),
+        int_id(),
         sa.Column("case_number", sa.String(32), nullable=False),
         sa.Column("secret_sha256", sa.String(64), nullable=False),
         sa.Column("message_link", sa.String(2000), nullable=True),
@@ -62,70 +57,63 @@ def upgrade() -> None:
         sa.Column("good_faith", sa.Boolean(), nullable=False),
         sa.Column("imminent_danger", sa.Boolean(), nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
-        sa.Column("received_at", _STAMP, nullable=False),
-        sa.Column("deadline", _STAMP, nullable=False),
+        stamp("received_at"),
+        stamp("deadline"),
         sa.Column("escalated", sa.Boolean(), nullable=False),
         sa.Column("assigned_to", sa.Integer(), nullable=True),
-        sa.Column("updated_at", _STAMP, nullable=False),
-        sa.ForeignKeyConstraint(["assigned_to"], ["users.id"],
-                                name="fk_notices_assigned_to_users"),
-        sa.PrimaryKeyConstraint("id", name="pk_notices"),
-        sa.UniqueConstraint("case_number", name="uq_notices_case_number"),
+        stamp("updated_at"),
+        fk("notices", "assigned_to", "users"),
+        pk("notices"),
+        uq("notices", "case_number"),
     )
-    op.create_index("ix_notices_state_deadline", "notices", ["state", "deadline"])
-    op.create_index("ix_notices_category_deadline", "notices", ["category", "deadline"])
+    create_index("notices", "state", "deadline")
+    create_index("notices", "category", "deadline")
     op.create_table(
         "appeals",
-        sa.Column("id", sa.Integer(), nullable=False),
+        int_id(),
         sa.Column("notice_id", sa.Integer(), nullable=False),
-        sa.Column("filed_at", _STAMP, nullable=False),
+        stamp("filed_at"),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("decided_by", sa.Integer(), nullable=True),
-        sa.Column("decided_at", _STAMP, nullable=True),
+        stamp("decided_at", nullable=True),
         sa.Column("outcome", sa.String(16), nullable=True),
         sa.Column("outcome_reason", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(["notice_id"], ["notices.id"],
-                                name="fk_appeals_notice_id_notices"),
-        sa.ForeignKeyConstraint(["decided_by"], ["users.id"],
-                                name="fk_appeals_decided_by_users"),
-        sa.PrimaryKeyConstraint("id", name="pk_appeals"),
-        sa.UniqueConstraint("notice_id", name="uq_appeals_notice_id"),
+        fk("appeals", "notice_id", "notices"),
+        fk("appeals", "decided_by", "users"),
+        pk("appeals"),
+        uq("appeals", "notice_id"),
     )
     op.create_table(
         "decisions",
-        sa.Column("id", sa.Integer(), nullable=False),
+        int_id(),
         sa.Column("notice_id", sa.Integer(), nullable=False),
         sa.Column("decided_by", sa.Integer(), nullable=False),
-        sa.Column("decided_at", _STAMP, nullable=False),
+        stamp("decided_at"),
         sa.Column("action", sa.String(32), nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("statement", sa.JSON(), nullable=True),
         sa.Column("appeal_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(["notice_id"], ["notices.id"],
-                                name="fk_decisions_notice_id_notices"),
-        sa.ForeignKeyConstraint(["decided_by"], ["users.id"],
-                                name="fk_decisions_decided_by_users"),
-        sa.ForeignKeyConstraint(["appeal_id"], ["appeals.id"],
-                                name="fk_decisions_appeal_id_appeals"),
-        sa.PrimaryKeyConstraint("id", name="pk_decisions"),
+        fk("decisions", "notice_id", "notices"),
+        fk("decisions", "decided_by", "users"),
+        fk("decisions", "appeal_id", "appeals"),
+        pk("decisions"),
     )
-    op.create_index("ix_decisions_notice_id", "decisions", ["notice_id"])
-    op.create_index("ix_decisions_decided_at", "decisions", ["decided_at"])
+    create_index("decisions", "notice_id")
+    create_index("decisions", "decided_at")
     op.create_table(
         "audit_events",
-        sa.Column("id", _BIG_ID, nullable=False),
-        sa.Column("at", _STAMP, nullable=False),
+        big_id(),
+        stamp("at"),
         sa.Column("actor_type", sa.String(16), nullable=False),
         sa.Column("actor_id", sa.String(200), nullable=True),
         sa.Column("action", sa.String(64), nullable=False),
         sa.Column("object_type", sa.String(32), nullable=False),
         sa.Column("object_id", sa.String(64), nullable=True),
         sa.Column("details", sa.JSON(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_audit_events"),
+        pk("audit_events"),
     )
-    op.create_index("ix_audit_events_at", "audit_events", ["at"])
-    op.create_index("ix_audit_events_object_type_object_id", "audit_events",
-                    ["object_type", "object_id"])
+    create_index("audit_events", "at")
+    create_index("audit_events", "object_type", "object_id")
     dialect = op.get_bind().dialect.name
     for statement in _POSTGRES_TRIGGERS if dialect == "postgresql" else _SQLITE_TRIGGERS:
         op.execute(statement)

@@ -1,7 +1,5 @@
 """Review queue (matches and flagged texts awaiting a human) and the Telegram bot's state.
 
-Revision ID: 0005
-Revises: 0004
 Create Date: 2026-11-29 08:26:44.238186
 """
 
@@ -10,10 +8,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from rempart.store.migrations.columns import big_id, create_index, fk, pk, stamp, uq
+
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
@@ -24,63 +22,49 @@ def upgrade() -> None:
         sa.Column("type", sa.String(length=32), nullable=False),
         sa.Column("settings", sa.JSON(), nullable=False),
         sa.Column("rights", sa.JSON(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("chat_id", name=op.f("pk_bot_chats")),
+        stamp("updated_at"),
+        pk("bot_chats", "chat_id"),
     )
     op.create_table(
         "bot_messages",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
+        big_id(),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("message_id", sa.BigInteger(), nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=True),
         sa.Column("sender_chat_id", sa.BigInteger(), nullable=True),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        stamp("at"),
         sa.Column("deleted", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_bot_messages")),
-        sa.UniqueConstraint("chat_id", "message_id", name="uq_bot_messages_chat_message"),
+        pk("bot_messages"),
+        uq("bot_messages", "chat_id", "message_id", name="uq_bot_messages_chat_message"),
     )
-    with op.batch_alter_table("bot_messages", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_bot_messages_chat_user_at", ["chat_id", "user_id", "at"], unique=False
-        )
-
+    create_index("bot_messages", "chat_id", "user_id", "at", name="ix_bot_messages_chat_user_at")
     op.create_table(
         "bot_seen_files",
         sa.Column("file_unique_id", sa.String(length=128), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=True),
         sa.Column("verdict", sa.JSON(), nullable=False),
-        sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("file_unique_id", name=op.f("pk_bot_seen_files")),
+        stamp("seen_at"),
+        pk("bot_seen_files", "file_unique_id"),
     )
     op.create_table(
         "bot_state",
         sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
-        sa.PrimaryKeyConstraint("key", name=op.f("pk_bot_state")),
+        pk("bot_state", "key"),
     )
     op.create_table(
         "bot_strikes",
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
-        sa.Column("last_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("chat_id", "user_id", name="pk_bot_strikes"),
+        stamp("last_at"),
+        pk("bot_strikes", "chat_id", "user_id"),
     )
     op.create_table(
         "review_items",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        big_id(),
+        stamp("created_at"),
+        stamp("updated_at"),
         sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
@@ -94,31 +78,20 @@ def upgrade() -> None:
         sa.Column("evidence", sa.JSON(), nullable=False),
         sa.Column("dedup_key", sa.String(length=200), nullable=False),
         sa.Column("decided_by", sa.Integer(), nullable=True),
-        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        stamp("decided_at", nullable=True),
         sa.Column("decision", sa.String(length=32), nullable=True),
         sa.Column("decision_reason", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["decided_by"], ["users.id"], name=op.f("fk_review_items_decided_by_users")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_review_items")),
-        sa.UniqueConstraint("dedup_key", name=op.f("uq_review_items_dedup_key")),
+        fk("review_items", "decided_by", "users"),
+        pk("review_items"),
+        uq("review_items", "dedup_key"),
     )
-    with op.batch_alter_table("review_items", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_review_items_status_created", ["status", "created_at"], unique=False
-        )
+    create_index("review_items", "status", "created_at", name="ix_review_items_status_created")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("review_items", schema=None) as batch_op:
-        batch_op.drop_index("ix_review_items_status_created")
-
     op.drop_table("review_items")
     op.drop_table("bot_strikes")
     op.drop_table("bot_state")
     op.drop_table("bot_seen_files")
-    with op.batch_alter_table("bot_messages", schema=None) as batch_op:
-        batch_op.drop_index("ix_bot_messages_chat_user_at")
-
     op.drop_table("bot_messages")
     op.drop_table("bot_chats")

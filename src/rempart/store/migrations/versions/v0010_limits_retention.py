@@ -1,7 +1,5 @@
 """Shared rate limits, login lockout and retention.
 
-Revision ID: 0010
-Revises: 0009
 Create Date: 2026-12-02 19:00:00.000000
 """
 
@@ -10,10 +8,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from rempart.store.migrations.columns import create_index, drop_index, pk, stamp
+
 revision = "0010"
 down_revision = "0009"
-branch_labels = None
-depends_on = None
+
+# Retention: the purge finds tombstones, bot messages and closed cases by date.
+_RETENTION_INDEXES = (
+    ("bank_entries", "removed_at"),
+    ("bot_messages", "at"),
+    ("victim_cases", "closed_at"),
+)
 
 
 def upgrade() -> None:
@@ -24,30 +29,25 @@ def upgrade() -> None:
         sa.Column("stamp", sa.Float(), nullable=False),
         sa.Column("expires", sa.Float(), nullable=False),
         sa.Column("granted", sa.Boolean(), nullable=False),
-        sa.PrimaryKeyConstraint("key", name=op.f("pk_rate_buckets")),
+        pk("rate_buckets", "key"),
     )
-    op.create_index(op.f("ix_rate_buckets_expires"), "rate_buckets", ["expires"])
+    create_index("rate_buckets", "expires")
     op.create_table(
         "login_failures",
         sa.Column("username", sa.String(length=64), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
-        sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("username", name=op.f("pk_login_failures")),
+        stamp("window_start"),
+        stamp("locked_until", nullable=True),
+        stamp("updated_at"),
+        pk("login_failures", "username"),
     )
-    op.create_index(op.f("ix_login_failures_updated_at"), "login_failures", ["updated_at"])
-    # Retention: the purge finds tombstones, bot messages and closed cases by date.
-    op.create_index("ix_bank_entries_removed_at", "bank_entries", ["removed_at"])
-    op.create_index("ix_bot_messages_at", "bot_messages", ["at"])
-    op.create_index("ix_victim_cases_closed_at", "victim_cases", ["closed_at"])
+    create_index("login_failures", "updated_at")
+    for table, column in _RETENTION_INDEXES:
+        create_index(table, column)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_victim_cases_closed_at", table_name="victim_cases")
-    op.drop_index("ix_bot_messages_at", table_name="bot_messages")
-    op.drop_index("ix_bank_entries_removed_at", table_name="bank_entries")
-    op.drop_index(op.f("ix_login_failures_updated_at"), table_name="login_failures")
+    for table, column in reversed(_RETENTION_INDEXES):
+        drop_index(table, column)
     op.drop_table("login_failures")
-    op.drop_index(op.f("ix_rate_buckets_expires"), table_name="rate_buckets")
     op.drop_table("rate_buckets")

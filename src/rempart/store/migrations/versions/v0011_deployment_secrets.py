@@ -1,7 +1,5 @@
 """Secrets generated once per deployment (the proof-of-work and entry-id key).
 
-Revision ID: 0011
-Revises: 0010
 Create Date: 2026-12-03 08:00:00.000000
 """
 
@@ -10,10 +8,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from rempart.store.migrations.columns import pk, stamp
+
 revision = "0011"
 down_revision = "0010"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
@@ -21,8 +19,8 @@ def upgrade() -> None:
         "deployment_secrets",
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("value", sa.String(length=128), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("name", name=op.f("pk_deployment_secrets")),
+        stamp("created_at"),
+        pk("deployment_secrets", "name"),
     )
 
 

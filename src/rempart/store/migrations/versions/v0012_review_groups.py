@@ -1,8 +1,6 @@
 """Review items grouped by content: ``group_key`` (an opaque digest of the content seen) and
 ``place`` (where), filled for the items already stored.
 
-Revision ID: 0012
-Revises: 0011
 Create Date: 2026-12-03 10:30:00.000000
 """
 
@@ -11,14 +9,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from rempart.store.migrations.columns import create_index, drop_index
 from rempart.store.review_groups import item_group_key, place_of
 
 revision = "0012"
 down_revision = "0011"
-branch_labels = None
-depends_on = None
 
 _BATCH = 500
+_GROUP_INDEX = "ix_review_items_group"
 
 
 def upgrade() -> None:
@@ -45,12 +43,11 @@ def upgrade() -> None:
         last = rows[-1].id
     with op.batch_alter_table("review_items", schema=None) as batch_op:
         batch_op.alter_column("group_key", existing_type=sa.String(length=32), nullable=False)
-        batch_op.create_index("ix_review_items_group", ["group_key", "status", "created_at"],
-                              unique=False)
+    create_index("review_items", "group_key", "status", "created_at", name=_GROUP_INDEX)
 
 
 def downgrade() -> None:
+    drop_index("review_items", name=_GROUP_INDEX)
     with op.batch_alter_table("review_items", schema=None) as batch_op:
-        batch_op.drop_index("ix_review_items_group")
         batch_op.drop_column("place")
         batch_op.drop_column("group_key")
