@@ -4,6 +4,7 @@ than the first decider: the service enforces it)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -12,7 +13,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from rempart.adapters.web.session import SignedIn, checked_form, field, render, state_of
+from rempart.adapters.web.session import (
+    SignedIn,
+    WebState,
+    checked_form,
+    field,
+    render,
+    state_of,
+)
 from rempart.core.notices import NoticeFilter
 from rempart.core.workflow import (
     ACCOUNT,
@@ -128,67 +136,58 @@ def statement_from(form: FormData, category: Category) -> StatementOfReasons:
 
 @router.post("/console/notices/{case_number}/assign")
 async def assign(request: Request, case_number: str) -> Response:
-    session, form = await checked_form(request)
-    assert session is not None
-    web = state_of(request)
-    actor = Actor("user", session.user.username)
-    try:
-        await run_in_threadpool(web.notices.assign, case_number,
-                                field(form, "assignee", 64) or session.user.username, actor)
-    except NoticeNotFound:
-        return render(request, "error.html", status_code=404, message_key="error.not_found")
-    except RempartError as e:
-        return await run_in_threadpool(_detail, request, case_number, 422, str(e))
-    return RedirectResponse(f"/console/notices/{case_number}", 303)
+    def run(web: WebState, form: FormData, user: str, actor: Actor) -> None:
+        web.notices.assign(case_number, field(form, "assignee", 64) or user, actor)
+
+    # An assignee who may not decide is a wrong form (422), not a refusal of the one posting.
+    return await _post(request, case_number, run, refused=422)
 
 
 @router.post("/console/notices/{case_number}/decide")
 async def decide(request: Request, case_number: str) -> Response:
-    session, form = await checked_form(request)
-    assert session is not None
-    web = state_of(request)
-    actor = Actor("user", session.user.username)
-
-    def run() -> None:
+    def run(web: WebState, form: FormData, user: str, actor: Actor) -> None:
         notice = web.notices.get(case_number)
         action = Action(field(form, "action", 32))
         statement = None if action is Action.NO_ACTION else \
             statement_from(form, notice.new.category)
         # The human deciding is the one signed in: the console never decides for someone else.
-        web.notices.decide(case_number, session.user.username, action,
-                           field(form, "summary", 5000), statement, actor)
+        web.notices.decide(case_number, user, action, field(form, "summary", 5000), statement,
+                           actor)
 
     return await _post(request, case_number, run)
 
 
 @router.post("/console/notices/{case_number}/appeal-decision")
 async def decide_appeal(request: Request, case_number: str) -> Response:
-    session, form = await checked_form(request)
-    assert session is not None
-    web = state_of(request)
-    actor = Actor("user", session.user.username)
-
-    def run() -> None:
+    def run(web: WebState, form: FormData, user: str, actor: Actor) -> None:
         notice = web.notices.get(case_number)
         outcome = AppealOutcome(field(form, "outcome", 16))
         action = _enum(Action, field(form, "action", 32)) \
             if outcome is AppealOutcome.REVERSED else None
         statement = statement_from(form, notice.new.category) \
             if action not in (None, Action.NO_ACTION) else None
-        web.notices.decide_appeal(case_number, session.user.username, outcome,
-                                  field(form, "reason", 5000), actor, action=action,
+        web.notices.decide_appeal(case_number, user, outcome, field(form, "reason", 5000),
+                                  actor, action=action,
                                   summary=field(form, "summary", 5000) or None,
                                   statement=statement)
 
     return await _post(request, case_number, run)
 
 
-async def _post(request: Request, case_number: str, run: Any) -> Response:
+async def _post(request: Request, case_number: str,
+                run: Callable[[WebState, FormData, str, Actor], None],
+                refused: int = 403) -> Response:
+    """Run a moderator's change of a notice with the posted form, the signed-in username and
+    its audit actor; then back to the notice, or the notice with the error (``refused`` is the
+    status of a ``NotAllowed``)."""
+    session, form = await checked_form(request)
+    assert session is not None
+    user = session.user.username
     try:
-        await run_in_threadpool(run)
+        await run_in_threadpool(run, state_of(request), form, user, Actor("user", user))
     except NoticeNotFound:
         return render(request, "error.html", status_code=404, message_key="error.not_found")
     except (RempartError, WorkflowError, ValueError) as e:
-        status = 403 if isinstance(e, NotAllowed) else 422
+        status = refused if isinstance(e, NotAllowed) else 422
         return await run_in_threadpool(_detail, request, case_number, status, str(e))
     return RedirectResponse(f"/console/notices/{case_number}", 303)

@@ -26,6 +26,7 @@ import hmac
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -45,6 +46,7 @@ from rempart.adapters.web.protect_items import (
     read_body,
 )
 from rempart.adapters.web.session import CSRF_COOKIE, render, state_of
+from rempart.services.case_items import ItemSignals
 from rempart.services.cases import CaseClosed, CaseFull, CaseNotFound, CaseService
 from rempart.services.errors import InvalidArgument
 from rempart.services.proof_of_work import ProofOfWork, ProofRejected
@@ -144,21 +146,46 @@ def challenge(request: Request) -> JSONResponse:
 @router.post("/protect/register")
 async def register(request: Request) -> Response:
     """Signals only (JSON); answered once with the case number and the secret."""
+    def store(service: CaseService, data: RegisterIn,
+              items: list[ItemSignals]) -> dict[str, Any]:
+        done = service.register(items, minor=data.minor, contact=data.contact)
+        return {"case_number": done.case_number, "secret": done.secret, "items": done.items,
+                "minor": done.minor}
+
+    return await _store_signals(request, RegisterIn, store)
+
+
+@router.post("/protect/add")
+async def add(request: Request) -> Response:
+    """Signals appended to an existing open case (case number and secret in the body)."""
+    def store(service: CaseService, data: AddIn, items: list[ItemSignals]) -> dict[str, Any]:
+        done = service.add_items(data.case_number, data.secret, items)
+        return {"case_number": done.case_number, "items": done.items}
+
+    return await _store_signals(request, AddIn, store)
+
+
+async def _store_signals(
+        request: Request, model: type[_Body],
+        store: Callable[[CaseService, _Body, list[ItemSignals]], dict[str, Any]]) -> Response:
+    """The checked request's items given to ``store``; its answer as JSON (201), or the
+    error of a case not found, closed or full, or of items the service refuses."""
     state = protect_state(request)
-    data = await _signals_request(request, state, RegisterIn)
+    data = await _signals_request(request, state, model)
     if isinstance(data, Response):
         return data
     items = [i.signals() for i in data.items]
     try:
-        done = await run_in_threadpool(lambda: state.service.register(
-            items, minor=data.minor, contact=data.contact))
+        answer = await run_in_threadpool(store, state.service, data, items)
+    except CaseNotFound:
+        return _error(404, "not_found")
+    except CaseClosed:
+        return _error(409, "closed")
     except CaseFull as e:
         return _error(422, "cap", max_items=e.cap)
     except InvalidArgument as e:
         return _error(422, "invalid", reason=str(e))
-    return JSONResponse({"case_number": done.case_number, "secret": done.secret,
-                         "items": done.items, "minor": done.minor}, status_code=201,
-                        headers={"Cache-Control": "no-store"})
+    return JSONResponse(answer, status_code=201, headers={"Cache-Control": "no-store"})
 
 
 async def _signals_request(request: Request, state: ProtectState,
@@ -195,27 +222,3 @@ async def _signals_request(request: Request, state: ProtectState,
     except ProofRejected as e:
         return _error(400, "pow", reason=e.reason)
     return data
-
-
-@router.post("/protect/add")
-async def add(request: Request) -> Response:
-    """Signals appended to an existing open case (case number and secret in the body)."""
-    state = protect_state(request)
-    data = await _signals_request(request, state, AddIn)
-    if isinstance(data, Response):
-        return data
-    items = [i.signals() for i in data.items]
-    try:
-        done = await run_in_threadpool(
-            state.service.add_items, data.case_number, data.secret, items)
-    except CaseNotFound:
-        return _error(404, "not_found")
-    except CaseClosed:
-        return _error(409, "closed")
-    except CaseFull as e:
-        return _error(422, "cap", max_items=e.cap)
-    except InvalidArgument as e:
-        return _error(422, "invalid", reason=str(e))
-    return JSONResponse({"case_number": done.case_number, "items": done.items},
-                        status_code=201, headers={"Cache-Control": "no-store"})
-

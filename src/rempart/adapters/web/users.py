@@ -10,6 +10,7 @@ account ends that user's sessions; nobody may remove the last active admin.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -125,37 +126,21 @@ async def _change(request: Request, username: str, what: str) -> Response:
     return RedirectResponse(f"/console/users/{username}?done=1", 303)
 
 
-@router.post("/console/users/{username}/role")
-async def change_role(request: Request, username: str) -> Response:
-    return await _change(request, username, "role")
+# The changes an admin posts on a user's page: the path after ``/console/users/<name>/``, and
+# the step of ``_change`` it runs.
+_CHANGES = {"role": "role", "disable": "disable", "enable": "enable", "reset": "reset",
+            "unlock": "unlock", "sessions/revoke": "revoke-all",
+            "sessions/revoke-one": "revoke-one"}
 
 
-@router.post("/console/users/{username}/disable")
-async def disable(request: Request, username: str) -> Response:
-    return await _change(request, username, "disable")
+def _change_route(what: str) -> Callable[[Request, str], Awaitable[Response]]:
+    async def change(request: Request, username: str) -> Response:
+        return await _change(request, username, what)
+
+    change.__name__ = f"change_{what.replace('-', '_')}"
+    return change
 
 
-@router.post("/console/users/{username}/enable")
-async def enable(request: Request, username: str) -> Response:
-    return await _change(request, username, "enable")
-
-
-@router.post("/console/users/{username}/reset")
-async def reset(request: Request, username: str) -> Response:
-    return await _change(request, username, "reset")
-
-
-@router.post("/console/users/{username}/unlock")
-async def unlock(request: Request, username: str) -> Response:
-    """Lift a sign-in lockout (audited ``user.unlock``)."""
-    return await _change(request, username, "unlock")
-
-
-@router.post("/console/users/{username}/sessions/revoke")
-async def revoke_all(request: Request, username: str) -> Response:
-    return await _change(request, username, "revoke-all")
-
-
-@router.post("/console/users/{username}/sessions/revoke-one")
-async def revoke_one(request: Request, username: str) -> Response:
-    return await _change(request, username, "revoke-one")
+for _path, _what in _CHANGES.items():
+    router.add_api_route(f"/console/users/{{username}}/{_path}", _change_route(_what),
+                         methods=["POST"])
