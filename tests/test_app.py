@@ -96,6 +96,10 @@ def test_replicas_on_postgresql_wake_on_notifications_not_polls(postgres_url: st
         bank_service.remove_entry(writer.store, "mod", entry)
         assert _wait_for(lambda: not matched())
         assert reader.follower.errors == 0
+        # Idle banks: the listening replica stays ready (/readyz) without reading the feed.
+        applied, seen = reader.follower.applied, reader.follower.last_ok
+        assert _wait_for(lambda: reader.follower.last_ok > seen)
+        assert reader.follower.applied == applied
     finally:
         writer.close()
         reader.close()

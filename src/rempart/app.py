@@ -130,6 +130,8 @@ class FeedFollower:
                 self.failures += 1
                 self._stop.wait(min(self.interval * self.failures, 30.0))
                 continue
+            self.last_ok = time.monotonic()  # listening: nothing committed went unseen
+            self.failures = 0
             quiet = 0.0 if rang else quiet + self.WAKE_SECONDS
             if rang or quiet >= self.SAFETY_SECONDS:
                 quiet = 0.0
