@@ -74,3 +74,11 @@ def db_url(request: pytest.FixtureRequest) -> str:
     fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     url: str = request.getfixturevalue(fixture)
     return url
+
+
+@pytest.fixture(params=["redis", "amqp"])
+def broker_url(request: pytest.FixtureRequest) -> str:
+    """A real broker, Redis then RabbitMQ (see ``tests/worker_support.py``)."""
+    from worker_support import reachable_broker
+
+    return reachable_broker(request.param)

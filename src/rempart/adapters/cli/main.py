@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rempart.adapters.cli.bot_cmd",
     "rempart.adapters.cli.evidence",
     "rempart.adapters.cli.purge_cmd",
+    "rempart.adapters.cli.worker_cmd",
 )
 
 app = typer.Typer(
