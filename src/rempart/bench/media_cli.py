@@ -16,11 +16,16 @@ def hashing(
     corpus: CorpusOpt = None,
     limit: Annotated[int, typer.Option(help="At most this many images.")] = 200,
     videos: Annotated[int, typer.Option(help="At most this many videos.")] = 10,
+    processes: Annotated[
+        bool,
+        typer.Option(help="Also time `rempart hash` as a new process vs a plain pdqhash loop."),
+    ] = True,
 ) -> None:
-    """Images/s per core vs threatexchange's PdqSignal.hash_from_file; video vs decode-only."""
+    """Images/s per core vs threatexchange's PdqSignal.hash_from_file; the whole `rempart hash`
+    process vs a plain pdqhash loop, and where its time goes; video vs decode-only."""
     from rempart.bench.hashing import run
 
-    run(corpus, limit=limit, max_videos=videos)
+    run(corpus, limit=limit, max_videos=videos, processes=processes)
 
 
 def robustness(

@@ -98,10 +98,14 @@ def hash_paths(
 ) -> Iterator[tuple[Path, MediaHashes]]:
     """(path, hashes) for each path, in order; ``workers`` processes (0: one per core).
 
+    ``workers=1`` hashes in this process, with OpenCV held to one thread.
+
     A file that kills its worker gets an error record; the others go on.
     """
     n = workers or default_workers()
     if n <= 1 or len(paths) < 4:
+        if n <= 1:
+            _init_worker()  # one core asked for: OpenCV's own threads would only spin on it
         for path in paths:
             yield path, hash_path(path, settings)
         return

@@ -32,6 +32,32 @@ def test_jsonl_records(tmp_path: Path) -> None:
     assert by_name["bad.jpg"]["error"]
 
 
+def test_robust_signals_only_with_robust(tmp_path: Path) -> None:
+    (tmp_path / "x.jpg").write_bytes(photo_bytes(4, (640, 480)))
+
+    def record(*flags: str) -> dict[str, object]:
+        result = runner.invoke(
+            build_app(), ["hash", "--jsonl", "--workers", "1", *flags, str(tmp_path / "x.jpg")]
+        )
+        assert result.exit_code == 0, result.output
+        out: dict[str, object] = json.loads(result.stdout.splitlines()[0])
+        return out
+
+    def variants(r: dict[str, object]) -> set[str]:
+        listed = r["pdq_variants"]
+        assert isinstance(listed, list)
+        return {v["variant"] for v in listed}
+
+    default, robust = record(), record("--robust")
+    assert default["orb"] is None and isinstance(robust["orb"], str) and robust["orb"]
+    assert not any(n.startswith("region-") for n in variants(default))
+    assert any(n.startswith("region-") for n in variants(robust))
+    # The robust signals are added; the PDQ family is the same either way.
+    assert variants(default) <= variants(robust)
+    assert default["pdq"]["hash"] == robust["pdq"]["hash"]  # type: ignore[index]
+    assert default["sha256"] == robust["sha256"]
+
+
 def test_table_output_and_recursion(tmp_path: Path) -> None:
     (tmp_path / "deep").mkdir()
     (tmp_path / "deep" / "y.png").write_bytes(photo_bytes(3, fmt="PNG"))

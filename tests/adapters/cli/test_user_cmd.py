@@ -108,3 +108,16 @@ def test_unlock_lifts_a_lockout(run: Run, sqlite_url: str) -> None:
         assert run("unlock", "nobody").exit_code == 1
     finally:
         engine.dispose()
+
+
+def test_every_command_is_found_from_its_name() -> None:
+    from rempart.adapters.cli.main import COMMANDS, app_for, build_app
+
+    every = build_app()
+    names = {c.name for c in every.registered_commands} | {
+        g.name for g in every.registered_groups}
+    assert names == set(COMMANDS)
+    for name in COMMANDS:
+        one = app_for([name])
+        assert name in {c.name for c in one.registered_commands} | {
+            g.name for g in one.registered_groups}

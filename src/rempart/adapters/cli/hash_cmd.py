@@ -1,4 +1,8 @@
-"""`rempart hash PATH... [--jsonl] [--recursive]`: the signals of media files.
+"""`rempart hash PATH... [--jsonl] [--recursive] [--robust]`: the signals of media files.
+
+By default an image gets md5, sha256, PDQ and its PDQ variants (7 rotations/mirrors, borders
+trimmed); ``--robust`` adds what a bank keeps for crops and screenshots (``orb`` and the
+``region-…`` PDQ variants), at about twice the cost per image.
 
 Example::
 
@@ -52,12 +56,18 @@ def hash_command(
     recursive: Recursive = False,
     workers: Workers = 0,
     fps: Fps = 1.0,
-    robust: Annotated[bool, typer.Option(help="Compute the robust signals (orb, regions).")] = True,
+    robust: Annotated[
+        bool,
+        typer.Option(help="Also compute the robust signals a bank keeps (orb, region PDQ)."),
+    ] = False,
     with_orb: Annotated[
-        bool, typer.Option("--with-orb/--no-orb", help="Print the long orb signal.")
+        bool, typer.Option("--with-orb/--no-orb", help="Print the long orb signal (--robust).")
     ] = True,
 ) -> None:
-    """Hash images and videos: md5, sha256, PDQ (+ robust variants), vPDQ; media are not kept."""
+    """Hash images and videos: md5, sha256, PDQ and its variants, vPDQ; media are not kept.
+
+    ``--robust`` adds the ``orb`` signal and region PDQ variants, as ``bank add`` keeps them.
+    """
     if fps <= 0:
         raise typer.BadParameter("--fps must be > 0")
     settings = HashSettings(video_fps=fps, robust=robust)

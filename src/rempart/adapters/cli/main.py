@@ -1,6 +1,8 @@
 """The `rempart` command: one Typer app, one module per command group.
 
-Each module in ``COMMAND_MODULES`` exposes ``register(app: typer.Typer) -> None``.
+Each module in ``COMMAND_MODULES`` exposes ``register(app: typer.Typer) -> None``; ``COMMANDS``
+says which module holds each command, so that ``rempart hash`` imports the hashing command and
+not the database layer every other command needs (``rempart --help`` imports them all).
 
 Example::
 
@@ -10,6 +12,7 @@ Example::
 from __future__ import annotations
 
 import importlib
+import sys
 
 import typer
 
@@ -47,6 +50,30 @@ def build_app() -> typer.Typer:
     return app
 
 
+COMMANDS: dict[str, str] = {
+    "serve": "serve_cmd", "token": "token_cmd", "user": "user_cmd", "hash": "hash_cmd",
+    "match": "match_cmd", "bank": "bank_cmd", "bench": "bench", "text": "text_cmd",
+    "scan": "scan_cmd", "bot": "bot_cmd", "evidence": "evidence",
+    "purge": "purge_cmd", "worker": "worker_cmd", "beat": "worker_cmd",
+}
+
+
+def app_for(argv: list[str]) -> typer.Typer:
+    """The app with only the module of ``argv``'s command registered (all of them when the
+    command is unknown or absent: help and errors list every command).
+
+    >>> [c.name for c in app_for(["hash", "a.jpg"]).registered_commands]
+    ['hash']
+    """
+    module = COMMANDS.get(argv[0]) if argv else None
+    if module is None:
+        return build_app()
+    one = typer.Typer(name="rempart", no_args_is_help=True, add_completion=False,
+                      pretty_exceptions_enable=False)
+    importlib.import_module(f"rempart.adapters.cli.{module}").register(one)
+    return one
+
+
 def main() -> None:
     """Console-script entry point."""
-    build_app()(prog_name="rempart")
+    app_for(sys.argv[1:])(prog_name="rempart")

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from rempart.config import Settings
 from rempart.services.errors import RempartError
-from rempart.services.offline import BankStore, open_bank_store
+
+if TYPE_CHECKING:
+    from rempart.services.offline import BankStore
 
 Db = Annotated[
     str | None,
@@ -41,6 +40,13 @@ def fail(message: str) -> NoReturn:
 @contextmanager
 def store_for(db: str | None) -> Iterator[BankStore]:
     """The store for ``--db``; domain and database errors become one-line exits."""
+    # Imported here: commands that open no database (``rempart hash``) start without them.
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    from rempart.config import Settings
+    from rempart.services.offline import open_bank_store
+
     url = db or Settings().database_url
     try:
         shown = make_url(url).render_as_string(hide_password=True)
