@@ -13,6 +13,7 @@ from http_support import Headers, TestClient, bearer, make_app
 from sqlalchemy.exc import OperationalError
 from starlette.types import Receive, Scope, Send
 
+from rempart.adapters.http.match_mount import MatchMount
 from rempart.app import App, create_http_app
 from rempart.bench.synthetic_images import photo_bytes
 
@@ -255,3 +256,60 @@ def test_the_route_answers_as_the_mount(sqlite_app: App, auth: Callable[..., Hea
         assert (r.status_code, r.content) == (200, expected.content)
         assert expected.json()["matches"][0]["bank"] == "b1"
         assert routed.post(f"{API}/match", json={"pdq": NOTHING}).status_code == 401
+
+
+def _raw_post(client: TestClient, headers: list[tuple[bytes, bytes]],
+              messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The messages the application sends for a ``POST /api/v1/match`` made of ``messages``
+    (straight ASGI: what an HTTP client cannot send, such as a disconnect midway)."""
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "POST", "scheme": "http", "path": f"{API}/match",
+             "raw_path": f"{API}/match".encode(), "query_string": b"", "root_path": "",
+             "headers": headers, "client": ("127.0.0.1", 1), "server": ("testserver", 80)}
+    pending = list(messages)
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return pending.pop(0) if pending else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    client.portal.call(client.api, scope, receive, send)
+    return sent
+
+
+def test_raw_bodies_are_judged_as_routed_ones(
+    sqlite_client: TestClient, auth: Callable[..., Headers]
+) -> None:
+    token = auth("match")["Authorization"].encode()
+    body = b'{"pdq": "' + NOTHING.encode() + b'"}'
+
+    def status(ctype: bytes, length: bytes | None, *messages: dict[str, Any]) -> int:
+        headers = [(b"authorization", token), (b"content-type", ctype)]
+        if length is not None:
+            headers.append((b"content-length", length))
+        return int(_raw_post(sqlite_client, headers, list(messages))[0]["status"])
+
+    whole = {"type": "http.request", "body": body}
+    assert status(b"Application/JSON; charset=utf-8", None, whole) == 200
+    assert status(b"application/json", b"not a number", whole) == 400
+    # The client left midway: the application's handler answers (nobody reads it), no error.
+    assert status(b"application/json", None, {**whole, "body": body[:5], "more_body": True},
+                  {"type": "http.disconnect"}) == 400
+    assert _counts(sqlite_client, auth("metrics")) == {"200": 1, "400": 2}
+
+
+def test_other_scopes_go_to_the_framework(sqlite_client: TestClient) -> None:
+    seen: list[str] = []
+
+    async def framework(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope["type"])
+
+    async def nothing(*_: Any) -> Any:
+        return None
+
+    mount = MatchMount(framework, sqlite_client.api)
+    for scope in ({"type": "lifespan"}, {"type": "websocket", "path": f"{API}/match"}):
+        sqlite_client.portal.call(mount, scope, nothing, nothing)
+    assert seen == ["lifespan", "websocket"]

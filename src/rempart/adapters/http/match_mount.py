@@ -20,6 +20,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
@@ -31,7 +32,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from rempart.adapters.http.deps import API_PREFIX, MatchToken
 from rempart.adapters.http.errors import BODY_ERRORS, TOKEN_ERRORS, responses
 from rempart.adapters.http.health import UNAVAILABLE
-from rempart.adapters.http.matching import handle_match
+from rempart.adapters.http.matching import handle_match, match_answer, send_answer
 from rempart.adapters.http.schemas import MatchOut
 from rempart.adapters.http.uploads import MEDIA_BODY
 
@@ -86,41 +87,74 @@ def mount(api: FastAPI) -> None:
 
 
 class MatchMount:
-    """Pure ASGI middleware in front of the framework; see the module docstring."""
+    """Pure ASGI middleware in front of the framework; see the module docstring.
+
+    Built on the first call (every route, middleware and handler is added by then) as
+    ``FastAPI.build_middleware_stack`` builds the application, without the router and the
+    framework's own layers (telemetry, its body limit and exit stack: unused here)::
+
+        ServerErrorMiddleware → api.user_middleware → answer (handle_match; on error, the
+        application's exception handlers through Starlette's ExceptionMiddleware)
+
+    A request answered without error goes through no exception layer: the handler's refusal
+    or failure, raised before anything is sent, is handed to an ``ExceptionMiddleware`` that
+    raises it again, so that the application's handlers answer it exactly as for a routed
+    request.
+    """
 
     def __init__(self, app: ASGIApp, api: FastAPI) -> None:
         self.app = app
         self.api = api
         self._built = False
+        self._path = ""
+        self._methods: Collection[str] = ()
         self._route: MatchRoute | None = None
         self._stack: ASGIApp = app
+        self._errors: ASGIApp = _raise_failure
 
     def _build(self) -> None:
-        # On the first call: every route and middleware is added by then.
         self._built = True
         found = [r for r in self.api.routes if isinstance(r, MatchRoute)]
         if not found:
             return
-        # As FastAPI.build_middleware_stack does, without the router and the framework's own
-        # layers (telemetry, its body limit and exit stack: unused here).
         handlers = self.api.exception_handlers
         server_error = next((h for k, h in handlers.items() if k in (500, Exception)), None)
-        stack: ASGIApp = ExceptionMiddleware(
-            handle_match, debug=self.api.debug,
+        self._errors = ExceptionMiddleware(
+            _raise_failure, debug=self.api.debug,
             handlers={k: h for k, h in handlers.items() if k not in (500, Exception)})
+        stack: ASGIApp = self._answer
         for cls, args, kwargs in reversed(self.api.user_middleware):
             stack = cls(stack, *args, **kwargs)
         self._stack = ServerErrorMiddleware(stack, handler=server_error, debug=self.api.debug)
         self._route = found[0]
+        self._path = found[0].path
+        self._methods = frozenset(found[0].methods or ())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self._built:
             self._build()
-        route = self._route
-        if (route is None or scope["type"] != "http" or scope["path"] != route.path
-                or scope["method"] not in (route.methods or ())):
+        if (scope["type"] != "http" or scope["path"] != self._path
+                or scope["method"] not in self._methods):
             await self.app(scope, receive, send)
             return
         scope["app"] = self.api
-        scope["route"] = route  # the metrics label, as the router would set it
+        scope["route"] = self._route  # the metrics label, as the router would set it
         await self._stack(scope, receive, send)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            body = await match_answer(scope, receive)
+        except Exception as exc:  # answered, or raised on, by the handlers below
+            scope[_FAILURE] = exc
+        else:
+            await send_answer(send, body)
+            return
+        await self._errors(scope, receive, send)
+
+
+_FAILURE = "rempart.match_failure"
+
+
+async def _raise_failure(scope: Scope, receive: Receive, send: Send) -> None:
+    # The app of MatchMount's ExceptionMiddleware: the handler's exception, raised again.
+    raise scope.pop(_FAILURE)

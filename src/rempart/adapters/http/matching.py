@@ -27,19 +27,27 @@ import hmac
 import json
 from collections.abc import Collection
 from functools import partial
-from typing import Any, get_args
+from typing import Any, cast, get_args
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from python_multipart.multipart import parse_options_header
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import Receive, Scope, Send
 
-from rempart.adapters.http.deps import Backend, MatchToken, sees_provenance
+from rempart.adapters.http.deps import (
+    TOKEN_KEY,
+    Backend,
+    MatchToken,
+    scope_of,
+    sees_provenance,
+)
+from rempart.adapters.http.errors import MalformedRequest, PayloadTooLarge
 from rempart.adapters.http.health import MatchingUnavailable, untrusted
 from rempart.adapters.http.metrics import Metrics
 from rempart.adapters.http.schemas import SignalsIn
-from rempart.adapters.http.uploads import content_type, read_body, read_media
+from rempart.adapters.http.uploads import read_media
 from rempart.core.banks import normalize_signal
 from rempart.core.matcher import Query as MatchQuery
 from rempart.core.signals import vpdq
@@ -196,34 +204,41 @@ def match_upload(backend: Backend, data: bytes, banks: list[str] | None,
     return backend.matching.match_bytes(data, banks, **seen_by(token))
 
 
-
-
 # -- the handler --------------------------------------------------------------------------
 
 _JSON = ("application/json", "")
 _match_token = get_args(MatchToken)[1].dependency  # the route's own token dependency
+_MATCH_SCOPE = cast(str, scope_of(_match_token))  # "match"
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 async def handle_match(scope: Scope, receive: Receive, send: Send) -> None:
     """``POST /api/v1/match`` answered: guard, parse, match, answer (see the module
     docstring)."""
-    request = Request(scope, receive)
-    state = request.app.state
+    await send_answer(send, await match_answer(scope, receive))
+
+
+async def match_answer(scope: Scope, receive: Receive) -> bytes:
+    """The body of a 200 answer to ``POST /api/v1/match``; any refusal is raised before
+    anything is sent (the caller's exception handlers answer it)."""
+    state = scope["app"].state
     backend: Backend = state.backend
-    token: ApiToken = await _match_token(request)  # TokenFirst's check, taken from the scope
+    token: ApiToken | None = scope.get(TOKEN_KEY)  # TokenFirst's check
+    if token is None or not token.allows(_MATCH_SCOPE):
+        token = await _match_token(Request(scope, receive))  # not behind TokenFirst
     reason = untrusted(backend)
     if reason is not None:
         raise MatchingUnavailable(reason)
-    banks = request.query_params.getlist("bank") if scope.get("query_string") else []
+    banks = Request(scope).query_params.getlist("bank") if scope.get("query_string") else []
     limits = backend.settings.http
-    ctype, _params = content_type(request)
     ignored: list[str] = []
-    if ctype in _JSON:
-        signals = _signals(await read_body(request, limits.max_json_bytes))
+    raw_type, declared = _headers(scope)
+    if raw_type == b"application/json" or _media_type(raw_type) in _JSON:
+        signals = _signals(await _read_json(receive, declared, limits.max_json_bytes))
         query, ignored = to_query(signals)
         verdict = await match_signals(backend, query, banks or signals.banks, token)
     else:
-        data, form = await read_media(request, limits.max_upload_bytes)
+        data, form = await read_media(Request(scope, receive), limits.max_upload_bytes)
         if not banks and form is not None:
             banks = form.values("bank")
         try:
@@ -231,10 +246,53 @@ async def handle_match(scope: Scope, receive: Receive, send: Send) -> None:
         finally:
             del data
     out = answer(verdict, ignored, state.metrics, view_of(token, state.entry_ids))
-    body = json.dumps(out, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    return _ENCODER.encode(out).encode()
+
+
+def _headers(scope: Scope) -> tuple[bytes, bytes | None]:
+    """The first ``Content-Type`` (empty if none) and ``Content-Length`` of a request."""
+    raw_type: bytes | None = None
+    declared: bytes | None = None
+    for key, value in scope["headers"]:
+        if key == b"content-type":
+            raw_type = value if raw_type is None else raw_type
+        elif key == b"content-length":
+            declared = value if declared is None else declared
+    return raw_type or b"", declared
+
+
+def _media_type(raw: bytes) -> str:
+    return parse_options_header(raw)[0].decode("latin-1").lower()
+
+
+async def _read_json(receive: Receive, declared: bytes | None, limit: int) -> bytes:
+    """A JSON body, as ``uploads.read_body`` reads one (413 at the declared length or as soon
+    as the stream passes ``limit``), straight from ``receive``: the lookup's hot path."""
+    if declared is not None:
+        try:
+            size = int(declared)
+        except ValueError:
+            raise MalformedRequest("invalid Content-Length") from None
+        if size > limit:
+            raise PayloadTooLarge(limit)
+    buf = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] == "http.request":
+            buf += message.get("body", b"")
+            if len(buf) > limit:
+                raise PayloadTooLarge(limit)
+            if not message.get("more_body", False):
+                return bytes(buf)
+        elif message["type"] == "http.disconnect":
+            raise ClientDisconnect
+
+
+async def send_answer(send: Send, body: bytes) -> None:
+    """Send ``body`` (from :func:`match_answer`) as a 200 JSON answer."""
     await send({"type": "http.response.start", "status": 200,
                 "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())]})
+                            (b"content-length", b"%d" % len(body))]})
     await send({"type": "http.response.body", "body": body})
 
 
