@@ -43,11 +43,11 @@ from rempart.adapters.http.deps import (
     scope_of,
     sees_provenance,
 )
-from rempart.adapters.http.errors import MalformedRequest, PayloadTooLarge
+from rempart.adapters.http.errors import PayloadTooLarge
 from rempart.adapters.http.health import MatchingUnavailable, untrusted
 from rempart.adapters.http.metrics import Metrics
 from rempart.adapters.http.schemas import SignalsIn
-from rempart.adapters.http.uploads import read_media
+from rempart.adapters.http.uploads import check_length, read_media
 from rempart.core.banks import normalize_signal
 from rempart.core.matcher import Query as MatchQuery
 from rempart.core.signals import vpdq
@@ -268,13 +268,7 @@ def _media_type(raw: bytes) -> str:
 async def _read_json(receive: Receive, declared: bytes | None, limit: int) -> bytes:
     """A JSON body, as ``uploads.read_body`` reads one (413 at the declared length or as soon
     as the stream passes ``limit``), straight from ``receive``: the lookup's hot path."""
-    if declared is not None:
-        try:
-            size = int(declared)
-        except ValueError:
-            raise MalformedRequest("invalid Content-Length") from None
-        if size > limit:
-            raise PayloadTooLarge(limit)
+    check_length(declared, limit)
     buf = bytearray()
     while True:
         message = await receive()

@@ -68,7 +68,19 @@ def content_type(request: Request) -> tuple[str, dict[bytes, bytes]]:
 
 def check_declared(request: Request, limit: int) -> None:
     """PayloadTooLarge when the declared ``Content-Length`` is over ``limit`` (nothing read)."""
-    declared = request.headers.get("content-length")
+    check_length(request.headers.get("content-length"), limit)
+
+
+def check_length(declared: str | bytes | None, limit: int) -> None:
+    """PayloadTooLarge when a ``Content-Length`` value is over ``limit``; MalformedRequest
+    when it is no number.
+
+    >>> check_length(b"10", 100)
+    >>> check_length("1000", 100)
+    Traceback (most recent call last):
+    ...
+    rempart.adapters.http.errors.PayloadTooLarge: request body over the limit of 100 bytes
+    """
     if declared is not None:
         try:
             size = int(declared)
