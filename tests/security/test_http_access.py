@@ -295,6 +295,7 @@ def _match_calls(client: TestClient, m: Headers) -> list[httpx.Response]:
 def test_no_answer_from_a_stale_memory(outage: Outage) -> None:
     # The follower's thread sleeps for the whole test: each read of the feed is a step().
     app = make_app(outage.url, refresh_seconds=3600, token_cache_seconds=3600)
+    app.follower.bell = None  # no LISTEN thread on PostgreSQL either: only these steps read
     try:
         with TestClient(create_http_app(app)) as client:
             _fail_closed(app, client, outage)

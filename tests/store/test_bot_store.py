@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from rempart.store.audit import AuditEntry
-from rempart.store.bot import NewAction, NewReviewItem, SqlBotStore
+from rempart.store.bot import NewAction, SqlBotStore
+from rempart.store.review_groups import group_key
+from rempart.store.reviews import NewReviewItem
 from rempart.store.rows import utc_now
 from rempart.store.sql import open_store
 
@@ -45,11 +47,16 @@ def test_bot_store(db_url: str) -> None:
     s.remember_file("u1", "ab" * 32, {"status": "checked", "matches": [{"bank": "b"}]})
     assert s.seen_file("u1") == {"status": "checked", "matches": [{"bank": "b"}]}
 
-    item = NewReviewItem("media_match", "bot:-100:1:u1:3", ("ncii",), {"chat": -100},
-                         {"match": {}}, bank="b", entry_id=3, distance=4)
+    item = NewReviewItem("bot", "media_match", "bot:-100:1:u1:3", utc_now(), bank="b",
+                         entry_id=3, distance=4, labels=("ncii",),
+                         location={"platform": "telegram", "chat": -100},
+                         evidence={"match": {}})
     assert s.add_review_item(item) and not s.add_review_item(item)
     rows = s.review_items()
     assert len(rows) == 1 and rows[0]["source"] == "bot" and rows[0]["status"] == "open"
+    # Grouped as every review item is (the review-by-content queue).
+    assert rows[0]["group_key"] == group_key("media_match", entry_id=3)
+    assert rows[0]["place"] == "telegram:-100"
     engine.dispose()
 
 
@@ -118,11 +125,16 @@ def test_outbox_actions_receipts_and_outcomes(db_url: str) -> None:
     assert again is not None and again.status == "pending" and again.attempts == 0
 
     # Findings, strike and actions in one transaction; punishment and alert only once.
-    item = NewReviewItem("media_match", "bot:-100:20:u:1", (), {"chat": -100}, {})
+    item = NewReviewItem("bot", "media_match", "bot:-100:20:u:1", utc_now(),
+                         location={"chat": -100})
     delete = NewAction("-100:20:8:delete", -100, "delete", "action", {"message_ids": [20]})
     alert = NewAction("-100:20:8:alert", -99, "message", "alert", {"text": "Removed"})
     first = s.record_outcome([item], (-100, 9), [delete], [alert])
     assert first.new and first.strikes == 1 and len(first.actions) == 2
     again_outcome = s.record_outcome([item], (-100, 9), [delete], [alert])
     assert not again_outcome.new and again_outcome.actions == [] and s.strikes(-100, 9) == 1
+    # A key repeated within one outcome is one finding, not a failed transaction.
+    twice = NewReviewItem("bot", "media_match", "bot:-100:21:u:1", utc_now())
+    assert s.record_outcome([twice, twice], None, [], []).new
+    assert sum(r["dedup_key"] == twice.dedup_key for r in s.review_items()) == 1
     s.close()

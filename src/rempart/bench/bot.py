@@ -9,19 +9,31 @@ There is no reference tool to compare with: the figures stand alone.
 Example::
 
     $ rempart bench bot --messages 600 --rate 60
+    $ rempart bench bot --workers 2        # queue mode: 1 vs 2 worker processes
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import random
+import signal
+import subprocess
+import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from rempart.bench.fake_bot_api import FakeBotApi
+    from rempart.store.sql import SqlBankStore
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -31,20 +43,53 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def make_plan(api: FakeBotApi, messages: int, banked_share: float, size: tuple[int, int],
+              chats: int, first_id: int = 10_000) -> list[tuple[bool, dict[str, Any]]]:
+    """Photo messages (banked: cropped, re-encoded copies of photo 7) spread over ``chats``
+    chats, each with a fresh file id: a new upload, not a re-post of a seen file."""
+    import io
+
+    from rempart.bench.edits import apply_edit
+    from rempart.bench.synthetic_images import make_photo, photo_bytes
+
+    rng = random.Random(1)
+    variants = []
+    for i in range(8):
+        buf = io.BytesIO()
+        apply_edit("crop_sides", make_photo(7, size), random.Random(i)).convert("RGB").save(
+            buf, "JPEG", quality=70 + i)
+        variants.append(buf.getvalue())
+    clean = [photo_bytes(1000 + i, size) for i in range(40)]
+    plan = []
+    for i in range(messages):
+        banked = rng.random() < banked_share
+        data = variants[i % 8] if banked else clean[i % len(clean)]
+        plan.append((banked, api.photo_message(-1001000000000 - (i % chats), first_id + i,
+                                               data)))
+    return plan
+
+
+def bank_photo(store: SqlBankStore, size: tuple[int, int]) -> None:
+    """The block bank holding photo 7."""
+    from rempart.bench.synthetic_images import photo_bytes
+    from rempart.core.banks import BankKind, BankPolicy, Provenance
+    from rempart.core.media_signals import hash_bytes
+    from rempart.services import banks as bank_service
+
+    bank_service.create_bank(store, "confirmed", kind=BankKind.MODERATOR,
+                             policy=BankPolicy.BLOCK)
+    bank_service.add_media(store, "confirmed",
+                           [(Path("b.jpg"), hash_bytes(photo_bytes(7, size)))],
+                           Provenance(source="bench"))
+
+
 def run(messages: int = 600, rate: float = 60.0, banked_share: float = 0.1,
         size: tuple[int, int] = (800, 600), chats: int = 5, hash_workers: int = 2
         ) -> dict[str, float]:
     """Run the benchmark; returns the measured figures (also printed)."""
-    import io
-
     from rempart.adapters.telegram_bot import BotRunner, make_bot
-    from rempart.bench.edits import apply_edit
     from rempart.bench.fake_bot_api import FakeBotApi
-    from rempart.bench.synthetic_images import make_photo, photo_bytes
     from rempart.config import BotSettings
-    from rempart.core.banks import BankKind, BankPolicy, Provenance
-    from rempart.core.media_signals import hash_bytes
-    from rempart.services import banks as bank_service
     from rempart.services.bot import BotService
     from rempart.services.matching import MatchService
     from rempart.store.bot import SqlBotStore
@@ -52,19 +97,7 @@ def run(messages: int = 600, rate: float = 60.0, banked_share: float = 0.1,
 
     tmp = Path(tempfile.mkdtemp(prefix="rempart-bench-bot-"))
     store = open_store(f"sqlite:///{tmp / 'bench.sqlite3'}")
-    bank_service.create_bank(store, "confirmed", kind=BankKind.MODERATOR,
-                             policy=BankPolicy.BLOCK)
-    bank_service.add_media(store, "confirmed",
-                           [(Path("b.jpg"), hash_bytes(photo_bytes(7, size)))],
-                           Provenance(source="bench"))
-    rng = random.Random(1)
-    banked_variants = []
-    for i in range(8):
-        buf = io.BytesIO()
-        apply_edit("crop_sides", make_photo(7, size), random.Random(i)).convert("RGB").save(
-            buf, "JPEG", quality=70 + i)
-        banked_variants.append(buf.getvalue())
-    clean = [photo_bytes(1000 + i, size) for i in range(40)]
+    bank_photo(store, size)
     matching = MatchService(store)
     matching.load()
     settings = BotSettings(poll_timeout_seconds=1, hash_workers=hash_workers,
@@ -72,13 +105,7 @@ def run(messages: int = 600, rate: float = 60.0, banked_share: float = 0.1,
                            global_calls_per_second=1000.0)
     service = BotService(SqlBotStore(store.engine), matching, None, settings)
     with FakeBotApi() as api:
-        plan = []
-        for i in range(messages):
-            banked = rng.random() < banked_share
-            data = banked_variants[i % 8] if banked else clean[i % len(clean)]
-            chat = -1001000000000 - (i % chats)
-            # A fresh file id per message: a new upload, not a re-post of a seen file.
-            plan.append((banked, api.photo_message(chat, 10_000 + i, data)))
+        plan = make_plan(api, messages, banked_share, size, chats)
         bot = make_bot(api.token, api.api_url, api.file_url, poll_timeout=1)
         runner = BotRunner(bot, service, settings)
 
@@ -112,6 +139,153 @@ def run(messages: int = 600, rate: float = 60.0, banked_share: float = 0.1,
     return figures
 
 
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+REDIS = "redis://127.0.0.1:6379/3"
+MAIN = "import sys; from rempart.adapters.cli.main import main; sys.argv[0] = 'rempart'; main()"
+
+
+@contextlib.contextmanager
+def _database(admin_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL database, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"rempart_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextlib.contextmanager
+def _workers(count: int, env: dict[str, str]) -> Iterator[None]:
+    """``count`` ``rempart worker`` processes (one task at a time each) on the bot queue."""
+    argv = [sys.executable, "-c", MAIN, "worker", "--concurrency", "1", "--queues", "bot",
+            "--loglevel", "WARNING"]
+    procs = [subprocess.Popen(argv, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for proc in procs:
+            os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def run_queue(messages: int, rate: float, workers: int, banked_share: float = 0.1,
+              size: tuple[int, int] = (800, 600), chats: int = 20,
+              postgres: str = POSTGRES, redis: str = REDIS) -> dict[str, float]:
+    """Queue mode: a receiver (this process, polling the fake Bot API) and ``workers``
+    worker processes on Redis and PostgreSQL; the same figures as :func:`run`."""
+    from rempart.adapters.telegram_bot import make_bot
+    from rempart.adapters.telegram_bot.queue import CHAT_TASK, QueueReceiver
+    from rempart.app import worker_celery
+    from rempart.bench.fake_bot_api import FakeBotApi
+    from rempart.config import BotSettings, QueueSettings, Settings
+    from rempart.services.bot import BotService
+    from rempart.services.matching import MatchService
+    from rempart.store.bot import SqlBotStore
+    from rempart.store.sql import open_store
+
+    prefix = f"bench{uuid.uuid4().hex[:8]}-"
+    defaults = {"admin_chat_id": -1009999999999}
+    with _database(postgres) as db, FakeBotApi() as api:
+        store = open_store(db)
+        bank_photo(store, size)
+        warm = make_plan(api, 4 * workers, 0.0, size, 4 * workers, first_id=1)
+        plan = make_plan(api, messages, banked_share, size, chats)
+        bot_settings = BotSettings(poll_timeout_seconds=1, chat_defaults=defaults,
+                                   global_calls_per_second=1000.0)
+        settings = Settings(database_url=db, broker_url=redis,
+                            queue=QueueSettings(prefix=prefix))
+        celery = worker_celery(settings)
+        service = BotService(SqlBotStore(store.engine), MatchService(store), None,
+                             bot_settings)
+        receiver = QueueReceiver(
+            make_bot(api.token, api.api_url, api.file_url, poll_timeout=1), service,
+            bot_settings, send=lambda chat: celery.send_task(CHAT_TASK, args=[chat]))
+        env = {**os.environ, "REMPART_BROKER_URL": redis, "REMPART_DATABASE_URL": db,
+               "REMPART_QUEUE__PREFIX": prefix, "REMPART_TELEGRAM_TOKEN": api.token,
+               "REMPART_BOT__API_URL": api.api_url, "REMPART_BOT__FILE_URL": api.file_url,
+               "REMPART_BOT__CHAT_DEFAULTS": json.dumps(defaults)}
+
+        wanted = sum(1 for banked, _ in plan if banked)
+
+        def left() -> int:
+            return service.store.count_pending()
+
+        async def go() -> float:
+            stop = asyncio.Event()
+            task = asyncio.create_task(receiver.run_polling(stop))
+            for _, update in warm:  # every worker builds its application first
+                api.add_update(update)
+            await asyncio.sleep(1.0)
+            while left() or len(api.calls_to("getFile")) < len(warm):
+                await asyncio.sleep(0.1)
+            start = time.monotonic()
+            for _, update in plan:
+                api.add_update(update)
+                await asyncio.sleep(1.0 / rate if rate > 0 else 0)
+            deadline = time.monotonic() + 300
+            await asyncio.sleep(0.2)
+            while (left() or len(api.latencies()) < wanted) and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+            elapsed = time.monotonic() - start
+            stop.set()
+            await asyncio.wait_for(task, 30)
+            return elapsed
+
+        with _workers(workers, env):
+            elapsed = asyncio.run(go())
+        latencies = api.latencies()
+        handled = messages - left()
+        store.close()
+        celery.close()
+    return {
+        "messages": float(messages), "handled": float(handled), "seconds": elapsed,
+        "updates_per_second": handled / elapsed, "workers": float(workers),
+        "banked": float(wanted), "deleted": float(len(latencies)),
+        "p50_ms": _percentile(latencies, 0.5) * 1000, "p99_ms": _percentile(latencies, 0.99) * 1000,
+        "cores": float(os.cpu_count() or 0),
+    }
+
+
+def _queue_report(messages: int, rate: float, workers: int, banked_share: float,
+                  size: tuple[int, int]) -> None:
+    """Throughput with 1 and ``workers`` workers (all queued at once), then the latency with
+    ``workers`` at ``rate`` messages/s."""
+    counts = sorted({1, workers})
+    peak = {n: run_queue(messages, 0.0, n, banked_share, size) for n in counts}
+    steady = run_queue(messages, rate, workers, banked_share, size)
+    typer.echo(f"{'metric (queue mode)':<40}{'rempart bot':>14}{'target':>10}")
+    for n in counts:
+        f = peak[n]
+        typer.echo(f"{f'photo messages/s, {n} worker(s)':<40}"
+                   f"{f['updates_per_second']:>14.1f}{'':>10}")
+        typer.echo(f"{'  per worker process':<40}"
+                   f"{f['updates_per_second'] / n:>14.1f}{'>= 100':>10}")
+    if workers > 1:
+        ratio = peak[workers]["updates_per_second"] / peak[1]["updates_per_second"]
+        typer.echo(f"{f'scaling 1 → {workers} workers':<40}{ratio:>13.2f}x{workers:>9}x")
+    typer.echo(f"{f'handled at {rate:g}/s offered':<40}{int(steady['handled']):>14}"
+               f"{messages:>10}")
+    typer.echo(f"{'banked copies deleted':<40}{int(steady['deleted']):>14}"
+               f"{int(steady['banked']):>10}")
+    typer.echo(f"{'update→delete p50 (ms)':<40}{steady['p50_ms']:>14.0f}{'':>10}")
+    typer.echo(f"{'update→delete p99 (ms)':<40}{steady['p99_ms']:>14.0f}{'< 500':>10}")
+    typer.echo(f"{'cores (receiver, workers, fake API, DB)':<40}{int(steady['cores']):>14}")
+
+
 def bot(
     messages: Annotated[int, typer.Option(help="Photo messages to send.")] = 600,
     rate: Annotated[float, typer.Option(help="Messages queued per second (0: all at once).")
@@ -119,8 +293,14 @@ def bot(
     banked_share: Annotated[float, typer.Option(help="Share of banked (edited) copies.")] = 0.1,
     width: Annotated[int, typer.Option(help="Photo width (height = 3/4).")] = 800,
     hash_workers: Annotated[int, typer.Option(help="Hashing threads.")] = 2,
+    workers: Annotated[int, typer.Option(
+        help="Queue mode with this many `rempart worker` processes (Redis 127.0.0.1:6379, "
+        "PostgreSQL 127.0.0.1:5432 user postgres); 0: the bot in one process.")] = 0,
 ) -> None:
     """Updates per second and update→deleteMessage latency against the fake Bot API."""
+    if workers > 0:
+        _queue_report(messages, rate, workers, banked_share, (width, width * 3 // 4))
+        return
     f = run(messages, rate, banked_share, (width, width * 3 // 4), hash_workers=hash_workers)
     typer.echo(f"{'metric':<34}{'rempart bot':>14}{'target':>10}")
     typer.echo(f"{'photo messages handled':<34}{int(f['handled']):>14}{int(f['messages']):>10}")

@@ -168,10 +168,21 @@ def scan(
     copies: Annotated[int, typer.Option(help="Altered copies planted per banked image.")] = 3,
     workers: Annotated[int, typer.Option(help="Worker processes (0: one per core).")] = 0,
     seed: Annotated[int, typer.Option(help="Seed of the generated export.")] = 0,
+    distributed: Annotated[bool, typer.Option(
+        "--distributed", help="Scan on 1 then --workers `rempart worker` processes (Redis, "
+        "PostgreSQL) and a worker killed mid-scan; see bench.scan_distributed.")] = False,
+    batch_items: Annotated[int, typer.Option(
+        help="--distributed: items per task.")] = 100,
 ) -> None:
     """Messages and photos per second of `rempart scan`, recall of planted copies, vs pdqhash."""
     if photos > messages or min(messages, photos, banked, copies) < 0:
         raise typer.BadParameter("need 0 <= photos <= messages and non-negative counts")
+    if distributed:
+        from rempart.bench import scan_distributed
+
+        scan_distributed.run(messages=messages, photos=photos, banked=banked, copies=copies,
+                             workers=workers or 2, seed=seed, batch_items=batch_items)
+        return
     run(messages=messages, photos=photos, banked=banked, copies=copies, workers=workers,
         seed=seed)
 

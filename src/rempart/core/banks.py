@@ -222,18 +222,12 @@ class BankChange:
     entry: BankEntry | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class SignalChange:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignalChange(SignalRow):
     """What a matcher needs of a changed entry: the change feed's light form (no provenance,
-    no dates), read in bulk when thousands of entries change at once."""
+    no dates), read in bulk when thousands of entries change at once; ``seq`` is the change's."""
 
     seq: int
-    entry_id: int
-    bank_id: int
-    signal_type: str
-    value: str
-    status: EntryStatus
-    trust: EntryTrust = EntryTrust.BANK
 
 
 def new_content_group() -> str:

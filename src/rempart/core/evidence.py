@@ -25,7 +25,7 @@ import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from rempart import __version__
@@ -368,21 +368,46 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def moderator_json(pkg: ModeratorEvidence) -> dict[str, Any]:
-    """The moderators' package as a JSON-ready dict (schema ``rempart.evidence/1``)."""
+class EvidencePackage(Protocol):
+    """What every evidence package has, whoever it is for."""
+
+    @property
+    def reference(self) -> str: ...
+    @property
+    def language(self) -> Language: ...
+    @property
+    def generated_at(self) -> datetime: ...
+    @property
+    def tool(self) -> str: ...
+    @property
+    def registered(self) -> tuple[RegisteredItem, ...]: ...
+    @property
+    def offences(self) -> tuple[SuggestedOffence, ...]: ...
+
+
+def package_json(schema: str, pkg: EvidencePackage, audience: Mapping[str, Any],
+                 body: Mapping[str, Any]) -> dict[str, Any]:
+    """A package as a JSON-ready dict: what every package has, around its own ``body``."""
     return {
-        "schema": SCHEMA,
+        "schema": schema,
         "reference": pkg.reference,
         "language": pkg.language,
         "generated_at": stamp(pkg.generated_at),
         "tool": pkg.tool,
-        "audience": {"kind": pkg.audience.kind, "case_number": pkg.audience.case_number,
-                     "requested_by": pkg.audience.requested_by},
+        "audience": dict(audience),
         "contains_media": False,
         "registered_items": registered_json(pkg.registered),
-        "timeline": [_entry_json(e) for e in pkg.entries],
+        **body,
         **law_json(pkg.offences, pkg.language),
     }
+
+
+def moderator_json(pkg: ModeratorEvidence) -> dict[str, Any]:
+    """The moderators' package as a JSON-ready dict (schema ``rempart.evidence/1``)."""
+    audience = {"kind": pkg.audience.kind, "case_number": pkg.audience.case_number,
+                "requested_by": pkg.audience.requested_by}
+    return package_json(SCHEMA, pkg, audience,
+                        {"timeline": [_entry_json(e) for e in pkg.entries]})
 
 
 def inert_json_bytes(data: Mapping[str, Any]) -> bytes:

@@ -43,10 +43,8 @@ from rempart.core.evidence import (
     RegisteredItem,
     SuggestedOffence,
     TimelineEntry,
-    law_json,
     offence_reasons,
-    registered_json,
-    stamp,
+    package_json,
     suggested_offences,
 )
 from rempart.core.evidence_law import Language
@@ -173,19 +171,11 @@ def _sighting_json(s: VictimSighting) -> dict[str, Any]:
 
 def victim_json(pkg: VictimEvidence) -> dict[str, Any]:
     """Her package as a JSON-ready dict (schema ``rempart.evidence.victim/1``)."""
-    return {
-        "schema": VICTIM_SCHEMA,
-        "reference": pkg.reference,
-        "language": pkg.language,
-        "generated_at": stamp(pkg.generated_at),
-        "tool": pkg.tool,
-        "audience": {"kind": "victim_case", "case_number": pkg.case_number},
-        "contains_media": False,
-        "registered_items": registered_json(pkg.registered),
+    audience = {"kind": "victim_case", "case_number": pkg.case_number}
+    return package_json(VICTIM_SCHEMA, pkg, audience, {
         "confirmed_sightings": [_sighting_json(s) for s in pkg.sightings],
         "awaiting_review": pkg.awaiting_review,
-        **law_json(pkg.offences, pkg.language),
-    }
+    })
 
 
 def best_state(states: Collection[SightingState]) -> SightingState:

@@ -10,7 +10,7 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -18,13 +18,12 @@ from rempart.core.workflow import Action, AppealOutcome, Category, NoticeState
 
 
 @dataclass(frozen=True, slots=True)
-class NewNotice:
+class Submission:
+    """A public notice as the reporter wrote it."""
+
     category: Category
     explanation: str
-    received_at: datetime
-    deadline: datetime
-    escalated: bool
-    good_faith: bool
+    good_faith: bool = False
     imminent_danger: bool = False
     message_link: str | None = None
     invite_link: str | None = None
@@ -33,6 +32,31 @@ class NewNotice:
     location_text: str | None = None
     contact_name: str | None = None
     contact_email: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewNotice(Submission):
+    """A submission as stored: when it came, when it is due, whether it jumps the queue."""
+
+    received_at: datetime
+    deadline: datetime
+    escalated: bool
+
+    @classmethod
+    def received(
+        cls, submission: Submission, *, received_at: datetime, deadline: datetime, escalated: bool
+    ) -> NewNotice:
+        """``submission`` as received at ``received_at``, due by ``deadline``."""
+        values = {f.name: getattr(submission, f.name) for f in fields(Submission)}
+        return cls(**values, received_at=received_at, deadline=deadline, escalated=escalated)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready: the category as its value, instants in ISO 8601."""
+        return asdict(self) | {
+            "category": self.category.value,
+            "received_at": self.received_at.isoformat(),
+            "deadline": self.deadline.isoformat(),
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,16 +19,14 @@ Example::
 from __future__ import annotations
 
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from rempart.config import BotSettings
 from rempart.core.bot_policy import DELETE_WINDOW_SECONDS, ChatPolicy, Decision, MediaHit, decide
-from rempart.core.flood import Hit
 from rempart.core.signals.exact import exact_hashes
 from rempart.core.text import classify
 from rempart.core.verdict import Match, Verdict
@@ -38,8 +36,10 @@ from rempart.services.bot_reports import BotReports, ReportOutcome
 from rempart.services.bot_work import BotWork
 from rempart.services.matching import MatchService
 from rempart.services.notices import NoticeService
-from rempart.store.bot import NewReviewItem, OutboxRow, SqlBotStore
+from rempart.services.sightings import Seen, review_item, sighting_hits
+from rempart.store.bot import OutboxRow, SqlBotStore
 from rempart.store.limits import RateStore, SqlRateStore
+from rempart.store.reviews import NewReviewItem
 from rempart.store.rows import utc_now
 
 _CACHE = 20_000  # verdicts kept in memory, per Telegram file and per SHA-256 each
@@ -61,14 +61,6 @@ class Outcome:
     actions: tuple[OutboxRow, ...] = ()  # stored now, to send at once
 
 
-@dataclass
-class _Album:
-    chat_id: int
-    members: set[int] = field(default_factory=set)
-    flagged: bool = False
-    seen: float = field(default_factory=time.monotonic)
-
-
 class BotService:
     """Rules of the bot over its store, the matcher and the notice workflow."""
 
@@ -84,7 +76,6 @@ class BotService:
         self._policies: dict[int, ChatPolicy] = {}
         self._by_sha: OrderedDict[str, Verdict] = OrderedDict()
         self._by_uid: OrderedDict[str, Verdict] = OrderedDict()
-        self._albums: dict[tuple[int, str], _Album] = {}
         self._lock = threading.Lock()
         self.reports = BotReports(store, notices,
                                   limits if limits is not None else SqlRateStore(store.engine))
@@ -99,6 +90,10 @@ class BotService:
             cached = ChatPolicy.from_json(chat.settings if chat else None, self.defaults)
             self._policies[chat_id] = cached
         return cached
+
+    def forget_policy(self, chat_id: int) -> None:
+        """Read the chat's policy again next time (another process may have changed it)."""
+        self._policies.pop(chat_id, None)
 
     def set_policy(self, chat_id: int, chat_type: str, key: str, raw: str) -> ChatPolicy:
         """Change one setting of a chat (raises ValueError with a readable message)."""
@@ -271,10 +266,10 @@ class BotService:
         """Record this message's sighting of every matched file for the flood guard (where
         and by whom: forwards of one file count, however its verdict was cached); a match whose
         entry this puts on hold asks for review only."""
-        now = utc_now()
-        hits = [Hit(e, v.sha256, now, message.place, message.poster)
-                for v in verdicts if v.matches and v.sha256 for e in v.hit_entries]
-        held = set(self.matching.record(hits)) if hits else set()
+        seen = Seen("bot", message.place, message.poster, message.location(), utc_now())
+        hits = [h for v in verdicts if v.matches and v.sha256
+                for h in sighting_hits(v, seen, v.sha256)]
+        held = set(self.matching.sightings.record(hits)) if hits else set()
         return [v.held(held) for v in verdicts]
 
     def strikes_of(self, message: BotMessage) -> int:
@@ -285,62 +280,68 @@ class BotService:
     def _findings(self, message: BotMessage, decision: Decision,
                   hits: Sequence[tuple[Verdict, Match]],
                   labels: Sequence[str], text_verdict: dict[str, Any]) -> list[NewReviewItem]:
-        """One review item per match and flagged text. A match carries the seen file's own
+        """One review item per match the bot acted on and per flagged text: what was done
+        about the message, for a moderator to confirm or dismiss. A match's item is built as
+        every sighting's (``services.sightings.review_item``): it carries the seen file's own
         signals (``query_signals``) so that a moderator can allowlist it."""
         base = f"bot:{message.chat_id}:{message.message_id}"
         taken = {"delete": decision.delete, "sender": decision.sender,
                  "ban_sender_chat": decision.ban_sender_chat}
-        items = []
-        for verdict, m in hits:
-            items.append(NewReviewItem(
-                kind="media_match", dedup_key=f"{base}:{verdict.key}:{m.entry}",
-                labels=m.labels, location=message.location(),
-                evidence={"match": m.to_json(), "sha256": verdict.sha256, "action_taken": taken,
-                          "query_signals": list(verdict.signals),
-                          "forward_origin": message.forward_origin},
-                bank=m.bank, entry_id=m.entry, content_group=m.content_group, signal=m.signal,
-                distance=m.distance))
+        seen = Seen("bot", message.place, message.poster, message.location(), utc_now())
+        items = [review_item(seen, f"{base}:{verdict.key}:{m.entry}", verdict, m,
+                             evidence={"sha256": verdict.sha256, "action_taken": taken,
+                                       "forward_origin": message.forward_origin})
+                 for verdict, m in hits]
         if labels:
             items.append(NewReviewItem(
-                kind="text_flag", dedup_key=f"{base}:text:{','.join(labels)}",
-                labels=tuple(labels), location=message.location(),
+                "bot", "text_flag", f"{base}:text:{','.join(labels)}", seen.at,
+                labels=tuple(labels), location=dict(seen.location),
                 evidence={"text": message.text[:1000], **text_verdict,
                           "action_taken": taken}))
         if not hits and not labels:  # an album member deleted with its flagged sibling
             items.append(NewReviewItem(
-                kind="media_match", dedup_key=f"{base}:album", labels=(),
-                location=message.location(),
+                "bot", "media_match", f"{base}:album", seen.at, location=dict(seen.location),
                 evidence={"album": message.media_group_id, "action_taken": taken}))
         return items
 
     def _album(self, message: BotMessage, decision: Decision) -> Decision:
-        """Albums: one flagged photo takes its whole album down (members seen before/after)."""
-        if message.media_group_id is None:
+        """Albums: one flagged photo takes its whole album down (members seen before/after).
+        What is known of an album is stored: whichever process handles the next member (a
+        chat's updates run one at a time, so reading and writing it here is safe)."""
+        group = message.media_group_id
+        if group is None:
             return decision
-        now = time.monotonic()
-        with self._lock:
-            for key in [k for k, a in self._albums.items()
-                        if now - a.seen > self.settings.album_seconds]:
-                del self._albums[key]
-            album = self._albums.setdefault((message.chat_id, message.media_group_id),
-                                            _Album(message.chat_id))
-            album.members.add(message.message_id)
-            album.seen = now
-            if decision.delete:
-                album.flagged = True
-            elif album.flagged:
-                return replace(decision, delete=True,
+        now = utc_now()
+        album = self._album_of(message.chat_id, group, now)
+        members = {*album.get("members", ()), message.message_id}
+        flagged = bool(album.get("flagged"))
+        if decision.delete:
+            flagged = True
+        elif flagged:
+            decision = replace(decision, delete=True,
                                reasons=(*decision.reasons, "album with a removed item"))
+        self.store.save_album(message.chat_id, group, {
+            "members": sorted(members), "flagged": flagged, "seen": now.isoformat()})
         return decision
+
+    def _album_of(self, chat_id: int, group: str, now: datetime) -> dict[str, Any]:
+        album = self.store.album(chat_id, group)
+        if album is None or datetime.fromisoformat(album["seen"]) < now - timedelta(
+                seconds=self.settings.album_seconds):
+            return {}
+        return album
 
     def album_members(self, message: BotMessage) -> list[int]:
         """Other messages of the message's album seen so far."""
         if message.media_group_id is None:
             return []
-        with self._lock:
-            album = self._albums.get((message.chat_id, message.media_group_id))
-            members = set(album.members) if album else set()
-        return sorted(members - {message.message_id})
+        album = self._album_of(message.chat_id, message.media_group_id, utc_now())
+        return sorted(set(album.get("members", ())) - {message.message_id})
+
+    def forget_albums(self) -> int:
+        """Drop albums not seen for ``album_seconds`` (a sweep calls it now and then)."""
+        return self.store.prune_albums(
+            utc_now() - timedelta(seconds=self.settings.album_seconds))
 
     # --- commands and chats -----------------------------------------------------------------
 

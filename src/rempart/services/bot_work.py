@@ -25,6 +25,7 @@ from rempart.services.notices import NotAllowed
 from rempart.services.users import Actor
 from rempart.store.bot import SqlBotStore
 from rempart.store.bot_work import DEAD, InboxRow, OutboxRow
+from rempart.store.chat_locks import ChatLocks, HeldLock
 from rempart.store.rows import utc_now
 from rempart.store.users import UserRecord
 
@@ -88,6 +89,16 @@ class BotWork:
         self.store = store
         self.max_attempts = max(1, max_attempts)
         self.clock = clock
+        self._locks = ChatLocks(store.engine)
+
+    def chat_lock(self, chat_id: int | None) -> HeldLock | None:
+        """Hold the chat's updates (queue mode: one worker at a time per chat, in order), or
+        None when another worker does."""
+        return self._locks.try_lock("chat", 0 if chat_id is None else chat_id)
+
+    def sender_lock(self) -> HeldLock | None:
+        """Become the one bot receiver that sends the outbox, or None when another is."""
+        return self._locks.try_lock("sender", 0)
 
     def _retry_at(self, attempt: int, retry_after: float | None) -> datetime | None:
         if attempt >= self.max_attempts:

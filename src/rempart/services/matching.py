@@ -1,7 +1,7 @@
 """Match media against the banks: load the matcher from the store
 (``services.matcher_loading``), follow bank changes, report matches with their entries'
-provenance (``services.match_reports``) in one typed ``core.verdict.Verdict``, and feed the
-flood guard and the review queue.
+provenance (``services.match_reports``) in one typed ``core.verdict.Verdict``, and record
+where it was seen (``services.sightings``, :attr:`MatchService.sightings`).
 
 Every sighting of banked media is a hit (where it was seen, who posted it) for the flood guard.
 A sighting of an unconfirmed entry (an anonymous registration) also raises a review item, so a
@@ -36,7 +36,8 @@ from rempart.core.signals.exact import exact_hashes
 from rempart.core.verdict import Match, Verdict
 from rempart.services.match_reports import describe_match, fingerprint, one_per_item, unmatched
 from rempart.services.matcher_loading import bank_info, load_matcher
-from rempart.services.reviews import match_review_item, query_signals, review_key
+from rempart.services.reviews import query_signals, review_key
+from rempart.services.sightings import Seen, SightingService, sighting
 from rempart.store.interface import BankStore, ChangeFeed, HitLog
 from rempart.store.reviews import NewReviewItem
 
@@ -45,7 +46,7 @@ _DIGEST_BESIDE = 32 * 1024  # below this, a thread hand-off costs more than the 
 
 class MatchStore(BankStore, ChangeFeed, HitLog, Protocol):
     """What matching needs of a store: banks and entries, the change feed, the hit log (which
-    stores the review items a sighting raises with its hits)."""
+    stores the review items a sighting raises with its hits: a ``SightingStore``)."""
 
     def record_hits(
         self, hits: Sequence[Hit], rule: FloodRule, now: datetime | None = None,
@@ -66,12 +67,18 @@ class MatchService:
     ) -> None:
         self.store = store
         self.settings = settings or HashSettings()
-        self.flood = flood or FloodRule()
         self.digests = digests  # threads computing upload digests beside decoding
         self.matcher = Matcher()
+        # Where matches were seen: the hit log holds an entry, then this matcher does.
+        self.sightings = SightingService(store, flood, hold=lambda e: self.matcher.hold(e))
         self.seq = 0
         self._refresh_lock = threading.Lock()
         self._entry_cache: dict[int, BankEntry] = {}
+
+    @property
+    def flood(self) -> FloodRule:
+        """The flood guard's rule."""
+        return self.sightings.flood
 
     # -- following the banks -------------------------------------------------------------
 
@@ -148,20 +155,17 @@ class MatchService:
         if not record or not outcome.matches or seen is None:
             return verdict
         now = datetime.now(UTC)
-        wanted = [m for m in matches if m.asks_review() and not m.on_hold]
-        items: list[NewReviewItem] = []
-        if review_source is not None and wanted:
-            where = {"date": now.isoformat(),
-                     **(location or {"platform": review_source, "place": place})}
-            items = [match_review_item(review_source, review_key(review_source, m.entry, seen),
-                                       m.to_json(), location=where, signals=verdict.signals,
-                                       evidence={"fingerprint": seen}, at=now)
-                     for m in wanted]
+        source = review_source or "api"
+        where = {"date": now.isoformat(), **(location or {"platform": source, "place": place})}
+        hits, items = sighting(
+            verdict, Seen(source, place, sender, where, now), seen,
+            key=None if review_source is None else (
+                lambda m: review_key(source, m.entry, seen)),
+            evidence={"fingerprint": seen})
         # Signals sent without their file (a PDQ lookup) are logged only with a review item:
         # a lookup matching a trusted entry stays free of writes.
         if query.hashes.sha256 or items:
-            self.record([Hit(m.entry_id, seen, now, place, sender) for m in outcome.matches],
-                        items)
+            self.sightings.record(hits, items)
         return verdict
 
     def match_bytes(self, data: bytes, banks: Collection[str] | None = None, *,
@@ -203,25 +207,6 @@ class MatchService:
                 yield path, self.match_bytes(data, banks)
             finally:
                 del data
-
-    def record_hits(self, entry_ids: Collection[int], fingerprint: str,
-                    place: str | None = None, sender: str | None = None) -> list[int]:
-        """Log that media ``fingerprint`` matched ``entry_ids`` at ``place``, posted by
-        ``sender`` (also for a file seen before: forwards count); entries whose matches now
-        spread too far are held at once. Returns the held ids."""
-        now = datetime.now(UTC)
-        return self.record([Hit(e, fingerprint, now, place, sender) for e in entry_ids])
-
-    def record(self, hits: Sequence[Hit], items: Sequence[NewReviewItem] = ()) -> list[int]:
-        """Log ``hits`` and the review ``items`` they raise, in one transaction (an item whose
-        ``dedup_key`` is known is skipped); entries whose matches now spread too far are held
-        at once. Returns the held ids."""
-        if not hits and not items:
-            return []
-        held = self.store.record_hits(hits, self.flood, datetime.now(UTC), items=items)
-        for entry_id in held:
-            self.matcher.hold(entry_id)
-        return held
 
     def _describe(self, m: SignalMatch) -> Match:
         return describe_match(m, self.entry(m.entry_id))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -33,13 +33,13 @@ from rempart.core.notices import (
     NoticeFilter,
     NoticeRecord,
 )
+from rempart.core.notices import Submission as Submission  # the public intake's type
 from rempart.core.tokens import secret_digest
 from rempart.core.users import UserRecord
 from rempart.core.workflow import (
     DECIDING_ROLES,
     Action,
     AppealOutcome,
-    Category,
     DeadlinePolicy,
     NoticeState,
     StatementOfReasons,
@@ -77,23 +77,6 @@ class NoticeConflict(RempartError):
 
 class NotAllowed(RempartError):
     """This user may not do this: unknown, disabled, read-only, or the first decider."""
-
-
-@dataclass(frozen=True, slots=True)
-class Submission:
-    """A public notice as the reporter wrote it."""
-
-    category: Category
-    explanation: str
-    good_faith: bool = False
-    imminent_danger: bool = False
-    message_link: str | None = None
-    invite_link: str | None = None
-    chat_id: int | None = None
-    message_id: int | None = None
-    location_text: str | None = None
-    contact_name: str | None = None
-    contact_email: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,13 +136,12 @@ class NoticeService:
                 "description of the place")
         now = self.clock()
         deadline, escalated = deadline_for(s.category, now, self.policy, s.imminent_danger)
-        new = NewNotice(
-            category=s.category, explanation=s.explanation, received_at=now, deadline=deadline,
-            escalated=escalated, good_faith=s.good_faith, imminent_danger=s.imminent_danger,
-            chat_id=s.chat_id, message_id=s.message_id,
-            contact_name=_clean(s.contact_name, 200, "contact_name"),
-            contact_email=_clean(s.contact_email, 320, "contact_email"), **links,
-        )
+        cleaned = replace(s, message_link=links["message_link"], invite_link=links["invite_link"],
+                          location_text=links["location_text"],
+                          contact_name=_clean(s.contact_name, 200, "contact_name"),
+                          contact_email=_clean(s.contact_email, 320, "contact_email"))
+        new = NewNotice.received(cleaned, received_at=now, deadline=deadline,
+                                 escalated=escalated)
         secret = secrets.token_urlsafe(24)
         audit = PUBLIC.entry(now, "notice.submit", "notice", None, category=s.category.value,
                              escalated=escalated)
@@ -371,16 +353,8 @@ class NoticeService:
 
     def to_json(self, n: NoticeRecord) -> dict[str, Any]:
         """A notice for moderators (never its secret's hash)."""
-        new = n.new
         return {
-            "case_number": n.case_number, "state": n.state.value,
-            "category": new.category.value, "explanation": new.explanation,
-            "message_link": new.message_link, "invite_link": new.invite_link,
-            "chat_id": new.chat_id, "message_id": new.message_id,
-            "location_text": new.location_text, "contact_name": new.contact_name,
-            "contact_email": new.contact_email, "good_faith": new.good_faith,
-            "imminent_danger": new.imminent_danger, "received_at": _iso(new.received_at),
-            "deadline": _iso(new.deadline), "escalated": new.escalated,
+            "case_number": n.case_number, "state": n.state.value, **n.new.to_json(),
             "assigned_to": self._username(n.assigned_to), "updated_at": _iso(n.updated_at),
         }
 

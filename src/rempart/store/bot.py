@@ -1,7 +1,8 @@
 """The Telegram bot's state over SQLAlchemy (SQLite and PostgreSQL): chats and their settings,
 the log of message ids (for purges), strikes, files already checked, the review items the bot
-raises, and (``store.bot_work``) its inbox of updates and outbox of Bot API calls. No media:
-files are known by ``file_unique_id`` and sha256.
+raises (inserted as every review item is, ``store.reviews.insert_items``), and
+(``store.bot_work``) its inbox of updates and outbox of Bot API calls. No media: files are known
+by ``file_unique_id`` and sha256.
 
 Example::
 
@@ -22,11 +23,11 @@ from sqlalchemy.exc import IntegrityError
 
 from rempart.store.bot_models import bot_chats, bot_messages, bot_seen_files, bot_strikes
 from rempart.store.bot_work import BotWorkMixin, NewAction, OutboxRow, insert_actions
-from rempart.store.review_groups import grouping
 from rempart.store.review_models import review_items
+from rempart.store.reviews import NewReviewItem, insert_items
 from rempart.store.rows import utc, utc_now
 
-__all__ = ["BotChat", "NewAction", "NewReviewItem", "OutboxRow", "Recorded", "SqlBotStore"]
+__all__ = ["BotChat", "NewAction", "OutboxRow", "Recorded", "SqlBotStore"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,22 +40,6 @@ class BotChat:
     settings: dict[str, Any]
     rights: dict[str, Any]
     updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class NewReviewItem:
-    """A review item raised by the bot (``source='bot'``, ``status='open'``)."""
-
-    kind: str  # media_match, text_flag
-    dedup_key: str
-    labels: tuple[str, ...]
-    location: dict[str, Any]
-    evidence: dict[str, Any]
-    bank: str | None = None
-    entry_id: int | None = None
-    content_group: str | None = None
-    signal: str | None = None
-    distance: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,27 +186,18 @@ class SqlBotStore(BotWorkMixin):
 
     def add_review_item(self, item: NewReviewItem) -> bool:
         """Insert a review item unless its ``dedup_key`` exists; True when it is new."""
-        try:
-            with self._write() as conn:
-                conn.execute(insert(review_items).values(**_review_values(item, utc_now())))
-        except IntegrityError:
-            return False
-        return True
+        with self._write() as conn:
+            return bool(insert_items(conn, [item]))
 
     def record_outcome(self, items: Sequence[NewReviewItem], strike: tuple[int, int] | None,
                        always: Sequence[NewAction], if_new: Sequence[NewAction]) -> Recorded:
-        """In one transaction: the findings (those with a new ``dedup_key``); when any is new,
-        one strike against ``strike`` (chat, sender) and the ``if_new`` actions (punishment,
-        alert); the ``always`` actions (deletion) in any case. A crash leaves all or nothing."""
+        """In one transaction: the findings (those with a new ``dedup_key``, stored at this
+        moment); when any is new, one strike against ``strike`` (chat, sender) and the
+        ``if_new`` actions (punishment, alert); the ``always`` actions (deletion) in any case.
+        A crash leaves all or nothing."""
         now = utc_now()
-        keys = [i.dedup_key[:200] for i in items]
         with self._write() as conn:
-            known = set(conn.execute(select(review_items.c.dedup_key)
-                                     .where(review_items.c.dedup_key.in_(keys))).scalars()) \
-                if keys else set()
-            fresh = [i for i, k in zip(items, keys, strict=True) if k not in known]
-            for item in fresh:
-                conn.execute(insert(review_items).values(**_review_values(item, now)))
+            fresh = insert_items(conn, items, at=now)
             strikes = 0
             if fresh and strike is not None:
                 strikes = _strike(conn, strike[0], strike[1], now)
@@ -234,16 +210,6 @@ class SqlBotStore(BotWorkMixin):
             rows = conn.execute(select(review_items).where(review_items.c.source == "bot")
                                 .order_by(review_items.c.id)).mappings().all()
         return [dict(r) for r in rows]
-
-
-def _review_values(item: NewReviewItem, now: datetime) -> dict[str, Any]:
-    return {"created_at": now, "updated_at": now, "source": "bot", "status": "open",
-            "kind": item.kind, "bank": item.bank, "entry_id": item.entry_id,
-            "content_group": item.content_group, "signal": item.signal,
-            "distance": item.distance, "labels": list(item.labels), "location": item.location,
-            "evidence": item.evidence, "dedup_key": item.dedup_key[:200],
-            **grouping(item.kind, item.entry_id, item.content_group, item.evidence,
-                       item.dedup_key, item.location)}
 
 
 def _strike(conn: Connection, chat_id: int, user_id: int, at: datetime) -> int:

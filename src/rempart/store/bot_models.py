@@ -6,6 +6,8 @@ are known by Telegram's ``file_unique_id`` and hash.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -19,7 +21,18 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from rempart.store.models import BigId, Stamp, metadata
+from rempart.store.models import id_column, metadata, stamp, timestamps
+
+
+def _delivery_state() -> tuple[Column[Any], ...]:
+    """Where a queued row stands: ``pending``, ``done`` or ``dead``, tries, next try, last error."""
+    return (
+        Column("status", String(16), nullable=False),
+        Column("attempts", Integer, nullable=False),
+        stamp("next_at"),
+        Column("error", String(300), nullable=True),
+    )
+
 
 bot_chats = Table(
     "bot_chats",
@@ -29,18 +42,18 @@ bot_chats = Table(
     Column("type", String(32), nullable=False),
     Column("settings", JSON, nullable=False),  # per-chat policy
     Column("rights", JSON, nullable=False),  # the bot's admin rights as last seen
-    Column("updated_at", Stamp, nullable=False),
+    stamp("updated_at"),
 )
 
 bot_messages = Table(
     "bot_messages",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    id_column(),
     Column("chat_id", BigInteger, nullable=False),
     Column("message_id", BigInteger, nullable=False),
     Column("user_id", BigInteger, nullable=True),
     Column("sender_chat_id", BigInteger, nullable=True),
-    Column("at", Stamp, nullable=False),
+    stamp("at"),
     Column("deleted", Integer, nullable=False),
     UniqueConstraint("chat_id", "message_id", name="uq_bot_messages_chat_message"),
 )
@@ -57,7 +70,7 @@ bot_strikes = Table(
     Column("chat_id", BigInteger, nullable=False),
     Column("user_id", BigInteger, nullable=False),
     Column("count", Integer, nullable=False),
-    Column("last_at", Stamp, nullable=False),
+    stamp("last_at"),
     PrimaryKeyConstraint("chat_id", "user_id", name="pk_bot_strikes"),
 )
 
@@ -74,7 +87,7 @@ bot_seen_files = Table(
     Column("file_unique_id", String(128), primary_key=True),
     Column("sha256", String(64), nullable=True),
     Column("verdict", JSON, nullable=False),
-    Column("seen_at", Stamp, nullable=False),
+    stamp("seen_at"),
 )
 
 # Inbox: every update received, stored before Telegram is told it arrived (getUpdates offset or
@@ -85,12 +98,9 @@ bot_updates = Table(
     Column("update_id", BigInteger, primary_key=True, autoincrement=False),
     Column("chat_id", BigInteger, nullable=True),
     Column("payload", JSON(none_as_null=True), nullable=True),
-    Column("status", String(16), nullable=False),  # pending, done, dead
-    Column("attempts", Integer, nullable=False),
-    Column("next_at", Stamp, nullable=False),
-    Column("error", String(300), nullable=True),
-    Column("received_at", Stamp, nullable=False),
-    Column("updated_at", Stamp, nullable=False),
+    *_delivery_state(),
+    stamp("received_at"),
+    stamp("updated_at"),
 )
 Index("ix_bot_updates_status_next_at", bot_updates.c.status, bot_updates.c.next_at)
 
@@ -101,18 +111,14 @@ Index("ix_bot_updates_status_next_at", bot_updates.c.status, bot_updates.c.next_
 bot_outbox = Table(
     "bot_outbox",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    id_column(),
     Column("dedup_key", String(200), nullable=False, unique=True),
     Column("chat_id", BigInteger, nullable=False),
     Column("action", String(32), nullable=False),
     Column("purpose", String(16), nullable=False),  # action, alert, receipt, notice
     Column("params", JSON(none_as_null=True), nullable=True),
-    Column("status", String(16), nullable=False),  # pending, done, dead
-    Column("attempts", Integer, nullable=False),
-    Column("next_at", Stamp, nullable=False),
-    Column("error", String(300), nullable=True),
+    *_delivery_state(),
     Column("update_id", BigInteger, nullable=True),
-    Column("created_at", Stamp, nullable=False),
-    Column("updated_at", Stamp, nullable=False),
+    *timestamps(),
 )
 Index("ix_bot_outbox_status_next_at", bot_outbox.c.status, bot_outbox.c.next_at)

@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,7 @@ from sqlalchemy import (
     Table,
     and_,
     delete,
+    func,
     insert,
     null,
     or_,
@@ -287,6 +289,64 @@ class BotWorkMixin(SqlStore):
             if n:
                 _audit(conn, audit)
         return bool(n)
+
+    # --- queue mode: one chat's work, albums ------------------------------------------------
+
+    def chat_updates(self, chat_id: int | None, due_before: datetime, limit: int = 100
+                     ) -> list[InboxRow]:
+        """The chat's pending updates due by ``due_before``, in update order (``None``: the
+        updates without a chat)."""
+        which = (bot_updates.c.chat_id.is_(None) if chat_id is None
+                 else bot_updates.c.chat_id == chat_id)
+        with self._read() as conn:
+            rows = conn.execute(select(bot_updates).where(and_(
+                which, bot_updates.c.status == PENDING, bot_updates.c.next_at <= due_before))
+                .order_by(bot_updates.c.update_id).limit(limit)).all()
+        return [_inbox(r) for r in rows]
+
+    def stale_chats(self, due_before: datetime, limit: int = 500) -> list[int | None]:
+        """Chats with a pending update due since ``due_before`` or earlier: work a worker
+        should have done by now (a lost task, a retry that came due)."""
+        with self._read() as conn:
+            return list(conn.execute(select(bot_updates.c.chat_id).where(and_(
+                bot_updates.c.status == PENDING, bot_updates.c.next_at <= due_before))
+                .group_by(bot_updates.c.chat_id).limit(limit)).scalars())
+
+    def count_pending(self) -> int:
+        """How many updates are pending (waiting, being handled or to be retried)."""
+        with self._read() as conn:
+            return int(conn.execute(select(func.count()).select_from(bot_updates).where(
+                bot_updates.c.status == PENDING)).scalar() or 0)
+
+    def album(self, chat_id: int, group: str) -> dict[str, Any] | None:
+        """What is remembered of an album (members, flagged, seen), or None."""
+        with self._read() as conn:
+            value = conn.execute(select(bot_state.c.value).where(
+                bot_state.c.key == _album_key(chat_id, group))).scalar()
+        return json.loads(value) if value is not None else None
+
+    def save_album(self, chat_id: int, group: str, value: dict[str, Any]) -> None:
+        """Remember an album (see :meth:`album`)."""
+        key, data = _album_key(chat_id, group), json.dumps(value)
+        with self._write() as conn:
+            if not conn.execute(update(bot_state).where(bot_state.c.key == key)
+                                .values(value=data)).rowcount:
+                conn.execute(insert(bot_state).values(key=key, value=data))
+
+    def prune_albums(self, before: datetime) -> int:
+        """Forget albums last seen before ``before``."""
+        with self._write() as conn:
+            rows = conn.execute(select(bot_state.c.key, bot_state.c.value).where(
+                bot_state.c.key.like("album:%"))).all()
+            old = [r.key for r in rows
+                   if datetime.fromisoformat(json.loads(r.value)["seen"]) < before]
+            if old:
+                conn.execute(delete(bot_state).where(bot_state.c.key.in_(old)))
+        return len(old)
+
+
+def _album_key(chat_id: int, group: str) -> str:
+    return f"album:{chat_id}:{group}"[:64]
 
 
 def _audit(conn: Connection, e: AuditEntry) -> None:

@@ -19,34 +19,33 @@ from sqlalchemy import (
     Table,
 )
 
-from rempart.store.models import BigId, Stamp, metadata
+from rempart.store.models import id_column, metadata, stamp, timestamps
 
 victim_cases = Table(
     "victim_cases",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    id_column(),
     Column("case_number", String(32), nullable=False, unique=True),  # VIC-2026-000123
     Column("secret_sha256", String(64), nullable=False),
-    Column("created_at", Stamp, nullable=False),
-    Column("updated_at", Stamp, nullable=False),
+    *timestamps(),
     Column("status", String(16), nullable=False),  # open, closed
     Column("minor", Boolean, nullable=False),
     Column("contact", String(320), nullable=True),
     Column("item_count", Integer, nullable=False),
-    Column("closed_at", Stamp, nullable=True),
+    stamp("closed_at", nullable=True),
 )
 
 case_items = Table(
     "case_items",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    id_column(),
     Column("case_id", BigInteger, ForeignKey("victim_cases.id", ondelete="CASCADE"),
            nullable=False),
     Column("content_group", String(64), nullable=False),
     Column("bank", String(200), nullable=False),
     Column("entry_ids", JSON, nullable=False),
-    Column("created_at", Stamp, nullable=False),
-    Column("withdrawn_at", Stamp, nullable=True),
+    stamp("created_at"),
+    stamp("withdrawn_at", nullable=True),
 )
 Index("ix_case_items_case", case_items.c.case_id)
 
@@ -55,5 +54,5 @@ case_challenges = Table(
     "case_challenges",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column("expires_at", Stamp, nullable=False, index=True),
+    stamp("expires_at", index=True),
 )

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from sqlalchemy import Column, String, Table
 
-from rempart.store.models import Stamp, metadata
+from rempart.store.models import metadata, stamp
 
 deployment_secrets = Table(
     "deployment_secrets",
     metadata,
     Column("name", String(64), primary_key=True),
     Column("value", String(128), nullable=False),
-    Column("created_at", Stamp, nullable=False),
+    stamp("created_at"),
 )

@@ -20,7 +20,7 @@ from sqlalchemy import Boolean, Column, Float, Index, Integer, String, Table
 
 from rempart.store.bot_models import bot_messages
 from rempart.store.case_models import victim_cases
-from rempart.store.models import Stamp, bank_entries, metadata
+from rempart.store.models import bank_entries, metadata, stamp
 
 rate_buckets = Table(
     "rate_buckets",
@@ -37,9 +37,9 @@ login_failures = Table(
     metadata,
     Column("username", String(64), primary_key=True),
     Column("failures", Integer, nullable=False),
-    Column("window_start", Stamp, nullable=False),
-    Column("locked_until", Stamp, nullable=True),
-    Column("updated_at", Stamp, nullable=False, index=True),
+    stamp("window_start"),
+    stamp("locked_until", nullable=True),
+    stamp("updated_at", index=True),
 )
 
 Index("ix_bank_entries_removed_at", bank_entries.c.removed_at)

@@ -7,6 +7,8 @@ orders concurrent writers, so a reader never sees seq N before every seq < N is 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -23,6 +25,7 @@ from sqlalchemy import (
     Text,
     text,
 )
+from sqlalchemy.types import TypeEngine
 
 # Stable constraint names, so migrations can refer to them on every backend.
 metadata = MetaData(
@@ -39,6 +42,22 @@ metadata = MetaData(
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 Stamp = DateTime(timezone=True)
 
+
+def id_column(kind: TypeEngine[int] | type[TypeEngine[int]] = BigId) -> Column[int]:
+    """The surrogate primary key ``id``, 64-bit unless ``kind`` says otherwise."""
+    return Column("id", kind, primary_key=True)
+
+
+def stamp(name: str, *, nullable: bool = False, index: bool | None = None) -> Column[datetime]:
+    """A time zone-aware instant, required unless ``nullable``."""
+    return Column(name, Stamp, nullable=nullable, index=index)
+
+
+def timestamps() -> tuple[Column[datetime], Column[datetime]]:
+    """``created_at`` and ``updated_at``, both required (``Table(..., *timestamps())``)."""
+    return stamp("created_at"), stamp("updated_at")
+
+
 change_counter = Table(
     "change_counter",
     metadata,
@@ -49,7 +68,7 @@ change_counter = Table(
 banks = Table(
     "banks",
     metadata,
-    Column("id", Integer, primary_key=True),
+    id_column(Integer),
     Column("name", String(200), nullable=False),
     Column("kind", String(20), nullable=False),
     Column("policy", String(20), nullable=False),
@@ -59,9 +78,8 @@ banks = Table(
     Column("vpdq_index_match_percent", Float, nullable=False),
     Column("enabled", Boolean, nullable=False),
     Column("description", Text, nullable=False),
-    Column("created_at", Stamp, nullable=False),
-    Column("updated_at", Stamp, nullable=False),
-    Column("deleted_at", Stamp, nullable=True),
+    *timestamps(),
+    stamp("deleted_at", nullable=True),
     Column("seq", BigInteger, nullable=False, index=True),
     # A deleted bank keeps its row (its entries' tombstones point at it) and frees its name.
     Index(
@@ -76,7 +94,7 @@ banks = Table(
 bank_entries = Table(
     "bank_entries",
     metadata,
-    Column("id", BigId, primary_key=True),
+    id_column(),
     Column("bank_id", Integer, ForeignKey("banks.id", ondelete="CASCADE"), nullable=False),
     Column("content_group", String(64), nullable=False, index=True),
     Column("signal_type", String(32), nullable=False),
@@ -88,14 +106,13 @@ bank_entries = Table(
     # bank, unconfirmed or confirmed (core.banks.EntryTrust): with the bank's policy, the action.
     Column("trust", String(16), nullable=False, server_default="bank"),
     Column("source", String(200), nullable=True),
-    Column("submitted_at", Stamp, nullable=True),
+    stamp("submitted_at", nullable=True),
     Column("external_id", String(200), nullable=True),
     Column("case_id", String(200), nullable=True),
     Column("labels", JSON, nullable=False),
     Column("meta", JSON, nullable=False),
-    Column("created_at", Stamp, nullable=False),
-    Column("updated_at", Stamp, nullable=False),
-    Column("removed_at", Stamp, nullable=True),
+    *timestamps(),
+    stamp("removed_at", nullable=True),
     Column("removed_reason", Text, nullable=True),
     Column("seq", BigInteger, nullable=False, index=True),
     # Exact lookups across banks, and within one bank (import de-duplication).
@@ -111,7 +128,7 @@ bank_entries = Table(
 entry_hits = Table(
     "entry_hits",
     metadata,
-    Column("id", BigId, primary_key=True),
+    id_column(),
     Column(
         "entry_id", BigInteger, ForeignKey("bank_entries.id", ondelete="CASCADE"), nullable=False
     ),
@@ -119,7 +136,7 @@ entry_hits = Table(
     # Where the match was seen (a chat, an API client) and who posted it, when known.
     Column("place", String(128), nullable=True),
     Column("sender", String(128), nullable=True),
-    Column("at", Stamp, nullable=False, index=True),
+    stamp("at", index=True),
     Index("ix_entry_hits_entry_id_at", "entry_id", "at"),
 )
 

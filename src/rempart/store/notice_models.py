@@ -19,24 +19,24 @@ from sqlalchemy import (
     Text,
 )
 
-from rempart.store.models import BigId, Stamp, metadata
+from rempart.store.models import id_column, metadata, stamp
 
 users = Table(
     "users",
     metadata,
-    Column("id", Integer, primary_key=True),
+    id_column(Integer),
     Column("username", String(64), nullable=False, unique=True),
     # argon2id encoded hash (parameters and salt included); never the password.
     Column("password_hash", String(255), nullable=False),
     Column("role", String(16), nullable=False),
-    Column("created_at", Stamp, nullable=False),
+    stamp("created_at"),
     Column("disabled", Boolean, nullable=False),
 )
 
 notices = Table(
     "notices",
     metadata,
-    Column("id", Integer, primary_key=True),
+    id_column(Integer),
     Column("case_number", String(32), nullable=False, unique=True),
     # sha256 hex of the follow-up secret given to the reporter once.
     Column("secret_sha256", String(64), nullable=False),
@@ -53,11 +53,11 @@ notices = Table(
     Column("good_faith", Boolean, nullable=False),
     Column("imminent_danger", Boolean, nullable=False),
     Column("state", String(16), nullable=False),
-    Column("received_at", Stamp, nullable=False),
-    Column("deadline", Stamp, nullable=False),
+    stamp("received_at"),
+    stamp("deadline"),
     Column("escalated", Boolean, nullable=False),
     Column("assigned_to", Integer, ForeignKey("users.id"), nullable=True),
-    Column("updated_at", Stamp, nullable=False),
+    stamp("updated_at"),
     Index("ix_notices_state_deadline", "state", "deadline"),
     Index("ix_notices_category_deadline", "category", "deadline"),
 )
@@ -65,10 +65,10 @@ notices = Table(
 decisions = Table(
     "decisions",
     metadata,
-    Column("id", Integer, primary_key=True),
+    id_column(Integer),
     Column("notice_id", Integer, ForeignKey("notices.id"), nullable=False, index=True),
     Column("decided_by", Integer, ForeignKey("users.id"), nullable=False),
-    Column("decided_at", Stamp, nullable=False, index=True),
+    stamp("decided_at", index=True),
     Column("action", String(32), nullable=False),
     # What the reporter is told (no personal data of third parties).
     Column("summary", Text, nullable=False),
@@ -81,12 +81,12 @@ decisions = Table(
 appeals = Table(
     "appeals",
     metadata,
-    Column("id", Integer, primary_key=True),
+    id_column(Integer),
     Column("notice_id", Integer, ForeignKey("notices.id"), nullable=False, unique=True),
-    Column("filed_at", Stamp, nullable=False),
+    stamp("filed_at"),
     Column("reason", Text, nullable=False),
     Column("decided_by", Integer, ForeignKey("users.id"), nullable=True),
-    Column("decided_at", Stamp, nullable=True),
+    stamp("decided_at", nullable=True),
     Column("outcome", String(16), nullable=True),
     Column("outcome_reason", Text, nullable=True),
 )
@@ -94,8 +94,8 @@ appeals = Table(
 audit_events = Table(
     "audit_events",
     metadata,
-    Column("id", BigId, primary_key=True),
-    Column("at", Stamp, nullable=False, index=True),
+    id_column(),
+    stamp("at", index=True),
     Column("actor_type", String(16), nullable=False),  # user, token, public, system
     Column("actor_id", String(200), nullable=True),
     Column("action", String(64), nullable=False),

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
 
-from rempart.store.models import BigId, Stamp, metadata
+from rempart.store.models import id_column, metadata, stamp, timestamps
 
 review_items = Table(
     "review_items",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("created_at", Stamp, nullable=False),
-    Column("updated_at", Stamp, nullable=False),
+    id_column(),
+    *timestamps(),
     Column("source", String(16), nullable=False),  # scan, bot, api
     Column("status", String(16), nullable=False),  # open, confirmed, dismissed
     Column("kind", String(16), nullable=False),  # media_match, text_flag
@@ -32,7 +31,7 @@ review_items = Table(
     Column("group_key", String(32), nullable=False),
     Column("place", String(200), nullable=True),
     Column("decided_by", Integer, ForeignKey("users.id"), nullable=True),
-    Column("decided_at", Stamp, nullable=True),
+    stamp("decided_at", nullable=True),
     Column("decision", String(32), nullable=True),
     Column("decision_reason", Text, nullable=True),
 )

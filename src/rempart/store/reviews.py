@@ -1,6 +1,9 @@
 """The review queue's store (table ``review_items``), on SQLite or PostgreSQL.
 
-An item is created once per ``dedup_key`` (the same match seen twice is one item). A decision is
+An item is created once per ``dedup_key`` (the same match seen twice is one item): every writer
+inserts :func:`review_row` rows, with a whole batch through :func:`insert_items` inside its own
+transaction (a sighting's hits, the bot's outcome), so ``group_key`` and ``place`` are always the
+same. A decision is
 a compare-and-set on ``status = 'open'`` and is written with its audit event in one transaction,
 so two moderators cannot both decide an item and no decision goes unlogged; a decision on a
 group of items (:mod:`store.review_groups`) closes them all in one transaction.
@@ -18,7 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from rempart.store.audit import AuditEntry, log_event
@@ -105,6 +109,25 @@ def review_row(new: NewReviewItem, at: datetime | None = None,
             "evidence": new.evidence, "dedup_key": new.dedup_key[:200],
             **grouping(new.kind, new.entry_id, new.content_group, new.evidence,
                        new.dedup_key, new.location)}
+
+
+def insert_items(conn: Connection, items: Sequence[NewReviewItem],
+                 at: datetime | None = None) -> list[str]:
+    """Insert open items within the caller's transaction, skipping a ``dedup_key`` already
+    stored (any status: a decided item is never raised again) or repeated in ``items`` (the
+    last one is kept); returns the keys inserted, in order."""
+    rows: dict[str, dict[str, Any]] = {}
+    for new in items:
+        row = review_row(new, at)
+        rows[row["dedup_key"]] = row
+    if not rows:
+        return []
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    added = set(conn.execute(
+        dialect.insert(review_items)
+        .on_conflict_do_nothing(index_elements=[review_items.c.dedup_key])
+        .returning(review_items.c.dedup_key), list(rows.values())).scalars())
+    return [k for k in rows if k in added]
 
 
 def _item(row: Row[Any]) -> ReviewItem:

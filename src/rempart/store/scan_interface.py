@@ -134,3 +134,75 @@ class ScanStore(Protocol):
     def delete_scan(self, scan_id: str) -> bool:
         """Delete a scan and its findings; False when there was none."""
         ...
+
+
+# --- distributed scans ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewScanBatch:
+    """A range of an input's items (ordinals ``start`` to ``stop``, ``None``: to the end)."""
+
+    input: str
+    input_index: int
+    start: int
+    stop: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ScanBatch:
+    """A stored batch: what a task must scan, and once ``done`` what it found (``items``
+    scanned, the counters of those items, the input's read ``error`` met in the range)."""
+
+    id: int
+    scan_id: str
+    input: str
+    input_index: int
+    start: int
+    stop: int | None
+    done: bool
+    sent_at: datetime | None
+    touched_at: datetime | None
+    attempts: int
+    items: int
+    counters: dict[str, int]
+    error: str | None
+
+
+class ScanBatchStore(Protocol):
+    """The batches of distributed scans (``scan_batches``), beside their scans and findings."""
+
+    def plan_batches(self, scan_id: str, batches: Sequence[NewScanBatch],
+                     progress: Mapping[str, Mapping[str, Any]]) -> list[ScanBatch]:
+        """In ONE transaction: store the scan's batches (unless it has some already) and its
+        progress per input; the scan's batches in input and item order. UnknownScan."""
+        ...
+
+    def list_batches(self, scan_id: str) -> list[ScanBatch]:
+        """The scan's batches in input and item order."""
+        ...
+
+    def get_batch(self, batch_id: int) -> ScanBatch | None:
+        """The batch with this id, or ``None``."""
+        ...
+
+    def mark_sent(self, batch_ids: Sequence[int]) -> None:
+        """Record that a task was sent for each of these batches, now."""
+        ...
+
+    def touch_batch(self, batch_id: int, *, start: bool = False) -> bool:
+        """Record a sign of life of the task running the batch (``start``: a new attempt);
+        False when the batch is done already."""
+        ...
+
+    def commit_scan_batch(self, batch_id: int, findings: Sequence[FindingRow], *, items: int,
+                          counters: Mapping[str, int], error: str | None) -> bool:
+        """In ONE transaction: add the batch's new findings and mark it done with its items,
+        counters and error; False (nothing written) when it was done already."""
+        ...
+
+    def complete_batched_scan(self, scan_id: str, *, counters: Mapping[str, int],
+                              progress: Mapping[str, Mapping[str, Any]]) -> ScanRecord:
+        """In ONE transaction: renumber the findings in item order (as a local scan stores
+        them) and mark the scan completed with these counters and progress. UnknownScan."""
+        ...

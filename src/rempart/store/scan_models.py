@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -18,15 +19,14 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from rempart.store.models import BigId, Stamp, metadata
+from rempart.store.models import id_column, metadata, stamp, timestamps
 
 scans = Table(
     "scans",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("created_at", Stamp, nullable=False),
-    Column("updated_at", Stamp, nullable=False),
-    Column("finished_at", Stamp, nullable=True),
+    *timestamps(),
+    stamp("finished_at", nullable=True),
     # sha256 of the sorted resolved inputs, the banks and the options: same arguments, same scan.
     Column("fingerprint", String(64), nullable=False, index=True),
     Column("inputs", JSON, nullable=False),
@@ -41,7 +41,7 @@ scans = Table(
 scan_findings = Table(
     "scan_findings",
     metadata,
-    Column("id", BigId, primary_key=True),
+    id_column(),
     Column("scan_id", String(36), ForeignKey("scans.id", ondelete="CASCADE"), nullable=False),
     Column("seq", Integer, nullable=False),
     # sha256 of (input, chat id, message id, media path): re-processing never duplicates.
@@ -58,7 +58,7 @@ scan_findings = Table(
 scan_finding_contents = Table(
     "scan_finding_contents",
     metadata,
-    Column("id", BigId, primary_key=True),
+    id_column(),
     Column(
         "finding_id",
         BigInteger,
@@ -69,4 +69,29 @@ scan_finding_contents = Table(
     Column("scan_id", String(36), nullable=False),
     Column("bank", String(200), nullable=False),
     Column("content_group", String(64), nullable=False, index=True),
+)
+
+# A distributed scan's work: one row per range of an input's items, done by one task. ``done``
+# is set in the transaction that stores the batch's findings; ``seq_from``/``seq_to`` are the
+# stored seqs of those findings until the scan completes (then renumbered in item order).
+scan_batches = Table(
+    "scan_batches",
+    metadata,
+    id_column(),
+    Column("scan_id", String(36), ForeignKey("scans.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("input", String(4000), nullable=False),
+    Column("input_index", Integer, nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("stop", Integer, nullable=True),  # None: to the input's end
+    Column("done", Boolean, nullable=False),
+    stamp("sent_at", nullable=True),
+    stamp("touched_at", nullable=True),  # last sign of life of a task running it
+    Column("attempts", Integer, nullable=False),
+    Column("items", Integer, nullable=False),
+    Column("counters", JSON, nullable=False),
+    Column("error", String(4000), nullable=True),
+    Column("seq_from", Integer, nullable=True),
+    Column("seq_to", Integer, nullable=True),
+    UniqueConstraint("scan_id", "input_index", "start"),
 )

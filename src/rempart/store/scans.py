@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from rempart.store.engine import SqlStore, make_engine, migrate_engine
 from rempart.store.rows import utc, utc_now
+from rempart.store.scan_batches import ScanBatches
 from rempart.store.scan_interface import (
     ContentSighting,
     FindingRow,
@@ -43,8 +44,9 @@ def open_scan_store(url: str, migrate: bool = True) -> SqlScanStore:
     return SqlScanStore(engine)
 
 
-class SqlScanStore(SqlStore):
-    """ScanStore over one SQLAlchemy engine (share the bank store's: ``SqlScanStore(s.engine)``)."""
+class SqlScanStore(ScanBatches, SqlStore):
+    """ScanStore (and ScanBatchStore) over one SQLAlchemy engine (share the bank store's:
+    ``SqlScanStore(s.engine)``)."""
 
 
     # --- scans ---------------------------------------------------------------------------
@@ -137,28 +139,34 @@ class SqlScanStore(SqlStore):
             )
             if done.rowcount != 1:
                 raise UnknownScan(scan_id)
-            fresh = self._fresh(conn, scan_id, findings)
-            if not fresh:
-                return 0
-            last = conn.execute(
-                select(func.coalesce(func.max(scan_findings.c.seq), 0))
-                .where(scan_findings.c.scan_id == scan_id)
-            ).scalar_one()
-            conn.execute(insert(scan_findings), [
-                {"scan_id": scan_id, "seq": last + n, "key": f.key, "input": f.input,
-                 "chat_id": f.chat_id, "message_id": f.message_id, "date_utc": f.date_utc,
-                 "finding": dict(f.finding)}
-                for n, f in enumerate(fresh, 1)
+            return self._add_findings(conn, scan_id, findings)[1]
+
+    def _add_findings(self, conn: Connection, scan_id: str,
+                      findings: Sequence[FindingRow]) -> tuple[int, int]:
+        """Store the findings whose keys are new, numbered after the scan's last (the caller
+        holds the scan row's lock); (the first one's seq, how many)."""
+        fresh = self._fresh(conn, scan_id, findings)
+        if not fresh:
+            return 0, 0
+        last = conn.execute(
+            select(func.coalesce(func.max(scan_findings.c.seq), 0))
+            .where(scan_findings.c.scan_id == scan_id)
+        ).scalar_one()
+        conn.execute(insert(scan_findings), [
+            {"scan_id": scan_id, "seq": last + n, "key": f.key, "input": f.input,
+             "chat_id": f.chat_id, "message_id": f.message_id, "date_utc": f.date_utc,
+             "finding": dict(f.finding)}
+            for n, f in enumerate(fresh, 1)
+        ])
+        with_contents = [f for f in fresh if f.contents]
+        if with_contents:
+            ids = self._ids(conn, scan_id, [f.key for f in with_contents])
+            conn.execute(insert(scan_finding_contents), [
+                {"finding_id": ids[f.key], "scan_id": scan_id, "bank": bank,
+                 "content_group": group}
+                for f in with_contents for bank, group in dict.fromkeys(f.contents)
             ])
-            with_contents = [f for f in fresh if f.contents]
-            if with_contents:
-                ids = self._ids(conn, scan_id, [f.key for f in with_contents])
-                conn.execute(insert(scan_finding_contents), [
-                    {"finding_id": ids[f.key], "scan_id": scan_id, "bank": bank,
-                     "content_group": group}
-                    for f in with_contents for bank, group in dict.fromkeys(f.contents)
-                ])
-            return len(fresh)
+        return last + 1, len(fresh)
 
     def _fresh(self, conn: Connection, scan_id: str,
                findings: Sequence[FindingRow]) -> list[FindingRow]:

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 
 from rempart.core.tokens import SCOPES, ApiToken, secret_digest
-from rempart.store.models import Stamp, metadata
+from rempart.store.models import id_column, metadata, stamp
 from rempart.store.rows import utc, utc_now
 
 __all__ = ["PREFIX", "SCOPES", "ApiToken", "SqlTokenStore", "api_tokens", "check_scopes",
@@ -42,15 +42,15 @@ PREFIX = "rmp_"
 api_tokens = Table(
     "api_tokens",
     metadata,
-    Column("id", Integer, primary_key=True),
+    id_column(Integer),
     Column("name", String(200), nullable=False),
     # sha256 hex of the secret; the secret itself is never stored.
     Column("secret_sha256", String(64), nullable=False, unique=True),
     Column("scopes", JSON, nullable=False),
     Column("rate_per_second", Float, nullable=True),
     Column("burst", Integer, nullable=True),
-    Column("created_at", Stamp, nullable=False),
-    Column("revoked_at", Stamp, nullable=True),
+    stamp("created_at"),
+    stamp("revoked_at", nullable=True),
 )
 
 

@@ -121,3 +121,12 @@ def test_every_command_is_found_from_its_name() -> None:
         one = app_for([name])
         assert name in {c.name for c in one.registered_commands} | {
             g.name for g in one.registered_groups}
+
+
+def test_a_command_alone_keeps_its_name() -> None:
+    from typer.testing import CliRunner
+
+    from rempart.adapters.cli.main import app_for
+
+    result = CliRunner().invoke(app_for(["purge"]), ["purge", "--help"])
+    assert result.exit_code == 0 and "retention" in result.output

@@ -6,6 +6,8 @@ Example::
     $ rempart bot --db postgresql://rempart@/rempart
     $ rempart bot --api-url http://127.0.0.1:8081         # self-hosted Bot API: no 20 MB cap
     $ rempart bot --webhook https://bot.example.org/telegram --listen 0.0.0.0:8443
+    $ rempart bot --broker redis://127.0.0.1:6379/1 --db postgresql://rempart@/rempart
+      # queue mode: updates handled by `rempart worker`s (same token in their environment)
 
 SIGTERM or Ctrl-C stops it within ``stop_grace_seconds`` (plus a few seconds to close): updates
 still in flight stay pending in the database and are handled at the next start.
@@ -19,11 +21,19 @@ import logging
 import os
 import secrets
 import signal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from rempart.adapters.cli.options import Db
+
+if TYPE_CHECKING:
+    from telegram import Bot
+
+    from rempart.adapters.telegram_bot import BotRunner
+    from rempart.app import App
+    from rempart.config import Settings
+    from rempart.services.bot import BotService
 
 
 def bot_command(
@@ -40,6 +50,10 @@ def bot_command(
     webhook_secret: Annotated[str | None, typer.Option(
         envvar="REMPART_WEBHOOK_SECRET",
         help="Secret token Telegram sends back (random when not given).")] = None,
+    broker: Annotated[str | None, typer.Option(
+        "--broker", help="Queue mode: updates go to `rempart worker`s through this broker "
+        "(default: REMPART_BROKER_URL; none: handled in this process).",
+        show_default=False)] = None,
 ) -> None:
     """Run the bot: check every message, remove banked media, alert the admins."""
     from rempart.adapters.telegram_bot import ApiUrlError, BotRunner, bot_api_urls, make_bot
@@ -63,6 +77,8 @@ def bot_command(
     except ApiUrlError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
+    if broker:
+        settings.broker_url = broker
     if download_limit_mb is not None:
         settings.bot.download_limit_bytes = int(download_limit_mb * 1024 * 1024)
     app = build(settings)
@@ -70,7 +86,8 @@ def bot_command(
     service = bot_service(app.store, app.matching, settings, limits=app.limits)
     bot = make_bot(token, settings.bot.api_url, settings.bot.file_url,
                    settings.bot.poll_timeout_seconds)
-    runner = BotRunner(bot, service, settings.bot)
+    runner = BotRunner(bot, service, settings.bot) if not settings.broker_url else (
+        _receiver(bot, service, settings, app))
     try:
         if webhook:
             _run_webhook(runner, webhook, listen, webhook_secret or secrets.token_urlsafe(32))
@@ -85,6 +102,16 @@ def bot_command(
                                             runner.abandoned)
         logging.shutdown()
         os._exit(0)
+
+
+def _receiver(bot: Bot, service: BotService, settings: Settings, app: App) -> BotRunner:
+    """A queue-mode receiver: updates stored here, handled by the workers."""
+    from rempart.adapters.telegram_bot.queue import CHAT_TASK, QueueReceiver
+    from rempart.app import worker_celery
+
+    celery = worker_celery(settings, app)
+    return QueueReceiver(bot, service, settings.bot,
+                         send=lambda chat: celery.send_task(CHAT_TASK, args=[chat]))
 
 
 async def _poll(runner: object) -> None:

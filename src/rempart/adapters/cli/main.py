@@ -70,8 +70,13 @@ def app_for(argv: list[str]) -> typer.Typer:
         return build_app()
     one = typer.Typer(name="rempart", no_args_is_help=True, add_completion=False,
                       pretty_exceptions_enable=False)
+    one.callback()(_group)  # a group, even of one command: `rempart serve …` keeps its name
     importlib.import_module(f"rempart.adapters.cli.{module}").register(one)
     return one
+
+
+def _group() -> None:
+    """Rempart: hash, bank, match and scan media so known abusive images stop spreading."""
 
 
 def main() -> None:

@@ -8,12 +8,20 @@ Example::
 
 Run the same command again after an interruption (Ctrl-C, kill, crash) to resume; once a scan
 is complete, the same command prints its stored findings again (``--no-resume`` re-scans).
+
+``--distributed`` hands the work to ``rempart worker`` processes through the broker, in batches
+of items, and prints the same once they are done; the workers must reach the same database
+and read the inputs at the same paths::
+
+    $ export REMPART_BROKER_URL=redis://127.0.0.1:6379/1 REMPART_DATABASE_URL=postgresql+psycopg://…
+    $ rempart worker --queues scan --concurrency 4        # on each machine
+    $ rempart scan --distributed /shared/exports/*/ --report report.html
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, cast
@@ -30,7 +38,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from rempart.adapters.cli.options import Db, store_for
+from rempart.adapters.cli.options import Db, fail, store_for
 from rempart.adapters.cli.output import emit_jsonl, stderr
 from rempart.adapters.reports import render_html, write_csv
 from rempart.adapters.telegram_export import (
@@ -47,6 +55,7 @@ from rempart.core.scan_summary import ScanSummary, Summarizer
 from rempart.services.matching import MatchService, MatchStore
 from rempart.services.offline import ScanStore, scan_store
 from rempart.services.scan import ScanInputError, ScanProgress, ScanResult, ScanService
+from rempart.services.scan.distributed import BatchProgress, DistributedScan
 
 
 class ExportSource:
@@ -135,6 +144,16 @@ def scan_command(
     )] = True,
     commit_seconds: Annotated[float, typer.Option(
         hidden=True, help="Seconds between commits (tests).")] = 2.0,
+    distributed: Annotated[bool, typer.Option(
+        "--distributed", help="Scan on `rempart worker` processes through the broker "
+        "(they share the database and the inputs' paths).")] = False,
+    broker: Annotated[str | None, typer.Option(
+        "--broker", help="Broker URL for --distributed (default: REMPART_BROKER_URL).",
+        show_default=False)] = None,
+    batch_items: Annotated[int, typer.Option(
+        help="--distributed: items per task.")] = 200,
+    lease_seconds: Annotated[float, typer.Option(
+        hidden=True, help="--distributed: silence after which batches are sent again.")] = 120.0,
 ) -> None:
     """Scan exports and folders: banked media, solicitations, invite links; resumable."""
     names = parse_usernames(username)
@@ -144,6 +163,11 @@ def scan_command(
         if out is not None and not out.parent.is_dir():
             raise typer.BadParameter(f"no such folder: {out.parent}", param_hint=str(out))
     settings = Settings()
+    if broker:
+        settings.broker_url = broker
+    if distributed and not settings.broker_url:
+        fail("--distributed needs a broker: set REMPART_BROKER_URL or --broker, and start "
+             "`rempart worker` processes on the same database")
     source = ExportSource(names)
     with store_for(db) as store:
         known = {b.name for b in store.list_banks()}
@@ -156,7 +180,13 @@ def scan_command(
         service = ScanService(store, scans, matcher, settings, source=source,
                               commit_seconds=commit_seconds)
         try:
-            result = _run(service, source, paths, bank, workers, resume, names, robust)
+            if distributed:
+                coordinator = DistributedScan(service, _sender(settings),
+                                              batch_items=batch_items,
+                                              lease_seconds=lease_seconds)
+                result = _run_distributed(coordinator, paths, bank, resume, names, robust)
+            else:
+                result = _run(service, source, paths, bank, workers, resume, names, robust)
         except KeyboardInterrupt:
             stderr.print("[yellow]interrupted[/]: what was scanned is saved; run the same "
                          "command again to resume.", highlight=False)
@@ -182,6 +212,44 @@ def _run(service: ScanService, source: ExportSource, paths: list[Path], bank: li
 
         result = service.scan(paths, bank or None, workers=workers, resume=resume,
                               progress=on_progress, usernames=names, robust=robust)
+    _print_outcome(result)
+    return result
+
+
+def _sender(settings: Settings) -> Callable[[str, int], None]:
+    """Sends the task of one batch of a distributed scan."""
+    from rempart.adapters.worker import WorkerContext, make_celery
+    from rempart.adapters.worker.scan_tasks import BATCH_TASK
+
+    celery = make_celery(settings, WorkerContext(lambda: None))  # it only sends
+
+    def send(scan_id: str, batch_id: int) -> None:
+        celery.send_task(BATCH_TASK, args=[scan_id, batch_id])
+
+    return send
+
+
+def _run_distributed(coordinator: DistributedScan, paths: list[Path], bank: list[str] | None,
+                     resume: bool, names: dict[int, str], robust: bool) -> ScanResult:
+    columns = (TextColumn("[bold]scanning on workers"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[batches]} batches, {task.fields[media]} media, "
+                          "{task.fields[findings]} findings"),
+               TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=stderr, transient=True) as bar:
+        task = bar.add_task("scan", total=None, batches="0/0", media=0, findings=0)
+
+        def on_progress(p: BatchProgress) -> None:
+            bar.update(task, completed=p.items, total=p.total or None,
+                       batches=f"{p.batches_done}/{p.batches}",
+                       media=p.counters.get("media", 0), findings=p.counters.get("findings", 0))
+
+        result = coordinator.scan(paths, bank or None, resume=resume, progress=on_progress,
+                                  usernames=names, robust=robust)
+    _print_outcome(result)
+    return result
+
+
+def _print_outcome(result: ScanResult) -> None:
     c = result.counters
     how = "stored scan (same arguments)" if result.reused else (
         "resumed scan" if result.resumed else "scan")
@@ -194,7 +262,6 @@ def _run(service: ScanService, source: ExportSource, paths: list[Path], bank: li
         message = str(i.error).removeprefix(f"{i.path}: ")
         stderr.print(f"[red]error[/] {i.path}: {message} (after {i.position} items)",
                      highlight=False, soft_wrap=True)
-    return result
 
 
 def _output(result: ScanResult, scans: ScanStore, *, jsonl: bool, report: Path | None,

@@ -6,6 +6,7 @@ Example::
     $ export REMPART_BROKER_URL=redis://127.0.0.1:6379/1
     $ rempart worker --concurrency 2 --db postgresql://rempart@db/rempart
     $ rempart worker --queues scan,ingest          # only these queues
+    $ rempart worker --queues bot --pool threads --concurrency 8
     $ rempart beat                                 # the daily purge, and other schedules
 """
 
@@ -41,6 +42,9 @@ def worker_command(
     queues: Annotated[str | None, typer.Option(
         help="Comma-separated queues to serve (default: all: bot, scan, ingest, "
         "maintenance, default).")] = None,
+    pool: Annotated[str, typer.Option(
+        help="prefork (processes: CPU-bound work such as scans) or threads (many tasks "
+        "waiting on the network at once, such as the bot's downloads).")] = "prefork",
     broker: Broker = None,
     db: Db = None,
     loglevel: Annotated[str, typer.Option(help="Log level.")] = "INFO",
@@ -54,7 +58,9 @@ def worker_command(
     names = [q.strip() for q in (queues or ",".join(QUEUES)).split(",") if q.strip()]
     if unknown := sorted(set(names) - set(QUEUES)):
         fail(f"unknown queue(s) {', '.join(unknown)}; Rempart's are {', '.join(QUEUES)}")
-    argv = ["worker", "--loglevel", loglevel, "--pool", "prefork", "--without-gossip",
+    if pool not in ("prefork", "threads"):
+        fail(f"unknown pool {pool!r}: prefork or threads")
+    argv = ["worker", "--loglevel", loglevel, "--pool", pool, "--without-gossip",
             "--without-mingle", "--queues", ",".join(settings.queue.prefix + q for q in names)]
     if concurrency:
         argv += ["--concurrency", str(concurrency)]

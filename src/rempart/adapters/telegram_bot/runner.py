@@ -12,6 +12,9 @@ slow message holds up only its own chat. Polling pauses while ``max_pending_upda
 
 Stopping (SIGTERM): polling stops at once; work in flight gets ``stop_grace_seconds``, then is
 cancelled and stays pending for the next start.
+
+With a broker, the same runner splits in two (``telegram_bot.queue``): receivers store and
+dispatch (:meth:`BotRunner.dispatch`), Celery workers handle (``telegram_bot.tasks``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -46,6 +50,7 @@ T = TypeVar("T")
 ALLOWED_UPDATES = ["message", "edited_message", "channel_post", "edited_channel_post",
                    "my_chat_member"]
 SWEEP_SECONDS = 1.0
+TIDY_SECONDS = 60.0
 _CHAT_KEYS = ("message", "edited_message", "channel_post", "edited_channel_post",
               "my_chat_member")
 
@@ -86,6 +91,8 @@ class BotRunner:
         self._background: list[asyncio.Task[None]] = []
         self._started = False
         self._started_at = utc_now()
+        self.sweep_seconds = SWEEP_SECONDS
+        self._tidy_at = 0.0
         self._updates_request = HTTPXRequest(connection_pool_size=1,
                                              read_timeout=self.settings.poll_timeout_seconds + 15)
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=10.0))
@@ -176,10 +183,15 @@ class BotRunner:
                 if isinstance(r.get("update_id"), int)]
         fresh = set(await self.io(self.service.store.accept_updates, rows, offset))
         now = utc_now()
-        for update_id, chat, payload in rows:
-            if update_id in fresh:
-                self._queue(InboxRow(update_id, chat, payload, "pending", 0, now, None, now,
-                                     now))
+        await self.dispatch([InboxRow(update_id, chat, payload, "pending", 0, now, None, now,
+                                      now) for update_id, chat, payload in rows
+                             if update_id in fresh])
+
+    async def dispatch(self, rows: list[InboxRow]) -> None:
+        """Hand freshly stored updates to their handlers: here, their chats' lanes (queue
+        mode: a task per chat for the workers, ``telegram_bot.queue``)."""
+        for row in rows:
+            self._queue(row)
 
     def _queue(self, row: InboxRow) -> None:
         if self.updates.claim(row.update_id, row.updated_at):
@@ -190,16 +202,28 @@ class BotRunner:
         earlier run, a moderator's retry)."""
         while True:
             try:
-                if self.lanes.size < self.settings.max_pending_updates:
-                    for row in await self.io(self.service.store.pending_updates, 200,
-                                             utc_now(), self._started_at):
-                        self._queue(row)
-                await self.outbox.sweep()
+                await self.sweep()
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database may be away for a while: try again
                 log.exception("sweep of stored bot work failed")
-            await asyncio.sleep(SWEEP_SECONDS)
+            await asyncio.sleep(self.sweep_seconds)
+
+    async def sweep(self) -> None:
+        """One sweep: due updates into their lanes, due actions to the outbox."""
+        if self.lanes.size < self.settings.max_pending_updates:
+            for row in await self.io(self.service.store.pending_updates, 200, utc_now(),
+                                     self._started_at):
+                self._queue(row)
+        await self.outbox.sweep()
+        await self.tidy()
+
+    async def tidy(self) -> None:
+        """Now and then (every minute): forget albums no longer current."""
+        now = time.monotonic()
+        if now >= self._tidy_at:
+            self._tidy_at = now + TIDY_SECONDS
+            await self.io(self.service.forget_albums)
 
     async def _fetch(self, offset: int, stop: asyncio.Event) -> list[dict[str, Any]] | None:
         """The next updates (raw JSON), or None when the call failed or was stopped."""

@@ -16,9 +16,9 @@ from rempart.bench.synthetic_images import photo_bytes
 from rempart.core.banks import BankKind, Provenance
 from rempart.core.clock import utc_now
 from rempart.core.media_signals import hash_bytes
+from rempart.core.notices import Submission
 from rempart.core.workflow import Action, Category, Role, StatementOfReasons, as_utc_date
 from rempart.services.banks import add_media, create_bank, list_banks
-from rempart.services.notices import Submission
 from rempart.services.reviews import NewReviewItem
 from rempart.services.users import SYSTEM, Actor
 

@@ -21,9 +21,10 @@ from rempart.adapters.http.notice_deps import limit_public
 from rempart.adapters.web.protect import protect_state
 from rempart.adapters.web.session import checked_form, field, render, state_of
 from rempart.core.clock import utc_now
+from rempart.core.notices import Submission
 from rempart.core.workflow import Category
 from rempart.services.errors import InvalidArgument
-from rempart.services.notices import NoticeConflict, NoticeNotFound, Submission
+from rempart.services.notices import NoticeConflict, NoticeNotFound
 from rempart.services.proof_of_work import ProofOfWork, ProofRejected
 
 router = APIRouter(include_in_schema=False)

@@ -119,4 +119,8 @@ def make_celery(settings: Settings, context: WorkerContext,
     from rempart.adapters.worker import tasks
 
     tasks.register(celery, named)
+    from rempart.adapters.worker import scan_tasks
+    scan_tasks.register(celery)
+    from rempart.adapters.telegram_bot import tasks as bot_tasks
+    bot_tasks.register(celery)
     return celery

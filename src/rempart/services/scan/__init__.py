@@ -6,8 +6,13 @@ Example::
     from rempart.services.scan import ScanService
     result = ScanService(store, scans, matcher, settings, source=source).scan([Path("export")])
     print(result.counters["findings"], [i.error for i in result.errors])
+
+The same scan on task workers: ``DistributedScan`` (the coordinator) and ``BatchRunner`` (a
+worker's side).
 """
 
+from rempart.services.scan.batches import BatchRunner
+from rempart.services.scan.distributed import DistributedScan
 from rempart.services.scan.findings import message_findings
 from rempart.services.scan.inputs import ItemSource, ScanInputError, fingerprint
 from rempart.services.scan.service import (
@@ -19,6 +24,7 @@ from rempart.services.scan.service import (
 )
 
 __all__ = [
-    "InputOutcome", "ItemSource", "ScanError", "ScanInputError", "ScanProgress",
-    "ScanResult", "ScanService", "fingerprint", "message_findings",
+    "BatchRunner", "DistributedScan", "InputOutcome", "ItemSource", "ScanError",
+    "ScanInputError", "ScanProgress", "ScanResult", "ScanService", "fingerprint",
+    "message_findings",
 ]

@@ -34,6 +34,7 @@ from rempart.core.verdict import Verdict
 from rempart.services.errors import RempartError
 from rempart.services.hashing import default_workers
 from rempart.services.matching import MatchService
+from rempart.services.scan.counters import count_item
 from rempart.services.scan.findings import message_findings
 from rempart.services.scan.inputs import ItemSource, ScanInputError, fingerprint, resolve_input
 from rempart.services.scan.media import MediaMatcher
@@ -253,24 +254,14 @@ class ScanService:
         hits, reviews = message_sightings(run.record.id, input_path, item, outcomes)
         run.hits += hits
         run.reviews += reviews
-        c = run.counters
-        c["items"] += 1
-        c["messages" if item.raw_type != "file" else "files"] += 1
-        c["media"] += len(item.media)
-        c["media_hashed"] += sum(o is not None and not o.error for o in outcomes)
-        c["media_errors"] += sum(o is not None and bool(o.error) for o in outcomes)
-        c["media_unavailable"] += sum(o is None for o in outcomes)
-        c["media_matched"] += sum(o is not None and bool(o.matches) for o in outcomes)
-        c["matched_messages"] += any(o is not None and o.matches for o in outcomes)
-        c["text_classified"] += pending.verdict is not None
-        c["text_labelled"] += pending.verdict is not None and pending.verdict.harmful
-        c["messages_with_links"] += bool(item.links)
-        c["findings"] += len(rows)
-        if reviews:  # counted only when some (a scan's counters list what it met)
-            c["review_items"] += len(reviews)
+        counted: Counter[str] = Counter()
+        count_item(counted, item, outcomes, pending.verdict, findings=len(rows),
+                   review_items=len(reviews))
         run.batch.extend(rows)
         run.batch_items += 1
         state = run.progress[input_path]
+        # Counters and cursor side by side: a Ctrl-C between them would count the item again.
+        run.counters.update(counted)
         state["position"] = pending.ordinal + 1
         state["last_chat_id"] = item.location.chat_id
         state["last_message_id"] = item.location.message_id
@@ -283,7 +274,7 @@ class ScanService:
     def _commit(self, run: _Run) -> None:
         # Before the cursor moves: a kill in between re-processes these items, never skips.
         if run.hits or run.reviews:
-            self.matcher.record(run.hits, run.reviews)
+            self.matcher.sightings.record(run.hits, run.reviews)
             run.hits, run.reviews = [], []
         self.scans.commit_batch(run.record.id, run.batch, counters=dict(run.counters),
                                 progress=run.progress)

@@ -7,12 +7,13 @@ of an unconfirmed entry (an anonymous registration) or one that asks for review 
 an entry on hold) becomes a review item a moderator confirms, dismisses (optionally
 allowlisting the seen file's own signals) or withdraws. Its key names the Telegram message
 (``scan:telegram:<chat>:<message>:<entry>``) or, for a plain file, its content
-(``scan:file:<sha256>:<entry>``): resuming or re-running a scan adds no item.
+(``scan:file:<sha256>:<entry>``): resuming or re-running a scan adds no item. Hits and items
+are made and recorded as every entry point's are (``services.sightings``).
 
 Example::
 
     hits, items = message_sightings(scan_id, "/exports/a", item, verdicts)
-    matching.record(hits, items)
+    matching.sightings.record(hits, items)
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from typing import Any
 
 from rempart.core.flood import Hit
 from rempart.core.items import Item, Location, MediaRef
-from rempart.core.verdict import Verdict
-from rempart.services.reviews import match_review_item, review_key
+from rempart.core.verdict import Match, Verdict
+from rempart.services.reviews import review_key
+from rempart.services.sightings import Seen, sighting
 from rempart.store.reviews import NewReviewItem
 
 # Telegram export chat types whose Bot API ids are -100<id> (see telegram_export.messages).
@@ -106,19 +108,22 @@ def message_sightings(
         if verdict is None or not verdict.matches or not verdict.sha256:
             continue
         sha = verdict.sha256
-        hits += [Hit(m.entry, sha, now, place, sender) for m in verdict.matches]
-        for m in verdict.matches:
-            if not m.asks_review(review_policy=True):
-                continue
+
+        def key(m: Match, sha: str = sha) -> str:
             if loc.platform == "telegram" and loc.chat_id is not None and (
                     loc.message_id is not None):
-                key = review_key("scan", "telegram", loc.chat_id, loc.message_id, m.entry)
-            else:
-                key = review_key("scan", "file", sha, m.entry)
-            items.setdefault(key, match_review_item(
-                "scan", key, m.to_json(), location=location_of(scan_id, input_path, item, ref),
-                signals=verdict.signals or _exact(sha),
-                evidence={"sha256": sha, "scan_id": scan_id}, at=now))
+                return review_key("scan", "telegram", loc.chat_id, loc.message_id, m.entry)
+            return review_key("scan", "file", sha, m.entry)
+
+        seen = Seen("scan", place, sender, location_of(scan_id, input_path, item, ref), now)
+        # One hit per described match (one per bank item), not per matched signal.
+        found, raised = sighting(
+            verdict, seen, sha, key=key, review_policy=True,
+            entries=[m.entry for m in verdict.matches], signals=verdict.signals or _exact(sha),
+            evidence={"sha256": sha, "scan_id": scan_id})
+        hits += found
+        for new in raised:
+            items.setdefault(new.dedup_key, new)
     return hits, list(items.values())
 
 

@@ -67,8 +67,8 @@ class ChangeFeedReads(BankStoreBase):
                 return [], [], seq
             last = seqs[-1]
             statuses = {s.value: s for s in EntryStatus}
-            changes = [SignalChange(r[0], r[1], r[2], r[3], r[4], statuses[r[5]],
-                                    EntryTrust(r[6]))
+            changes = [SignalChange(r[1], r[2], r[3], r[4], statuses[r[5]], EntryTrust(r[6]),
+                                    seq=r[0])
                        for r in entry_rows if r[0] <= last]
             changed = {b.id: b for b in map(bank_from_row, bank_rows) if b.seq <= last}
             missing = {c.bank_id for c in changes} - changed.keys()

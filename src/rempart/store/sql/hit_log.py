@@ -14,16 +14,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, insert, select
 
 from rempart.core import flood
 from rempart.core.banks import EntryStatus, EntryTrust
 from rempart.core.flood import FloodRule, Hit, Spread
 from rempart.store.models import bank_entries, banks, entry_hits
-from rempart.store.review_groups import grouping
-from rempart.store.review_models import review_items
-from rempart.store.reviews import NewReviewItem, review_row
+from rempart.store.reviews import NewReviewItem, insert_items
 from rempart.store.rows import utc, utc_now
 from rempart.store.sql.transactions import BankStoreBase, chunks
 
@@ -45,7 +42,7 @@ class HitLog(BankStoreBase):
         start = flood.window_start(now, rule)
         h = entry_hits.c
         with self._sequenced() as tx:
-            _add_items(tx.conn, items)
+            insert_items(tx.conn, items)
             if not hits:
                 return []
             tx.conn.execute(
@@ -77,30 +74,16 @@ class HitLog(BankStoreBase):
             held = sorted(r[0] for r in rows)
             self._set_status(tx, held, {"status": EntryStatus.ON_HOLD.value, "updated_at": now})
             if rows:  # the moderators are told why, once per hold
-                tx.conn.execute(insert(review_items), [{
-                    "created_at": now, "updated_at": now, "source": "flood_guard",
-                    "status": "open", "kind": "entry_hold", "bank": bank,
-                    "entry_id": eid, "content_group": group, "signal": None, "distance": None,
-                    "labels": [], "location": {},
-                    "evidence": {"uploads": spread[eid].uploads, "places": spread[eid].places,
-                                 "senders": spread[eid].senders,
-                                 "window_seconds": int(rule.window.total_seconds())},
-                    "dedup_key": f"hold:{eid}:{now.isoformat()}",
-                    **grouping("entry_hold", eid, group, {}, "", {}),
-                } for eid, group, bank in rows])
+                insert_items(tx.conn, [NewReviewItem(
+                    "flood_guard", "entry_hold", f"hold:{eid}:{now.isoformat()}", now,
+                    bank=bank, entry_id=eid, content_group=group,
+                    evidence={"uploads": spread[eid].uploads, "places": spread[eid].places,
+                              "senders": spread[eid].senders,
+                              "window_seconds": int(rule.window.total_seconds())},
+                ) for eid, group, bank in rows])
         return held
 
     def prune_hits(self, before: datetime) -> int:
         with self._sequenced() as tx:
             result = tx.conn.execute(entry_hits.delete().where(entry_hits.c.at < utc(before)))
         return result.rowcount
-
-
-def _add_items(conn: Connection, items: Sequence[NewReviewItem]) -> None:
-    """Insert open review items, skipping a ``dedup_key`` already stored (any status)."""
-    if not items:
-        return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    rows = {i.dedup_key: review_row(i) for i in items}
-    conn.execute(dialect.insert(review_items).on_conflict_do_nothing(
-        index_elements=[review_items.c.dedup_key]), list(rows.values()))
