@@ -15,32 +15,22 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import random
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from rempart.bench.processes import percentile, scratch_database, worker_processes
+
 if TYPE_CHECKING:
     from rempart.bench.fake_bot_api import FakeBotApi
     from rempart.store.sql import SqlBankStore
-
-
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def make_plan(api: FakeBotApi, messages: int, banked_share: float, size: tuple[int, int],
@@ -133,60 +123,21 @@ def run(messages: int = 600, rate: float = 60.0, banked_share: float = 0.1,
         "messages": float(messages), "handled": float(runner.processed),
         "seconds": elapsed, "updates_per_second": runner.processed / elapsed,
         "banked": float(wanted), "deleted": float(len(latencies)),
-        "p50_ms": _percentile(latencies, 0.5) * 1000, "p99_ms": _percentile(latencies, 0.99) * 1000,
+        "p50_ms": percentile(latencies, 0.5) * 1000, "p99_ms": percentile(latencies, 0.99) * 1000,
         "cores": float(os.cpu_count() or 0),
     }
     return figures
 
 
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-REDIS = "redis://127.0.0.1:6379/3"
-MAIN = "import sys; from rempart.adapters.cli.main import main; sys.argv[0] = 'rempart'; main()"
-
-
-@contextlib.contextmanager
-def _database(admin_url: str) -> Iterator[str]:
-    """A fresh PostgreSQL database, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"rempart_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@contextlib.contextmanager
-def _workers(count: int, env: dict[str, str]) -> Iterator[None]:
-    """``count`` ``rempart worker`` processes (one task at a time each) on the bot queue."""
-    argv = [sys.executable, "-c", MAIN, "worker", "--concurrency", "1", "--queues", "bot",
-            "--loglevel", "WARNING"]
-    procs = [subprocess.Popen(argv, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL) for _ in range(count)]
-    try:
-        yield
-    finally:
-        for proc in procs:
-            os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+REDIS = os.environ.get("REMPART_BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 
 
 def run_queue(messages: int, rate: float, workers: int, banked_share: float = 0.1,
-              size: tuple[int, int] = (800, 600), chats: int = 20,
-              postgres: str = POSTGRES, redis: str = REDIS) -> dict[str, float]:
+              size: tuple[int, int] = (800, 600), chats: int = 20, redis: str = REDIS,
+              pool: str = "prefork", concurrency: int = 1) -> dict[str, float]:
     """Queue mode: a receiver (this process, polling the fake Bot API) and ``workers``
-    worker processes on Redis and PostgreSQL; the same figures as :func:`run`."""
+    worker processes (each ``pool`` × ``concurrency``) on Redis and a scratch PostgreSQL
+    database; the same figures as :func:`run`."""
     from rempart.adapters.telegram_bot import make_bot
     from rempart.adapters.telegram_bot.queue import CHAT_TASK, QueueReceiver
     from rempart.app import worker_celery
@@ -199,7 +150,7 @@ def run_queue(messages: int, rate: float, workers: int, banked_share: float = 0.
 
     prefix = f"bench{uuid.uuid4().hex[:8]}-"
     defaults = {"admin_chat_id": -1009999999999}
-    with _database(postgres) as db, FakeBotApi() as api:
+    with scratch_database() as db, FakeBotApi() as api:
         store = open_store(db)
         bank_photo(store, size)
         warm = make_plan(api, 4 * workers, 0.0, size, 4 * workers, first_id=1)
@@ -245,7 +196,7 @@ def run_queue(messages: int, rate: float, workers: int, banked_share: float = 0.
             await asyncio.wait_for(task, 30)
             return elapsed
 
-        with _workers(workers, env):
+        with worker_processes(workers, env, "bot", pool, concurrency):
             elapsed = asyncio.run(go())
         latencies = api.latencies()
         handled = messages - left()
@@ -255,18 +206,20 @@ def run_queue(messages: int, rate: float, workers: int, banked_share: float = 0.
         "messages": float(messages), "handled": float(handled), "seconds": elapsed,
         "updates_per_second": handled / elapsed, "workers": float(workers),
         "banked": float(wanted), "deleted": float(len(latencies)),
-        "p50_ms": _percentile(latencies, 0.5) * 1000, "p99_ms": _percentile(latencies, 0.99) * 1000,
+        "p50_ms": percentile(latencies, 0.5) * 1000, "p99_ms": percentile(latencies, 0.99) * 1000,
         "cores": float(os.cpu_count() or 0),
     }
 
 
 def _queue_report(messages: int, rate: float, workers: int, banked_share: float,
-                  size: tuple[int, int]) -> None:
+                  size: tuple[int, int], pool: str = "prefork", concurrency: int = 1) -> None:
     """Throughput with 1 and ``workers`` workers (all queued at once), then the latency with
     ``workers`` at ``rate`` messages/s."""
     counts = sorted({1, workers})
-    peak = {n: run_queue(messages, 0.0, n, banked_share, size) for n in counts}
-    steady = run_queue(messages, rate, workers, banked_share, size)
+    peak = {n: run_queue(messages, 0.0, n, banked_share, size, pool=pool,
+                         concurrency=concurrency) for n in counts}
+    steady = run_queue(messages, rate, workers, banked_share, size, pool=pool,
+                       concurrency=concurrency)
     typer.echo(f"{'metric (queue mode)':<40}{'rempart bot':>14}{'target':>10}")
     for n in counts:
         f = peak[n]
@@ -296,10 +249,15 @@ def bot(
     workers: Annotated[int, typer.Option(
         help="Queue mode with this many `rempart worker` processes (Redis 127.0.0.1:6379, "
         "PostgreSQL 127.0.0.1:5432 user postgres); 0: the bot in one process.")] = 0,
+    pool: Annotated[str, typer.Option(help="Queue mode: the workers' pool (prefork, threads).")
+                    ] = "prefork",
+    concurrency: Annotated[int, typer.Option(help="Queue mode: tasks at once per worker.")
+                           ] = 1,
 ) -> None:
     """Updates per second and update→deleteMessage latency against the fake Bot API."""
     if workers > 0:
-        _queue_report(messages, rate, workers, banked_share, (width, width * 3 // 4))
+        _queue_report(messages, rate, workers, banked_share, (width, width * 3 // 4), pool,
+                      concurrency)
         return
     f = run(messages, rate, banked_share, (width, width * 3 // 4), hash_workers=hash_workers)
     typer.echo(f"{'metric':<34}{'rempart bot':>14}{'target':>10}")

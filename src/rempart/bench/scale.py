@@ -15,13 +15,10 @@ Example::
 
 from __future__ import annotations
 
-import os
 import random
-import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,10 +26,9 @@ from typing import Annotated, Any
 
 import typer
 
-ADMIN_URL = os.environ.get("REMPART_BENCH_POSTGRES_URL",
-                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+from rempart.bench.processes import MAIN, free_port, percentile, scratch_database
+
 API = "/api/v1"
-MAIN = "import sys; from rempart.adapters.cli.main import main; sys.argv[0] = 'rempart'; main()"
 
 
 @dataclass
@@ -43,43 +39,6 @@ class ReplicaFigures:
     lookup_ms: dict[str, list[float]] = field(default_factory=dict)  # replica → latencies
     added_ms: list[float] = field(default_factory=list)  # A's API write → B matches
     withdrawn_ms: list[float] = field(default_factory=list)  # A's withdrawal → B stops
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The ``q`` quantile (0–1) of ``values``, nearest rank.
-
-    >>> percentile([1.0, 2.0, 3.0, 4.0], 0.5)
-    2.0
-    """
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
-
-
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    """A fresh PostgreSQL database, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"rempart_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _seed(url: str, n: int, rng: random.Random) -> tuple[list[str], str]:
@@ -105,7 +64,7 @@ def _replica(url: str) -> Iterator[str]:
     """A ``rempart serve`` process on ``url``; yields its base URL once ready."""
     import httpx
 
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-c", MAIN, "serve", "--host", "127.0.0.1", "--port", str(port),
          "--db", url, "--log-level", "warning"],

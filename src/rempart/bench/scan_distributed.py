@@ -14,53 +14,26 @@ Example::
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
-from rempart.bench.scale import MAIN, scratch_database
+from rempart.bench.processes import scratch_database, start_worker, worker_processes
 
 if TYPE_CHECKING:
     from rempart.services.scan.distributed import BatchProgress
 
 REDIS = os.environ.get("REMPART_BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 LEASE = 10.0  # seconds: how soon lost work is sent again (coordinator and broker)
-
-
-@contextlib.contextmanager
-def _workers(count: int, env: dict[str, str]) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """``count`` ``rempart worker`` processes on the scan queue; the list may be appended to."""
-    argv = [sys.executable, "-c", MAIN, "worker", "--concurrency", "1", "--queues", "scan",
-            "--loglevel", "ERROR"]
-
-    def start() -> subprocess.Popen[bytes]:
-        return subprocess.Popen(argv, env=env, start_new_session=True,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    procs = [start() for _ in range(count)]
-    try:
-        yield procs
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
 
 
 def _killer(procs: list[subprocess.Popen[bytes]], env: dict[str, str]
@@ -74,8 +47,7 @@ def _killer(procs: list[subprocess.Popen[bytes]], env: dict[str, str]
             killed.append(True)
             os.killpg(procs[0].pid, signal.SIGKILL)
             procs[0].wait()
-            procs.append(subprocess.Popen(procs[0].args, env=env, start_new_session=True,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            procs.append(start_worker(env, "scan"))
 
     return on_progress
 
@@ -137,7 +109,7 @@ def run(*, messages: int, photos: int, banked: int, copies: int, workers: int, s
                 return time.perf_counter() - start, result.counters
 
             for n, warm_root in zip(counts, warm, strict=True):
-                with _workers(n, env) as procs:
+                with worker_processes(n, env, "scan") as procs:
                     coordinator.scan([warm_root], resume=False)
                     seconds, c = timed()
                     figures["workers"][n] = {"seconds": seconds,

@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from rempart.bench.processes import free_port
 
 API = "/api/v1"
 HMA = {  # ../shared/notes/hma-measured.md, 1M hashes, same kind of 2-vCPU machine
@@ -91,13 +92,6 @@ def percentile(values: list[float], q: float) -> float:
         return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _random_pdq(rng: random.Random) -> str:
@@ -363,7 +357,7 @@ def run(n: int, seconds: float, lookups: int, uploads: int, clients: int, worker
         t = time.perf_counter()
         known, secret = _prepare(url, n, seed)
         fig.load_s = time.perf_counter() - t
-        port = _free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
         headers = {"Authorization": f"Bearer {secret}"}
         cmd = [sys.executable, "-c", "from rempart.adapters.cli.main import main; main()",
