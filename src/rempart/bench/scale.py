@@ -151,6 +151,23 @@ def print_replicas(fig: ReplicaFigures) -> None:
     Console().print(table)
 
 
+def workers(bot_messages: int, scan_photos: int) -> None:
+    """Bot media checks and scan photos per second with 1 and 2 worker processes (their
+    ratios), and what a worker killed mid-scan costs; each part prints its own table."""
+    from rempart.bench import scan_distributed
+    from rempart.bench.bot import run_queue
+
+    if bot_messages:
+        one, two = (run_queue(bot_messages, 0.0, n, pool="threads", concurrency=8)
+                    for n in (1, 2))
+        typer.echo(f"bot (queue mode, threads × 8): {one['updates_per_second']:.1f} photo "
+                   f"messages/s with 1 worker, {two['updates_per_second']:.1f} with 2 "
+                   f"(×{two['updates_per_second'] / one['updates_per_second']:.2f})")
+    if scan_photos:
+        scan_distributed.run(messages=scan_photos * 4, photos=scan_photos, banked=10, copies=3,
+                             workers=2, seed=1)
+
+
 def register(bench_app: typer.Typer) -> None:
     """Add ``rempart bench scale``."""
 
@@ -159,6 +176,11 @@ def register(bench_app: typer.Typer) -> None:
         n: Annotated[int, typer.Option("--n", help="PDQ hashes in the bank.")] = 20_000,
         lookups: Annotated[int, typer.Option(help="Sequential lookups per replica.")] = 500,
         rounds: Annotated[int, typer.Option(help="Hashes added then withdrawn.")] = 20,
+        bot_messages: Annotated[int, typer.Option(
+            help="Bot photo messages per worker run (0: skip the bot).")] = 300,
+        scan_photos: Annotated[int, typer.Option(
+            help="Photos of the scanned export (0: skip the scan).")] = 600,
     ) -> None:
         """Replicas on PostgreSQL (latency, freshness across them) and workers (1 vs 2)."""
         print_replicas(replicas(n, lookups, rounds))
+        workers(bot_messages, scan_photos)
