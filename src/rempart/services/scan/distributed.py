@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any, cast
 
 from rempart.services.scan.batches import BatchScanStore
-from rempart.services.scan.inputs import ScanInputError, fingerprint, resolve_input
+from rempart.services.scan.inputs import ScanInputError
 from rempart.services.scan.service import ScanError, ScanResult, ScanService, _result
-from rempart.store.scan_interface import NewScan, NewScanBatch, ScanBatch, ScanRecord
+from rempart.store.scan_interface import NewScanBatch, ScanBatch, ScanRecord
 
 BATCH_ITEMS = 200  # items per batch (per task)
 LEASE_SECONDS = 120.0  # silence after which unfinished batches are sent again
@@ -76,16 +76,11 @@ class DistributedScan:
              usernames: dict[int, str] | None = None, robust: bool = True) -> ScanResult:
         """Scan ``inputs`` against ``banks`` (``None``: every enabled bank) on the workers;
         the arguments and the result are :meth:`ScanService.scan`'s."""
-        paths = list(dict.fromkeys(resolve_input(p) for p in inputs))
-        bank_list = None if banks is None else tuple(sorted(set(banks)))
         options = {**self.service.options(usernames, robust), "distributed": True}
-        key = fingerprint(paths, bank_list, options)
-        record = self.scans.latest_scan(key) if resume else None
-        if record is not None and record.status == "completed":
-            return _result(record, reused=True)
-        resumed = record is not None
-        if record is None:
-            record = self.scans.create_scan(NewScan(key, tuple(paths), bank_list, options))
+        paths, opened = self.service.open_scan(inputs, banks, options, resume)
+        if isinstance(opened, ScanResult):
+            return opened
+        record, resumed = opened
         try:
             batches = self.scans.list_batches(record.id) or self._plan(record, paths)
             planned = self.scans.get_scan(record.id) or record

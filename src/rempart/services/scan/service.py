@@ -159,21 +159,15 @@ class ScanService:
         ``robust=False`` matches images on PDQ and exact hashes only (no ORB): faster, misses
         more crops and screenshots.
         """
-        paths = list(dict.fromkeys(resolve_input(p) for p in inputs))
-        bank_list = None if banks is None else tuple(sorted(set(banks)))
-        options = self.options(usernames, robust)
-        key = fingerprint(paths, bank_list, options)
-        record = self.scans.latest_scan(key) if resume else None
-        if record is not None and record.status == "completed":
-            return _result(record, reused=True)
-        resumed = record is not None
-        if record is None:
-            record = self.scans.create_scan(NewScan(key, tuple(paths), bank_list, options))
+        paths, opened = self.open_scan(inputs, banks, self.options(usernames, robust), resume)
+        if isinstance(opened, ScanResult):
+            return opened
+        record, resumed = opened
         run = _Run(record, Counter(record.counters),
                    {p: dict(record.progress.get(p, {})) for p in paths})
         self.matcher.refresh()
         n = workers or self.settings.workers or default_workers()
-        media = MediaMatcher(self.matcher, bank_list, workers=n, db_url=self.db_url,
+        media = MediaMatcher(self.matcher, record.banks, workers=n, db_url=self.db_url,
                              robust=robust)
         try:
             for path in paths:
@@ -190,6 +184,23 @@ class ScanService:
         return _result(done, resumed=resumed)
 
     # -- one input --------------------------------------------------------------------------
+
+    def open_scan(self, inputs: list[Path], banks: Collection[str] | None,
+                  options: dict[str, Any], resume: bool
+                  ) -> tuple[list[str], ScanResult | tuple[ScanRecord, bool]]:
+        """The inputs' paths, and the completed scan of the same arguments (``resume``), or
+        the scan to run: the unfinished one of the same arguments (True: resumed) or a new
+        one."""
+        paths = list(dict.fromkeys(resolve_input(p) for p in inputs))
+        bank_list = None if banks is None else tuple(sorted(set(banks)))
+        key = fingerprint(paths, bank_list, options)
+        record = self.scans.latest_scan(key) if resume else None
+        if record is not None and record.status == "completed":
+            return paths, _result(record, reused=True)
+        if record is not None:
+            return paths, (record, True)
+        return paths, (self.scans.create_scan(NewScan(key, tuple(paths), bank_list, options)),
+                       False)
 
     def _input(self, run: _Run, path: Path, media: MediaMatcher,
                progress: Callable[[ScanProgress], None] | None) -> None:
