@@ -48,3 +48,13 @@ def test_bench_without_corpus_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(build_app(), ["bench", "robustness", "--edits", "nope",
                                          "--corpus", str(tmp_path)])
     assert result.exit_code == 2
+
+
+def test_bench_robustness_dark_and_foggy_scenes(corpus: Path) -> None:
+    result = runner.invoke(build_app(), ["bench", "robustness", "--corpus", str(corpus),
+                                         "--edits", "dark,foggy", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "lowest recall" in result.stdout, result.stdout
+    e2e = runner.invoke(build_app(), ["bench", "robustness", "--corpus", str(corpus),
+                                      "--edits", "dark", "--end-to-end"])
+    assert e2e.exit_code == 2

@@ -118,3 +118,36 @@ def test_digests_computed_elsewhere_are_used() -> None:
     assert given.hashes.pdq == plain.hashes.pdq and plain.hashes.md5 != "a" * 32
     broken = analyze(b"\xff\xd8 not really a jpeg", digests=lambda: ("c" * 32, "d" * 64))
     assert broken.hashes.error and broken.hashes.md5 == "c" * 32
+
+
+def _jpeg(im: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    im.convert("RGB").save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def test_dark_photo_gets_a_tone_variant_its_reshares_match_and_other_dark_photos_do_not() -> None:
+    import random
+
+    from rempart.bench.edits import caption_band, crop_one_side, night, resize
+    from rempart.core.banks import EntryTrust
+    from rempart.core.matcher import BankInfo, Matcher, Query
+
+    m = Matcher()
+    m.set_bank(BankInfo(1, "b", "moderator", "block", 31, 31, 80.0, 0.0, True))
+    entry = 0
+    for seed in range(6):
+        h = hash_bytes(_jpeg(night(make_photo(seed))))
+        tone = {v.variant: v for v in h.pdq_variants}["tone"]
+        assert h.pdq is not None and h.pdq.quality < 50 <= tone.quality
+        for value in (h.pdq.hash, *(v.hash for v in h.pdq_variants)):
+            entry += 1
+            m.add(seed * 1000 + entry, 1, "pdq", value, trust=EntryTrust.BANK.value)
+        assert h.orb is not None
+        m.add(seed * 1000 + 999, 1, "orb", h.orb)
+    for seed in range(3):
+        for edit in (resize, caption_band, crop_one_side):
+            copy = edit(night(make_photo(seed)), random.Random(seed))
+            a = analyze(_jpeg(copy), probe=True)
+            found = {x.entry_id // 1000 for x in m.match(Query(a.hashes, a.probe)).matches}
+            assert found == {seed}, (edit.__name__, seed, found)

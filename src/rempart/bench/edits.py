@@ -3,6 +3,10 @@
 Each family draws its parameters from a seeded RNG, so runs are repeatable yet the same family
 covers a range (a crop of 5 to 25 %, JPEG quality 30 to 90...).
 
+Scenes (:data:`SCENES`) turn an original into a harder one to bank in the first place: a night
+shot (dark, low contrast, sensor noise) or a foggy view (bright, washed out). The ``dark`` and
+``foggy`` families re-share such a picture resized, captioned or cropped.
+
 Example::
 
     >>> from PIL import Image
@@ -17,6 +21,7 @@ import io
 import random
 from collections.abc import Callable
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps
 
 Edit = Callable[[Image.Image, random.Random], Image.Image]
@@ -221,6 +226,31 @@ def chain(im: Image.Image, rng: random.Random) -> Image.Image:
     return im
 
 
+def night(im: Image.Image) -> Image.Image:
+    """A night shot of the picture: luma range about 2 to 40 of 255 (gamma 1.8, 15 % of the
+    range), a little sensor noise, JPEG. Deterministic: every picture is darkened the same way."""
+    x = np.asarray(im.convert("RGB"), np.float32) / 255.0
+    y = 2.0 + 38.0 * x**1.8
+    noise = np.random.default_rng(7).normal(0.0, 1.5, y.shape[:2])[..., None]
+    return _jpeg(Image.fromarray(np.clip(y + noise, 0, 255).astype(np.uint8)), 85)
+
+
+def fog(im: Image.Image) -> Image.Image:
+    """A foggy view of the picture: 15 % of its contrast around a light grey, slightly blurred."""
+    x = np.asarray(im.convert("RGB"), np.float32)
+    y = 0.15 * x + 0.85 * 190.0
+    out = Image.fromarray(np.clip(y, 0, 255).astype(np.uint8))
+    return _jpeg(out.filter(ImageFilter.GaussianBlur(max(im.size) / 1000)), 85)
+
+
+def reshare(im: Image.Image, rng: random.Random) -> Image.Image:
+    """How a picture is passed on: resized, captioned, cropped on one side or on several."""
+    step = rng.choice((resize, caption_band, crop_one_side, crop_sides))
+    return step(im, rng)
+
+
+SCENES: dict[str, Callable[[Image.Image], Image.Image]] = {"dark": night, "foggy": fog}
+
 EDITS: dict[str, Edit] = {
     "jpeg": jpeg,
     "resize": resize,
@@ -236,6 +266,8 @@ EDITS: dict[str, Edit] = {
     "grayscale": grayscale,
     "blur": blur,
     "chain": chain,
+    "dark": reshare,  # of the night shot of the original (see SCENES)
+    "foggy": reshare,  # of the foggy view of the original
 }
 
 

@@ -5,6 +5,11 @@ with every original: recall is the share of copies that match their own original
 matches count (copy or original, other original) pairs that match. Printed side by side for
 Rempart's signals, plain PDQ as python-threatexchange computes it (pdqhash on the full decoded
 image, distance ≤ 31) and ``imagehash.phash`` (distance ≤ 8 of 64 bits).
+
+The ``dark`` and ``foggy`` families bank the night shot (or foggy view) of every original
+(``bench.edits.SCENES``) and re-share it resized, captioned or cropped; their decoys are every
+other original darkened (or fogged) the same way, and the rows ``dark original`` and ``foggy
+original`` count the banked pictures that match one another.
 """
 
 from __future__ import annotations
@@ -26,11 +31,11 @@ from rich.console import Console
 from rich.table import Table
 
 from rempart.bench.corpus import IMAGE_SUFFIXES, corpus_files, require_corpus
-from rempart.bench.edits import EDITS, apply_edit
+from rempart.bench.edits import EDITS, SCENES, apply_edit
 from rempart.config import HashSettings
 from rempart.core.media_signals import analyze, hash_bytes
 from rempart.core.orb_index import OrbIndex
-from rempart.core.signals.orb import OrbReference
+from rempart.core.signals.orb import OrbProbe, OrbReference
 from rempart.core.signals.pdq import DEFAULT_THRESHOLD, MIN_QUALITY
 from rempart.core.types import MediaHashes
 
@@ -78,7 +83,7 @@ class Bank:
     orb: OrbIndex = field(default_factory=OrbIndex)
 
 
-_BANK: Bank | None = None
+_BANKS: dict[str, Bank] = {}  # by scene ("" for the originals as they are)
 
 
 def _make_bank(refs: list[MediaHashes], plain: list[tuple[str, int]], phash: list[int]) -> Bank:
@@ -94,30 +99,54 @@ def _make_bank(refs: list[MediaHashes], plain: list[tuple[str, int]], phash: lis
     return Bank(_matrix(hexes), np.array(owners, np.int64), plain, phash, index)
 
 
-def _init(refs: list[MediaHashes], plain: list[tuple[str, int]], phash: list[int]) -> None:
+Prepared = tuple[MediaHashes, tuple[str, int], int]
+
+
+def _init(banks: dict[str, list[Prepared]]) -> None:
     import cv2
 
     cv2.setNumThreads(1)
-    global _BANK
-    _BANK = _make_bank(refs, plain, phash)
+    for scene, prepared in banks.items():
+        _BANKS[scene] = _make_bank(
+            [p[0] for p in prepared], [p[1] for p in prepared], [p[2] for p in prepared]
+        )
 
 
-def _prepare(path: str) -> tuple[MediaHashes, tuple[str, int], int]:
-    import cv2
+def _scene_of(family: str) -> str:
+    return family if family in SCENES else ""
 
-    cv2.setNumThreads(1)
+
+def _source(path: str, scene: str) -> bytes:
+    """The original's bytes, or those of its night shot / foggy view (JPEG) for a scene."""
     data = Path(path).read_bytes()
+    if not scene:
+        return data
+    im = Image.open(io.BytesIO(data))
+    im.load()
+    buf = io.BytesIO()
+    SCENES[scene](im).convert("RGB").save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def _prepare(job: tuple[str, str]) -> Prepared:
+    import cv2
+
+    cv2.setNumThreads(1)
+    data = _source(*job)
     return hash_bytes(data), _reference_pdq(data), _phash(data)
 
 
 def _copies(
     path: str, families: list[str], copies: int, seed: int, idx: int
 ) -> list[tuple[str, bytes]]:
-    data = Path(path).read_bytes()
-    out = [(ORIGINAL, data)]
-    im = Image.open(io.BytesIO(data))
-    im.load()
+    out: list[tuple[str, bytes]] = []
+    for scene in ("", *(f for f in families if f in SCENES)):
+        data = _source(path, scene)
+        out.append((f"{scene} {ORIGINAL}" if scene else ORIGINAL, data))
     for fam in families:
+        data = dict(out)[f"{fam} {ORIGINAL}" if fam in SCENES else ORIGINAL]
+        im = Image.open(io.BytesIO(data))
+        im.load()
         for c in range(copies):
             rng = random.Random(f"{seed}:{idx}:{fam}:{c}")
             edited = apply_edit(fam, im, rng).convert("RGB")
@@ -127,38 +156,37 @@ def _copies(
     return out
 
 
-def _rempart_matches(data: bytes) -> tuple[set[int], dict[int, str]]:
-    assert _BANK is not None
+def _rempart_matches(data: bytes, bank: Bank) -> tuple[set[int], dict[int, str]]:
     a = analyze(data, HashSettings(), probe=True)
     matched: dict[int, str] = {}
     q = _matrix(pdq_hex_set(a.hashes))
-    if len(q) and len(_BANK.pdq):
-        d = np.bitwise_count(q[:, None, :] ^ _BANK.pdq[None, :, :]).sum(axis=2)
-        for owner in np.unique(_BANK.pdq_owner[(d <= DEFAULT_THRESHOLD).any(axis=0)]):
+    if len(q) and len(bank.pdq):
+        d = np.bitwise_count(q[:, None, :] ^ bank.pdq[None, :, :]).sum(axis=2)
+        for owner in np.unique(bank.pdq_owner[(d <= DEFAULT_THRESHOLD).any(axis=0)]):
             matched[int(owner)] = "pdq"
-    if a.probe is not None:
-        for ref_id, _m in _BANK.orb.query(a.probe):
+    if isinstance(a.probe, OrbProbe):
+        for ref_id, _m in bank.orb.query(a.probe):
             matched.setdefault(ref_id, "orb")
     return set(matched), matched
 
 
 def _evaluate(args: tuple[int, str, list[str], int, int]) -> list[dict[str, Any]]:
     idx, path, families, copies, seed = args
-    assert _BANK is not None
     rows = []
     for fam, data in _copies(path, families, copies, seed, idx):
+        bank = _BANKS[_scene_of(fam.removesuffix(f" {ORIGINAL}"))]
         t0 = time.perf_counter()
-        ours, how = _rempart_matches(data)
+        ours, how = _rempart_matches(data, bank)
         elapsed = time.perf_counter() - t0
         plain_hex, _plain_q = _reference_pdq(data)
         plain = {
             j
-            for j, (h, q) in enumerate(_BANK.plain)
+            for j, (h, q) in enumerate(bank.plain)
             if (int(h, 16) ^ int(plain_hex, 16)).bit_count() <= DEFAULT_THRESHOLD
         }
         ph = _phash(data)
         phm = {
-            j for j, other in enumerate(_BANK.phash) if (other ^ ph).bit_count() <= PHASH_THRESHOLD
+            j for j, other in enumerate(bank.phash) if (other ^ ph).bit_count() <= PHASH_THRESHOLD
         }
         rows.append(
             {
@@ -195,6 +223,9 @@ def run(
         console.print(f"Unknown edit families: {unknown}; known: {sorted(EDITS)}")
         raise SystemExit(2)
     if end_to_end:
+        if any(f in SCENES for f in fams):
+            console.print(f"--end-to-end banks the originals as they are: drop {sorted(SCENES)}.")
+            raise SystemExit(2)
         from rempart.bench.robustness_e2e import run_end_to_end
 
         summary: dict[str, Any] = run_end_to_end(paths, fams, copies, seed, console)
@@ -202,20 +233,19 @@ def run(
     n = workers or max(1, multiprocessing.cpu_count())
     ctx = multiprocessing.get_context("forkserver")
     t0 = time.time()
+    scenes = ["", *(f for f in fams if f in SCENES)]
+    banks: dict[str, list[Prepared]] = {}
     with ProcessPoolExecutor(n, mp_context=ctx) as pool:
-        prepared = list(pool.map(_prepare, [str(p) for p in paths], chunksize=2))
-    refs = [p[0] for p in prepared]
-    plain = [p[1] for p in prepared]
-    phash = [p[2] for p in prepared]
+        for scene in scenes:
+            sources = [(str(p), scene) for p in paths]
+            banks[scene] = list(pool.map(_prepare, sources, chunksize=2))
     console.print(
         f"{len(paths)} originals hashed in {time.time() - t0:.1f} s; "
         f"{len(fams)} edit families × {copies} copies",
         highlight=False,
     )
     rows: list[dict[str, Any]] = []
-    with ProcessPoolExecutor(
-        n, mp_context=ctx, initializer=_init, initargs=(refs, plain, phash)
-    ) as pool:
+    with ProcessPoolExecutor(n, mp_context=ctx, initializer=_init, initargs=(banks,)) as pool:
         jobs = [(i, str(p), fams, copies, seed) for i, p in enumerate(paths)]
         for got in pool.map(_evaluate, jobs):
             rows.extend(got)
@@ -223,7 +253,8 @@ def run(
         with jsonl.open("w") as fh:
             for r in rows:
                 fh.write(json.dumps(r) + "\n")
-    return report(rows, [ORIGINAL, *fams], console)
+    originals = [ORIGINAL, *(f"{s} {ORIGINAL}" for s in scenes if s)]
+    return report(rows, [*originals, *fams], console)
 
 
 def report(rows: list[dict[str, Any]], families: list[str], console: Console) -> dict[str, Any]:

@@ -6,8 +6,10 @@ It holds compact arrays (no Python object per entry), follows bank changes incre
 - an image matches an entry when any of its PDQ hashes (full, rotations/mirrors, trimmed) is
   within the bank's threshold, when its bytes are identical (md5/sha256), or when its local
   features are confirmed against the entry's ``orb`` reference;
-- a video matches on vPDQ (vPDQ's percentage rule, per bank), and any single frame may match an
-  image entry (a photo re-posted inside a video);
+- a video matches on vPDQ (vPDQ's percentage rule, per bank), or, when the query carries a
+  ``VideoProbe``, on its frames' rotated/mirrored/trimmed views lined up in time with a banked
+  video's frames (``core.video_align``); any single frame may match an image entry (a photo
+  re-posted inside a video);
 - one match per entry, the closest kept, and a match in an ``allowlist`` bank suppresses every
   other bank's match for that query (``core.match_outcome``);
 - an entry on hold (flood guard) still matches but asks only for review, and so does an
@@ -55,7 +57,9 @@ from rempart.core.orb_index import OrbIndex
 from rempart.core.signals import vpdq
 from rempart.core.signals.orb import OrbProbe, OrbReference
 from rempart.core.signals.pdq import MIN_QUALITY
+from rempart.core.signals.vframes import VideoProbe
 from rempart.core.types import EXACT_SIGNALS, FrameHash, MediaHashes, Signal
+from rempart.core.video_align import align_views, aligned_enough
 
 MAX_RADIUS = 63
 
@@ -100,7 +104,7 @@ class Query:
     """The signals of one media item to match, and its probe features when it is an image."""
 
     hashes: MediaHashes
-    probe: OrbProbe | None = None
+    probe: OrbProbe | VideoProbe | None = None
 
 
 class Matcher:
@@ -308,8 +312,9 @@ class Matcher:
                             and state & ~HOLD_BITS != TRUST_BITS[EntryTrust.UNCONFIRMED.value]):
                         hit(entry_id, "vpdq", d, query_variant=variant)
         if h.vpdq:
-            self._match_video(h.vpdq, usable, hit)
-        if query.probe is not None and len(self._orb):
+            video_probe = query.probe if isinstance(query.probe, VideoProbe) else None
+            self._match_video(h.vpdq, usable, hit, video_probe)
+        if isinstance(query.probe, OrbProbe) and len(self._orb):
             for entry_id, m in self._orb.query(query.probe):
                 bank = usable.get(self._status.get(entry_id)[0])
                 if bank is not None and m.distance <= bank.pdq_threshold:
@@ -325,11 +330,13 @@ class Matcher:
         return outcome_of(found)
 
     def _match_video(
-        self, frames: tuple[FrameHash, ...], usable: dict[int, BankInfo], hit: Any
+        self, frames: tuple[FrameHash, ...], usable: dict[int, BankInfo], hit: Any,
+        probe: VideoProbe | None = None,
     ) -> None:
         good = [f for f in frames if f.quality >= MIN_QUALITY]
         if not good:
             return
+        matched: set[int] = set()
         arr = hex_to_hashes([f.hash for f in good])
         v_radius = self._radius("vpdq_threshold", usable.values())
         candidates: dict[int, int] = {}
@@ -348,6 +355,7 @@ class Matcher:
                 compared_percent=bank.vpdq_compared_percent,
             )
             if m is not None:
+                matched.add(entry_id)
                 hit(
                     entry_id,
                     "vpdq",
@@ -355,6 +363,8 @@ class Matcher:
                     query_percent=round(m.query_percent, 1),
                     compared_percent=round(m.compared_percent, 1),
                 )
+        if probe is not None and len(probe.views):
+            self._match_views(probe, usable, hit, matched)
         # Single frames against image entries (a banked photo shown inside a video).
         p_radius = self._radius("pdq_threshold", usable.values())
         for frame, rows in zip(good, self._pdq.query_batch(arr, p_radius), strict=True):
@@ -362,6 +372,28 @@ class Matcher:
                 bank = usable.get(self._status.get(entry_id)[0])
                 if bank is not None and d <= bank.pdq_threshold:
                     hit(entry_id, "pdq", d, frame_t=frame.t)
+
+
+    def _match_views(
+        self, probe: VideoProbe, usable: dict[int, BankInfo], hit: Any, matched: set[int]
+    ) -> None:
+        """Edited re-posts (mirrored, turned, padded, excerpted, sped up): the probe's frame
+        views looked up in the frame index, then each candidate video's frame matches aligned
+        in time (:func:`rempart.core.video_align.align`); a match needs enough of the probe's
+        frames on one line (:func:`rempart.core.video_align.aligned_enough`)."""
+        v_radius = self._radius("vpdq_threshold", usable.values())
+        candidates: set[int] = set()
+        for rows in self._frames.query_batch(probe.views, v_radius):
+            candidates.update(entry_id for entry_id, _ in rows)
+        n_frames = len(set(probe.owner.tolist()))
+        for entry_id in candidates - matched:
+            bank = usable.get(self._status.get(entry_id)[0])
+            if bank is None:
+                continue
+            a, best = align_views(probe, self._videos[entry_id], bank.vpdq_threshold)
+            if aligned_enough(a.frames, n_frames):
+                hit(entry_id, "vpdq", best, query_percent=round(100.0 * a.frames / n_frames, 1),
+                    speed=a.speed, offset=round(a.offset, 2), aligned=True)
 
 
 def _query_pdq(h: MediaHashes) -> list[tuple[str, str]]:

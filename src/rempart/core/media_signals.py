@@ -1,8 +1,11 @@
 """Media bytes → every signal Rempart keeps (``MediaHashes``); the bytes are then dropped.
 
 Images: md5, sha256, PDQ of the full image and its 7 rotations/mirrors, PDQ of the picture
-with uniform borders trimmed, PDQ of regions, and the ``orb`` local-feature signal.
-Videos and animations: md5, sha256 and vPDQ frames (plus PDQ of the first frame).
+with uniform borders trimmed, PDQ of regions, and the ``orb`` local-feature signal. A dark or
+low-contrast picture (:mod:`.signals.tone`) also gets the PDQ of its equalised copy
+(``tone``).
+Videos and animations: md5, sha256 and vPDQ frames (plus PDQ of the first frame); a probe
+also gets each frame's rotations/mirrors and trimmed views (``signals.vframes.VideoProbe``).
 
 Example::
 
@@ -23,9 +26,10 @@ import numpy as np
 from rempart.core import media, video
 from rempart.core.errors import MediaError
 from rempart.core.hash_settings import HashSettings
-from rempart.core.signals import orb
+from rempart.core.signals import orb, tone
 from rempart.core.signals.exact import exact_hashes
 from rempart.core.signals.pdq import fit, pdq_dihedral, pdq_hash
+from rempart.core.signals.vframes import VideoProbe, frame_views
 from rempart.core.signals.views import is_trimmed, trim_box
 from rempart.core.types import FrameHash, MediaHashes, MediaKind, PdqHash, PdqVariant
 
@@ -37,7 +41,7 @@ class Analysis:
     """The signals of one media item and, when asked for, its probe features for matching."""
 
     hashes: MediaHashes
-    probe: orb.OrbProbe | None = None
+    probe: orb.OrbProbe | VideoProbe | None = None
 
 
 def hash_bytes(data: bytes, settings: HashSettings = _DEFAULT) -> MediaHashes:
@@ -72,7 +76,7 @@ def _analyze(data: bytes, settings: HashSettings, probe: bool, features: bool) -
         media.check_size(data, settings.limits)
         fmt = media.sniff(data)
         if fmt in media.VIDEO_FORMATS:
-            return Analysis(_video(data, fmt, base, settings))
+            return Analysis(*_video(data, fmt, base, settings, probe=probe))
         if fmt in media.IMAGE_FORMATS or fmt is None:
             return _image(data, base, settings, probe, features)
         raise MediaError("unsupported", f"unsupported format {fmt}")
@@ -106,7 +110,7 @@ def _image(
         # A probe without ORB needs luma only (PDQ and trimming): the cheapest decode.
         decoded = media.decode_image(data, settings.limits, long_side=orb.REF_SIDE, luma=probe)
     if decoded.frames > 1 and decoded.format in ("gif", "webp"):
-        return Analysis(_video(data, decoded.format, base, settings, first=decoded))
+        return Analysis(*_video(data, decoded.format, base, settings, first=decoded, probe=probe))
     rgb = fit(decoded.rgb, orb.PROBE_MAX_SIDE)
     first, dihedral = pdq_dihedral(rgb)  # as on the copy fitted to 512 px, without making it
     variants: list[PdqVariant] = list(dihedral)
@@ -118,6 +122,10 @@ def _image(
         left, top, right, bottom = box
         trimmed = pdq_hash(view[top:bottom, left:right])
         variants.append(PdqVariant("trim", trimmed.hash, trimmed.quality))
+    if tone.is_low_contrast(gray):
+        # A night shot or a foggy view: also hashed once its contrast is spread.
+        toned = pdq_hash(tone.equalized(gray))
+        variants.append(PdqVariant("tone", toned.hash, toned.quality))
     orb_value = None
     probe_features = None
     if probe_orb:
@@ -150,8 +158,11 @@ def _video(
     base: MediaHashes,
     settings: HashSettings,
     first: media.DecodedImage | None = None,
-) -> MediaHashes:
-    """vPDQ computed streaming: each sampled frame is hashed and dropped, only hashes kept."""
+    *,
+    probe: bool = False,
+) -> tuple[MediaHashes, VideoProbe | None]:
+    """vPDQ computed streaming: each sampled frame is hashed and dropped, only hashes kept.
+    With ``probe``, also each frame's views for matching edited re-posts (:mod:`.vframes`)."""
     warnings: list[str] = []
     duration: float | None
     reader: video.VideoReader | video.AnimationReader
@@ -161,11 +172,14 @@ def _video(
     else:
         reader = video.VideoReader(data, limits, fps=fps)
     hashes: list[FrameHash] = []
+    views: list[tuple[float, np.ndarray]] = []
     last = 0.0
     with reader:
         for frame in reader:
             h = pdq_hash(frame.rgb)
             hashes.append(FrameHash(round(frame.t, 3), h.hash, h.quality, frame.index))
+            if probe:
+                views.append((round(frame.t, 3), frame_views(frame.rgb)))
             last = frame.t
     if isinstance(reader, video.VideoReader):
         duration, width, height = reader.info.duration, reader.info.width, reader.info.height
@@ -176,6 +190,7 @@ def _video(
         width = first.width if first else reader.width
         height = first.height if first else reader.height
     first_pdq = PdqHash(hashes[0].hash, hashes[0].quality) if hashes else None
+    video_probe = VideoProbe.of(views) if probe else None
     return replace(
         base,
         kind="video",
@@ -186,7 +201,7 @@ def _video(
         pdq=first_pdq,
         vpdq=tuple(hashes),
         warnings=tuple(warnings),
-    )
+    ), video_probe
 
 
 def _gray(rgb: np.ndarray) -> orb.Gray:

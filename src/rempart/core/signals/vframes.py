@@ -1,0 +1,83 @@
+"""Views of a video frame that survive re-posting: its rotations/mirrors and its trimmed frame.
+
+A re-posted clip is often mirrored, turned a quarter or padded with bars (9:16 stories). The
+frame's 8 rotations and mirrors come from one PDQ DCT
+(:func:`rempart.core.signals.pdq.pdq_dihedral`); a frame with uniform borders (padding,
+letterbox) is also hashed without them, with its 8 variants. A query tries them all against
+the banked vPDQ frames; :mod:`rempart.core.video_align` then keeps only matches that line up
+in time.
+
+Example::
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> frame = rng.integers(0, 255, (90, 160, 3), dtype=np.uint8)
+    >>> frame_views(frame).shape  # 8 views of the frame, no border to trim
+    (8, 32)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from rempart.core.signals.pdq import MIN_QUALITY, pdq_dihedral
+from rempart.core.signals.views import is_trimmed, trim_box
+
+RGB = NDArray[np.uint8]
+
+
+def trimmed(rgb: RGB) -> tuple[RGB, bool]:
+    """The frame without its uniform borders (padding, letterbox), and whether any were cut."""
+    gray = rgb if rgb.ndim == 2 else cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
+    box = trim_box(np.asarray(gray, np.uint8))
+    if not is_trimmed(box, gray.shape):
+        return rgb, False
+    left, top, right, bottom = box
+    if right - left < 16 or bottom - top < 16:
+        return rgb, False
+    return rgb[top:bottom, left:right], True
+
+
+def _dihedral_rows(rgb: RGB) -> list[bytes]:
+    first, others = pdq_dihedral(rgb)
+    if first.quality < MIN_QUALITY:
+        return []
+    return [bytes.fromhex(first.hash)] + [bytes.fromhex(v.hash) for v in others]
+
+
+def frame_views(rgb: RGB) -> NDArray[np.uint8]:
+    """The PDQ views of one frame a query tries (``uint8[n, 32]``, quality ≥ 50 only): the
+    frame's 8 rotations/mirrors, then its trimmed frame's 8 when it has uniform borders."""
+    rows = _dihedral_rows(rgb)
+    frame, cut = trimmed(rgb)
+    if cut:
+        rows += _dihedral_rows(frame)
+    if not rows:
+        return np.zeros((0, 32), np.uint8)
+    return np.frombuffer(b"".join(rows), np.uint8).reshape(-1, 32)
+
+
+@dataclass(frozen=True, slots=True)
+class VideoProbe:
+    """A query clip's frame views for matching: ``views[k]`` belongs to the sampled frame
+    ``owner[k]``, taken at ``times[owner[k]]`` seconds."""
+
+    times: tuple[float, ...]
+    owner: NDArray[np.int64]
+    views: NDArray[np.uint8]
+
+    @classmethod
+    def of(cls, frames: Sequence[tuple[float, NDArray[np.uint8]]]) -> VideoProbe:
+        """From (time, ``frame_views``) per sampled frame."""
+        owner = [np.full(len(v), i, np.int64) for i, (_, v) in enumerate(frames)]
+        views = [v for _, v in frames]
+        return cls(
+            tuple(t for t, _ in frames),
+            np.concatenate(owner) if owner else np.zeros(0, np.int64),
+            np.concatenate(views) if views else np.zeros((0, 32), np.uint8),
+        )
