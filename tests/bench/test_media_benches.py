@@ -58,3 +58,9 @@ def test_bench_robustness_dark_and_foggy_scenes(corpus: Path) -> None:
     e2e = runner.invoke(build_app(), ["bench", "robustness", "--corpus", str(corpus),
                                       "--edits", "dark", "--end-to-end"])
     assert e2e.exit_code == 2
+
+
+def test_bench_robustness_video_names_an_unknown_edit() -> None:
+    result = runner.invoke(build_app(), ["bench", "robustness", "--video", "--edits", "nope"])
+    assert result.exit_code == 2
+    assert "unknown video edit(s) nope" in result.output and "mirror" in result.output

@@ -40,8 +40,21 @@ def robustness(
         typer.Option(help="Bank the originals in a database and run the matcher on the copies."),
     ] = False,
     jsonl: Annotated[Path | None, typer.Option(help="Also write per-copy results here.")] = None,
+    video: Annotated[bool, typer.Option(
+        "--video", help="Edited videos instead: recall per family vs plain vPDQ, false matches "
+        "against the other clips and same-scene distractors.")] = False,
 ) -> None:
     """Recall per edit family and false matches: Rempart vs plain PDQ vs imagehash.phash."""
+    if video:
+        from rempart.bench.robustness_video import print_table
+        from rempart.bench.robustness_video import run as run_video
+
+        try:
+            results = run_video(corpus, [e for e in edits.split(",") if e] or None, seed or 7)
+        except ValueError as e:
+            raise typer.BadParameter(str(e), param_hint="--edits") from None
+        print_table(results)
+        return
     from rempart.bench.robustness import run
 
     run(

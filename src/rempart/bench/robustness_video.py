@@ -181,6 +181,9 @@ def run(corpus: Path | None, families: list[str] | None = None, seed: int = 7) -
     """Recall and false matches per family, for plain vPDQ and for Rempart's matcher."""
     from rempart.core.matcher import BankInfo, Matcher, Query
 
+    if unknown := sorted(set(families or ()) - EDITS.keys()):
+        raise ValueError(f"unknown video edit(s) {', '.join(unknown)}; known: "
+                         f"{', '.join(EDITS)}")
     rng = random.Random(seed)
     matcher = Matcher()
     matcher.set_bank(BankInfo(1, "bench", "moderator", "block", 31, 31, 80.0, 0.0, True))
@@ -214,9 +217,14 @@ def run(corpus: Path | None, families: list[str] | None = None, seed: int = 7) -
     return results
 
 
-if __name__ == "__main__":  # pragma: no cover - a manual run
-    import json
-    import sys
+def print_table(results: dict[str, Any]) -> None:
+    """One row per family: recall of plain vPDQ and of Rempart, false matches of each."""
+    from rich.console import Console
+    from rich.table import Table
 
-    root = Path(sys.argv[1]) if len(sys.argv) > 1 else None
-    print(json.dumps(run(root, sys.argv[2:] or None), indent=1))
+    table = Table("edit", "clips", "plain vPDQ", "Rempart", "false: vPDQ", "false: Rempart",
+                  title="Edited videos: recall per family (target ≥ 0.95, 0 false)", box=None)
+    for family, r in results.items():
+        table.add_row(family, str(r["n"]), f"{r['vpdq']:.2f}", f"{r['rempart']:.2f}",
+                      str(r["false_vpdq"]), str(r["false_rempart"]))
+    Console().print(table)
