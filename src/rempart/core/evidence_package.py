@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rempart.core.evidence import SCHEMA, ModeratorEvidence, inert_json_bytes, moderator_json
+from rempart.core.evidence import SCHEMA, ModeratorEvidence
+from rempart.core.evidence_json import inert_json_bytes, moderator_json
 from rempart.core.evidence_victim import VICTIM_SCHEMA, VictimEvidence, victim_json
 
 EvidencePackage = ModeratorEvidence | VictimEvidence

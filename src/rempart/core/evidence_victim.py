@@ -44,9 +44,9 @@ from rempart.core.evidence import (
     SuggestedOffence,
     TimelineEntry,
     offence_reasons,
-    package_json,
     suggested_offences,
 )
+from rempart.core.evidence_json import package_fields
 from rempart.core.evidence_law import Language
 
 VICTIM_SCHEMA = "rempart.evidence.victim/1"
@@ -172,7 +172,7 @@ def _sighting_json(s: VictimSighting) -> dict[str, Any]:
 def victim_json(pkg: VictimEvidence) -> dict[str, Any]:
     """Her package as a JSON-ready dict (schema ``rempart.evidence.victim/1``)."""
     audience = {"kind": "victim_case", "case_number": pkg.case_number}
-    return package_json(VICTIM_SCHEMA, pkg, audience, {
+    return package_fields(VICTIM_SCHEMA, pkg, audience, {
         "confirmed_sightings": [_sighting_json(s) for s in pkg.sightings],
         "awaiting_review": pkg.awaiting_review,
     })

@@ -377,10 +377,8 @@ class Matcher:
     def _match_views(
         self, probe: VideoProbe, usable: dict[int, BankInfo], hit: Any, matched: set[int]
     ) -> None:
-        """Edited re-posts (mirrored, turned, padded, excerpted, sped up): the probe's frame
-        views looked up in the frame index, then each candidate video's frame matches aligned
-        in time (:func:`rempart.core.video_align.align`); a match needs enough of the probe's
-        frames on one line (:func:`rempart.core.video_align.aligned_enough`)."""
+        """Edited re-posts: the probe's frame views looked up in the frame index, then lined
+        up in time with each candidate video (:mod:`rempart.core.video_align`)."""
         v_radius = self._radius("vpdq_threshold", usable.values())
         candidates: set[int] = set()
         for rows in self._frames.query_batch(probe.views, v_radius):
@@ -398,8 +396,5 @@ class Matcher:
 
 def _query_pdq(h: MediaHashes) -> list[tuple[str, str]]:
     """(variant, hash) of every PDQ of a query worth looking up (quality ≥ 50)."""
-    out: list[tuple[str, str]] = []
-    if h.pdq is not None and h.pdq.quality >= MIN_QUALITY:
-        out.append(("orig", h.pdq.hash))
-    out += [(v.variant, v.hash) for v in h.pdq_variants if v.quality >= MIN_QUALITY]
-    return out
+    pdqs = [("orig", h.pdq), *((v.variant, v) for v in h.pdq_variants)]
+    return [(name, p.hash) for name, p in pdqs if p is not None and p.quality >= MIN_QUALITY]
