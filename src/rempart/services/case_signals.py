@@ -1,9 +1,10 @@
 """The robust and video signals of a victim-registered item, checked strictly.
 
 The browser computes what the server would compute from the file (``core.media_signals``):
-for an image, the PDQ of the picture with its uniform borders trimmed (``trim``) and the PDQs
-of its regions (``region-c60``, ``region-top60``…, ``core.signals.orb.REGIONS``); for a video,
-vPDQ frames (frame number, PDQ, quality, timestamp) sampled at the server's rate. They are
+for an image, the PDQ of the picture with its uniform borders trimmed (``trim``), that of its
+equalised grayscale copy when it is dim or washed out (``tone``, ``core.signals.tone``) and the
+PDQs of its regions (``region-c60``, ``region-top60``…, ``core.signals.orb.REGIONS``); for a
+video, vPDQ frames (frame number, PDQ, quality, timestamp) sampled at the server's rate. They are
 banked exactly as the server banks its own: ``pdq`` entries whose metadata names the variant,
 and one ``vpdq`` entry in python-threatexchange's text form. ORB local features stay
 server-only.
@@ -26,7 +27,7 @@ from rempart.core.signals.orb import REGIONS
 from rempart.core.types import FrameHash
 from rempart.services.errors import InvalidArgument
 
-ROBUST_NAMES = ("trim", *(f"region-{name}" for name in REGIONS if name != "full"))
+ROBUST_NAMES = ("trim", "tone", *(f"region-{name}" for name in REGIONS if name != "full"))
 MAX_FRAMES = 20_000  # the server's HashLimits.max_video_frames
 MAX_SECONDS = 3 * 3600.0  # the server's HashLimits.max_video_seconds
 # A registered video's frame hashes stand for photos too: a "video" is held to what a real
@@ -52,7 +53,7 @@ def _quality(value: int, what: str) -> int:
 
 
 def checked_robust(values: Mapping[str, tuple[str, int]]) -> dict[str, tuple[str, int]]:
-    """Trimmed and region PDQs by name → (hex, quality); InvalidArgument when malformed."""
+    """Robust PDQs by name (``ROBUST_NAMES``) → (hex, quality); InvalidArgument when malformed."""
     out: dict[str, tuple[str, int]] = {}
     for name, (value, quality) in values.items():
         if name not in ROBUST_NAMES:

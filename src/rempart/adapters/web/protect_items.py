@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rempart.core.types import FrameHash
 from rempart.services.case_items import ItemSignals
-from rempart.services.case_signals import MAX_FRAMES
+from rempart.services.case_signals import MAX_FRAMES, ROBUST_NAMES
 
 # Measured on JSON.stringify's output with every field at its longest, plus slack for a
 # client that adds spaces: a maximal image item is ~1.6 KB, a frame ~110 bytes.
@@ -49,7 +49,7 @@ class FrameIn(BaseModel):
 
 
 class RobustIn(BaseModel):
-    """A robust PDQ (``trim``, ``region-c60``…) with its own quality."""
+    """A robust PDQ (``trim``, ``tone``, ``region-c60``…) with its own quality."""
 
     model_config = ConfigDict(extra="forbid")
     hash: str = Field(min_length=64, max_length=64)
@@ -64,7 +64,7 @@ class ItemIn(BaseModel):
     pdq: str | None = Field(None, max_length=64)
     pdq_quality: int | None = None
     variants: dict[str, str] = Field(default_factory=dict, max_length=7)
-    robust: dict[str, RobustIn] = Field(default_factory=dict, max_length=7)
+    robust: dict[str, RobustIn] = Field(default_factory=dict, max_length=len(ROBUST_NAMES))
     frames: list[FrameIn] = Field(default_factory=list, max_length=MAX_FRAMES)
 
     def signals(self) -> ItemSignals:

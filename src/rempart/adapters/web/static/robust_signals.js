@@ -3,18 +3,21 @@
 // (core/signals/views.py: same tolerance, share and maximum) and the PDQs of its regions
 // (core/signals/orb.py REGIONS: each region of the grayscale copy scaled to 128×128 with
 // OpenCV's INTER_AREA rule, then PDQ). The server banks them as `pdq` entries named `trim`,
-// `region-c60`…, so crops, captions and borders of a registered image are caught. ORB local
+// `region-c60`…, so crops, captions and borders of a registered image are caught. A dim or
+// washed-out picture (core/signals/tone.py) also gets the PDQ of its histogram-equalised
+// grayscale copy (`tone`), so its brightened or re-contrasted re-shares are caught. ORB local
 // features stay server-only.
 //
 //   import { robustSignals } from "/assets/robust_signals.js";
 //   const data = fitToCanvas(bitmap);                // longer side ≤ 512 px, as the server's
-//   const robust = robustSignals(data);              // {trim?, "region-c60", …}: {hash, quality}
+//   const robust = robustSignals(data);              // {trim?, tone?, "region-c60", …}
 //
 // Apache-2.0, part of Rempart.
 import { pdqFromGray, pdqFromImageData } from "/assets/pdq.js";
 
 const TOLERANCE = 14, UNIFORM_SHARE = 0.97, MAX_TRIM = 0.45, MIN_SHARE = 0.02;
 const REGION_SIZE = 128;
+const LOW_IQR = 48, MIN_SPREAD = 6, LEVEL_SAMPLE = 128; // tone.py's LOW_IQR, MIN_SPREAD, _SAMPLE
 // name → [left, top, right, bottom] as shares of the frame ("full" is the PDQ itself).
 export const REGIONS = {
   c60: [0.2, 0.2, 0.8, 0.8], c40: [0.3, 0.3, 0.7, 0.7],
@@ -147,6 +150,50 @@ export function areaResize(gray, width, [left, top, right, bottom], size) {
   return out;
 }
 
+// np.percentile (linear rule) of every step-th level of every step-th row, as tone._levels.
+function levels(gray, width, height, percents) {
+  const step = Math.max(1, Math.floor(Math.max(width, height) / LEVEL_SAMPLE));
+  const histogram = new Int32Array(256);
+  let n = 0;
+  for (let y = 0; y < height; y += step) {
+    for (let x = 0; x < width; x += step, n++) histogram[gray[y * width + x]]++;
+  }
+  const nth = (k) => { // the k-th smallest sampled level (0-based)
+    let seen = 0, v = 0;
+    while ((seen += histogram[v]) <= k) v++;
+    return v;
+  };
+  return percents.map((q) => {
+    const index = (n - 1) * (q / 100);
+    const lo = Math.min(Math.floor(index), n - 1), t = index - Math.floor(index);
+    const a = nth(lo), b = nth(Math.min(lo + 1, n - 1)), d = b - a;
+    return t >= 0.5 ? b - d * (1 - t) : a + d * t; // numpy's _lerp
+  });
+}
+
+/** tone.is_low_contrast: dim or washed out enough to be hashed once equalised too. */
+export function isLowContrast(gray, width, height) {
+  const [p1, p25, p75, p99] = levels(gray, width, height, [1, 25, 75, 99]);
+  return p75 - p25 < LOW_IQR && p99 - p1 >= MIN_SPREAD;
+}
+
+/** tone.equalized: OpenCV's equalizeHist (float32 scale, cvRound) of a grayscale image. */
+export function equalized(gray) {
+  const histogram = new Int32Array(256);
+  for (const v of gray) histogram[v]++;
+  let i = 0;
+  while (!histogram[i]) i++;
+  if (histogram[i] === gray.length) return new Uint8Array(gray.length).fill(i);
+  const f32 = Math.fround;
+  const scale = f32(255 / (gray.length - histogram[i]));
+  const lut = new Uint8Array(256);
+  for (let sum = 0, v = i + 1; v < 256; v++) {
+    sum += histogram[v];
+    lut[v] = Math.min(255, rint(f32(sum * scale)));
+  }
+  return gray.map((v) => lut[v]);
+}
+
 /** The robust PDQs of a fitted image: {trim (when borders were found), "region-c60", …}. */
 export function robustSignals(imageData) {
   const { width, height } = imageData;
@@ -155,6 +202,9 @@ export function robustSignals(imageData) {
   const box = trimBox(gray, width, height);
   if (isTrimmed(box, width, height)) {
     out.trim = pdqFromImageData(cropImageData(imageData, ...box));
+  }
+  if (isLowContrast(gray, width, height)) {
+    out.tone = pdqFromGray(equalized(gray), height, width);
   }
   for (const [name, [x0, y0, x1, y1]] of Object.entries(REGIONS)) {
     const top = roundHalfEven(y0 * height), left = roundHalfEven(x0 * width);
