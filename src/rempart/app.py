@@ -130,12 +130,12 @@ class FeedFollower:
                 self.failures += 1
                 self._stop.wait(min(self.interval * self.failures, 30.0))
                 continue
-            self.last_ok = time.monotonic()  # listening: nothing committed went unseen
-            self.failures = 0
             quiet = 0.0 if rang else quiet + self.WAKE_SECONDS
-            if rang or quiet >= self.SAFETY_SECONDS:
+            if rang or quiet >= self.SAFETY_SECONDS or self.failures:
                 quiet = 0.0
-                self.step()
+                self.step()  # a failed read is tried again at every wake until it succeeds
+            else:  # listening, and the last read succeeded: nothing committed went unseen
+                self.last_ok = time.monotonic()
         self.bell.close()
 
 
