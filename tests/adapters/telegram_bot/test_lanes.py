@@ -4,6 +4,7 @@ read twice; a pool whose work was abandoned is replaced so other work is not sta
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from datetime import timedelta
 
@@ -50,6 +51,27 @@ def test_cancel_leaves_nothing_running() -> None:
         return lanes.size
 
     assert asyncio.run(go()) == 0
+
+
+def test_cancel_stops_a_lane_whose_cancellation_was_lost() -> None:
+    async def go() -> list[int]:
+        seen: list[int] = []
+        started = asyncio.Event()
+
+        async def handle(item: int) -> None:  # swallows cancellation, as wait_for can on 3.11
+            started.set()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(0.05)
+            seen.append(item)
+
+        lanes: Lanes[int] = Lanes(4, handle)
+        for i in range(40):
+            lanes.put("a", i)
+        await started.wait()
+        await lanes.cancel()
+        return seen
+
+    assert asyncio.run(go()) == [0]  # the item in hand ends; the 39 behind it stay pending
 
 
 def test_ledger() -> None:

@@ -38,6 +38,7 @@ class Lanes(Generic[T]):
         self._idle = asyncio.Event()
         self._idle.set()
         self._progress = asyncio.Event()
+        self._cancelling = False
 
     @property
     def size(self) -> int:
@@ -55,7 +56,7 @@ class Lanes(Generic[T]):
     async def _run(self, key: Hashable) -> None:
         queue = self._queues[key]
         try:
-            while queue:
+            while queue and not self._cancelling:
                 item = queue[0]
                 try:
                     async with self._slots:
@@ -94,7 +95,11 @@ class Lanes(Generic[T]):
         return True
 
     async def cancel(self) -> None:
-        """Cancel every lane; their items are dropped (the store still holds them)."""
+        """Cancel every lane; their items are dropped (the store still holds them).
+
+        A lane stops taking items even where a cancellation is lost on the way (on Python
+        3.11, ``asyncio.wait_for`` drops one that lands as its inner work completes)."""
+        self._cancelling = True
         tasks = list(self._tasks.values())
         for task in tasks:
             task.cancel()
@@ -105,6 +110,7 @@ class Lanes(Generic[T]):
         self._queues.clear()
         self._count = 0
         self._idle.set()
+        self._cancelling = False
 
 
 class Ledger:
