@@ -1,4 +1,5 @@
-"""Edited re-posts of a clip (mirror, quarter turn, 9:16 padding, speed) match it in time."""
+"""Edited re-posts of a clip (caption band, mirror, quarter turn, 9:16 padding, excerpt, speed,
+several at once) match it in time, and nothing else."""
 
 from __future__ import annotations
 
@@ -12,14 +13,18 @@ from rempart.core.matcher import BankInfo, Matcher, Query
 from rempart.core.media_signals import analyze, hash_bytes
 from rempart.core.signals import vpdq
 from rempart.core.signals.vframes import VideoProbe, frame_views
-from rempart.core.video_align import align, aligned_enough
+from rempart.core.banks import Provenance, entries_from_media
+from rempart.core.clock import utc_now
+from rempart.core.hash_settings import HashSettings
+from rempart.core.video_align import align
 
 pytest.importorskip("av")
 
 
 @pytest.fixture(scope="module")
 def bank() -> tuple[Matcher, list[list[np.ndarray]]]:
-    """Two scenes, each banked as an original (first half) and a distractor (second half)."""
+    """Two scenes, each banked as an original (first half) and a distractor (second half), with
+    their frames' views as entries 10 × n + k."""
     m = Matcher()
     m.set_bank(BankInfo(1, "b", "moderator", "block", 31, 31, 80.0, 0.0, True))
     originals = []
@@ -27,7 +32,10 @@ def bank() -> tuple[Matcher, list[list[np.ndarray]]]:
         clip = synthetic_clip(seed, seconds=16)
         half = len(clip) // 2
         for j, part in enumerate((clip[:half], clip[half:])):
-            m.add(2 * i + j + 1, 1, "vpdq", vpdq.serialize(hash_bytes(encode(part)).vpdq))
+            h = hash_bytes(encode(part))
+            m.add(2 * i + j + 1, 1, "vpdq", vpdq.serialize(h.vpdq))
+            for k, v in enumerate(h.vpdq_variants):
+                m.add(10 * (2 * i + j + 1) + k, 1, "vpdq", vpdq.serialize(v.frames))
         originals.append(clip[:half])
     return m, originals
 
@@ -35,10 +43,13 @@ def bank() -> tuple[Matcher, list[list[np.ndarray]]]:
 def _matches(m: Matcher, clip: list[np.ndarray]) -> set[int]:
     a = analyze(encode(clip), probe=True)
     assert isinstance(a.probe, VideoProbe)
-    return {x.entry_id for x in m.match(Query(a.hashes, a.probe)).matches}
+    found = {x.entry_id for x in m.match(Query(a.hashes, a.probe)).matches}
+    return {e if e < 10 else e // 10 for e in found}  # the clip, whichever view matched
 
 
-@pytest.mark.parametrize("family", ["reencode", "mirror", "rotate90", "pad_9_16"])
+@pytest.mark.parametrize(
+    "family",
+    ["reencode", "caption", "mirror", "rotate90", "pad_9_16", "excerpt", "speed", "chain"])
 def test_edited_copy_matches_its_original_only(
     bank: tuple[Matcher, list[list[np.ndarray]]], family: str
 ) -> None:
@@ -61,17 +72,55 @@ def test_banking_is_unchanged_by_probes() -> None:
     assert analyze(data, probe=True).hashes.vpdq == hash_bytes(data).vpdq
 
 
-def test_frame_views_add_the_trimmed_frame() -> None:
+def test_frame_views_add_the_centre_and_the_trimmed_frame() -> None:
     frame = synthetic_clip(3, seconds=0.1)[0]
     padded = np.zeros((frame.shape[0] * 3, frame.shape[1], 3), np.uint8)
     padded[frame.shape[0]:2 * frame.shape[0]] = frame
-    assert len(frame_views(frame)) == 8
-    assert len(frame_views(padded)) == 16
+    assert len(frame_views(frame)) == 16
+    assert len(frame_views(padded)) == 32
+
+
+def test_banked_clip_keeps_its_centres_and_trimmed_frames_only_with_borders() -> None:
+    clip = synthetic_clip(4, seconds=3)
+    plain = hash_bytes(encode(clip))
+    assert [v.variant for v in plain.vpdq_variants] == ["centre"]
+    assert [f.t for f in plain.vpdq_variants[0].frames] == [f.t for f in plain.vpdq]
+    boxed = hash_bytes(encode(EDITS["pad_9_16"](clip, random.Random(0))))
+    assert [v.variant for v in boxed.vpdq_variants] == ["centre", "trim"]
+    assert hash_bytes(encode(clip), HashSettings(robust=False)).vpdq_variants == ()
+
+
+def test_variants_are_banked_as_labelled_vpdq_entries() -> None:
+    h = hash_bytes(encode(synthetic_clip(4, seconds=3)))
+    entries = entries_from_media(h, Provenance("test", utc_now()))
+    videos = [(e.signal_type, e.provenance.metadata.get("variant")) for e in entries
+              if e.signal_type == "vpdq"]
+    assert videos == [("vpdq", None), ("vpdq", "centre")]
+
+
+def test_probe_samples_densely_and_keeps_vpdq_rate() -> None:
+    a = analyze(encode(synthetic_clip(6, seconds=4)), probe=True)
+    assert isinstance(a.probe, VideoProbe)
+    assert len(a.probe.times) >= 3 * len(a.hashes.vpdq)
 
 
 def test_align_needs_one_line() -> None:
     # Matches everywhere but on no common line (a static scene at other moments) stay apart.
-    scattered = align([0.0, 1.0, 2.0, 3.0, 4.0, 5.0], [[5.0], [1.0], [9.0], [0.0], [14.0], [2.0]])
-    assert not aligned_enough(scattered.frames, 6)
+    banked = [float(t) for t in range(15)]
+    scattered = align([0.0, 1.0, 2.0, 3.0, 4.0, 5.0], [[5.0], [1.0], [9.0], [0.0], [14.0], [2.0]],
+                      banked_t=banked)
+    assert not scattered.enough
     slowed = align([0.0, 1.0, 2.0, 3.0, 4.0, 5.0], [[3.0], [3.75], [4.5], [], [6.0], [6.75]])
     assert slowed.frames == 5 and slowed.speed == pytest.approx(0.75)
+
+
+def test_align_judges_the_banked_frames_the_line_crosses() -> None:
+    banked = [float(t) for t in range(30)]
+    # A 4 s excerpt sampled at 4 fps: each banked frame it spans is hit by one query frame.
+    q = [i / 4 for i in range(16)]
+    excerpt = align(q, [[10.0 + t] if t == int(t) else [] for t in q], banked_t=banked)
+    assert excerpt.frames == 4 and excerpt.expected <= 5 and excerpt.enough
+    # The clip's first second at the end of a query (the moment before it in the same source)
+    # is not enough, however much of that second it covers.
+    edge = align([0.0, 1.0, 2.0, 3.0], [[], [], [0.0], [1.0]], banked_t=banked)
+    assert edge.frames == 2 and not edge.enough

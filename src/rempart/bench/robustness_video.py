@@ -188,14 +188,17 @@ def run(corpus: Path | None, families: list[str] | None = None, seed: int = 7) -
     matcher = Matcher()
     matcher.set_bank(BankInfo(1, "bench", "moderator", "block", 31, 31, 80.0, 0.0, True))
     originals: list[Clip] = []
-    banked: dict[int, tuple[Any, ...]] = {}
+    banked: dict[int, tuple[Any, ...]] = {}  # clip → its frames (plain vPDQ's reference)
+    clip_of: dict[int, int] = {}  # matcher entry → clip (its frames and their views)
     for i, clip in enumerate(sources(corpus)):
         half = len(clip) // 2
         for j, part in enumerate((clip[:half], clip[half:])):  # original, then distractor
-            frames = hash_bytes(encode(part)).vpdq
-            entry = 2 * i + j + 1
-            banked[entry] = frames
-            matcher.add(entry, 1, "vpdq", vpdq.serialize(frames))
+            h = hash_bytes(encode(part))
+            own = 2 * i + j
+            banked[own] = h.vpdq
+            for k, frames in enumerate((h.vpdq, *(v.frames for v in h.vpdq_variants))):
+                clip_of[4 * own + k + 1] = own
+                matcher.add(4 * own + k + 1, 1, "vpdq", vpdq.serialize(frames))
         originals.append(clip[:half])
     results: dict[str, Any] = {}
     for family in families or list(EDITS):
@@ -203,9 +206,9 @@ def run(corpus: Path | None, families: list[str] | None = None, seed: int = 7) -
         for i, clip in enumerate(originals):
             data = encode(EDITS[family](clip, rng))
             a = analyze(data, probe=True)
-            own = 2 * i + 1
+            own = 2 * i
             plain = {e for e, frames in banked.items() if vpdq.match(a.hashes.vpdq, frames)}
-            ours = {m.entry_id for m in matcher.match(Query(a.hashes, a.probe)).matches}
+            ours = {clip_of[m.entry_id] for m in matcher.match(Query(a.hashes, a.probe)).matches}
             found_plain += own in plain
             found += own in ours
             false_plain += len(plain - {own})

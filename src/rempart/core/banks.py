@@ -290,7 +290,8 @@ def entries_from_media(
 ) -> list[NewEntry]:
     """Every signal of one hashed media item, as entries of one content group.
 
-    Each PDQ variant becomes a ``pdq`` entry whose metadata names the variant.
+    Each PDQ or vPDQ variant becomes a ``pdq`` or ``vpdq`` entry whose metadata names the
+    variant.
     """
     group = content_group or new_content_group()
 
@@ -309,6 +310,8 @@ def entries_from_media(
     out += [entry("pdq", v.hash, v.quality, {"variant": v.variant}) for v in hashes.pdq_variants]
     if hashes.vpdq:
         out.append(entry("vpdq", vpdq.serialize(hashes.vpdq)))
+    out += [entry("vpdq", vpdq.serialize(v.frames), extra={"variant": v.variant})
+            for v in hashes.vpdq_variants]
     if hashes.orb:
         out.append(entry("orb", hashes.orb))
     return out

@@ -59,7 +59,7 @@ from rempart.core.signals.orb import OrbProbe, OrbReference
 from rempart.core.signals.pdq import MIN_QUALITY
 from rempart.core.signals.vframes import VideoProbe
 from rempart.core.types import EXACT_SIGNALS, FrameHash, MediaHashes, Signal
-from rempart.core.video_align import align_views, aligned_enough
+from rempart.core.video_align import align_views
 
 MAX_RADIUS = 63
 
@@ -383,14 +383,13 @@ class Matcher:
         candidates: set[int] = set()
         for rows in self._frames.query_batch(probe.views, v_radius):
             candidates.update(entry_id for entry_id, _ in rows)
-        n_frames = len(set(probe.owner.tolist()))
         for entry_id in candidates - matched:
             bank = usable.get(self._status.get(entry_id)[0])
             if bank is None:
                 continue
             a, best = align_views(probe, self._videos[entry_id], bank.vpdq_threshold)
-            if aligned_enough(a.frames, n_frames):
-                hit(entry_id, "vpdq", best, query_percent=round(100.0 * a.frames / n_frames, 1),
+            if a.enough:
+                hit(entry_id, "vpdq", best, compared_percent=round(a.share, 1),
                     speed=a.speed, offset=round(a.offset, 2), aligned=True)
 
 

@@ -4,8 +4,10 @@ Images: md5, sha256, PDQ of the full image and its 7 rotations/mirrors, PDQ of t
 with uniform borders trimmed, PDQ of regions, and the ``orb`` local-feature signal. A dark or
 low-contrast picture (:mod:`.signals.tone`) also gets the PDQ of its equalised copy
 (``tone``).
-Videos and animations: md5, sha256 and vPDQ frames (plus PDQ of the first frame); a probe
-also gets each frame's rotations/mirrors and trimmed views (``signals.vframes.VideoProbe``).
+Videos and animations: md5, sha256 and vPDQ frames (plus PDQ of the first frame), and with
+robust signals the vPDQ of the frames' centres and, where they have uniform borders, of the
+trimmed frames; a probe also gets each frame's
+rotations/mirrors, trimmed and centre views (``signals.vframes.VideoProbe``).
 
 Example::
 
@@ -25,15 +27,23 @@ import numpy as np
 
 from rempart.core import media, video
 from rempart.core.errors import MediaError
-from rempart.core.hash_settings import HashSettings
+from rempart.core.hash_settings import HashLimits, HashSettings
 from rempart.core.signals import orb, tone
 from rempart.core.signals.exact import exact_hashes
 from rempart.core.signals.pdq import fit, pdq_dihedral, pdq_hash
-from rempart.core.signals.vframes import VideoProbe, frame_views
+from rempart.core.signals.vframes import VideoProbe, centre, frame_views, trimmed
 from rempart.core.signals.views import is_trimmed, trim_box
-from rempart.core.types import FrameHash, MediaHashes, MediaKind, PdqHash, PdqVariant
+from rempart.core.types import (
+    FrameHash,
+    MediaHashes,
+    MediaKind,
+    PdqHash,
+    PdqVariant,
+    VpdqVariant,
+)
 
 _DEFAULT = HashSettings()
+PROBE_RATE = 4  # a video probe's frames per vPDQ frame
 
 
 @dataclass
@@ -162,25 +172,42 @@ def _video(
     probe: bool = False,
 ) -> tuple[MediaHashes, VideoProbe | None]:
     """vPDQ computed streaming: each sampled frame is hashed and dropped, only hashes kept.
-    With ``probe``, also each frame's views for matching edited re-posts (:mod:`.vframes`)."""
+    With ``probe``, also each frame's views for matching edited re-posts (:mod:`.vframes`),
+    sampled ``PROBE_RATE`` times more densely (vPDQ keeps its own rate's frames): some probe
+    frame then lands near each banked frame of an excerpt or a sped-up copy."""
     warnings: list[str] = []
     duration: float | None
     reader: video.VideoReader | video.AnimationReader
     fps, limits = settings.video_fps, settings.limits
-    if fmt in ("gif", "webp"):
-        reader = video.AnimationReader(data, limits, fps=fps)
-    else:
-        reader = video.VideoReader(data, limits, fps=fps)
+    try:
+        reader = _reader(data, fmt, limits, fps * PROBE_RATE if probe else fps)
+    except MediaError as e:  # too long to sample densely: the probe keeps vPDQ's rate
+        if e.code != "too_many_frames" or not probe:
+            raise
+        reader = _reader(data, fmt, limits, fps)
+    period = 1.0 / fps
     hashes: list[FrameHash] = []
+    views_of: dict[str, list[FrameHash]] = {"centre": [], "trim": []}
+    bordered = False
     views: list[tuple[float, np.ndarray]] = []
-    last = 0.0
+    last, next_t = 0.0, 0.0
     with reader:
         for frame in reader:
-            h = pdq_hash(frame.rgb)
-            hashes.append(FrameHash(round(frame.t, 3), h.hash, h.quality, frame.index))
+            t = round(frame.t, 3)
             if probe:
-                views.append((round(frame.t, 3), frame_views(frame.rgb)))
+                views.append((t, frame_views(frame.rgb)))
             last = frame.t
+            if frame.t + 1e-6 < next_t:  # a probe's extra frame
+                continue
+            next_t = (int(frame.t / period + 1e-6) + 1) * period
+            h = pdq_hash(frame.rgb)
+            hashes.append(FrameHash(t, h.hash, h.quality, frame.index))
+            if settings.robust and not probe:
+                inner, cut = trimmed(frame.rgb)
+                bordered |= cut
+                for name, view in (("centre", centre(frame.rgb)), ("trim", inner)):
+                    v = pdq_hash(view) if view is not frame.rgb else h
+                    views_of[name].append(FrameHash(t, v.hash, v.quality, frame.index))
     if isinstance(reader, video.VideoReader):
         duration, width, height = reader.info.duration, reader.info.width, reader.info.height
         if duration and hashes and last + 2.0 / fps < duration:
@@ -200,8 +227,20 @@ def _video(
         duration=None if duration is None else round(float(duration), 3),
         pdq=first_pdq,
         vpdq=tuple(hashes),
+        vpdq_variants=tuple(
+            VpdqVariant(name, tuple(frames)) for name, frames in views_of.items()
+            if frames and (name != "trim" or bordered)
+        ),
         warnings=tuple(warnings),
     ), video_probe
+
+
+def _reader(
+    data: bytes, fmt: str, limits: HashLimits, fps: float
+) -> video.VideoReader | video.AnimationReader:
+    if fmt in ("gif", "webp"):
+        return video.AnimationReader(data, limits, fps=fps)
+    return video.VideoReader(data, limits, fps=fps)
 
 
 def _gray(rgb: np.ndarray) -> orb.Gray:

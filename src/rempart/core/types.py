@@ -62,6 +62,15 @@ class FrameHash:
 
 
 @dataclass(frozen=True, slots=True)
+class VpdqVariant:
+    """A vPDQ of a view of each frame of a video: ``centre`` (the middle, clear of caption
+    bands and stickers at the edges), ``trim`` (frames without their uniform borders)."""
+
+    variant: str
+    frames: tuple[FrameHash, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class MediaHashes:
     """Everything Rempart keeps of one media file: hashes and metadata, never the bytes."""
 
@@ -75,6 +84,7 @@ class MediaHashes:
     pdq: PdqHash | None = None
     pdq_variants: tuple[PdqVariant, ...] = ()
     vpdq: tuple[FrameHash, ...] = ()
+    vpdq_variants: tuple[VpdqVariant, ...] = ()
     orb: str | None = None
     duration: float | None = None
     error: str | None = None
@@ -86,4 +96,8 @@ class MediaHashes:
         out["warnings"] = list(self.warnings)
         out["pdq_variants"] = [asdict(v) for v in self.pdq_variants]
         out["vpdq"] = [asdict(f) for f in self.vpdq]
+        out["vpdq_variants"] = [
+            {"variant": v.variant, "frames": [asdict(f) for f in v.frames]}
+            for v in self.vpdq_variants
+        ]
         return out

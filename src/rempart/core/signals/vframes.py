@@ -1,19 +1,22 @@
-"""Views of a video frame that survive re-posting: its rotations/mirrors and its trimmed frame.
+"""Views of a video frame that survive re-posting: its rotations/mirrors, its trimmed frame and
+its centre.
 
 A re-posted clip is often mirrored, turned a quarter or padded with bars (9:16 stories). The
 frame's 8 rotations and mirrors come from one PDQ DCT
 (:func:`rempart.core.signals.pdq.pdq_dihedral`); a frame with uniform borders (padding,
-letterbox) is also hashed without them, with its 8 variants. A query tries them all against
-the banked vPDQ frames; :mod:`rempart.core.video_align` then keeps only matches that line up
-in time.
+letterbox) is also hashed without them, with its 8 variants. A caption band or a sticker laid
+over the edge of the picture leaves its centre (:func:`centre`, the middle 60 % of each side)
+untouched: banked clips keep a vPDQ of their frames' centres (and of their trimmed frames
+when they have borders of their own). A query tries every view against the banked frames;
+:mod:`rempart.core.video_align` then keeps only matches that line up in time.
 
 Example::
 
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> frame = rng.integers(0, 255, (90, 160, 3), dtype=np.uint8)
-    >>> frame_views(frame).shape  # 8 views of the frame, no border to trim
-    (8, 32)
+    >>> frame_views(frame).shape  # 8 views of the frame and 8 of its centre, no border
+    (16, 32)
 """
 
 from __future__ import annotations
@@ -29,6 +32,18 @@ from rempart.core.signals.pdq import MIN_QUALITY, pdq_dihedral
 from rempart.core.signals.views import is_trimmed, trim_box
 
 RGB = NDArray[np.uint8]
+CENTRE_MARGIN = 0.2  # share of each side left out of a frame's centre
+
+
+def centre(rgb: RGB) -> RGB:
+    """The middle of a frame: ``CENTRE_MARGIN`` of each side left out.
+
+    >>> centre(np.zeros((100, 200, 3), np.uint8)).shape
+    (60, 120, 3)
+    """
+    h, w = rgb.shape[:2]
+    dy, dx = int(h * CENTRE_MARGIN), int(w * CENTRE_MARGIN)
+    return np.ascontiguousarray(rgb[dy:h - dy, dx:w - dx])
 
 
 def trimmed(rgb: RGB) -> tuple[RGB, bool]:
@@ -52,11 +67,12 @@ def _dihedral_rows(rgb: RGB) -> list[bytes]:
 
 def frame_views(rgb: RGB) -> NDArray[np.uint8]:
     """The PDQ views of one frame a query tries (``uint8[n, 32]``, quality ≥ 50 only): the
-    frame's 8 rotations/mirrors, then its trimmed frame's 8 when it has uniform borders."""
-    rows = _dihedral_rows(rgb)
+    frame's 8 rotations/mirrors, then its centre's 8, and the same two for its trimmed frame
+    when it has uniform borders."""
+    rows = _dihedral_rows(rgb) + _dihedral_rows(centre(rgb))
     frame, cut = trimmed(rgb)
     if cut:
-        rows += _dihedral_rows(frame)
+        rows += _dihedral_rows(frame) + _dihedral_rows(centre(frame))
     if not rows:
         return np.zeros((0, 32), np.uint8)
     return np.frombuffer(b"".join(rows), np.uint8).reshape(-1, 32)
