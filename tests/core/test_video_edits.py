@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from rempart.bench.robustness_video import EDITS, encode, synthetic_clip
+from rempart.core.banks import Provenance, entries_from_media
+from rempart.core.clock import utc_now
+from rempart.core.hash_settings import HashSettings
 from rempart.core.matcher import BankInfo, Matcher, Query
 from rempart.core.media_signals import analyze, hash_bytes
 from rempart.core.signals import vpdq
 from rempart.core.signals.vframes import VideoProbe, frame_views
-from rempart.core.banks import Provenance, entries_from_media
-from rempart.core.clock import utc_now
-from rempart.core.hash_settings import HashSettings
 from rempart.core.video_align import align
 
 pytest.importorskip("av")
@@ -124,3 +124,17 @@ def test_align_judges_the_banked_frames_the_line_crosses() -> None:
     # is not enough, however much of that second it covers.
     edge = align([0.0, 1.0, 2.0, 3.0], [[], [], [0.0], [1.0]], banked_t=banked)
     assert edge.frames == 2 and not edge.enough
+
+
+def test_a_captioned_still_of_a_banked_clip_matches_it(
+    bank: tuple[Matcher, list[list[np.ndarray]]],
+) -> None:
+    from rempart.bench.robustness_video import _caption, jpeg
+
+    m, originals = bank
+    still = jpeg(_caption(originals[1][20], 0.15))  # the frame at 2 s, a caption band over it
+    a = analyze(still, probe=True, stills=True)
+    found = {x.entry_id for x in m.match(Query(a.hashes, a.probe)).matches}
+    assert {e if e < 10 else e // 10 for e in found} == {3}
+    plain = analyze(still, probe=True)  # without the centre view: not found
+    assert m.match(Query(plain.hashes, plain.probe)).matches == ()

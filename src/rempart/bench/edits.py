@@ -215,6 +215,77 @@ def blur(im: Image.Image, rng: random.Random) -> Image.Image:
     return _jpeg(im.convert("RGB").filter(ImageFilter.GaussianBlur(r)), 85)
 
 
+def stickers(im: Image.Image, rng: random.Random) -> Image.Image:
+    """Two to four emoji-like stickers over the middle of the picture, a fifth of it in all."""
+    out = im.convert("RGB").copy()
+    w, h = out.size
+    d = ImageDraw.Draw(out)
+    n = rng.randint(2, 4)
+    r = int(np.sqrt(0.2 * w * h / n / np.pi))
+    for _ in range(n):
+        cx, cy = rng.uniform(0.3, 0.7) * w, rng.uniform(0.3, 0.7) * h
+        face = rng.choice(("#ffcc22", "#ff5a8a", "#7ad0ff", "#ffffff"))
+        d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=face, outline="black",
+                  width=max(1, r // 12))
+        for ex in (-0.35, 0.35):
+            d.ellipse((cx + ex * r - r * 0.12, cy - r * 0.3, cx + ex * r + r * 0.12, cy - r * 0.05),
+                      fill="black")
+        d.arc((cx - r * 0.5, cy - r * 0.2, cx + r * 0.5, cy + r * 0.55), 20, 160, fill="black",
+              width=max(1, r // 10))
+    return _jpeg(out, 85)
+
+
+def crop_half(im: Image.Image, rng: random.Random) -> Image.Image:
+    """Keep 50 to 60 % of the width or height, from one side (the body, not the face)."""
+    side = rng.choice(("left", "right", "top", "bottom"))
+    return _jpeg(im.crop(_crop_box(*im.size, {side: rng.uniform(0.4, 0.5)})), 85)
+
+
+def crop_centre(im: Image.Image, rng: random.Random) -> Image.Image:
+    """Keep the middle 50 to 60 % of each side (a quarter to a third of the picture)."""
+    a = rng.uniform(0.2, 0.25)
+    return _jpeg(im.crop(_crop_box(*im.size, dict.fromkeys(("left", "right", "top",
+                                                            "bottom"), a))), 85)
+
+
+def screen_photo(im: Image.Image, rng: random.Random) -> Image.Image:
+    """A phone's photo of a screen showing the picture: a dark bezel, a slight perspective,
+    blur, a colour cast, sensor noise."""
+    src = im.convert("RGB")
+    w, h = src.size
+    bezel = int(0.08 * max(w, h))
+    screen = Image.new("RGB", (w + 2 * bezel, h + 2 * bezel), "#111111")
+    screen.paste(src, (bezel, bezel))
+    sw, sh = screen.size
+    j = [rng.uniform(0.0, 0.06) for _ in range(8)]
+    quad = (sw * j[0], sh * j[1], sw * j[2], sh * (1 - j[3]), sw * (1 - j[4]), sh * (1 - j[5]),
+            sw * (1 - j[6]), sh * j[7])  # the screen's corners as the camera saw them
+    shot = screen.transform((sw, sh), Image.Transform.QUAD, quad, Image.Resampling.BILINEAR)
+    shot = shot.filter(ImageFilter.GaussianBlur(rng.uniform(0.6, 1.6)))
+    x = np.asarray(shot, np.float32)
+    cast = np.array([rng.uniform(0.9, 1.1) for _ in range(3)], np.float32)
+    noise = np.random.default_rng(rng.randint(0, 2**31)).normal(0.0, 4.0, x.shape[:2])[..., None]
+    out = np.clip(x * cast + noise, 0, 255).astype(np.uint8)
+    return _jpeg(Image.fromarray(out), rng.randint(70, 90))
+
+
+def collage(im: Image.Image, rng: random.Random) -> Image.Image:
+    """The picture as one cell of a 2×2 collage; the other cells are other (generated) scenes."""
+    w, h = im.size
+    cw, ch = w // 2, h // 2
+    out = Image.new("RGB", (2 * cw + 6, 2 * ch + 6), "white")
+    cell = rng.randrange(4)
+    for k in range(4):
+        if k == cell:
+            tile = im.convert("RGB").resize((cw, ch), Image.Resampling.LANCZOS)
+        else:
+            g = np.random.default_rng(rng.randint(0, 2**31))
+            tile = Image.fromarray(g.integers(0, 256, (6, 8, 3), dtype=np.uint8)).resize(
+                (cw, ch), Image.Resampling.BICUBIC)
+        out.paste(tile, ((k % 2) * (cw + 6), (k // 2) * (ch + 6)))
+    return _jpeg(out, 85)
+
+
 def chain(im: Image.Image, rng: random.Random) -> Image.Image:
     """Two or three of the edits above, one after another (re-shares of re-shares)."""
     steps = rng.sample(
@@ -266,6 +337,11 @@ EDITS: dict[str, Edit] = {
     "grayscale": grayscale,
     "blur": blur,
     "chain": chain,
+    "stickers": stickers,
+    "crop_half": crop_half,
+    "crop_centre": crop_centre,
+    "screen_photo": screen_photo,
+    "collage": collage,
     "dark": reshare,  # of the night shot of the original (see SCENES)
     "foggy": reshare,  # of the foggy view of the original
 }

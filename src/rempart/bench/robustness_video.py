@@ -81,6 +81,15 @@ def encode(frames: Clip, fps: float = FPS, crf: int = 23) -> bytes:
     return buf.getvalue()
 
 
+def jpeg(frame: Frame, quality: int = 85) -> bytes:
+    """One frame as a JPEG photo."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(frame).save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
 def decode(data: bytes, fps: float = FPS, max_side: int = 320) -> tuple[Clip, float]:
     """Every frame of a clip resampled to ``fps`` (for editing), and the clip's rate."""
     from rempart.core.hash_settings import HashLimits
@@ -149,6 +158,13 @@ def _chain(clip: Clip, rng: random.Random) -> Clip:
     return [_pad916(np.ascontiguousarray(f[:, ::-1])) for f in clip]
 
 
+def _still(edit: Callable[[Frame, random.Random], Frame]) -> Callable[[Clip, random.Random], Clip]:
+    """One frame of the clip, at a random moment, edited, posted as a photo (a one-frame clip
+    that :func:`run` encodes as a JPEG)."""
+    return lambda clip, rng: [edit(clip[rng.randrange(len(clip))], rng)]
+
+
+STILLS = {"still", "still_caption", "still_crop"}
 EDITS: dict[str, Callable[[Clip, random.Random], Clip]] = {
     "reencode": lambda clip, rng: clip,
     "caption": _caption_clip,
@@ -159,6 +175,9 @@ EDITS: dict[str, Callable[[Clip, random.Random], Clip]] = {
     "excerpt": _excerpt,
     "speed": lambda clip, rng: _speed(clip, rng.choice([0.75, 1.25, 1.5])),
     "chain": _chain,
+    "still": _still(lambda f, rng: f),
+    "still_caption": _still(lambda f, rng: _caption(f, rng.uniform(0.12, 0.2))),
+    "still_crop": _still(lambda f, rng: _crop(f, tuple(rng.uniform(0, 0.1) for _ in range(4)))),
 }
 
 
@@ -204,8 +223,9 @@ def run(corpus: Path | None, families: list[str] | None = None, seed: int = 7) -
     for family in families or list(EDITS):
         found_plain = found = false_plain = false = 0
         for i, clip in enumerate(originals):
-            data = encode(EDITS[family](clip, rng))
-            a = analyze(data, probe=True)
+            edited = EDITS[family](clip, rng)
+            data = jpeg(edited[0]) if family in STILLS else encode(edited)
+            a = analyze(data, probe=True, stills=True)
             own = 2 * i
             plain = {e for e, frames in banked.items() if vpdq.match(a.hashes.vpdq, frames)}
             ours = {clip_of[m.entry_id] for m in matcher.match(Query(a.hashes, a.probe)).matches}

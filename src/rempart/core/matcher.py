@@ -57,7 +57,7 @@ from rempart.core.orb_index import OrbIndex
 from rempart.core.signals import vpdq
 from rempart.core.signals.orb import OrbProbe, OrbReference
 from rempart.core.signals.pdq import MIN_QUALITY
-from rempart.core.signals.vframes import VideoProbe
+from rempart.core.signals.vframes import STILL_VIEW, VideoProbe
 from rempart.core.types import EXACT_SIGNALS, FrameHash, MediaHashes, Signal
 from rempart.core.video_align import align_views
 
@@ -139,6 +139,11 @@ class Matcher:
     def has_local_features(self) -> bool:
         """True when some entry holds ``orb`` features (a query then needs its probe)."""
         return len(self._orb) > 0
+
+    @property
+    def has_videos(self) -> bool:
+        """True when some entry is a video (an image query then also tries its centre)."""
+        return bool(self._videos)
 
     def add(
         self, entry_id: int, bank_id: int, signal_type: str, value: str, on_hold: bool = False,
@@ -292,8 +297,11 @@ class Matcher:
         pdq_radius = self._radius("pdq_threshold", usable.values())
         named = _query_pdq(h) if h.kind != "video" else []  # video frames are matched below
         if named:
-            rows = self._pdq.query_batch(hex_to_hashes([x for _, x in named]), pdq_radius)
-            for (variant, _), matches in zip(named, rows, strict=True):
+            # A query's centre looks for a still of a banked video only (among its frames'
+            # centres), never for a photo.
+            photo = [(v, x) for v, x in named if v != STILL_VIEW]
+            rows = self._pdq.query_batch(hex_to_hashes([x for _, x in photo]), pdq_radius)
+            for (variant, _), matches in zip(photo, rows, strict=True):
                 for entry_id, d in matches:
                     bank = usable.get(self._status.get(entry_id)[0])
                     if bank is not None and d <= bank.pdq_threshold:

@@ -31,7 +31,13 @@ from rempart.core.hash_settings import HashLimits, HashSettings
 from rempart.core.signals import orb, tone
 from rempart.core.signals.exact import exact_hashes
 from rempart.core.signals.pdq import fit, pdq_dihedral, pdq_hash
-from rempart.core.signals.vframes import VideoProbe, centre, frame_views, trimmed
+from rempart.core.signals.vframes import (
+    STILL_VIEW,
+    VideoProbe,
+    centre,
+    frame_views,
+    trimmed,
+)
 from rempart.core.signals.views import is_trimmed, trim_box
 from rempart.core.types import (
     FrameHash,
@@ -65,6 +71,7 @@ def analyze(
     *,
     probe: bool = False,
     features: bool = True,
+    stills: bool = False,
     digests: Callable[[], tuple[str, str]] | None = None,
 ) -> Analysis:
     """Like :func:`hash_bytes`; with ``probe=True``, an image gets ORB probe features for
@@ -72,14 +79,18 @@ def analyze(
     ``probe=True, features=False``: PDQ, its variants and the trimmed PDQ only (nothing banked
     holds local features to compare with, so the image is decoded small and no ORB runs).
     ``digests``: gives (md5, sha256) of ``data`` once the rest is done, e.g. the result of a
-    thread that computed them while the image was decoded; by default they are computed here."""
-    analysis = _analyze(data, settings, probe, features)
+    thread that computed them while the image was decoded; by default they are computed here.
+    ``probe=True, stills=True``: an image also gets the PDQ of its centre (``centre``), which
+    finds a captioned or framed still of a banked video among its frames' centres."""
+    analysis = _analyze(data, settings, probe, features, stills)
     md5, sha256 = digests() if digests is not None else exact_hashes(data)
     analysis.hashes = replace(analysis.hashes, md5=md5, sha256=sha256)
     return analysis
 
 
-def _analyze(data: bytes, settings: HashSettings, probe: bool, features: bool) -> Analysis:
+def _analyze(
+    data: bytes, settings: HashSettings, probe: bool, features: bool, stills: bool = False
+) -> Analysis:
     base = MediaHashes(kind="unsupported", md5="", sha256="", size=len(data))
     fmt: str | None = None
     try:
@@ -88,7 +99,7 @@ def _analyze(data: bytes, settings: HashSettings, probe: bool, features: bool) -
         if fmt in media.VIDEO_FORMATS:
             return Analysis(*_video(data, fmt, base, settings, probe=probe))
         if fmt in media.IMAGE_FORMATS or fmt is None:
-            return _image(data, base, settings, probe, features)
+            return _image(data, base, settings, probe, features, stills)
         raise MediaError("unsupported", f"unsupported format {fmt}")
     except MediaError as exc:
         if exc.code == "unsupported" and fmt is None:
@@ -109,7 +120,8 @@ def _analyze(data: bytes, settings: HashSettings, probe: bool, features: bool) -
 
 
 def _image(
-    data: bytes, base: MediaHashes, settings: HashSettings, probe: bool, features: bool = True
+    data: bytes, base: MediaHashes, settings: HashSettings, probe: bool, features: bool = True,
+    stills: bool = False,
 ) -> Analysis:
     # Banking needs the longer side at 512 px (PDQ, reference features); a probe for matching
     # needs the shorter side at 512 px (screenshots are tall and show the picture small).
@@ -132,6 +144,9 @@ def _image(
         left, top, right, bottom = box
         trimmed = pdq_hash(view[top:bottom, left:right])
         variants.append(PdqVariant("trim", trimmed.hash, trimmed.quality))
+    if probe and stills:
+        middle = pdq_hash(centre(view))
+        variants.append(PdqVariant(STILL_VIEW, middle.hash, middle.quality))
     if tone.is_low_contrast(gray):
         # A night shot or a foggy view: also hashed once its contrast is spread.
         toned = pdq_hash(tone.equalized(gray))
@@ -147,7 +162,7 @@ def _image(
         variants.extend(
             PdqVariant(f"region-{name}", h.hex(), q)
             for name, (h, q) in ref.regions.items()
-            if name != "full"
+            if name != "full" and name in orb.REGIONS
         )
     hashes = replace(
         base,

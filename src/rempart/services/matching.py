@@ -184,7 +184,7 @@ class MatchService:
             pending = self.digests.submit(exact_hashes, data)
             digests = pending.result
         a = analyze(data, self.settings, probe=True, features=self.matcher.has_local_features,
-                    digests=digests)
+                    stills=self.matcher.has_videos, digests=digests)
         if a.hashes.error is not None:
             return unmatched(a.hashes)
         return self.match_query(Query(a.hashes, a.probe), banks, record=record, place=place,

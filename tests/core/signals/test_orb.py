@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import random
 
 import cv2
@@ -113,3 +114,28 @@ def test_every_edit_family_is_known() -> None:
         "grayscale",
         "blur",
     } <= set(EDITS)
+
+
+@pytest.mark.parametrize("family", ["stickers", "crop_half"])
+def test_stickers_and_half_crops_are_found_by_their_tiles(
+    family: str, originals: list[Image.Image], index: OrbIndex
+) -> None:
+    found = 0
+    for i, im in enumerate(originals):
+        edited = apply_edit(family, im, random.Random(f"{family}{i}"))
+        hits = index.query(probe_features(gray(edited)))
+        assert {ref_id for ref_id, _ in hits} <= {i}  # never another picture
+        found += bool(hits)
+    assert found >= 6, (family, found)
+
+
+def test_tiles_stay_in_the_reference() -> None:
+    from rempart.core.media_signals import hash_bytes
+    from rempart.core.signals.orb import TILES
+
+    ref = reference_features(gray(make_photo(4)))
+    assert set(TILES) <= set(ref.regions)
+    buf = io.BytesIO()
+    make_photo(4).save(buf, "PNG")
+    variants = {v.variant for v in hash_bytes(buf.getvalue()).pdq_variants}
+    assert not {f"region-{t}" for t in TILES} & variants  # tiles are never PDQ entries

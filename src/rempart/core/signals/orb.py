@@ -8,7 +8,9 @@ few of its regions. A probe image matches a reference when
    (crop, scale, rotation, position inside a screenshot...), and
 2. the probe, warped back into the reference's frame, has the PDQ of one of the reference's
    regions within the PDQ threshold: an exact, content-level confirmation that keeps repetitive
-   structures (colonnades, grids, text) from matching unrelated photos.
+   structures (colonnades, grids, text) from matching unrelated photos; or, where stickers
+   cover the middle or a crop keeps only half of the picture, most of the reference's visible
+   tiles (a 4×4 grid) agree one by one, under stronger geometric evidence.
 
 Privacy: keypoints and descriptors say more about an image than one PDQ hash; only positions
 rounded to 1/32 px of a 512 px copy and the descriptors are kept, never pixels.
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,7 +62,18 @@ REGIONS: dict[str, tuple[float, float, float, float]] = {
     "left60": (0.0, 0.0, 0.6, 1.0),
     "right60": (0.4, 0.0, 1.0, 1.0),
 }
-_REGION_NAMES = tuple(REGIONS)
+# Tiles: a 4×4 grid, kept in the reference only (never banked as PDQ entries of their own).
+TILE_GRID = 4
+TILES: dict[str, tuple[float, float, float, float]] = {
+    f"t{r}{c}": (c / TILE_GRID, r / TILE_GRID, (c + 1) / TILE_GRID, (r + 1) / TILE_GRID)
+    for r in range(TILE_GRID) for c in range(TILE_GRID)
+}
+TILE_INLIERS = 15  # geometric evidence a tile confirmation needs
+TILE_QUALITY = 20  # tiles flatter than this (sky, a wall) prove nothing
+TILE_THRESHOLD = 31  # bits, per tile
+TILE_AGREE = 4  # tiles that must agree, and at least TILE_SHARE of the visible ones
+TILE_SHARE = 1 / 3
+_REGION_NAMES = tuple(REGIONS) + tuple(TILES)
 
 Gray = NDArray[np.uint8]
 
@@ -139,7 +153,7 @@ def reference_features(gray: Gray) -> OrbReference:
     h, w = g.shape
     pts, des, _ = _detect(g, REF_FEATURES)
     regions = {}
-    for name, (x0, y0, x1, y1) in REGIONS.items():
+    for name, (x0, y0, x1, y1) in (REGIONS | TILES).items():
         crop = g[
             round(y0 * h) : max(round(y1 * h), round(y0 * h) + 1),
             round(x0 * w) : max(round(x1 * w), round(x0 * w) + 1),
@@ -289,21 +303,22 @@ def _ransac(
     return np.asarray(matrix, np.float64), inliers
 
 
-def _confirm(
-    probe: OrbProbe, ref: OrbReference, matrix: NDArray[np.float64], threshold: int
-) -> tuple[int, str] | None:
-    """Best region distance among the reference regions fully visible in the probe."""
+def _views(
+    probe: OrbProbe, ref: OrbReference, matrix: NDArray[np.float64],
+    boxes: dict[str, tuple[float, float, float, float]], min_quality: int,
+) -> Iterator[tuple[str, int, int]]:
+    """(name, stored quality, PDQ distance) of each stored box fully visible in the probe,
+    the probe warped back into the reference's frame over it."""
     try:
         to_probe = cv2.invertAffineTransform(matrix)
     except cv2.error:
-        return None
+        return
     ph, pw = probe.gray.shape
     tol = 0.02 * max(ph, pw)
-    best: tuple[int, str] | None = None
     side = 2 * REGION_SIZE
-    for name, (x0, y0, x1, y1) in REGIONS.items():
+    for name, (x0, y0, x1, y1) in boxes.items():
         stored = ref.regions.get(name)
-        if stored is None or stored[1] < 10:
+        if stored is None or stored[1] < min_quality:
             continue
         bx0, by0, bx1, by1 = x0 * ref.width, y0 * ref.height, x1 * ref.width, y1 * ref.height
         corners = np.array([[bx0, by0], [bx1, by0], [bx0, by1], [bx1, by1]])
@@ -330,11 +345,31 @@ def _confirm(
                 np.bitwise_xor(np.frombuffer(got, np.uint8), np.frombuffer(stored[0], np.uint8))
             ).sum()
         )
+        yield name, stored[1], d
+
+
+def _confirm(
+    probe: OrbProbe, ref: OrbReference, matrix: NDArray[np.float64], threshold: int
+) -> tuple[int, str] | None:
+    """Best region distance among the reference regions fully visible in the probe."""
+    best: tuple[int, str] | None = None
+    for name, _, d in _views(probe, ref, matrix, REGIONS, 10):
         if best is None or d < best[0]:
             best = (d, name)
         if d <= threshold // 2:
             break
     return best if best is not None and best[0] <= threshold else None
+
+
+def _confirm_tiles(
+    probe: OrbProbe, ref: OrbReference, matrix: NDArray[np.float64], threshold: int
+) -> tuple[int, str] | None:
+    """Most visible tiles agreeing: (the worst agreeing tile's distance, ``tiles:k/n``)."""
+    seen = [d for _, _, d in _views(probe, ref, matrix, TILES, TILE_QUALITY)]
+    agree = sorted(d for d in seen if d <= min(threshold, TILE_THRESHOLD))
+    if len(agree) < max(TILE_AGREE, len(seen) * TILE_SHARE):
+        return None
+    return agree[-1], f"tiles:{len(agree)}/{len(seen)}"
 
 
 def _accept(
@@ -347,6 +382,8 @@ def _accept(
         return None
     matrix, inliers = found
     confirmed = _confirm(probe, ref, matrix, threshold)
+    if confirmed is None and inliers >= TILE_INLIERS:
+        confirmed = _confirm_tiles(probe, ref, matrix, threshold)
     if confirmed is None:
         return None
     scale = float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))

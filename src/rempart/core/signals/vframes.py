@@ -33,6 +33,7 @@ from rempart.core.signals.views import is_trimmed, trim_box
 
 RGB = NDArray[np.uint8]
 CENTRE_MARGIN = 0.2  # share of each side left out of a frame's centre
+STILL_VIEW = "centre"  # an image query's centre: matched against banked frames only
 
 
 def centre(rgb: RGB) -> RGB:

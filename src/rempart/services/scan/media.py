@@ -45,7 +45,7 @@ def match_file(service: MatchService, path: str, banks: Collection[str] | None,
         return replace(unmatched(failed_read), sha256=failed_read.sha256 or None, key=path)
     settings = service.settings if robust else replace(service.settings, robust=False)
     try:
-        analysis = analyze(data, settings, probe=robust)
+        analysis = analyze(data, settings, probe=robust, stills=service.matcher.has_videos)
     finally:
         del data
     h = analysis.hashes
