@@ -177,7 +177,8 @@ EDITS: dict[str, Callable[[Clip, random.Random], Clip]] = {
     "chain": _chain,
     "still": _still(lambda f, rng: f),
     "still_caption": _still(lambda f, rng: _caption(f, rng.uniform(0.12, 0.2))),
-    "still_crop": _still(lambda f, rng: _crop(f, tuple(rng.uniform(0, 0.1) for _ in range(4)))),
+    "still_crop": _still(lambda f, rng: _crop(f, (rng.uniform(0, 0.1), rng.uniform(0, 0.1),
+                                                  rng.uniform(0, 0.1), rng.uniform(0, 0.1)))),
 }
 
 
