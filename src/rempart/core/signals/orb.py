@@ -154,10 +154,8 @@ def reference_features(gray: Gray) -> OrbReference:
     pts, des, _ = _detect(g, REF_FEATURES)
     regions = {}
     for name, (x0, y0, x1, y1) in (REGIONS | TILES).items():
-        crop = g[
-            round(y0 * h) : max(round(y1 * h), round(y0 * h) + 1),
-            round(x0 * w) : max(round(x1 * w), round(x0 * w) + 1),
-        ]
+        top, left = min(round(y0 * h), h - 1), min(round(x0 * w), w - 1)  # never empty
+        crop = g[top : max(round(y1 * h), top + 1), left : max(round(x1 * w), left + 1)]
         regions[name] = _region_pdq(crop)
     return OrbReference(w, h, pts, des, regions)
 
