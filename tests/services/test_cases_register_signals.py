@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from random import Random
 from typing import Any
 
 import pytest
 
+from rempart.bench.robustness_video import EDITS, encode, synthetic_clip
 from rempart.bench.synthetic_images import make_video, photo_bytes
 from rempart.core.banks import NewEntry, Provenance, entries_from_media
 from rempart.core.media_signals import hash_bytes
-from rempart.core.types import FrameHash, MediaHashes
+from rempart.core.types import FrameHash, MediaHashes, VpdqVariant
 from rempart.services.banks import list_entries
 from rempart.services.case_items import ItemSignals
 from rempart.services.case_signals import ROBUST_NAMES
@@ -31,7 +33,7 @@ def browser_like(hashes: MediaHashes) -> ItemSignals:
     assert hashes.pdq is not None
     if hashes.kind == "video":
         return ItemSignals(hashes.sha256, hashes.pdq.hash, hashes.pdq.quality, md5=hashes.md5,
-                           kind="video", frames=hashes.vpdq)
+                           kind="video", frames=hashes.vpdq, vpdq_variants=hashes.vpdq_variants)
     variants = {v.variant: v.hash for v in hashes.pdq_variants if v.variant in
                 ("rot90", "rot180", "rot270", "flipx", "flipy", "flipplus1", "flipminus1")}
     robust = {v.variant: (v.hash, v.quality) for v in hashes.pdq_variants
@@ -60,11 +62,13 @@ def test_entries_are_the_servers_own() -> None:
     video = hash_bytes(make_video([1, 2], seconds_per_scene=1.5, container="webm",
                                   codec="libvpx"))
     assert video.kind == "video" and len(video.vpdq) >= 3
-    for hashes in (image, video):
+    boxed = hash_bytes(encode(EDITS["pad_9_16"](synthetic_clip(4, seconds=3), Random(0))))
+    assert [v.variant for v in boxed.vpdq_variants] == ["centre", "trim"]
+    for hashes in (image, video, boxed):
         ours = browser_like(hashes).validated().entries("g", prov)
-        server = [e for e in entries_from_media(hashes, prov, "g") if e.signal_type != "orb"
-                  and not (e.signal_type == "vpdq" and e.provenance.metadata.get("variant"))]
-        assert sorted(map(_key, ours)) == sorted(map(_key, server)), hashes.kind
+        server = [e for e in entries_from_media(hashes, prov, "g") if e.signal_type != "orb"]
+        # The same entries: values, qualities, groups and provenance (metadata included).
+        assert sorted(ours, key=_key) == sorted(server, key=_key), hashes.kind
     # The second entry of an image is its PDQ (the case page tells images from files by it).
     assert browser_like(image).validated().entries("g", prov)[1].signal_type == "pdq"
 
@@ -101,14 +105,52 @@ def test_video_signals_refused(frames: tuple[FrameHash, ...], message: str) -> N
         replace(item, frames=(FrameHash(0, H, 90, 0),), variants={"rot90": H}).validated()
 
 
+_F = (FrameHash(0.0, H, 90, 0), FrameHash(1.0, H, 90, 1))
+
+
+@pytest.mark.parametrize(("variants", "message"), [
+    ((VpdqVariant("edge", _F),), "unknown vPDQ variant"),
+    ((VpdqVariant("centre", _F), VpdqVariant("centre", _F)), "twice"),
+    ((VpdqVariant("centre", _F),) * 3, "at most 2"),
+    ((VpdqVariant("centre", _F),) * 100_000, "at most 2"),  # refused before any loop
+    ((VpdqVariant("trim", _F[:1]),), "one hash per frame"),
+    ((VpdqVariant("trim", _F * 500_000),), "one hash per frame"),  # refused before any loop
+    ((VpdqVariant("centre", (_F[0], replace(_F[1], t=1.5))),), "timestamps"),
+    ((VpdqVariant("centre", (_F[0], replace(_F[1], t=float("nan")))),), "timestamps"),
+    ((VpdqVariant("centre", (_F[0], replace(_F[1], frame=7))),), "numbers"),
+    ((VpdqVariant("centre", (_F[0], replace(_F[1], hash="g" * 64))),), "64 hexadecimal"),
+    ((VpdqVariant("trim", (_F[0], replace(_F[1], quality=101))),), "quality"),
+])
+def test_vpdq_variants_refused(variants: tuple[VpdqVariant, ...], message: str) -> None:
+    item = ItemSignals("0" * 64, H, 90, md5="1" * 32, kind="video", frames=_F,
+                       vpdq_variants=variants)
+    with pytest.raises(InvalidArgument, match=message):
+        item.validated(max_frames=4, max_seconds=60)
+
+
+def test_vpdq_variants_normalised() -> None:
+    inner = tuple(replace(f, hash="cd" * 32) for f in _F)
+    upper = tuple(replace(f, hash=f.hash.upper(), t=f.t + 0.0001) for f in inner)
+    item = ItemSignals("0" * 64, H, 90, kind="video", frames=_F, vpdq_variants=(
+        VpdqVariant("trim", upper), VpdqVariant("centre", _F))).validated()
+    assert [v.variant for v in item.vpdq_variants] == ["centre", "trim"]  # the server's order
+    assert (item.vpdq_variants[0].frames, item.vpdq_variants[1].frames) == (_F, inner)
+    with pytest.raises(InvalidArgument, match="no frames"):
+        replace(item, kind="image", frames=()).validated()
+    # A trimmed track equal to the frames (no border anywhere): not banked, as the server.
+    same = replace(item, vpdq_variants=(VpdqVariant("trim", _F),)).validated()
+    assert same.vpdq_variants == ()
+
+
 def test_video_registered_and_items_added(service: tuple[CaseService, SqlBankStore]) -> None:
     cases, store = service
     video = hash_bytes(make_video([3], seconds_per_scene=2.0, container="webm", codec="libvpx"))
     image = hash_bytes(photo_bytes(6, (400, 300), "PNG"))
     done = cases.register([browser_like(video)], minor=False)
     assert done.items == 1
-    types = sorted(e.signal_type for e in list_entries(store, VICTIM_BANK))
-    assert types == ["md5", "pdq", "sha256", "vpdq"]
+    types = sorted((e.signal_type, e.provenance.metadata.get("variant", ""))
+                   for e in list_entries(store, VICTIM_BANK))
+    assert types == [("md5", ""), ("pdq", ""), ("sha256", ""), ("vpdq", ""), ("vpdq", "centre")]
 
     added = cases.add_items(done.case_number, done.secret, [browser_like(image)])
     assert (added.case_number, added.items, added.secret) == (done.case_number, 1, "")

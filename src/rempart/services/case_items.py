@@ -1,6 +1,7 @@
 """One item a person registers on the victim portal, as her device sends it: its signals
-(SHA-256, PDQ and its variants, MD5, robust PDQs, vPDQ frames), checked strictly, and the bank
-entries they become (one content group per item).
+(SHA-256, PDQ and its variants, MD5, robust PDQs, vPDQ frames and the vPDQ of their centres
+and trimmed frames), checked strictly, and the bank entries they become (one content group per
+item, as ``core.banks.entries_from_media`` makes them).
 
 Example::
 
@@ -17,13 +18,14 @@ from dataclasses import dataclass, field, replace
 
 from rempart.core.banks import NewEntry, Provenance
 from rempart.core.signals import vpdq
-from rempart.core.types import FrameHash
+from rempart.core.types import FrameHash, VpdqVariant
 from rempart.services.case_signals import (
     MAX_FRAMES,
     MAX_SECONDS,
     VIDEO_FPS,
     checked_frames,
     checked_robust,
+    checked_vpdq_variants,
 )
 from rempart.services.errors import InvalidArgument
 
@@ -46,6 +48,7 @@ class ItemSignals:
     kind: str = "image"  # or "video" (then ``frames``, and ``pdq`` is the first frame's)
     robust: Mapping[str, tuple[str, int]] = field(default_factory=dict)  # trim → (hex, q), …
     frames: Sequence[FrameHash] = ()  # vPDQ frames of a video
+    vpdq_variants: Sequence[VpdqVariant] = ()  # centre, trim: a hash per frame of ``frames``
 
     def validated(self, max_frames: int = MAX_FRAMES, max_seconds: float = MAX_SECONDS,
                   fps: float = VIDEO_FPS) -> ItemSignals:
@@ -54,11 +57,12 @@ class ItemSignals:
             raise InvalidArgument("an item is an image or a video")
         if self.kind == "video" and (self.variants or self.robust):
             raise InvalidArgument("a video has frames, not PDQ variants")
-        if self.kind == "image" and self.frames:
+        if self.kind == "image" and (self.frames or self.vpdq_variants):
             raise InvalidArgument("an image has no frames")
         frames = (checked_frames(self.frames, max_frames=max_frames, max_seconds=max_seconds,
                                  fps=fps)
                   if self.kind == "video" else ())
+        tracks = checked_vpdq_variants(self.vpdq_variants, frames)
         sha = self.sha256.strip().lower()
         if not _HEX64.match(sha):
             raise InvalidArgument("sha256 must be 64 hexadecimal characters")
@@ -80,7 +84,8 @@ class ItemSignals:
         robust = checked_robust(self.robust)
         if robust and pdq is None:
             raise InvalidArgument("robust PDQs need the PDQ")
-        return ItemSignals(sha, pdq, self.pdq_quality, variants, md5, self.kind, robust, frames)
+        return ItemSignals(sha, pdq, self.pdq_quality, variants, md5, self.kind, robust, frames,
+                           tracks)
 
     def entries(self, group: str, provenance: Provenance) -> list[NewEntry]:
         """Bank entries of this item, one content group (as ``entries_from_media`` does)."""
@@ -99,4 +104,7 @@ class ItemSignals:
             out.append(NewEntry("md5", self.md5, group, None, provenance))
         if self.frames:
             out.append(NewEntry("vpdq", vpdq.serialize(self.frames), group, None, provenance))
+        for track in self.vpdq_variants:
+            prov = replace(provenance, metadata={**provenance.metadata, "variant": track.variant})
+            out.append(NewEntry("vpdq", vpdq.serialize(track.frames), group, None, prov))
         return out

@@ -4,17 +4,22 @@ The browser computes what the server would compute from the file (``core.media_s
 for an image, the PDQ of the picture with its uniform borders trimmed (``trim``), that of its
 equalised grayscale copy when it is dim or washed out (``tone``, ``core.signals.tone``) and the
 PDQs of its regions (``region-c60``, ``region-top60``…, ``core.signals.orb.REGIONS``); for a
-video, vPDQ frames (frame number, PDQ, quality, timestamp) sampled at the server's rate. They are
-banked exactly as the server banks its own: ``pdq`` entries whose metadata names the variant,
-and one ``vpdq`` entry in python-threatexchange's text form. ORB local features stay
-server-only.
+video, vPDQ frames (frame number, PDQ, quality, timestamp) sampled at the server's rate, and
+the vPDQ of the same frames' centres (``centre``, ``core.signals.vframes.centre``) and of the
+frames without their uniform borders (``trim``, sent when a frame had some). They are banked
+exactly as the server banks its own: ``pdq`` entries whose metadata names the variant, one
+``vpdq`` entry in python-threatexchange's text form and one per vPDQ variant (its metadata
+naming it). ORB local features stay server-only.
 
 Example::
 
     >>> checked_robust({"trim": ("A" * 64, 80)})
     {'trim': ('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 80)}
-    >>> len(checked_frames([FrameHash(0.0, "0" * 64, 100, 0)], max_frames=10, max_seconds=60))
+    >>> frames = checked_frames([FrameHash(0.0, "0" * 64, 100, 0)], max_frames=10, max_seconds=60)
+    >>> len(frames)
     1
+    >>> [v.variant for v in checked_vpdq_variants([VpdqVariant("centre", frames)], frames)]
+    ['centre']
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from rempart.core.signals.orb import REGIONS
-from rempart.core.types import FrameHash
+from rempart.core.types import FrameHash, VpdqVariant
 from rempart.services.errors import InvalidArgument
 
 ROBUST_NAMES = ("trim", "tone", *(f"region-{name}" for name in REGIONS if name != "full"))
@@ -34,6 +39,7 @@ MAX_SECONDS = 3 * 3600.0  # the server's HashLimits.max_video_seconds
 # clip gives when sampled at the server's rate (its span × fps, + slack for the browser's
 # frame times) and to one hour of frames at most.
 VIDEO_FPS = 1.0  # the server's HashSettings.video_fps, the rate the portal's page samples at
+VPDQ_VARIANTS = ("centre", "trim")  # core.media_signals._video's views, in its order
 REGISTERED_SECONDS = 3600.0
 FRAME_SLACK = 2
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -98,4 +104,36 @@ def checked_frames(frames: Sequence[FrameHash], *, max_frames: int = MAX_FRAMES,
         raise InvalidArgument(
             f"{len(out)} frames over {out[-1].t - out[0].t:g} s: a video sampled at "
             f"{fps:g} per second gives at most {real}")
+    return tuple(out)
+
+
+def checked_vpdq_variants(variants: Sequence[VpdqVariant],
+                          frames: Sequence[FrameHash]) -> tuple[VpdqVariant, ...]:
+    """The vPDQ of views of ``frames`` (already checked): each named once in
+    ``VPDQ_VARIANTS``, one hash per frame with the frame's timestamp and number; in
+    ``VPDQ_VARIANTS`` order, a ``trim`` track that trims nothing left out (as the server
+    does). InvalidArgument when malformed."""
+    if len(variants) > len(VPDQ_VARIANTS):
+        raise InvalidArgument(f"a video has at most {len(VPDQ_VARIANTS)} vPDQ variants")
+    names = [v.variant for v in variants]
+    for name in names:
+        if name not in VPDQ_VARIANTS:
+            raise InvalidArgument(f"unknown vPDQ variant {name!r}")
+    if len(set(names)) < len(names):
+        raise InvalidArgument("a vPDQ variant is given twice")
+    out: list[VpdqVariant] = []
+    for v in sorted(variants, key=lambda v: VPDQ_VARIANTS.index(v.variant)):
+        if len(v.frames) != len(frames):  # before any work on its frames
+            raise InvalidArgument(f"the {v.variant} vPDQ needs one hash per frame")
+        track: list[FrameHash] = []
+        for f, of in zip(v.frames, frames, strict=True):
+            if f.frame != of.frame or not math.isfinite(f.t) or round(f.t, 3) != of.t:
+                raise InvalidArgument(
+                    f"the {v.variant} vPDQ must have the frames' timestamps and numbers")
+            track.append(FrameHash(of.t, _hex64(f.hash, f"{v.variant} PDQ"),
+                                   _quality(f.quality, v.variant), of.frame))
+        # The server keeps a trimmed track only when some frame had borders to trim.
+        if v.variant != "trim" or any(
+                f.hash != of.hash for f, of in zip(track, frames, strict=True)):
+            out.append(VpdqVariant(v.variant, tuple(track)))
     return tuple(out)

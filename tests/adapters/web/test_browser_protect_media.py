@@ -2,7 +2,8 @@
 loopback: every request is recorded while two photos, a video and a file chromium cannot play
 are registered; no body may carry the files' bytes (magic numbers or slices of each file) nor
 exceed what its signals need. The server's matcher then finds the registered photo after a
-crop, added borders and caption bands, and the video re-encoded; then items are added to the
+crop, added borders and caption bands, and the video re-encoded or with a caption band (its
+centres, computed in the browser); then items are added to the
 case through ``/protect?case=…``, and the cancel button stops hashing before anything is sent.
 Skipped where chromium or playwright is absent, except under ``CI=true``."""
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from test_browser_protect_signals import captioned  # type: ignore[import-not-fo
 from conftest import served_url  # type: ignore[import-not-found]
 from rempart.adapters.web.protect_items import FRAME_BYTES, HEAD_BYTES, ITEM_BYTES, RegisterIn
 from rempart.app import App, build
+from rempart.bench.robustness_video import EDITS, decode, encode
 from rempart.bench.synthetic_images import make_photo, make_video
 from rempart.config import Settings, WebSettings
 from rempart.core.media_signals import hash_bytes
@@ -51,6 +54,12 @@ def _slices(data: bytes) -> list[bytes]:
     """Distinctive 48-byte slices of a file: start (after the magic), middle, end, and more."""
     n = len(data)
     return [data[at:at + 48] for at in (16, n // 4, n // 2, 3 * n // 4, n - 48)]
+
+
+def _captioned_clip(data: bytes) -> bytes:
+    """A clip re-posted with a caption band over its lower edge (re-encoded as H.264)."""
+    frames, fps = decode(data)
+    return encode(EDITS["caption"](frames, random.Random(0)), fps)
 
 
 def _register(page: Any, files: list[Path], expect_items: int) -> tuple[str, str]:
@@ -111,9 +120,14 @@ def test_photos_and_video_registered_then_matched(browser: Any, served: tuple[Ap
     frames = sum(len(i.frames) for i in sent.items)
     assert [i.kind for i in sent.items] == ["image", "image", "video"] and frames == 4
     assert all(len(i.robust) >= 6 and len(i.variants) == 7 for i in sent.items[:2])
-    bound = HEAD_BYTES + len(sent.items) * ITEM_BYTES + frames * FRAME_BYTES
-    print(f"\nregistration body: {len(body)} bytes for 2 photos and a 4-frame video "
-          f"(bound {bound})")
+    # The video's centres as the server's own (the clip has no borders: no trimmed track).
+    assert [v.variant for v in sent.items[2].vpdq_variants] == ["centre"]
+    assert [f.t for f in sent.items[2].vpdq_variants[0].frames] == [
+        f.t for f in sent.items[2].frames]
+    tracks = sum(i.frame_count() for i in sent.items)
+    bound = HEAD_BYTES + len(sent.items) * ITEM_BYTES + tracks * FRAME_BYTES
+    print(f"\nregistration body: {len(body)} bytes for 2 photos and a 4-frame video with its "
+          f"centres (bound {bound})")
     assert len(body) <= bound
 
     # The server's matcher finds the photo after a crop, borders and caption bands, and the
@@ -143,6 +157,11 @@ def test_photos_and_video_registered_then_matched(browser: Any, served: tuple[Ap
     half = make_video([54], seconds_per_scene=2.0, container="mp4", codec="libx264")
     found = app.matching.match_bytes(half).matches
     assert {(m.bank, m.signal) for m in found} == {(VICTIM_BANK, "vpdq")}, found
+    # With a caption band over its lower edge: its centres, computed in the browser, match.
+    banded = _captioned_clip(files[tmp_path / "clip.webm"])
+    found = app.matching.match_bytes(banded).matches
+    assert {(m.bank, m.signal, m.entry_variant) for m in found} == {
+        (VICTIM_BANK, "vpdq", "centre")}, found
 
 
 def test_add_to_case_and_cancel(browser: Any, served: tuple[App, str], tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 files: PDQ, the PDQ with borders trimmed, the PDQ of a dim photo equalised (``tone``), the
 region PDQs (``robust_signals.js``), MD5 and
 SHA-256 (``file_digests.js``), and the vPDQ frames of WebM (VP8, VP9) and MP4 (H.264) videos
+with the vPDQ of their centres and, for a letterboxed clip, of their trimmed frames
 (``video_signals.js``) against ``core.media_signals``. The distributions of distances are
 printed; PDQ must stay within a median of 4 bits and a maximum of 16.
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import random
 import statistics
 import time
 from collections.abc import Iterator
@@ -26,6 +28,7 @@ from PIL import Image, ImageDraw, ImageOps
 
 from rempart.adapters.web import STATIC
 from rempart.bench.edits import fog, night
+from rempart.bench.robustness_video import EDITS, synthetic_clip
 from rempart.bench.synthetic_images import make_photo, make_video
 from rempart.core.media_signals import hash_bytes
 from rempart.core.signals.pdq import DEFAULT_THRESHOLD, MIN_QUALITY, distance
@@ -63,9 +66,9 @@ VIDEO_JS = """async ([name, type, fps]) => {
   const file = new File([blob], name, { type });
   const started = performance.now();
   const exact = await fileDigests(file);
-  const { frames, duration } = await videoFrames(file, { fps, maxSeconds: 10800,
-                                                         maxFrames: 20000 });
-  return { frames, duration, exact, ms: performance.now() - started };
+  const { frames, variants, duration } = await videoFrames(file, { fps, maxSeconds: 10800,
+                                                                   maxFrames: 20000 });
+  return { frames, variants, duration, exact, ms: performance.now() - started };
 }"""
 
 
@@ -193,29 +196,66 @@ def test_image_signals_agree_with_server(page: tuple[Any, dict[str, tuple[bytes,
     assert statistics.median(regions) <= 4 and max(regions) <= DEFAULT_THRESHOLD, regions
 
 
-def _video_distances(got: dict[str, Any], server: MediaHashes) -> list[int]:
+def _video_distances(got: dict[str, Any], server: MediaHashes) -> dict[str, list[int]]:
+    """Bits apart per frame of each track: ``frames``, then each vPDQ variant (``centre``,
+    ``trim``), which must be the server's, with the frames' timestamps."""
     times = [f.t for f in server.vpdq]
     assert [f["t"] for f in got["frames"]] == times
-    return [distance(f["hash"], s.hash) for f, s in zip(got["frames"], server.vpdq, strict=True)]
+    tracks = {"frames": (got["frames"], server.vpdq)}
+    mine = {v["variant"]: v["frames"] for v in got["variants"]}
+    assert list(mine) == [v.variant for v in server.vpdq_variants]
+    for v in server.vpdq_variants:
+        assert [f["t"] for f in mine[v.variant]] == [f.t for f in v.frames] == times
+        tracks[v.variant] = (mine[v.variant], v.frames)
+    return {name: [distance(a["hash"], b.hash) for a, b in zip(ours, theirs, strict=True)]
+            for name, (ours, theirs) in tracks.items()}
+
+
+def _encoded_clip(frames: list[np.ndarray], codec: str, container: str, fps: int = 10) -> bytes:
+    """Frames (RGB arrays, even sides) as a video of ``codec`` in ``container``, in memory."""
+    import av
+    from av.video.stream import VideoStream
+
+    buf = io.BytesIO()
+    with av.open(buf, mode="w", format=container) as out:
+        stream = out.add_stream(codec, rate=fps)
+        assert isinstance(stream, VideoStream)
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt = "yuv420p"
+        for pixels in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(pixels, "rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return buf.getvalue()
 
 
 @pytest.mark.parametrize(("codec", "container", "mime"), CODECS)
 def test_video_frames_agree_with_server(page: tuple[Any, dict[str, tuple[bytes, str]]],
                                         codec: str, container: str, mime: str) -> None:
+    """A plain clip (frames and centres) and a letterboxed one (9:16 bars: trimmed frames too)."""
     p, media = page
-    data = make_video([21, 22, 23], seconds_per_scene=2.0, fps=10, container=container,
-                      codec=codec)
-    name = f"clip.{codec}.{container}"
-    media[name] = (data, mime)
-    got = p.evaluate(VIDEO_JS, [name, mime, 1.0])
-    assert got["exact"] == {"md5": hashlib.md5(data).hexdigest(),
-                            "sha256": hashlib.sha256(data).hexdigest()}
-    server = hash_bytes(data)
-    assert server.kind == "video" and len(server.vpdq) == 6
-    distances = _video_distances(got, server)
+    plain = make_video([21, 22, 23], seconds_per_scene=2.0, fps=10, container=container,
+                       codec=codec)
+    boxed = _encoded_clip(EDITS["pad_9_16"](synthetic_clip(24, seconds=5), random.Random(0)),
+                          codec, container)
+    distances: dict[str, list[int]] = {}
+    for label, data, tracks, count in (("plain", plain, ["centre"], 6),
+                                       ("letterboxed", boxed, ["centre", "trim"], 5)):
+        name = f"{label}.{codec}.{container}"
+        media[name] = (data, mime)
+        got = p.evaluate(VIDEO_JS, [name, mime, 1.0])
+        assert got["exact"] == {"md5": hashlib.md5(data).hexdigest(),
+                                "sha256": hashlib.sha256(data).hexdigest()}
+        server = hash_bytes(data)
+        assert server.kind == "video" and len(server.vpdq) == count, label
+        assert [v.variant for v in server.vpdq_variants] == tracks, label
+        for track, values in _video_distances(got, server).items():
+            distances.setdefault(track, []).extend(values)
     print()
-    print(_summary(f"browser vs server vPDQ frames ({codec})", distances))
-    assert statistics.median(distances) <= 4 and max(distances) <= 16, distances
+    for track, values in distances.items():
+        print(_summary(f"browser vs server vPDQ {track} ({codec})", values))
+        assert statistics.median(values) <= 4 and max(values) <= 16, (track, values)
 
 
 def test_ten_second_video_timing(page: tuple[Any, dict[str, tuple[bytes, str]]]) -> None:
@@ -231,10 +271,12 @@ def test_ten_second_video_timing(page: tuple[Any, dict[str, tuple[bytes, str]]])
         started = time.perf_counter()
         server = hash_bytes(data)
         server_ms = (time.perf_counter() - started) * 1000
-        distances = _video_distances(got, server)
+        tracks = _video_distances(got, server)
+        distances, centres = tracks["frames"], tracks["centre"]
         print(f"10 s {codec} video ({len(data) // 1024} KB): chromium {got['ms']:.0f} ms, "
               f"server vPDQ {server_ms:.0f} ms; {len(distances)} frames, "
-              f"median {statistics.median(distances)} max {max(distances)} bits")
+              f"median {statistics.median(distances)} max {max(distances)} bits "
+              f"(centres: median {statistics.median(centres)} max {max(centres)})")
         assert len(distances) == 10 and max(distances) <= 16, distances
 
 
@@ -262,9 +304,21 @@ def test_corpus_videos_measured(page: tuple[Any, dict[str, tuple[bytes, str]]]) 
         distances = [distance(a["hash"], b.hash)
                      for a, b in zip(got["frames"][:n], server.vpdq[:n], strict=True)
                      if min(a["quality"], b.quality) >= MIN_QUALITY] or [0]
+        views = []
+        mine = {v["variant"]: v["frames"] for v in got["variants"]}
+        for v in server.vpdq_variants:
+            if v.variant not in mine:
+                views.append(f"{v.variant}: server only")
+                continue
+            d = [distance(a["hash"], b.hash) for a, b in zip(mine[v.variant][:n], v.frames[:n],
+                                                              strict=True)
+                 if min(a["quality"], b.quality) >= MIN_QUALITY] or [0]
+            views.append(f"{v.variant}: median {statistics.median(d)} max {max(d)}")
+        views += [f"{name}: browser only" for name in mine
+                  if name not in {v.variant for v in server.vpdq_variants}]
         print(f"{path.name}: {len(got['frames'])} browser / {len(server.vpdq)} server frames, "
-              f"good frames median {statistics.median(distances)} max {max(distances)} bits; "
-              f"chromium {got['ms']:.0f} ms, server {server_ms:.0f} ms")
+              f"good frames median {statistics.median(distances)} max {max(distances)} bits "
+              f"({'; '.join(views)}); chromium {got['ms']:.0f} ms, server {server_ms:.0f} ms")
 
 
 def test_md5_and_sha256_streamed(page: tuple[Any, dict[str, tuple[bytes, str]]]) -> None:

@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 from web_support import WebClient
 
-from rempart.adapters.web.protect_items import FRAME_BYTES, HEAD_BYTES, ITEM_BYTES
+from rempart.adapters.web.protect_items import FRAME_BYTES, HEAD_BYTES, ITEM_BYTES, TRACKS
 from rempart.app import App, build, create_http_app
 from rempart.bench.synthetic_images import make_video, photo_bytes
 from rempart.config import HashLimits, HashSettings, Settings, WebSettings
 from rempart.core.media_signals import hash_bytes
-from rempart.core.types import MediaHashes
+from rempart.core.signals import vpdq
+from rempart.core.types import FrameHash, MediaHashes
 from rempart.services.banks import list_entries
 from rempart.services.case_signals import ROBUST_NAMES
 from rempart.services.cases import VICTIM_BANK
@@ -40,14 +41,19 @@ def portal(sqlite_url: str) -> Iterator[tuple[App, WebClient]]:
     app.close()
 
 
+def _frames(frames: tuple[FrameHash, ...]) -> list[dict[str, Any]]:
+    return [{"frame": f.frame, "hash": f.hash, "quality": f.quality, "t": f.t} for f in frames]
+
+
 def item_json(h: MediaHashes) -> dict[str, Any]:
     """The JSON the page posts for a file the server hashed into ``h``."""
     assert h.pdq is not None
     if h.kind == "video":
         return {"kind": "video", "sha256": h.sha256, "md5": h.md5, "pdq": h.pdq.hash,
                 "pdq_quality": h.pdq.quality,
-                "frames": [{"frame": f.frame, "hash": f.hash, "quality": f.quality, "t": f.t}
-                           for f in h.vpdq]}
+                "frames": _frames(h.vpdq),
+                "vpdq_variants": [{"variant": v.variant, "frames": _frames(v.frames)}
+                                  for v in h.vpdq_variants]}
     return {"kind": "image", "sha256": h.sha256, "md5": h.md5, "pdq": h.pdq.hash,
             "pdq_quality": h.pdq.quality,
             "variants": {v.variant: v.hash for v in h.pdq_variants if v.variant in DIHEDRAL},
@@ -87,12 +93,15 @@ def test_video_and_robust_signals_banked(portal: tuple[App, WebClient],
     app, client = portal
     items = [item_json(media["photo"]), item_json(media["video"])]
     assert items[0]["robust"] and len(items[1]["frames"]) == 4
+    assert [v["variant"] for v in items[1]["vpdq_variants"]] == ["centre"]
     r = _post(client, "/protect/register", {"items": items})
     assert r.status_code == 201, r.text
     entries = list(list_entries(app.store, VICTIM_BANK))
     variants = {e.provenance.metadata.get("variant") for e in entries}
     assert set(items[0]["robust"]) <= variants
-    assert sorted(e.signal_type for e in entries).count("vpdq") == 1
+    videos = [e for e in entries if e.signal_type == "vpdq"]
+    assert [e.provenance.metadata.get("variant") for e in videos] == [None, "centre"]
+    assert videos[1].value == vpdq.serialize(media["video"].vpdq_variants[0].frames)
     page = client.get("/protect")
     assert "media-src 'self' blob:" in page.headers["content-security-policy"]
     assert 'data-video-fps="1.0"' in page.text and 'data-max-video-frames="12"' in page.text
@@ -132,8 +141,80 @@ def test_body_bounded_by_what_signals_need(portal: tuple[App, WebClient],
     r = _post(client, "/protect/register", body[:-1] + b" " * (need - len(body) + 1) + b"}")
     assert r.status_code == 413
     # The ceiling: items and frames at the caps, then garbage past it.
-    ceiling = HEAD_BYTES + 3 * ITEM_BYTES + 12 * FRAME_BYTES
+    ceiling = HEAD_BYTES + 3 * ITEM_BYTES + TRACKS * 12 * FRAME_BYTES
     r = _post(client, "/protect/register", b"[" + b" " * ceiling + b"]")
+    assert r.status_code == 413
+    r = _post(client, "/protect/register", body)  # the same proof, unspent: still good
+    assert r.status_code == 201, r.text
+
+
+def _variant(video: dict[str, Any], name: str = "centre", n: int | None = None,
+             **change: Any) -> dict[str, Any]:
+    frames = video["frames"] if n is None else [
+        {**video["frames"][0], "frame": i, "t": float(i)} for i in range(n)]
+    return {"variant": name, "frames": [{**f, **change} for f in frames]}
+
+
+@pytest.mark.parametrize(("make", "reason"), [
+    (lambda v: [_variant(v, "edge")], "unknown vPDQ variant"),
+    (lambda v: [_variant(v), _variant(v)], "twice"),
+    (lambda v: [_variant(v, n=3)], "one hash per frame"),
+    (lambda v: [_variant(v, n=12)], "one hash per frame"),
+    (lambda v: [_variant(v, t=0.5)], "timestamps"),
+    (lambda v: [_variant(v, hash="Z" * 64)], "64 hexadecimal"),
+])
+def test_malformed_vpdq_variants_refused(portal: tuple[App, WebClient],
+                                         media: dict[str, MediaHashes], make: Any,
+                                         reason: str) -> None:
+    app, client = portal
+    video = item_json(media["video"])
+    r = _post(client, "/protect/register", {"items": [{**video, "vpdq_variants": make(video)}]})
+    assert r.status_code == 422 and r.json()["error"] == "invalid", r.text
+    assert reason in r.json()["reason"]
+    assert app.store.get_bank(VICTIM_BANK) is None
+
+
+@pytest.mark.parametrize("change", [
+    {"vpdq_variants": [{"variant": "centre", "frames": []}] * 3},  # more tracks than views
+    {"vpdq_variants": [{"variant": "centre", "frames": [], "extra": 1}]},
+    {"vpdq_variants": [{"variant": "c" * 17, "frames": []}]},
+    {"vpdq_variants": [{"variant": "centre",
+                        "frames": [{"frame": 0, "hash": "ab" * 32, "quality": 900, "t": 0.0}]}]},
+    {"vpdq_variants": {"centre": []}},
+])
+def test_misshapen_vpdq_variants_refused(portal: tuple[App, WebClient],
+                                         media: dict[str, MediaHashes],
+                                         change: dict[str, Any]) -> None:
+    app, client = portal
+    r = _post(client, "/protect/register", {"items": [{**item_json(media["video"]), **change}]})
+    assert r.status_code == 422 and r.json()["error"] == "invalid", r.text
+    assert app.store.get_bank(VICTIM_BANK) is None
+
+
+def test_huge_vpdq_variants_refused_before_the_proof(portal: tuple[App, WebClient],
+                                                     media: dict[str, MediaHashes]) -> None:
+    """Tracks past the frame caps: 422 ``cap`` (or 413 past the body ceiling) before the
+    proof-of-work is checked, so the same proof still registers the genuine item."""
+    _, client = portal
+    video = item_json(media["video"])
+    got = client.get("/protect/challenge").json()
+    proof = {"challenge": got["challenge"], "nonce": solve(got["challenge"], BITS)}
+
+    def post(item: dict[str, Any]) -> Any:
+        body = json.dumps({**proof, "items": [item]}, separators=(",", ":")).encode()
+        return _post(client, "/protect/register", body)
+
+    # Two tracks of 20 frames (40 > 2 × 12 with the video's 4): the caps, not the service.
+    r = post({**video, "vpdq_variants": [_variant(video, n=20), _variant(video, "trim", n=20)]})
+    assert r.status_code == 422 and r.json() == {"error": "cap", "max_frames": 12}, r.text
+    # A track far past the body ceiling: the body is not even read to its end.
+    r = post({**video, "vpdq_variants": [_variant(video, n=5000)]})
+    assert r.status_code == 413
+    # Padding a video's body past what its tracks need.
+    body = json.dumps({**proof, "items": [video]}).encode()
+    need = HEAD_BYTES + ITEM_BYTES + 2 * len(video["frames"]) * FRAME_BYTES  # frames, centre
+    assert len(body) < need and len(video["vpdq_variants"]) == 1
+    r = _post(client, "/protect/register", body[:-1] + b" " * (need - len(body) + 1) + b"}")
     assert r.status_code == 413
     r = _post(client, "/protect/register", body)  # the same proof, unspent: still good
     assert r.status_code == 201, r.text

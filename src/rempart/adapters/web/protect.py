@@ -38,6 +38,7 @@ from starlette.concurrency import run_in_threadpool
 from rempart.adapters.http.deps import Backend
 from rempart.adapters.http.public_routes import PublicLimiter
 from rempart.adapters.web.protect_items import (
+    TRACKS,
     AddIn,
     RegisterIn,
     TooLarge,
@@ -212,7 +213,9 @@ async def _signals_request(request: Request, state: ProtectState,
         return _error(422, "invalid")
     if len(data.items) > service.max_items:
         return _error(422, "cap", max_items=service.max_items)
-    if sum(len(i.frames) for i in data.items) > service.max_frames:
+    # A view's track holds a hash per frame: TRACKS × the frame cap at most, all tracks told.
+    if (sum(len(i.frames) for i in data.items) > service.max_frames
+            or sum(i.frame_count() for i in data.items) > TRACKS * service.max_frames):
         return _error(422, "cap", max_frames=service.max_frames)
     if len(body) > body_need(data.items):
         return _error(413, "too_large")

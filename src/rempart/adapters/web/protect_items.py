@@ -2,9 +2,10 @@
 validated strictly, and the body size they can need.
 
 An image item carries its SHA-256 (and MD5), its PDQ with the 7 rotations/mirrors, and the
-robust PDQs (borders trimmed, regions); a video item its SHA-256, MD5, the first frame's PDQ
-and its vPDQ frames. The body limit follows from that: a fixed head plus, per item,
-``ITEM_BYTES`` and, per video frame, ``FRAME_BYTES``. The body is read up to the ceiling the
+robust PDQs (borders trimmed, regions); a video item its SHA-256, MD5, the first frame's PDQ,
+its vPDQ frames and the vPDQ of their views (``centre``, ``trim``: one hash per frame each).
+The body limit follows from that: a fixed head plus, per item, ``ITEM_BYTES`` and, per video
+frame of any track, ``FRAME_BYTES``. The body is read up to the ceiling the
 caps allow (``body_ceiling``) and, once parsed, must not exceed what its items need
 (``body_need``): a request cannot smuggle anything else, such as image bytes.
 
@@ -23,15 +24,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rempart.core.types import FrameHash
+from rempart.core.types import FrameHash, VpdqVariant
 from rempart.services.case_items import ItemSignals
-from rempart.services.case_signals import MAX_FRAMES, ROBUST_NAMES
+from rempart.services.case_signals import MAX_FRAMES, ROBUST_NAMES, VPDQ_VARIANTS
 
 # Measured on JSON.stringify's output with every field at its longest, plus slack for a
 # client that adds spaces: a maximal image item is ~1.6 KB, a frame ~110 bytes.
 HEAD_BYTES = 2048
 ITEM_BYTES = 2560
 FRAME_BYTES = 160
+TRACKS = 1 + len(VPDQ_VARIANTS)  # a video's frames and the views' tracks of the same frames
 
 
 class TooLarge(Exception):
@@ -56,6 +58,22 @@ class RobustIn(BaseModel):
     quality: int = Field(ge=0, le=100)
 
 
+class VpdqVariantIn(BaseModel):
+    """The vPDQ of a view of every frame (``centre``, ``trim``): its frames as ``FrameIn``."""
+
+    model_config = ConfigDict(extra="forbid")
+    variant: str = Field(max_length=16)
+    frames: list[FrameIn] = Field(default_factory=list, max_length=MAX_FRAMES)
+
+    def signals(self) -> VpdqVariant:
+        """The service's view of this track (validated there)."""
+        return VpdqVariant(self.variant, _frames(self.frames))
+
+
+def _frames(frames: list[FrameIn]) -> tuple[FrameHash, ...]:
+    return tuple(FrameHash(f.t, f.hash, f.quality, f.frame) for f in frames)
+
+
 class ItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["image", "video"] = "image"
@@ -66,13 +84,19 @@ class ItemIn(BaseModel):
     variants: dict[str, str] = Field(default_factory=dict, max_length=7)
     robust: dict[str, RobustIn] = Field(default_factory=dict, max_length=len(ROBUST_NAMES))
     frames: list[FrameIn] = Field(default_factory=list, max_length=MAX_FRAMES)
+    vpdq_variants: list[VpdqVariantIn] = Field(default_factory=list,
+                                               max_length=len(VPDQ_VARIANTS))
+
+    def frame_count(self) -> int:
+        """Frames of every track of this item (its frames and its views')."""
+        return len(self.frames) + sum(len(v.frames) for v in self.vpdq_variants)
 
     def signals(self) -> ItemSignals:
         """The service's view of this item (validated there)."""
         return ItemSignals(
             self.sha256, self.pdq, self.pdq_quality, self.variants, self.md5, self.kind,
             {name: (r.hash, r.quality) for name, r in self.robust.items()},
-            tuple(FrameHash(f.t, f.hash, f.quality, f.frame) for f in self.frames))
+            _frames(self.frames), tuple(v.signals() for v in self.vpdq_variants))
 
 
 class RegisterIn(BaseModel):
@@ -96,13 +120,14 @@ class AddIn(BaseModel):
 
 
 def body_ceiling(max_items: int, max_frames: int) -> int:
-    """The largest body the caps allow: every item at its largest, ``max_frames`` frames."""
-    return HEAD_BYTES + max_items * ITEM_BYTES + max_frames * FRAME_BYTES
+    """The largest body the caps allow: every item at its largest, ``max_frames`` frames in
+    each of the ``TRACKS``."""
+    return HEAD_BYTES + max_items * ITEM_BYTES + TRACKS * max_frames * FRAME_BYTES
 
 
 def body_need(items: list[ItemIn]) -> int:
     """What these items' signals can take as JSON (the body must not be larger)."""
-    return HEAD_BYTES + sum(ITEM_BYTES + len(i.frames) * FRAME_BYTES for i in items)
+    return HEAD_BYTES + sum(ITEM_BYTES + i.frame_count() * FRAME_BYTES for i in items)
 
 
 async def read_body(chunks: AsyncIterable[bytes], limit: int) -> bytes:

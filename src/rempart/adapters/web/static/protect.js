@@ -4,8 +4,9 @@
 // - a photo: SHA-256 (WebCrypto) and MD5 (md5.js) of the file bytes, the PDQ of the decoded
 //   image and its 7 rotations/mirrors (pdq.js, the server's algorithm), the PDQ with borders
 //   trimmed and the region PDQs (robust_signals.js, as the server computes them);
-// - a video: SHA-256 and MD5 of the file bytes, and vPDQ frames sampled at the server's rate
-//   (video_signals.js), within the server's limits of duration and frames.
+// - a video: SHA-256 and MD5 of the file bytes, vPDQ frames sampled at the server's rate and
+//   the vPDQ of their centres and trimmed frames (video_signals.js), within the server's
+//   limits of duration and frames.
 // A file the browser cannot read is marked as such and left out; the others go on. Then a
 // proof-of-work for a challenge of the server (a nonce such that sha256(challenge + nonce)
 // starts with `bits` zero bits), and one JSON POST of the signals: /protect/register opens a
@@ -88,14 +89,15 @@ export async function imageSignals(file, { signal, onBytes } = {}) {
   return out;
 }
 
-/** The signals of a video: exact hashes and vPDQ frames (the first frame's PDQ too). */
+/** The signals of a video: exact hashes, vPDQ frames (the first frame's PDQ too) and the
+ *  vPDQ of their views (`centre`, `trim`). */
 export async function videoSignals(file, options = {}) {
   const { signal, onBytes, onFrames } = options;
   const { md5, sha256 } = await fileDigests(file, { signal, onProgress: onBytes });
-  const { frames } = await videoFrames(file, { ...options, onProgress: onFrames });
+  const { frames, variants } = await videoFrames(file, { ...options, onProgress: onFrames });
   if (!frames.length) throw new VideoUnsupported("decode");
   return { kind: "video", sha256, md5, pdq: frames[0].hash, pdq_quality: frames[0].quality,
-           frames };
+           frames, vpdq_variants: variants };
 }
 
 /** Signals of a file (photo or video); `signalsOf` is kept for the photo-only callers. */

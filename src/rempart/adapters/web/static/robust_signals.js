@@ -79,7 +79,7 @@ export function isTrimmed([left, top, right, bottom], width, height) {
     || top > height * MIN_SHARE || height - bottom > height * MIN_SHARE;
 }
 
-function cropImageData({ data, width }, left, top, right, bottom) {
+export function cropImageData({ data, width }, left, top, right, bottom) {
   const w = right - left, h = bottom - top;
   const out = new Uint8ClampedArray(w * h * 4);
   for (let y = 0; y < h; y++) {
