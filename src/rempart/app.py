@@ -11,6 +11,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from rempart.runtime import TRIM_AFTER, Runtime, lower_thread_priority
 from rempart.services.bot_work import BotWork
 from rempart.services.cases import CaseService
 from rempart.services.evidence import EvidenceService
+from rempart.services.exchanges import ExchangeService
 from rempart.services.lockout import SignIn
 from rempart.services.matching import MatchService, MatchStore
 from rempart.services.notices import NoticeService
@@ -37,6 +39,7 @@ from rempart.store.bot import SqlBotStore
 from rempart.store.cases import SqlCaseStore
 from rempart.store.deployment_secrets import SqlDeploymentSecrets
 from rempart.store.evidence_reads import SqlEvidenceReads
+from rempart.store.exchanges import SqlExchangeStore
 from rempart.store.limits import RateStore, open_rate_store
 from rempart.store.lockouts import SqlLockoutStore
 from rempart.store.notices import SqlNoticeStore
@@ -50,6 +53,8 @@ from rempart.store.users import SqlUserStore
 
 if TYPE_CHECKING:
     from celery import Celery
+
+    from rempart.services.matrix_bot import MatrixBotService
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +167,7 @@ class App:
     cases: CaseService = field(init=False)
     evidence: EvidenceService = field(init=False)
     bot_work: BotWork = field(init=False)
+    exchanges: ExchangeService = field(init=False)
 
     def __post_init__(self) -> None:
         settings, engine = self.settings, self.store.engine
@@ -193,6 +199,7 @@ class App:
         self.evidence = EvidenceService(SqlEvidenceReads(engine), self.cases, self.store,
                                         self.audit_log)
         self.bot_work = BotWork(SqlBotStore(engine), settings.bot.action_attempts)
+        self.exchanges = ExchangeService(SqlExchangeStore(engine))
 
     @cached_property
     def secret(self) -> str:
@@ -251,12 +258,29 @@ def create_http_app(app: App) -> FastAPI:
     """The FastAPI application serving ``app``; its lifespan runs the change-feed follower."""
     from rempart.adapters.http.api import create_api
 
-    return create_api(app, on_start=app.follower.start, on_stop=app.follower.stop)
+    api = create_api(app, on_start=app.follower.start, on_stop=app.follower.stop)
+    if app.settings.matrix.antispam_secret:  # Synapse's pre-delivery check (docs/matrix.md)
+        from rempart.adapters.matrix_bot.antispam import mount
+
+        mount(api, matrix_service(app), app.settings.matrix,
+              os.environ.get("REMPART_MATRIX_TOKEN", ""))
+    return api
 
 
 def http_app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` workers: settings from ``REMPART_*``."""
     return create_http_app(build_server(Settings()))
+
+
+def matrix_service(app: App) -> MatrixBotService:
+    """The Matrix bot's service (``rempart matrix-bot``): the Telegram bot's rules on the
+    app's database, with the Matrix ids and sync token kept beside them."""
+    from rempart.services.bot_setup import bot_service
+    from rempart.services.matrix_bot import MatrixBotService
+    from rempart.store.matrix_state import SqlMatrixState
+
+    bot = bot_service(app.store, app.matching, app.settings, limits=app.limits)
+    return MatrixBotService(bot, SqlMatrixState(app.store.engine))
 
 
 def worker_celery(settings: Settings, app: App | None = None) -> Celery:

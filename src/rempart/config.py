@@ -117,6 +117,27 @@ class BotSettings(BaseModel):
     chat_defaults: dict[str, Any] = Field(default_factory=dict)
 
 
+class MatrixSettings(BaseModel):
+    """The Matrix bot (``rempart matrix-bot``): the per-room policy and the durable work are
+    the Telegram bot's (``bot``); the password or token come from ``REMPART_MATRIX_PASSWORD`` or
+    ``REMPART_MATRIX_TOKEN``, never from a file."""
+
+    homeserver: str = ""  # https://matrix.example.org
+    user_id: str = ""  # @rempart:example.org
+    moderators_room: str | None = None  # !room:example.org, where alerts go (default for rooms)
+    download_limit_bytes: int = 50 * 1024 * 1024  # Synapse's default max_upload_size
+    sync_timeout_seconds: float = 30.0
+    device_name: str = "rempart"
+    # Invitations accepted from users of these servers only ("*": any; empty: the bot's own).
+    invite_servers: list[str] = Field(default_factory=list)
+    # Pre-delivery check for Synapse (synapse-http-antispam) served by `rempart serve` when a
+    # secret is set; media is read with REMPART_MATRIX_TOKEN. When the check cannot finish in
+    # time: allow (fail open, the bot still checks the event) or refuse (fail closed).
+    antispam_secret: str | None = Field(default=None, repr=False)
+    antispam_timeout_seconds: float = Field(default=5.0, gt=0)
+    antispam_fail_open: bool = True
+
+
 class RetentionSettings(BaseModel):
     """How long personal data is kept before ``rempart purge`` deletes it (days); see
     docs/privacy.md. Victims' contact details are cleared when their case closes."""
@@ -160,6 +181,7 @@ class Settings(BaseSettings):
     http: HttpSettings = Field(default_factory=HttpSettings)
     notices: NoticeSettings = Field(default_factory=NoticeSettings)
     bot: BotSettings = Field(default_factory=BotSettings)
+    matrix: MatrixSettings = Field(default_factory=MatrixSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     # Shared rate limits in Redis (REMPART_REDIS_URL, redis://host:6379/0) instead of the

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from rempart.core.chat_ids import MATRIX_CHATS, TELEGRAM_CHATS
 from rempart.store.audit import AuditEntry
 from rempart.store.bot import NewAction, SqlBotStore
 from rempart.store.review_groups import group_key
@@ -84,6 +85,17 @@ def test_inbox_done_failed_dead_pruned(db_url: str) -> None:
     assert s.get_update(3).status == "pending"  # type: ignore[union-attr]
     assert s.prune_updates(4) == 1  # only the done one goes
     assert s.get_update(1) is None and s.get_update(2) is not None
+    s.close()
+
+
+def test_each_platform_reads_only_its_chats_actions(db_url: str) -> None:
+    s = _engine(db_url)
+    telegram, matrix = s.add_actions([
+        NewAction("t", -1001234567890, "delete", "action", {"message_ids": [1]}),
+        NewAction("m", MATRIX_CHATS[0] + 12345, "delete", "action", {"message_ids": [2]})])
+    assert s.due_actions(utc_now(), chats=TELEGRAM_CHATS) == [telegram]
+    assert s.due_actions(utc_now(), chats=MATRIX_CHATS) == [matrix]
+    assert len(s.due_actions(utc_now())) == 2
     s.close()
 
 

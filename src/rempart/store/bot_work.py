@@ -195,10 +195,14 @@ class BotWorkMixin(SqlStore):
             return set(conn.execute(select(bot_outbox.c.dedup_key).where(
                 bot_outbox.c.dedup_key.in_([k[:200] for k in keys]))).scalars())
 
-    def due_actions(self, now: datetime, limit: int = 100,
-                    exclude: Collection[int] = ()) -> list[OutboxRow]:
-        """Pending actions due by ``now``, oldest first, except those in ``exclude``."""
+    def due_actions(self, now: datetime, limit: int = 100, exclude: Collection[int] = (),
+                    chats: tuple[int, int] | None = None) -> list[OutboxRow]:
+        """Pending actions due by ``now``, oldest first, except those in ``exclude``; with
+        ``chats`` (low, high), only those of chats in that range (one platform's,
+        :mod:`rempart.core.chat_ids`)."""
         cond = and_(bot_outbox.c.status == PENDING, bot_outbox.c.next_at <= now)
+        if chats is not None:
+            cond = and_(cond, bot_outbox.c.chat_id >= chats[0], bot_outbox.c.chat_id < chats[1])
         if exclude:
             cond = and_(cond, bot_outbox.c.id.not_in(sorted(exclude)))
         with self._read() as conn:

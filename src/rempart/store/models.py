@@ -144,6 +144,7 @@ entry_hits = Table(
 from rempart.store import bot_models as _bot_models  # noqa: E402, F401
 from rempart.store import case_models as _case_models  # noqa: E402, F401
 from rempart.store import deployment_models as _deployment_models  # noqa: E402, F401
+from rempart.store import exchange_models as _exchange_models  # noqa: E402, F401
 from rempart.store import limit_models as _limit_models  # noqa: E402, F401
 from rempart.store import notice_models as _notice_models  # noqa: E402, F401
 from rempart.store import review_models as _review_models  # noqa: E402, F401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable
 from typing import Any
@@ -184,3 +185,21 @@ def test_only_a_database_other_processes_can_open_is_shared() -> None:
     assert shared_database("postgresql://u@h/db")
     for url in ("sqlite://", "sqlite:///:memory:", "sqlite:///file:x?mode=memory&uri=true"):
         assert not shared_database(url), url
+
+
+def test_export_gives_each_items_primary_signal_unless_derived_asked(
+        client: TestClient, auth: Callable[..., Headers]) -> None:
+    from rempart.bench.synthetic_images import photo_bytes
+
+    w = auth("banks:write", "banks:read")
+    client.post(f"{API}/banks", json={"name": "photos"}, headers=w)
+    added = client.post(f"{API}/banks/photos/media", files={"file": ("a.png", photo_bytes(3))},
+                        headers=w)
+    assert added.status_code == 201, added.text
+    plain = client.get(f"{API}/banks/photos/export", params={"format": "jsonl"}, headers=w)
+    records = [json.loads(x) for x in plain.text.splitlines()]
+    assert [r["signal_type"] for r in records] == ["pdq"]  # the photo's own PDQ only
+    full = client.get(f"{API}/banks/photos/export", params={"format": "jsonl", "derived": True},
+                      headers=w)
+    labelled = [json.loads(x) for x in full.text.splitlines()]
+    assert len(labelled) > 10 and sum(not r.get("derived") for r in labelled) == 1

@@ -174,6 +174,9 @@ def export(
         FileFormat.CSV),
     include_removed: Annotated[bool, typer.Option(
         "--include-removed", help="Also tombstones of removed entries.")] = False,
+    derived: Annotated[bool, typer.Option(
+        "--derived", help="Also derived signals (rotations, region crops, file hashes of a "
+        "photo…), labelled in csv and jsonl. Default: each item's primary signal only.")] = False,
     output: Annotated[Path | None, typer.Option(
         "-o", "--output", help="Write here instead of stdout.", dir_okay=False)] = None,
     db: Db = None,
@@ -181,12 +184,14 @@ def export(
     """Export a bank's signals. Example: rempart bank export partner --format jsonl -o p.jsonl"""
     with store_for(db) as store:
         if output is None:
-            n = svc.export_entries(store, name, sys.stdout, format.value, include_removed)
+            n = svc.export_entries(store, name, sys.stdout, format.value, include_removed,
+                                   derived=derived)
         else:
             svc.get_bank(store, name)
             try:
                 with output.open("w", encoding="utf-8", newline="") as f:
-                    n = svc.export_entries(store, name, f, format.value, include_removed)
+                    n = svc.export_entries(store, name, f, format.value, include_removed,
+                                           derived=derived)
             except OSError as e:
                 fail(f"cannot write {output}: {e.strerror}")
     typer.echo(f"exported {n} entries from {name}", err=True)

@@ -22,6 +22,7 @@ BENCH_MODULES: tuple[str, ...] = (
     "rempart.bench.scan",
     "rempart.bench.bot",
     "rempart.bench.scale",
+    "rempart.bench.matrix",
 )
 
 

@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rempart.adapters.cli.hash_cmd",
     "rempart.adapters.cli.match_cmd",
     "rempart.adapters.cli.bank_cmd",
+    "rempart.adapters.cli.exchange_cmd",
     "rempart.adapters.cli.bench",
     "rempart.adapters.cli.text_cmd",
     "rempart.adapters.cli.scan_cmd",
@@ -30,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rempart.adapters.cli.evidence",
     "rempart.adapters.cli.purge_cmd",
     "rempart.adapters.cli.worker_cmd",
+    "rempart.adapters.cli.matrix_cmd",
 )
 
 app = typer.Typer(
@@ -52,9 +54,11 @@ def build_app() -> typer.Typer:
 
 COMMANDS: dict[str, str] = {
     "serve": "serve_cmd", "token": "token_cmd", "user": "user_cmd", "hash": "hash_cmd",
-    "match": "match_cmd", "bank": "bank_cmd", "bench": "bench", "text": "text_cmd",
+    "match": "match_cmd", "bank": "bank_cmd", "exchange": "exchange_cmd",
+    "bench": "bench", "text": "text_cmd",
     "scan": "scan_cmd", "bot": "bot_cmd", "evidence": "evidence",
     "purge": "purge_cmd", "worker": "worker_cmd", "beat": "worker_cmd",
+    "matrix-bot": "matrix_cmd",
 }
 
 

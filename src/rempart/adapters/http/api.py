@@ -20,6 +20,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
 from rempart.adapters.http import (
+    bank_feed,
     banks,
     cases,
     errors,
@@ -119,7 +120,7 @@ def create_api(
     health.install(api)
     api.add_exception_handler(ClientDisconnect, _client_gone)
     match_mount.mount(api)
-    for module in (hashing, text, banks, tokens, notice_intake, notices, findings,
+    for module in (hashing, text, banks, bank_feed, tokens, notice_intake, notices, findings,
                    evidence, health):
         api.include_router(module.router)
     api.include_router(cases.router)

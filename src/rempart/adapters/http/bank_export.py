@@ -28,7 +28,7 @@ class _Cancelled(Exception):
 
 
 def stream_export(store: BankStore, name: str, fmt: str, include_removed: bool,
-                  provenance: bool) -> Iterator[bytes]:
+                  provenance: bool, derived: bool = False) -> Iterator[bytes]:
     """The export of bank ``name`` in ``fmt``, written by a producer thread, in chunks."""
     chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=QUEUE_CHUNKS)
     cancelled = threading.Event()
@@ -46,7 +46,7 @@ def stream_export(store: BankStore, name: str, fmt: str, include_removed: bool,
         writer = _ChunkWriter(put)
         try:
             svc.export_entries(store, name, writer, fmt,  # type: ignore[arg-type]
-                               include_removed, provenance=provenance)
+                               include_removed, provenance=provenance, derived=derived)
             writer.flush()
             put(None)
         except _Cancelled:

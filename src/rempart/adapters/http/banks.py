@@ -250,14 +250,17 @@ def export_entries(
     token: BanksRead,
     format: Annotated[HashFormat, Query()] = HashFormat.CSV,
     include_removed: Annotated[bool, Query()] = False,
+    derived: Annotated[bool, Query(description="Also the derived signals (rotations, regions, "
+                                   "frame views…), labelled in CSV and JSONL.")] = False,
 ) -> StreamingResponse:
-    """Stream the bank's active entries (and tombstones if asked) as a hash file; provenance
-    (case number, source, labels…) only to moderators' tokens (scope ``cases``), and never the
-    case number of a victim's own registration."""
+    """Stream the bank's active entries (and tombstones if asked) as a hash file: the primary
+    signal of each item, the derived ones only when asked; provenance (case number, source,
+    labels…) only to moderators' tokens (scope ``cases``), and never the case number of a
+    victim's own registration."""
     svc.get_bank(backend.store, name)  # 404 before the stream starts
     return StreamingResponse(
         stream_export(backend.store, name, format.value, include_removed,
-                      sees_provenance(token)),
+                      sees_provenance(token), derived),
         media_type=_MEDIA_TYPES[format.value],
         headers={"Content-Disposition": f'attachment; filename="{name}.{format.value}"'},
     )

@@ -24,6 +24,7 @@ from telegram import ChatPermissions
 from rempart.adapters.telegram_bot.calls import CallQueue, CallResult
 from rempart.adapters.telegram_bot.lanes import Ledger
 from rempart.core.bot_queue import OutboxRow
+from rempart.core.chat_ids import TELEGRAM_CHATS
 from rempart.core.clock import utc_now
 from rempart.services.bot_work import BotWork
 
@@ -59,7 +60,7 @@ class Outbox:
     async def sweep(self, limit: int = 100) -> None:
         """Send what the store says is due now."""
         rows = await self.io(self.work.store.due_actions, utc_now(), limit,
-                             set(self.ledger.held))
+                             set(self.ledger.held), TELEGRAM_CHATS)
         self.send(rows)
 
     def _call(self, row: OutboxRow) -> asyncio.Future[CallResult] | None:

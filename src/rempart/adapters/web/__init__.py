@@ -40,6 +40,9 @@ def mount(api: FastAPI, backend: Backend) -> None:
     for module in (users, audit, admin_statements):  # admin pages (users, audit, statements)
         api.include_router(module.router)
     api.include_router(bot_work.router)  # the bot's failed actions
+    from rempart.adapters.web import exchanges as exchange_views
+
+    api.include_router(exchange_views.router)  # hash exchanges (read-only)
     api.mount("/assets", StaticFiles(directory=STATIC), name="assets")
 
     async def login_required(request: Request, exc: Exception) -> Response:

@@ -1,5 +1,11 @@
 """Export of a bank's signals as CSV, JSONL (with tombstones if asked) or threatexchange lines.
 
+Derived signals (a photo's rotations and region crops, its ORB descriptor, its file hashes) are
+left out with ``derived=False``, the default of ``rempart bank export``: a partner then gets the
+primary signal of each item only (``core.primary_signals``). With ``derived=True`` they are
+written, labelled in CSV and JSONL (``derived``: ``rot90``, ``crop_center40``, ``file-hash``…),
+unlabelled in the ``txt`` format, which has no room for a label.
+
 An export leaves the service: an entry registered on the victim portal never carries its case
 number in one, and an export for an integrator (``provenance=False``) carries no provenance at
 all (no case number, source, labels such as ``minor``, content group, metadata).
@@ -14,9 +20,11 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from rempart.core.banks import BankEntry, EntryStatus
+from rempart.core.primary_signals import derived_labels
 from rempart.core.spreadsheet import neutralise
 from rempart.services.banks.hash_import import check_format
 from rempart.services.banks.registry import get_bank
@@ -24,12 +32,16 @@ from rempart.store.interface import BankStore
 
 CSV_COLUMNS = ("signal_type", "signal_value", "quality", "content_group", "source",
                "submitted_at", "external_id", "case_id", "labels", "metadata", "status",
-               "removed_at", "removed_reason")
+               "removed_at", "removed_reason", "derived")
 VICTIM_PORTAL_SOURCE = "victim-portal"
 """The source of the entries registered by the people they show (``services.cases``)."""
 PROVENANCE_FIELDS = ("case_id", "source", "labels", "content_group", "metadata",
                      "external_id")
 """Where an entry comes from: seen by moderators only, never by integrators."""
+TXT_SIGNAL_TYPES = {"md5": "video_md5"}
+"""Our signal names as python-threatexchange spells them in its ``signal_type value`` lines."""
+GROUP_RUN_MAX = 10_000
+"""Entries of one content group judged together at most (a group is one item: ~20 signals)."""
 
 
 def entry_record(entry: BankEntry) -> dict[str, Any]:
@@ -69,12 +81,13 @@ def export_record(entry: BankEntry, provenance: bool = True) -> dict[str, Any]:
 
 def export_entries(
     store: BankStore, name: str, out: IO[str], fmt: str = "csv", include_removed: bool = False,
-    *, provenance: bool = True,
+    *, provenance: bool = True, derived: bool = True,
 ) -> int:
     """Write the bank's active entries (and tombstones if asked) to ``out``; returns the count.
 
     Entries on hold are left out: they await review. Without ``provenance`` (an integrator's
-    export) the records carry none; victims' case numbers are never exported.
+    export) the records carry none; victims' case numbers are never exported. Without
+    ``derived``, only the primary signal of each item.
     """
     check_format(fmt)
     statuses = {EntryStatus.ACTIVE} | ({EntryStatus.REMOVED} if include_removed else set())
@@ -83,12 +96,17 @@ def export_entries(
     if fmt == "csv":
         writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
-    for entry in entries:
+    for entry, label in _labelled(entries):
+        if label is not None and not derived:
+            continue
         record = export_record(entry, provenance)
+        if label is not None:
+            record["derived"] = label
         if fmt == "txt":
             if entry.tombstone is not None:  # the plain format has no way to say "removed"
                 continue
-            out.write(f"{entry.signal_type} {entry.value}\n")
+            kind = TXT_SIGNAL_TYPES.get(entry.signal_type, entry.signal_type)
+            out.write(f"{kind} {entry.value}\n")
         elif fmt == "jsonl":
             out.write(json.dumps(record, separators=(",", ":")) + "\n")
         else:
@@ -98,3 +116,15 @@ def export_entries(
                              for k, v in record.items()})
         count += 1
     return count
+
+
+def _labelled(entries: Iterable[BankEntry]) -> Iterator[tuple[BankEntry, str | None]]:
+    """Each entry with its derived label, judged among the run of entries of its content
+    group (an item's signals are stored together, so they come one after the other)."""
+    run: list[BankEntry] = []
+    for entry in entries:
+        if run and (entry.content_group != run[0].content_group or len(run) >= GROUP_RUN_MAX):
+            yield from zip(run, derived_labels(run), strict=True)
+            run = []
+        run.append(entry)
+    yield from zip(run, derived_labels(run), strict=True)

@@ -102,7 +102,8 @@ _ALIASES = {
     "reason": "removed_reason",
 }
 # Columns we write but that describe the exporting database, not the signal.
-_IGNORED = {"id", "entry_id", "bank", "created_at", "updated_at", "removed_at", "seq"}
+_IGNORED = {"id", "entry_id", "bank", "created_at", "updated_at", "removed_at", "seq",
+            "derived"}
 _KNOWN = {"signal_type", "signal_value", "quality", "content_group", "source", "external_id",
           "case_id", "labels", "submitted_at", "metadata", "removed", "status",
           "removed_reason"}
