@@ -1,9 +1,12 @@
 """Train the text classifier's logistic regressions and write them as JSON weights.
 
-Development-time only (needs scikit-learn and scipy, from the ``dev`` extra). Fits on the
-``train`` split of ``data/text/messages.jsonl``, picks each label's threshold on out-of-fold
-predictions of the train split (the dev split stays unseen for ``rempart bench text``) and writes
-``src/rempart/core/text/weights.json``.
+Development-time only (needs scikit-learn and scipy, from the ``dev`` extra). Fits one L2
+logistic regression per label (liblinear, balanced classes) on the ``train`` split of
+``data/text/messages.jsonl``, over word 1-2-grams, in-word character 3-4-grams and the
+grammar's features. Each label's threshold is picked on out-of-fold predictions of the train
+split, scored as ``classify`` scores them (rules applied): the best F1 that keeps recall at
+least ``--min-recall`` (``--child-recall`` for child exploitation). The dev split stays unseen
+for ``rempart bench text``. Writes ``src/rempart/core/text/weights.json`` (plain arrays).
 
 Example::
 
@@ -23,9 +26,10 @@ from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from rempart.core.text.classify import classify
+from rempart.core.text.classify import classify, final_score
 from rempart.core.text.features import CHAR_SIZES, extract
 from rempart.core.text.model import from_json
+from rempart.core.text.rules import Evidence
 from rempart.core.text.verdict import LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,12 +41,15 @@ def load_rows(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
-def featurise(rows: list[dict[str, Any]]) -> list[tuple[list[str], tuple[str, ...]]]:
+def featurise(rows: list[dict[str, Any]]
+              ) -> tuple[list[tuple[list[str], tuple[str, ...]]], list[Evidence]]:
     out = []
+    evidence = []
     for r in rows:
-        ng, gram, _, _ = extract(r["text"])
+        ng, gram, _, ev = extract(r["text"])
         out.append((ng, gram))
-    return out
+        evidence.append(ev)
+    return out, evidence
 
 
 def matrix(feats: list[tuple[list[str], tuple[str, ...]]], index: dict[str, int]) -> csr_matrix:
@@ -65,10 +72,15 @@ def matrix(feats: list[tuple[list[str], tuple[str, ...]]], index: dict[str, int]
     return csr_matrix((data, cols, indptr), shape=(len(feats), len(index)))
 
 
-def best_threshold(y: np.ndarray, p: np.ndarray, min_recall: float = 0.0) -> float:
+def best_threshold(y: np.ndarray, p: np.ndarray, evidence: list[Evidence], label: str,
+                   min_recall: float = 0.0) -> float:
+    """Threshold with the best out-of-fold F1 (recall at least ``min_recall`` when possible),
+    scored as ``classify`` scores: model probability with the grammar applied."""
     best, best_f1 = 0.5, -1.0
-    for t in np.arange(0.2, 0.81, 0.025):
-        pred = p >= t
+    for t in np.arange(0.1, 0.81, 0.0125):
+        final = np.array([final_score(label, float(v), ev, float(t))
+                          for v, ev in zip(p, evidence, strict=True)])
+        pred = final >= t
         tp = float((pred & (y == 1)).sum())
         prec = tp / max(pred.sum(), 1)
         rec = tp / max((y == 1).sum(), 1)
@@ -84,12 +96,16 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--C", type=float, default=4.0)
     ap.add_argument("--min-df", type=int, default=2)
+    ap.add_argument("--min-recall", type=float, default=0.9,
+                    help="Out-of-fold recall each label's threshold must keep (when possible).")
+    ap.add_argument("--child-recall", type=float, default=0.97,
+                    help="The same for child_exploitation.")
     args = ap.parse_args()
 
     rows = load_rows(args.data)
     train = [r for r in rows if r["split"] == "train"]
     dev = [r for r in rows if r["split"] == "dev"]
-    feats = featurise(train)
+    feats, evidence = featurise(train)
     df: Counter[str] = Counter()
     for ng, gram in feats:
         df.update(set(ng))
@@ -99,6 +115,7 @@ def main() -> None:
     X = matrix(feats, index)
     Y = np.array([[int(lab in r["labels"]) for lab in LABELS] for r in train])
 
+    # Out-of-fold probabilities (their thresholds) and the final fit share one solver setup.
     coef = np.zeros((len(vocab), len(LABELS)))
     intercept = np.zeros(len(LABELS))
     thresholds: dict[str, float] = {}
@@ -106,12 +123,14 @@ def main() -> None:
         y = Y[:, j]
         oof = np.zeros(len(y))
         for tr, te in StratifiedKFold(5, shuffle=True, random_state=0).split(X, y):
-            clf = LogisticRegression(C=args.C, max_iter=2000, class_weight="balanced")
+            clf = LogisticRegression(C=args.C, max_iter=2000, class_weight="balanced",
+                                     solver="liblinear")
             clf.fit(X[tr], y[tr])
             oof[te] = clf.predict_proba(X[te])[:, 1]
-        min_rec = 0.95 if label == "child_exploitation" else 0.0
-        thresholds[label] = best_threshold(y, oof, min_rec)
-        clf = LogisticRegression(C=args.C, max_iter=2000, class_weight="balanced")
+        min_rec = args.child_recall if label == "child_exploitation" else args.min_recall
+        thresholds[label] = best_threshold(y, oof, evidence, label, min_rec)
+        clf = LogisticRegression(C=args.C, max_iter=2000, class_weight="balanced",
+                                     solver="liblinear")
         clf.fit(X, y)
         coef[:, j] = clf.coef_[0]
         intercept[j] = clf.intercept_[0]

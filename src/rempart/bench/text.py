@@ -1,7 +1,9 @@
 """`rempart bench text`: the text classifier against a naive keyword baseline.
 
-Per-label precision/recall/F1 and binary harmful-vs-not on the dev split of
-``data/text/messages.jsonl``, plus throughput (messages per second, one core) for both.
+Per-label precision/recall/F1 (recall with a 95 % Wilson interval) and binary harmful-vs-not
+on the dev split of ``data/text/messages.jsonl`` (or any labelled JSONL, ``--split all`` for a
+file without splits, such as a frozen blind set), plus throughput (messages per second, one
+core) for both.
 
 Example::
 
@@ -11,6 +13,7 @@ Example::
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -90,6 +93,23 @@ class Scores:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
+def wilson(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson score interval of a proportion (``(0, 1)`` without observations).
+
+    Example::
+
+        >>> [round(x, 3) for x in wilson(19, 20)]
+        [0.764, 0.991]
+    """
+    if total == 0:
+        return (0.0, 1.0)
+    p = successes / total
+    centre = p + z * z / (2 * total)
+    margin = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total))
+    denom = 1 + z * z / total
+    return (max(0.0, (centre - margin) / denom), min(1.0, (centre + margin) / denom))
+
+
 @dataclass
 class Report:
     """Per-label and binary scores of one predictor, and its throughput."""
@@ -164,14 +184,18 @@ def run(data: Path = DEFAULT_DATA, split: str = "dev", seconds: float = 1.0) -> 
     for r in reports:
         for col in ("P", "R", "F1"):
             table.add_column(f"{r.name} {col}", justify="right")
+    table.add_column(f"{reports[0].name} R 95% CI", justify="right")
     for label in (*LABELS, HARMFUL):
         first = reports[0].scores[label]
         cells = [label, str(first.tp + first.fn)]
         for r in reports:
             s = r.scores[label]
             cells += [f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}"]
+        low, high = wilson(first.tp, first.tp + first.fn)
+        cells.append(f"{low:.2f}-{high:.2f}")
         table.add_row(*cells)
     console = Console()
+    console.width = max(console.width, 150)  # a pipe gets 80 columns: too few for this table
     console.print(table)
     for r in reports:
         console.print(f"{r.name}: {r.per_second:,.0f} messages/s (one core)")

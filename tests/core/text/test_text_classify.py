@@ -27,6 +27,15 @@ POSITIVES = [
     ("balance son insta qu'on la spamme", "doxxing"),
     ("rejoignez le nouveau groupe fisha du 93 : t.me/+AbCdEf123", "group_promotion"),
     ("t . me / + QwErTy456 pour les dossiers de meufs", "group_promotion"),
+    # Missed before the second stage (issue 17): grooming, a class sold, an address, a link.
+    ("so mature for 14… don't tell your mom… delete the chat", "child_exploitation"),
+    ("t'es trop mature pour tes 13 ans, dis rien à ta mère et efface nos messages",
+     "child_exploitation"),
+    ("je vends les vidéos de la classe de 4eB, 10€ le lot", "child_exploitation"),
+    ("elle habite au 14 rue des Fictifs, 3e étage, allez lui rendre visite", "doxxing"),
+    ("son num : zéro six, trente-neuf, quatre-vingt-dix-huit, douze. spammez la", "doxxing"),
+    ("the video of Lunabelle I promised ➡️ t.me/+FakeVid77", "ncii_share"),
+    ("je paie 15€ en paysafecard pour les tofs de la nouvelle", "ncii_request"),
 ]
 
 HARD_NEGATIVES = [
@@ -46,6 +55,13 @@ HARD_NEGATIVES = [
     "quelqu'un a l'adresse du resto de samedi ?",
     "qui a les photos de la soirée d'hier ? on était tous trop beaux",
     "my ex is threatening to leak my photos, what can I do?",
+    # Flagged before (issue 17): a colleague's folder, a school trip, a football "leak".
+    "hey, send me the folder when you get a sec, need the invoices",
+    "Voyage scolaire en Espagne : les élèves de 4eB partent le 12 mars, autorisations au CPE",
+    "LEAK : la compo de l'OM pour ce soir aurait fuité, Payet titulaire ??",
+    "Grooming signs: an adult who says 'you're so mature for your age' and asks to keep secrets",
+    "ma fille de 12 ans est très mature, elle garde son petit frère",
+    "mon numéro a changé, voici le nouveau : 06 39 98 00 11, enregistrez le",
 ]
 
 

@@ -25,10 +25,18 @@ from rempart.core.text.normalise import normalise
         ("qqn kelk1 qlq1", "quelqu un quelqu un quelqu un"),  # SMS spellings
         ("ki a dé tofs", "qui a de photos"),
         ("n*des", "nudes"),  # masked letters
+        ("p*cs pho*os", "photos photos"),  # masked letters, SMS spelling
+        ("m*1*n*3*u*r*3*s", "mineures"),  # dotted leetspeak
+        ("numér0 fot05", "numero photos"),  # trailing look-alike digits
+        ("0\ufe0f\u20e36\ufe0f\u20e3 39", "06 39"),  # keycap digits stay digits
     ],
 )
 def test_evasions_are_undone(raw: str, expected: str) -> None:
     assert normalise(raw).text == expected
+
+
+def test_dotted_numbers_and_versions_are_not_joined() -> None:
+    assert normalise("06.39.98.12.34 v2.0 1.5 fisha78").text == "06.39.98.12.34 v2.0 1.5 fisha78"
 
 
 def test_numbers_units_and_handles_are_kept() -> None:
@@ -68,3 +76,12 @@ def test_empty_text() -> None:
     norm = normalise("")
     assert norm.text == ""
     assert norm.original_span(0, 0) == (0, 0)
+
+
+def test_fold_cache_is_bounded_by_distinct_characters() -> None:
+    from rempart.core.text.normalise import _FOLDED, _FOLDED_MAX
+
+    for start in range(0x20000, 0x20000 + 80_000, 4000):
+        text = "".join(chr(c) for c in range(start, start + 4000)) + " é"
+        assert normalise(text).text.endswith(" e")
+        assert len(_FOLDED) <= _FOLDED_MAX

@@ -13,7 +13,7 @@ DATA = Path(__file__).resolve().parents[3] / "data" / "text" / "messages.jsonl"
 
 def test_dataset_shape() -> None:
     rows = load_rows(DATA, None)
-    assert len(rows) >= 800
+    assert len(rows) >= 3000
     for row in rows:
         assert set(row) == {"text", "labels", "split", "lang", "note"}
         assert set(row["labels"]) <= set(LABELS)
@@ -31,8 +31,10 @@ def test_dev_split_quality_floor() -> None:
     rows = load_rows(DATA, "dev")
     report = evaluate("rempart", rows, lambda t: classify(t).labels)
     harmful = report.scores[HARMFUL]
-    assert harmful.f1 >= 0.9
-    assert harmful.precision >= 0.88
-    assert report.scores["child_exploitation"].recall >= 0.9
+    assert harmful.f1 >= 0.93
+    assert harmful.precision >= 0.93
+    assert report.scores["child_exploitation"].recall >= 0.97
+    for label in LABELS:
+        assert report.scores[label].recall >= 0.85, label
     keywords = evaluate("keywords", rows, baseline).scores[HARMFUL]
     assert harmful.f1 > keywords.f1

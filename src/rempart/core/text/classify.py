@@ -1,9 +1,12 @@
 """``classify(text) -> TextVerdict``: grammar rules and a small linear model, with explanations.
 
 A label's score is the model's probability; a strong rule lifts it to at least the rule's
-strength so that the grammar's precise patterns are never lost. Every positive label carries
-spans into the ORIGINAL text: the word-class matches of the rule that fired, or, when only the
-model fired, the matches and n-grams that pushed it most.
+strength so that the grammar's precise patterns are never lost, and a label whose word classes
+are all absent (no minor marker for child exploitation, no link or group for promotion…), or a
+message in an honest voice (a victim, a report, news), stays below its threshold unless a rule
+fired. A message with none of those classes is not scored by the model at all.
+Every positive label carries spans into the ORIGINAL text: the word-class matches of the rule
+that fired, or, when only the model fired, the matches and n-grams that pushed it most.
 
 Example::
 
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rempart.core.text.features import extract
+from rempart.core.text.features import grammar, ngrams
 from rempart.core.text.model import Model, load, sigmoid
 from rempart.core.text.normalise import MAX_CHARS, Normalised
 from rempart.core.text.rules import Evidence
@@ -28,20 +31,39 @@ from rempart.core.text.verdict import LABELS, Span, TextVerdict
 _RELEVANT: dict[str, tuple[str, ...]] = {
     "ncii_request": ("request", "content", "content_weak", "target", "locator"),
     "ncii_share": ("offer", "exchange", "nonconsent", "content", "content_weak", "target"),
-    "child_exploitation": ("csam_code", "minor", "content", "sexual", "content_weak"),
+    "child_exploitation": ("csam_code", "minor", "grooming", "content", "sexual", "content_weak"),
     "doxxing": ("pii", "harass", "target", "request"),
     "group_promotion": ("link", "group", "channel", "content", "content_weak"),
 }
-# A label the model proposes without a rule needs at least one of these classes in the text.
+# A label the model proposes without a rule needs one of these classes in the text, or the
+# grammar's gate for it (``Evidence.gates``), and no honest voice (victim, report, news).
 _REQUIRES: dict[str, tuple[str, ...]] = {
     "ncii_request": ("content", "content_weak", "nonconsent", "sexual"),
     "ncii_share": ("content", "content_weak", "nonconsent", "sexual"),
     "child_exploitation": ("minor", "csam_code"),
     "doxxing": ("target", "harass"),
-    "group_promotion": ("link",),
+    "group_promotion": ("link", "group"),
 }
+_ANY_REQUIRED = frozenset(c for classes in _REQUIRES.values() for c in classes)
 RULE_FLOOR = 0.9
 """A rule at least this strong sets the label whatever the model says."""
+
+
+def final_score(label: str, prob: float, evidence: Evidence, threshold: float) -> float:
+    """The model's probability for ``label`` with the grammar applied (training uses it too).
+
+    A strong rule lifts the score to its strength; without a rule, a message in an honest voice
+    or without the word classes the label needs (``_REQUIRES``, or the grammar's gate) keeps the
+    model below the threshold.
+    """
+    rule = evidence.fired.get(label)
+    if rule and rule.score >= RULE_FLOOR:
+        return max(prob, rule.score)
+    if not rule and (evidence.honest or (
+            label not in evidence.gates
+            and not any(c in evidence.hits for c in _REQUIRES[label]))):
+        return min(prob, 0.5 * threshold)
+    return prob
 
 
 def _spans(label: str, score: float, norm: Normalised, evidence: Evidence,
@@ -75,19 +97,17 @@ def classify(text: str, model: Model | None = None) -> TextVerdict:
     """
     model = model or load()
     truncated = len(text) > MAX_CHARS
-    ngram_feats, grammar_feats, norm, evidence = extract(text[:MAX_CHARS])
+    grammar_feats, norm, evidence = grammar(text[:MAX_CHARS])
+    if not evidence.gates and not any(c in evidence.hits for c in _ANY_REQUIRED):
+        # No label could reach its threshold (see ``final_score``): most chat stops here.
+        return TextVerdict((), dict.fromkeys(model.labels, 0.0), (), truncated)
+    ngram_feats = ngrams(norm.text)
     probs = sigmoid(model.logits(ngram_feats, grammar_feats))
     scores: dict[str, float] = {}
     labels: list[str] = []
     spans: list[Span] = []
     for j, label in enumerate(model.labels):
-        score = probs[j]
-        rule = evidence.fired.get(label)
-        if rule and rule.score >= RULE_FLOOR:
-            score = max(score, rule.score)
-        elif not rule and (label not in evidence.gates
-                           or not any(c in evidence.hits for c in _REQUIRES[label])):
-            score = min(score, 0.5 * model.thresholds.get(label, 0.5))
+        score = final_score(label, probs[j], evidence, model.thresholds.get(label, 0.5))
         scores[label] = score
         if score >= model.thresholds.get(label, 0.5):
             labels.append(label)

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -36,19 +37,21 @@ class Model:
     intercept: npt.NDArray[np.float64]
     thresholds: dict[str, float]
     meta: dict[str, Any]
+    padded: npt.NDArray[np.float64] = field(repr=False, default_factory=lambda: np.zeros((1, 1)))
+    """``coef`` with a last row of zeros, where unknown features point (no filtering)."""
 
     def logits(self, ngram_feats: list[str], grammar_feats: tuple[str, ...]
                ) -> npt.NDArray[np.float64]:
         """Raw per-label scores before the sigmoid."""
         get = self.index.get
+        unknown = repeat(len(self.index))
         unique = set(ngram_feats)
-        rows = [i for i in map(get, unique) if i is not None]
         out = self.intercept.copy()
-        if rows:
-            out += self.coef[rows].sum(axis=0) * (1.0 / math.sqrt(len(unique)))
-        rows = [i for i in map(get, grammar_feats) if i is not None]
-        if rows:
-            out += self.coef[rows].sum(axis=0)
+        if unique:
+            rows = list(map(get, unique, unknown))
+            out += self.padded[rows].sum(axis=0) * (1.0 / math.sqrt(len(unique)))
+        if grammar_feats:
+            out += self.padded[list(map(get, grammar_feats, unknown))].sum(axis=0)
         return out
 
     def contributions(self, features: list[str], label: str) -> list[tuple[str, float]]:
@@ -62,6 +65,7 @@ def from_json(data: dict[str, Any]) -> Model:
     """Build a model from the parsed weights file."""
     features: list[str] = data["features"]
     coef = np.asarray(data["coef"], dtype=np.float64).reshape(len(features), len(data["labels"]))
+    padded = np.vstack([coef, np.zeros((1, coef.shape[1]))])
     return Model(
         labels=tuple(data["labels"]),
         index={f: i for i, f in enumerate(features)},
@@ -69,6 +73,7 @@ def from_json(data: dict[str, Any]) -> Model:
         intercept=np.asarray(data["intercept"], dtype=np.float64),
         thresholds={k: float(v) for k, v in data["thresholds"].items()},
         meta=dict(data.get("meta", {})),
+        padded=padded,
     )
 
 

@@ -1,10 +1,12 @@
 """Evasion-resistant normalisation with an offset map back to the original text.
 
 Folds case, accents, fullwidth and mathematical letters, Cyrillic/Greek look-alikes, zero-width
-characters, emojis used as words, spaced or dotted words (``n u d e s``, ``c.p``), leetspeak
-(``nud3s``, ``m1neures``), masked words (``n*des``), runs of repeated letters and SMS spellings
-(``qqn``, ``kelk1``). Every character of the result remembers which original characters it came
-from, so a match found in the normalised text points back into the message a moderator reads.
+characters, keycap digits (``0️⃣6️⃣``), emojis used as words, spaced or dotted words
+(``n u d e s``, ``c.p``, ``m*1*n*3*u*r*3*s``), leetspeak (``nud3s``, ``m1neures``,
+``fot05``), masked words (``n*des``, ``p*cs``), runs of repeated letters and SMS spellings
+(``qqn``, ``kelk1``, ``jveu``). Every character of the result remembers which original
+characters it came from, so a match found in the normalised text points back into the message
+a moderator reads.
 
 Work is bounded per message: only the first ``MAX_CHARS`` characters are read, every pattern is
 a constant that runs in linear time, and masked words are resolved by a scan, not a pattern.
@@ -54,7 +56,8 @@ _EMOJI_WORDS: dict[str, str] = {
 }
 # Invisible characters dropped outright (zero-width, soft hyphen, variation selectors, tags).
 _INVISIBLE = {0x00AD, 0x034F, 0x061C, 0x180E, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060,
-              0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF, 0xFE0E, 0xFE0F}
+              0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF, 0xFE0E, 0xFE0F, 0x20E3}
+# 0x20E3 is the keycap of ``0️⃣``: the digit stays, so written phone numbers stay numbers.
 
 # SMS spellings and respellings folded to one canonical form (before repeats are collapsed).
 _SMS: dict[str, str] = {
@@ -76,16 +79,25 @@ _SMS: dict[str, str] = {
     "any1": "anyone", "some1": "someone", "u": "you", "r": "are", "ur": "your",
     "gow": "go", "p tite": "petite", "p tites": "petites", "ptite": "petite",
     "ptites": "petites", "pdo": "pedo", "pedos": "pedo", "grp": "groupe", "group": "groupe",
+    "nud": "nudes", "foto": "photo", "fotos": "photos", "fotoz": "photos", "jpaye": "je paye",
+    "jpaie": "je paie", "jte": "je te", "jvais": "je vais", "jlache": "je lache",
+    "jbalance": "je balance", "jvend": "je vends", "jvends": "je vends", "jenvoi": "j envoie",
+    "jvx": "je veux", "jvoudrais": "je voudrais", "jrecherche": "je recherche",
+    "jmets": "je mets", "jpartage": "je partage", "tepu": "pute", "tepus": "putes",
+    "addy": "address", "gc": "groupe", "kan": "quand", "qu1": "qui",
 }
 _LEET: dict[str, str] = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
                          "@": "a", "$": "s", "!": "i", "|": "l"}
 # Number + unit or school grade: keep digits ("15ans", "14yo", "3eme", "4e", "2nde").
 _UNIT = re.compile(r"\d+(?:e|eme|em|er|ere|nd|nde|st|th|yo|y|ans?|h|k|m|min|cm|kg|eur|x|go|mo)")
 _MASKABLE = ("nudes", "nude", "pute", "putes", "salope", "salopes", "sexe", "porn", "porno",
-             "sextape", "mineure", "mineures", "mineurs", "pedo", "leak", "dossiers", "fisha")
+             "sextape", "mineure", "mineures", "mineurs", "pedo", "leak", "leaks", "dossiers",
+             "dossier", "fisha", "photos", "photo", "pics", "tofs", "videos", "video", "vids",
+             "drive", "mega", "echange", "snap", "insta", "adresse", "collegiennes",
+             "lyceennes", "communaute", "detient", "sextapes", "onlyfans", "pedos")
 
 _SPACED = re.compile(r"(?<![\w'])(?:[a-z](?: |  )){3,}[a-z](?![\w'])")
-_DOTTED = re.compile(r"(?<![\w.])(?:[a-z][._\-*]){1,}[a-z](?:[._\-*](?=\s|$))?(?![\w])")
+_DOTTED = re.compile(r"(?<![\w.])(?:[a-z0-9][._\-*]){1,}[a-z0-9](?:[._\-*](?=\s|$))?(?![\w])")
 _SEPARATORS = str.maketrans("", "", " ._-*")  # what _SPACED and _DOTTED put between letters
 _TOKEN = re.compile(r"[\w@$!|*]+")
 _REPEAT = re.compile(r"([a-z])\1{2,}")
@@ -131,21 +143,38 @@ def _fold_char(ch: str) -> str:
     return out
 
 
+_FOLDED: dict[int, str] = {}
+"""Code point -> folded text (apostrophes as spaces), filled as characters are met."""
+_FOLDED_MAX = 1 << 16
+
+
 def _fold(text: str) -> tuple[str, list[int], list[int]]:
     """Fold ``text`` character by character, keeping at most ``_MAX_FOLDED`` characters."""
     if text.isascii():
         low = text.lower().replace("'", " ").replace("`", " ")
         idx = list(range(len(text)))
         return low, idx, [i + 1 for i in idx]
+    table = _FOLDED
+    distinct = set(text)
+    if len(table) + len(distinct) > _FOLDED_MAX:
+        table.clear()  # many distinct code points: bounded memory, not a slower path
+    single = True
+    for ch in distinct:
+        out = table.get(ord(ch))
+        if out is None:
+            out = (ch.lower() if ch.isascii() else _fold_char(ch)).replace("'", " ")
+            table[ord(ch)] = out
+        single = single and len(out) == 1
+    if single:
+        # Accents and look-alikes only: one character for one, the offsets stay the identity.
+        idx = list(range(len(text)))
+        return text.translate(table), idx, [i + 1 for i in idx]
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     for i, ch in enumerate(text):
-        out = ch.lower() if ch.isascii() else _fold_char(ch)
-        if out == "'":
-            out = " "
-        for c in out:
-            chars.append(" " if c == "'" else c)
+        for c in table[ord(ch)]:
+            chars.append(c)
             starts.append(i)
             ends.append(i + 1)
     if len(chars) > _MAX_FOLDED:
@@ -188,7 +217,7 @@ def _sub(pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str], text: s
 
 def _unleet(m: re.Match[str]) -> str:
     tok = m.group(0)
-    if tok.isalpha() or tok.isdigit() or not any(c.isalpha() for c in tok):
+    if tok.isalpha() or tok.isdigit() or not any(c.isalpha() for c in tok) or tok in _SMS:
         return tok
     if "*" in tok:
         return _unmask(tok)
@@ -214,6 +243,11 @@ def _unleet(m: re.Match[str]) -> str:
     # A trailing digit only when the word was already leeted ("l0l1"), never "fisha78".
     if interior and last_alpha == n - 2 and chars[-1] in _LEET:
         chars[-1] = _LEET[chars[-1]]
+    # One or two trailing look-alike digits on a word ("numer0", "fot05"), not "fisha78".
+    elif not interior and letters >= 3 and n - last_alpha - 1 in (1, 2) and all(
+            c in "0135" for c in chars[last_alpha + 1:]):
+        for i in range(last_alpha + 1, n):
+            chars[i] = _LEET[chars[i]]
     return lead + "".join(chars)
 
 
@@ -243,7 +277,11 @@ def _masks(tok: str, word: str) -> bool:
 
 
 def _join(m: re.Match[str]) -> str:
-    return m.group(0).translate(_SEPARATORS)
+    run = m.group(0)
+    # Numbers, dates and versions ("06.39.98", "v2.0") are not words spelt out.
+    if sum(c.isalpha() for c in run) < 2:
+        return run
+    return run.translate(_SEPARATORS)
 
 
 def _collapse(m: re.Match[str]) -> str:
