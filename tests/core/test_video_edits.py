@@ -4,6 +4,7 @@ several at once) match it in time, and nothing else."""
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -15,6 +16,8 @@ from rempart.core.hash_settings import HashSettings
 from rempart.core.matcher import BankInfo, Matcher, Query
 from rempart.core.media_signals import analyze, hash_bytes
 from rempart.core.signals import vpdq
+from rempart.core.signals.orb import OrbReference
+from rempart.core.signals.vcrop import MAX_KEY_FRAMES
 from rempart.core.signals.vframes import VideoProbe, frame_views
 from rempart.core.video_align import align
 
@@ -24,7 +27,7 @@ pytest.importorskip("av")
 @pytest.fixture(scope="module")
 def bank() -> tuple[Matcher, list[list[np.ndarray]]]:
     """Two scenes, each banked as an original (first half) and a distractor (second half), with
-    their frames' views as entries 10 × n + k."""
+    their frames' views and key frames as entries 100 × n + k."""
     m = Matcher()
     m.set_bank(BankInfo(1, "b", "moderator", "block", 31, 31, 80.0, 0.0, True))
     originals = []
@@ -34,8 +37,10 @@ def bank() -> tuple[Matcher, list[list[np.ndarray]]]:
         for j, part in enumerate((clip[:half], clip[half:])):
             h = hash_bytes(encode(part))
             m.add(2 * i + j + 1, 1, "vpdq", vpdq.serialize(h.vpdq))
-            for k, v in enumerate(h.vpdq_variants):
-                m.add(10 * (2 * i + j + 1) + k, 1, "vpdq", vpdq.serialize(v.frames))
+            views = [("vpdq", vpdq.serialize(v.frames)) for v in h.vpdq_variants]
+            views += [("orb", key.orb) for key in h.key_frames]
+            for k, (kind, value) in enumerate(views):
+                m.add(100 * (2 * i + j + 1) + k, 1, kind, value)
         originals.append(clip[:half])
     return m, originals
 
@@ -44,12 +49,13 @@ def _matches(m: Matcher, clip: list[np.ndarray]) -> set[int]:
     a = analyze(encode(clip), probe=True)
     assert isinstance(a.probe, VideoProbe)
     found = {x.entry_id for x in m.match(Query(a.hashes, a.probe)).matches}
-    return {e if e < 10 else e // 10 for e in found}  # the clip, whichever view matched
+    return {e if e < 100 else e // 100 for e in found}  # the clip, whichever view matched
 
 
 @pytest.mark.parametrize(
     "family",
-    ["reencode", "caption", "mirror", "rotate90", "pad_9_16", "excerpt", "speed", "chain"])
+    ["reencode", "caption", "crop", "mirror", "rotate90", "pad_9_16", "excerpt", "speed",
+     "chain"])
 def test_edited_copy_matches_its_original_only(
     bank: tuple[Matcher, list[list[np.ndarray]]], family: str
 ) -> None:
@@ -134,7 +140,37 @@ def test_a_captioned_still_of_a_banked_clip_matches_it(
     m, originals = bank
     still = jpeg(_caption(originals[1][20], 0.15))  # the frame at 2 s, a caption band over it
     a = analyze(still, probe=True, stills=True)
-    found = {x.entry_id for x in m.match(Query(a.hashes, a.probe)).matches}
-    assert {e if e < 10 else e // 10 for e in found} == {3}
-    plain = analyze(still, probe=True)  # without the centre view: not found
+    found = m.match(Query(a.hashes, a.probe)).matches
+    assert {x.entry_id // 100 for x in found} == {3}  # a view or a key frame of clip 3 only
+    assert "vpdq" in {x.signal for x in found}  # its centre among the frames' centres
+    plain = analyze(still, probe=True, features=False)  # no centre, no local features
     assert m.match(Query(plain.hashes, plain.probe)).matches == ()
+
+
+def test_banked_clip_keeps_a_few_key_frames_marked_as_such() -> None:
+    h = hash_bytes(encode(synthetic_clip(4, seconds=30)))
+    assert 1 <= len(h.key_frames) <= MAX_KEY_FRAMES
+    times = [k.t for k in h.key_frames]
+    assert times == sorted(times) and all(b - a >= 2.0 - 1e-6 for a, b in pairwise(times))
+    assert all(OrbReference.parse(k.orb).key_frame for k in h.key_frames)
+    entries = entries_from_media(h, Provenance("test", utc_now()))
+    keys = [e for e in entries if e.provenance.metadata.get("variant") == "frame"]
+    assert len(keys) == len(h.key_frames) and {e.signal_type for e in keys} == {"orb"}
+
+
+def test_a_crop_is_found_through_a_key_frame_and_the_centre_track() -> None:
+    clip = synthetic_clip(9, seconds=12)
+    m = Matcher()
+    m.set_bank(BankInfo(1, "b", "moderator", "block", 31, 31, 80.0, 0.0, True))
+    h = hash_bytes(encode(clip))
+    m.add(1, 1, "vpdq", vpdq.serialize(h.vpdq))
+    m.add(2, 1, "vpdq", vpdq.serialize(h.vpdq_variants[0].frames))  # the centre track
+    for k, key in enumerate(h.key_frames):
+        m.add(10 + k, 1, "orb", key.orb)
+    cropped = encode([f[20:-10, 30:-15] for f in clip])
+    without = analyze(cropped, probe=True, features=False)  # no local features: not found
+    assert m.match(Query(without.hashes, without.probe)).matches == ()
+    a = analyze(cropped, probe=True)
+    assert isinstance(a.probe, VideoProbe) and a.probe.crop is not None
+    found = m.match(Query(a.hashes, a.probe)).matches
+    assert {x.entry_id for x in found} == {2} and found[0].detail["aligned"]

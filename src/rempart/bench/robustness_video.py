@@ -216,9 +216,12 @@ def run(corpus: Path | None, families: list[str] | None = None, seed: int = 7) -
             h = hash_bytes(encode(part))
             own = 2 * i + j
             banked[own] = h.vpdq
-            for k, frames in enumerate((h.vpdq, *(v.frames for v in h.vpdq_variants))):
-                clip_of[4 * own + k + 1] = own
-                matcher.add(4 * own + k + 1, 1, "vpdq", vpdq.serialize(frames))
+            signals = [("vpdq", vpdq.serialize(frames))
+                       for frames in (h.vpdq, *(v.frames for v in h.vpdq_variants))]
+            signals += [("orb", key.orb) for key in h.key_frames]
+            for k, (kind, value) in enumerate(signals):
+                clip_of[16 * own + k + 1] = own
+                matcher.add(16 * own + k + 1, 1, kind, value)
         originals.append(clip[:half])
     results: dict[str, Any] = {}
     for family in families or list(EDITS):

@@ -291,7 +291,7 @@ def entries_from_media(
     """Every signal of one hashed media item, as entries of one content group.
 
     Each PDQ or vPDQ variant becomes a ``pdq`` or ``vpdq`` entry whose metadata names the
-    variant.
+    variant; each key frame of a video, an ``orb`` entry whose variant is ``frame``.
     """
     group = content_group or new_content_group()
 
@@ -314,6 +314,7 @@ def entries_from_media(
             for v in hashes.vpdq_variants]
     if hashes.orb:
         out.append(entry("orb", hashes.orb))
+    out += [entry("orb", k.orb, extra={"variant": "frame", "t": k.t}) for k in hashes.key_frames]
     return out
 
 

@@ -54,9 +54,10 @@ from rempart.core.entry_state import (
 from rempart.core.index import PdqIndex, hex_to_hashes
 from rempart.core.match_outcome import MatchOutcome, SignalMatch, outcome_of
 from rempart.core.orb_index import OrbIndex
-from rempart.core.signals import vpdq
+from rempart.core.signals import vcrop, vpdq
 from rempart.core.signals.orb import OrbProbe, OrbReference
 from rempart.core.signals.pdq import MIN_QUALITY
+from rempart.core.signals.vcrop import CropProbe
 from rempart.core.signals.vframes import STILL_VIEW, VideoProbe
 from rempart.core.types import EXACT_SIGNALS, FrameHash, MediaHashes, Signal
 from rempart.core.video_align import align_views
@@ -323,7 +324,7 @@ class Matcher:
             video_probe = query.probe if isinstance(query.probe, VideoProbe) else None
             self._match_video(h.vpdq, usable, hit, video_probe)
         if isinstance(query.probe, OrbProbe) and len(self._orb):
-            for entry_id, m in self._orb.query(query.probe):
+            for entry_id, m in self._orb.query(query.probe, key_frames=False):
                 bank = usable.get(self._status.get(entry_id)[0])
                 if bank is not None and m.distance <= bank.pdq_threshold:
                     hit(
@@ -372,7 +373,9 @@ class Matcher:
                     compared_percent=round(m.compared_percent, 1),
                 )
         if probe is not None and len(probe.views):
-            self._match_views(probe, usable, hit, matched)
+            matched |= self._match_views(probe, usable, hit, matched)
+        if probe is not None and probe.crop is not None and len(self._orb):
+            self._match_crops(probe.crop, usable, hit, matched)
         # Single frames against image entries (a banked photo shown inside a video).
         p_radius = self._radius("pdq_threshold", usable.values())
         for frame, rows in zip(good, self._pdq.query_batch(arr, p_radius), strict=True):
@@ -382,13 +385,33 @@ class Matcher:
                     hit(entry_id, "pdq", d, frame_t=frame.t)
 
 
+    def _match_crops(
+        self, crop: CropProbe, usable: dict[int, BankInfo], hit: Any, matched: set[int]
+    ) -> None:
+        """Cropped re-posts: where a banked key frame sits in a query frame (local features),
+        then every query frame warped back over that banked frame's centre, matched and lined
+        up in time like any other view (:mod:`rempart.core.signals.vcrop`)."""
+        transforms: dict[int, tuple[OrbReference, np.ndarray, int]] = {}
+        for orb_probe in crop.orbs:
+            for ref_id, ref, matrix, inliers in self._orb.geometries(orb_probe,
+                                                                     vcrop.MIN_INLIERS):
+                if vcrop.plausible(matrix) and inliers > transforms.get(ref_id, (0, 0, 0))[2]:
+                    transforms[ref_id] = (ref, matrix, inliers)
+        best = sorted(transforms.values(), key=lambda x: -x[2])[:vcrop.MAX_TRANSFORMS]
+        for ref, matrix, _ in best:
+            views = vcrop.centre_views(crop, matrix, ref.width, ref.height)
+            if views:
+                matched |= self._match_views(VideoProbe.of(views), usable, hit, matched)
+
     def _match_views(
         self, probe: VideoProbe, usable: dict[int, BankInfo], hit: Any, matched: set[int]
-    ) -> None:
+    ) -> set[int]:
         """Edited re-posts: the probe's frame views looked up in the frame index, then lined
-        up in time with each candidate video (:mod:`rempart.core.video_align`)."""
+        up in time with each candidate video (:mod:`rempart.core.video_align`); the entries
+        it matched."""
         v_radius = self._radius("vpdq_threshold", usable.values())
         candidates: set[int] = set()
+        found: set[int] = set()
         for rows in self._frames.query_batch(probe.views, v_radius):
             candidates.update(entry_id for entry_id, _ in rows)
         for entry_id in candidates - matched:
@@ -397,8 +420,10 @@ class Matcher:
                 continue
             a, best = align_views(probe, self._videos[entry_id], bank.vpdq_threshold)
             if a.enough:
+                found.add(entry_id)
                 hit(entry_id, "vpdq", best, compared_percent=round(a.share, 1),
                     speed=a.speed, offset=round(a.offset, 2), aligned=True)
+        return found
 
 
 def _query_pdq(h: MediaHashes) -> list[tuple[str, str]]:

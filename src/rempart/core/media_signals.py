@@ -28,7 +28,7 @@ import numpy as np
 from rempart.core import media, video
 from rempart.core.errors import MediaError
 from rempart.core.hash_settings import HashLimits, HashSettings
-from rempart.core.signals import orb, tone
+from rempart.core.signals import orb, tone, vcrop
 from rempart.core.signals.exact import exact_hashes
 from rempart.core.signals.pdq import fit, pdq_dihedral, pdq_hash
 from rempart.core.signals.vframes import (
@@ -41,6 +41,7 @@ from rempart.core.signals.vframes import (
 from rempart.core.signals.views import is_trimmed, trim_box
 from rempart.core.types import (
     FrameHash,
+    KeyFrame,
     MediaHashes,
     MediaKind,
     PdqHash,
@@ -97,7 +98,7 @@ def _analyze(
         media.check_size(data, settings.limits)
         fmt = media.sniff(data)
         if fmt in media.VIDEO_FORMATS:
-            return Analysis(*_video(data, fmt, base, settings, probe=probe))
+            return Analysis(*_video(data, fmt, base, settings, probe=probe, features=features))
         if fmt in media.IMAGE_FORMATS or fmt is None:
             return _image(data, base, settings, probe, features, stills)
         raise MediaError("unsupported", f"unsupported format {fmt}")
@@ -132,7 +133,8 @@ def _image(
         # A probe without ORB needs luma only (PDQ and trimming): the cheapest decode.
         decoded = media.decode_image(data, settings.limits, long_side=orb.REF_SIDE, luma=probe)
     if decoded.frames > 1 and decoded.format in ("gif", "webp"):
-        return Analysis(*_video(data, decoded.format, base, settings, first=decoded, probe=probe))
+        return Analysis(*_video(data, decoded.format, base, settings, first=decoded,
+                                probe=probe, features=features))
     rgb = fit(decoded.rgb, orb.PROBE_MAX_SIDE)
     first, dihedral = pdq_dihedral(rgb)  # as on the copy fitted to 512 px, without making it
     variants: list[PdqVariant] = list(dihedral)
@@ -185,11 +187,14 @@ def _video(
     first: media.DecodedImage | None = None,
     *,
     probe: bool = False,
+    features: bool = True,
 ) -> tuple[MediaHashes, VideoProbe | None]:
     """vPDQ computed streaming: each sampled frame is hashed and dropped, only hashes kept.
     With ``probe``, also each frame's views for matching edited re-posts (:mod:`.vframes`),
     sampled ``PROBE_RATE`` times more densely (vPDQ keeps its own rate's frames): some probe
-    frame then lands near each banked frame of an excerpt or a sped-up copy."""
+    frame then lands near each banked frame of an excerpt or a sped-up copy. With robust
+    signals a banked video also keeps ORB features of a few key frames, and a probe with
+    ``features`` what finds a cropped copy (:mod:`.signals.vcrop`)."""
     warnings: list[str] = []
     duration: float | None
     reader: video.VideoReader | video.AnimationReader
@@ -205,18 +210,31 @@ def _video(
     views_of: dict[str, list[FrameHash]] = {"centre": [], "trim": []}
     bordered = False
     views: list[tuple[float, np.ndarray]] = []
+    key_frames: list[KeyFrame] = []
+    duration = reader.info.duration if isinstance(reader, video.VideoReader) else None
+    crop = vcrop.CropProbe() if probe and features else None
+    keys = vcrop.KeySchedule(duration, vcrop.QUERY_KEY_FRAMES if probe else vcrop.MAX_KEY_FRAMES)
     last, next_t = 0.0, 0.0
     with reader:
         for frame in reader:
             t = round(frame.t, 3)
             if probe:
                 views.append((t, frame_views(frame.rgb)))
+            gray = vcrop.gray_of(frame.rgb) if crop is not None else None
+            if crop is not None and gray is not None:
+                crop.add_frame(t, gray)
             last = frame.t
             if frame.t + 1e-6 < next_t:  # a probe's extra frame
                 continue
             next_t = (int(frame.t / period + 1e-6) + 1) * period
             h = pdq_hash(frame.rgb)
             hashes.append(FrameHash(t, h.hash, h.quality, frame.index))
+            if crop is not None and gray is not None and keys.take(frame.t):
+                crop.orbs.append(orb.probe_features(gray))
+            if settings.robust and not probe and keys.take(frame.t):
+                ref = orb.reference_features(vcrop.gray_of(frame.rgb), vcrop.KEY_FEATURES,
+                                             key_frame=True)
+                key_frames.append(KeyFrame(t, ref.serialize()))
             if settings.robust and not probe:
                 inner, cut = trimmed(frame.rgb)
                 bordered |= cut
@@ -224,7 +242,7 @@ def _video(
                     v = pdq_hash(view) if view is not frame.rgb else h
                     views_of[name].append(FrameHash(t, v.hash, v.quality, frame.index))
     if isinstance(reader, video.VideoReader):
-        duration, width, height = reader.info.duration, reader.info.width, reader.info.height
+        width, height = reader.info.width, reader.info.height
         if duration and hashes and last + 2.0 / fps < duration:
             warnings.append(f"truncated: frames decoded up to {last:.1f} s of {duration:.1f} s")
     else:
@@ -232,7 +250,7 @@ def _video(
         width = first.width if first else reader.width
         height = first.height if first else reader.height
     first_pdq = PdqHash(hashes[0].hash, hashes[0].quality) if hashes else None
-    video_probe = VideoProbe.of(views) if probe else None
+    video_probe = VideoProbe.of(views, crop) if probe else None
     return replace(
         base,
         kind="video",
@@ -246,6 +264,7 @@ def _video(
             VpdqVariant(name, tuple(frames)) for name, frames in views_of.items()
             if frames and (name != "trim" or bordered)
         ),
+        key_frames=tuple(key_frames),
         warnings=tuple(warnings),
     ), video_probe
 

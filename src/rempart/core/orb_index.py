@@ -24,7 +24,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from rempart.core.signals.orb import RATIO, OrbMatch, OrbProbe, OrbReference, verify_pairs
+from rempart.core.signals.orb import (
+    RATIO,
+    OrbMatch,
+    OrbProbe,
+    OrbReference,
+    geometry,
+    verify_pairs,
+)
 from rempart.core.signals.pdq import DEFAULT_THRESHOLD
 
 MAX_CANDIDATES = 4
@@ -167,16 +174,33 @@ class OrbIndex:
             out[ref_id] = (qi[rows], pi[rows] - packed.starts[ref_id])
         return out
 
+    def geometries(
+        self, probe: OrbProbe, min_inliers: int
+    ) -> list[tuple[int, OrbReference, NDArray[np.float64], int]]:
+        """(reference id, reference, probe → reference transform, inliers) of the best-voted
+        references with at least ``min_inliers`` (:func:`~rempart.core.signals.orb.geometry`),
+        most inliers first."""
+        out = []
+        for ref_id, (probe_idx, ref_idx) in self.candidates(probe).items():
+            ref = self._refs.get(ref_id)
+            found = geometry(probe, ref, probe_idx, ref_idx) if ref is not None else None
+            if ref is not None and found is not None and found[1] >= min_inliers:
+                out.append((ref_id, ref, found[0], found[1]))
+        return sorted(out, key=lambda g: -g[3])
+
     def query(
-        self, probe: OrbProbe, *, threshold: int = DEFAULT_THRESHOLD, mirror: bool = True
+        self, probe: OrbProbe, *, threshold: int = DEFAULT_THRESHOLD, mirror: bool = True,
+        key_frames: bool = True,
     ) -> list[tuple[int, OrbMatch]]:
-        """Verified matches for ``probe``: (reference id, match), best first."""
+        """Verified matches for ``probe``: (reference id, match), best first; without
+        ``key_frames``, videos' key frames are left out (a still at another moment of a fixed
+        camera's video shares their background and their regions)."""
         found: dict[int, OrbMatch] = {}
         for flip in (False, True) if mirror else (False,):
             p = probe.flipped() if flip else probe
             for ref_id, (probe_idx, ref_idx) in self.candidates(p).items():
                 ref = self._refs.get(ref_id)
-                if ref is None or ref_id in found:
+                if ref is None or ref_id in found or (ref.key_frame and not key_frames):
                     continue
                 match = verify_pairs(p, ref, probe_idx, ref_idx, threshold=threshold)
                 if match is not None:

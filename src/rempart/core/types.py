@@ -71,6 +71,15 @@ class VpdqVariant:
 
 
 @dataclass(frozen=True, slots=True)
+class KeyFrame:
+    """The ``orb`` local features of one key frame of a video, at ``t`` seconds: where a
+    cropped copy's frames sit (:mod:`rempart.core.signals.vcrop`)."""
+
+    t: float
+    orb: str
+
+
+@dataclass(frozen=True, slots=True)
 class MediaHashes:
     """Everything Rempart keeps of one media file: hashes and metadata, never the bytes."""
 
@@ -85,6 +94,7 @@ class MediaHashes:
     pdq_variants: tuple[PdqVariant, ...] = ()
     vpdq: tuple[FrameHash, ...] = ()
     vpdq_variants: tuple[VpdqVariant, ...] = ()
+    key_frames: tuple[KeyFrame, ...] = ()
     orb: str | None = None
     duration: float | None = None
     error: str | None = None
@@ -96,6 +106,7 @@ class MediaHashes:
         out["warnings"] = list(self.warnings)
         out["pdq_variants"] = [asdict(v) for v in self.pdq_variants]
         out["vpdq"] = [asdict(f) for f in self.vpdq]
+        out["key_frames"] = [asdict(k) for k in self.key_frames]
         out["vpdq_variants"] = [
             {"variant": v.variant, "frames": [asdict(f) for f in v.frames]}
             for v in self.vpdq_variants

@@ -50,6 +50,7 @@ RATIO = 0.8
 RANSAC_PX = 5.0
 EDGE = 15  # ORB's edge threshold: no keypoint lies closer than this to the border
 _MAGIC = b"RO1"
+_KEY_MAGIC = b"RK1"  # a video's key frame: its tiles never confirm (see OrbReference)
 
 # Regions of the reference (left, top, right, bottom as shares of the frame). One of them is
 # fully visible in any crop of ≤ 25 % per side, or in any image with a caption band.
@@ -109,11 +110,15 @@ class OrbReference:
     points: NDArray[np.float32]  # (n, 2) in the reference's REF_SIDE frame
     descriptors: NDArray[np.uint8]  # (n, 32)
     regions: dict[str, tuple[bytes, int]] = field(default_factory=dict)
+    # A key frame of a video: a fixed camera's other moments share its background tiles, so
+    # only a region (the subject with it) confirms a match.
+    key_frame: bool = False
 
     def serialize(self) -> str:
         """A compact text form (stored as the ``orb`` signal value)."""
         n = len(self.points)
-        head = _MAGIC + struct.pack("<HHHB", self.width, self.height, n, len(self.regions))
+        magic = _KEY_MAGIC if self.key_frame else _MAGIC
+        head = magic + struct.pack("<HHHB", self.width, self.height, n, len(self.regions))
         regions = b"".join(
             struct.pack("<B", _REGION_NAMES.index(name)) + h + struct.pack("<B", q)
             for name, (h, q) in self.regions.items()
@@ -128,7 +133,7 @@ class OrbReference:
             raw = base64.b64decode(value, validate=True)
         except (ValueError, TypeError) as exc:
             raise ValueError("orb signal is not valid base64") from exc
-        if not raw.startswith(_MAGIC) or len(raw) < 10:
+        if not raw.startswith((_MAGIC, _KEY_MAGIC)) or len(raw) < 10:
             raise ValueError("orb signal has an unknown format")
         width, height, n, nreg = struct.unpack_from("<HHHB", raw, 3)
         if width == 0 or height == 0:
@@ -144,20 +149,23 @@ class OrbReference:
             raise ValueError("orb signal has the wrong length")
         pts = (np.frombuffer(raw, "<u2", n * 2, pos).reshape(n, 2) / 32).astype(np.float32)
         des = np.frombuffer(raw, np.uint8, n * 32, pos + n * 4).reshape(n, 32).copy()
-        return cls(width, height, pts, des, regions)
+        return cls(width, height, pts, des, regions, raw.startswith(_KEY_MAGIC))
 
 
-def reference_features(gray: Gray) -> OrbReference:
-    """Keypoints, descriptors and region hashes of an image to be banked (grayscale input)."""
+def reference_features(
+    gray: Gray, features: int = REF_FEATURES, *, key_frame: bool = False
+) -> OrbReference:
+    """Keypoints (up to ``features``), descriptors and region hashes of an image to be banked
+    (grayscale input); ``key_frame``: of a video's frame."""
     g = _scaled(gray, REF_SIDE / max(gray.shape))
     h, w = g.shape
-    pts, des, _ = _detect(g, REF_FEATURES)
+    pts, des, _ = _detect(g, features)
     regions = {}
     for name, (x0, y0, x1, y1) in (REGIONS | TILES).items():
         top, left = min(round(y0 * h), h - 1), min(round(x0 * w), w - 1)  # never empty
         crop = g[top : max(round(y1 * h), top + 1), left : max(round(x1 * w), left + 1)]
         regions[name] = _region_pdq(crop)
-    return OrbReference(w, h, pts, des, regions)
+    return OrbReference(w, h, pts, des, regions, key_frame)
 
 
 @dataclass
@@ -380,7 +388,7 @@ def _accept(
         return None
     matrix, inliers = found
     confirmed = _confirm(probe, ref, matrix, threshold)
-    if confirmed is None and inliers >= TILE_INLIERS:
+    if confirmed is None and inliers >= TILE_INLIERS and not ref.key_frame:
         confirmed = _confirm_tiles(probe, ref, matrix, threshold)
     if confirmed is None:
         return None
@@ -397,6 +405,15 @@ def verify(
         if match is not None:
             return match
     return None
+
+
+def geometry(
+    probe: OrbProbe, ref: OrbReference, probe_idx: NDArray[np.int64], ref_idx: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], int] | None:
+    """The similarity transform (probe → reference coordinates, 2×3) that putative pairs
+    agree on, and its inliers, without content confirmation: where the reference sits in the
+    probe, for a caller that confirms otherwise (a video's frames lined up in time)."""
+    return _ransac(probe.points[probe_idx], ref.points[ref_idx])
 
 
 def verify_pairs(

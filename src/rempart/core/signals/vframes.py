@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -30,6 +31,9 @@ from numpy.typing import NDArray
 
 from rempart.core.signals.pdq import MIN_QUALITY, pdq_dihedral
 from rempart.core.signals.views import is_trimmed, trim_box
+
+if TYPE_CHECKING:
+    from rempart.core.signals.vcrop import CropProbe
 
 RGB = NDArray[np.uint8]
 CENTRE_MARGIN = 0.2  # share of each side left out of a frame's centre
@@ -82,14 +86,17 @@ def frame_views(rgb: RGB) -> NDArray[np.uint8]:
 @dataclass(frozen=True, slots=True)
 class VideoProbe:
     """A query clip's frame views for matching: ``views[k]`` belongs to the sampled frame
-    ``owner[k]``, taken at ``times[owner[k]]`` seconds."""
+    ``owner[k]``, taken at ``times[owner[k]]`` seconds; ``crop``, what finds a cropped copy
+    (:mod:`rempart.core.signals.vcrop`), when local features were asked for."""
 
     times: tuple[float, ...]
     owner: NDArray[np.int64]
     views: NDArray[np.uint8]
+    crop: CropProbe | None = None
 
     @classmethod
-    def of(cls, frames: Sequence[tuple[float, NDArray[np.uint8]]]) -> VideoProbe:
+    def of(cls, frames: Sequence[tuple[float, NDArray[np.uint8]]],
+           crop: CropProbe | None = None) -> VideoProbe:
         """From (time, ``frame_views``) per sampled frame."""
         owner = [np.full(len(v), i, np.int64) for i, (_, v) in enumerate(frames)]
         views = [v for _, v in frames]
@@ -97,4 +104,5 @@ class VideoProbe:
             tuple(t for t, _ in frames),
             np.concatenate(owner) if owner else np.zeros(0, np.int64),
             np.concatenate(views) if views else np.zeros((0, 32), np.uint8),
+            crop,
         )
