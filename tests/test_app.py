@@ -96,6 +96,9 @@ def test_replicas_on_postgresql_wake_on_notifications_not_polls(postgres_url: st
         bank_service.remove_entry(writer.store, "mod", entry)
         assert _wait_for(lambda: not matched())
         assert reader.follower.errors == 0
+        # The step that applied the withdrawal counts it when it ends (after the matcher sees it).
+        seen = reader.follower.last_ok
+        assert _wait_for(lambda: reader.follower.last_ok > seen)
         # Idle banks: the listening replica stays ready (/readyz) without reading the feed.
         applied, seen = reader.follower.applied, reader.follower.last_ok
         assert _wait_for(lambda: reader.follower.last_ok > seen)
