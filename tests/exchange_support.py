@@ -5,14 +5,15 @@ client expects it (headers, ``startTimestamp``/``pageSize``/``nextPageToken``, t
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from loopback import loopback, reply
 
 FETCH_KEY, SUBSCRIPTION_KEY = "fetch-key-s3cr3t-0001", "subscription-key-s3cr3t-0002"
 FEEDBACK_KEY = "feedback-key-s3cr3t-0005"
@@ -100,11 +101,7 @@ def _handler(fake: FakeStopNCII) -> type[BaseHTTPRequestHandler]:
                 self._send(200, b"{}")
 
         def _send(self, status: int, body: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            reply(self, status, body)
 
     return Handler
 
@@ -113,17 +110,9 @@ def _handler(fake: FakeStopNCII) -> type[BaseHTTPRequestHandler]:
 def serve() -> Iterator[FakeStopNCII]:
     """A fake on 127.0.0.1 (an ephemeral port); ``fake.url`` is its base URL."""
     fake = FakeStopNCII()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    server.daemon_threads = True
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with loopback(_handler(fake)) as url:
+        fake.url = f"{url}/v1"
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 NCMEC_USER, NCMEC_PASSWORD = "esp-user", "ncmec-pa55w0rd-0003"
@@ -191,11 +180,7 @@ def _ncmec_handler(fake: FakeNCMEC) -> type[BaseHTTPRequestHandler]:
             else:
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 body, status = fake.page(query), 200
-            self.send_response(status)
-            self.send_header("Content-Type", "application/xml")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            reply(self, status, body, "application/xml")
 
     return Handler
 
@@ -204,14 +189,6 @@ def _ncmec_handler(fake: FakeNCMEC) -> type[BaseHTTPRequestHandler]:
 def serve_ncmec() -> Iterator[FakeNCMEC]:
     """A fake NCMEC environment on 127.0.0.1; ``fake.url`` is its base URL."""
     fake = FakeNCMEC()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _ncmec_handler(fake))
-    server.daemon_threads = True
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with loopback(_ncmec_handler(fake)) as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
