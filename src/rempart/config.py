@@ -191,3 +191,6 @@ class Settings(BaseSettings):
     broker_url: str | None = None
     queue: QueueSettings = Field(default_factory=QueueSettings)
     workers: int = 0
+    # The EU Transparency Database (REMPART_TDB_URL): production, or the sandbox given at
+    # onboarding; its token is REMPART_TDB_TOKEN, read only when statements are sent.
+    tdb_url: str = "https://transparency.dsa.ec.europa.eu"

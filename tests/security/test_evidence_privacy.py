@@ -30,7 +30,7 @@ import pytest
 from bot_support import ADMIN, BotHarness, jpeg
 from portal_support import device_signals
 
-from adapters.web.conftest import free_port
+from adapters.web.web_support import free_port
 from evidence_support import require_poppler, review_sighting
 from rempart.adapters.cli.scan_cmd import ExportSource
 from rempart.app import App, build

@@ -30,6 +30,7 @@ class ExchangeKind(StrEnum):
     NCMEC = "ncmec"
     FB_THREATEXCHANGE = "fb_threatexchange"
     REMPART = "rempart"  # another Rempart's bank, through its change feed
+    MATRIX_POLICY = "matrix_policy"  # a Matrix policy room's org.rempart.policy.hash.v1 state
 
     @property
     def credential_env(self) -> str:
@@ -42,6 +43,7 @@ _CREDENTIAL_ENV = {
     ExchangeKind.NCMEC: "TX_NCMEC_CREDENTIALS",
     ExchangeKind.FB_THREATEXCHANGE: "TX_ACCESS_TOKEN",
     ExchangeKind.REMPART: "REMPART_EXCHANGE_TOKEN",
+    ExchangeKind.MATRIX_POLICY: "REMPART_MATRIX_TOKEN",
 }
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 

@@ -150,4 +150,5 @@ from rempart.store import notice_models as _notice_models  # noqa: E402, F401
 from rempart.store import review_models as _review_models  # noqa: E402, F401
 from rempart.store import scan_models as _scan_models  # noqa: E402, F401
 from rempart.store import session_models as _session_models  # noqa: E402, F401
+from rempart.store import statement_models as _statement_models  # noqa: E402, F401
 from rempart.store import tokens as _tokens  # noqa: E402, F401

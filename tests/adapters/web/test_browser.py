@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from web_support import PASSWORD
+from web_support import PASSWORD, served_url
 
-from conftest import served_url  # type: ignore[import-not-found]
 from rempart.adapters.web.session import make_state
 from rempart.app import App
 from rempart.core.banks import BankKind

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from web_support import served_url
 
-from conftest import served_url  # type: ignore[import-not-found]
 from rempart.app import App, build
 from rempart.bench.synthetic_images import photo_bytes
 from rempart.config import Settings, WebSettings

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from PIL import Image, ImageOps
 from test_browser_protect_signals import captioned  # type: ignore[import-not-found]
+from web_support import served_url
 
-from conftest import served_url  # type: ignore[import-not-found]
 from rempart.adapters.web.protect_items import FRAME_BYTES, HEAD_BYTES, ITEM_BYTES, RegisterIn
 from rempart.app import App, build
 from rempart.bench.robustness_video import EDITS, decode, encode

@@ -9,9 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from web_support import PASSWORD
+from web_support import PASSWORD, served_url
 
-from conftest import served_url  # type: ignore[import-not-found]
 from rempart.app import App
 
 pytestmark = pytest.mark.browser

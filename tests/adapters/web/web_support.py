@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import re
-from contextlib import ExitStack
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from functools import partial
 from typing import Any
 
 import httpx
+import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 
-from rempart.app import App
+from rempart.app import App, create_http_app
 from rempart.core.workflow import Role
 from rempart.services.proof_of_work import solve
 from rempart.services.users import SYSTEM, UserService
@@ -88,3 +93,34 @@ def add_users(app: App) -> None:
     for name, role in (("boss", Role.ADMIN), ("mod-a", Role.MODERATOR),
                        ("mod-b", Role.MODERATOR), ("reader", Role.ANALYST)):
         users.create(name, PASSWORD, role, SYSTEM)
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def served_url(app: App) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread on 127.0.0.1 (a free port), while inside."""
+    import uvicorn
+
+    port = free_port()
+    config = uvicorn.Config(create_http_app(app), host="127.0.0.1", port=port,
+                            log_level="warning", lifespan="on")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(10)

@@ -43,13 +43,16 @@ def add(
         help="Base URL (a sandbox, a test server; for rempart: the feed's address).")] = None,
     policy: Annotated[BankPolicy | None, typer.Option(
         help="Policy of a bank created here (default: review).", show_default=False)] = None,
+    room: Annotated[str | None, typer.Option(
+        help="matrix_policy: the policy room (!id:server or #alias:server) on --url.",
+        show_default=False)] = None,
     db: Db = None,
 ) -> None:
     """Add an exchange. Example: rempart exchange add stopncii --kind stopncii --bank stopncii"""
     from rempart.services.exchanges import exchange_service
 
     with store_for(db) as store:
-        exchange = exchange_service(store).add(name, kind.value, bank, url, policy)
+        exchange = exchange_service(store).add(name, kind.value, bank, url, policy, room)
     typer.echo(f"added exchange {exchange.name} ({exchange.kind}) filling bank "
                f"{exchange.bank}; credentials from ${exchange.kind.credential_env}")
 

@@ -32,6 +32,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rempart.adapters.cli.purge_cmd",
     "rempart.adapters.cli.worker_cmd",
     "rempart.adapters.cli.matrix_cmd",
+    "rempart.adapters.cli.matrix_policy_cmd",
+    "rempart.adapters.cli.statements_cmd",
+    "rempart.adapters.cli.transparency_cmd",
 )
 
 app = typer.Typer(
@@ -58,7 +61,8 @@ COMMANDS: dict[str, str] = {
     "bench": "bench", "text": "text_cmd",
     "scan": "scan_cmd", "bot": "bot_cmd", "evidence": "evidence",
     "purge": "purge_cmd", "worker": "worker_cmd", "beat": "worker_cmd",
-    "matrix-bot": "matrix_cmd",
+    "matrix-bot": "matrix_cmd", "matrix-policy": "matrix_policy_cmd",
+    "statements": "statements_cmd", "transparency": "transparency_cmd",
 }
 
 

@@ -1,7 +1,7 @@
 """The wire formats of hash exchanges, each turned into an
 :class:`~rempart.services.exchanges.ExchangeSource` (``stopncii``, ``ncmec``,
-``threatexchange``, ``rempart_feed``), and :func:`source_for`, which picks one for an
-exchange with its credentials from the environment.
+``threatexchange``, ``rempart_feed``, ``matrix_policy``), and :func:`source_for`, which picks
+one for an exchange with its credentials from the environment.
 
 Example::
 
@@ -50,6 +50,11 @@ def source_for(exchange: Exchange, environ: Mapping[str, str]) -> ExchangeSource
 
         assert exchange.url is not None  # required when added
         return RempartFeedSource(exchange.url, credential)
+    if exchange.kind is ExchangeKind.MATRIX_POLICY:
+        from rempart.adapters.exchanges.matrix_policy import MatrixPolicySource, allowed_senders
+
+        assert exchange.url is not None  # required when added
+        return MatrixPolicySource(exchange.url, credential, allowed_senders(environ))
     raise ExchangeSourceError(f"unknown exchange kind {exchange.kind.value}")
 
 

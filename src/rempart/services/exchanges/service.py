@@ -26,6 +26,7 @@ from rempart.core.exchanges import (
     check_base_url,
     check_exchange_name,
 )
+from rempart.core.policy_room import room_url, split_room_url
 from rempart.services.banks import create_bank
 from rempart.services.errors import InvalidArgument
 from rempart.services.exchanges import feed
@@ -46,12 +47,21 @@ class ExchangeService:
         self.limits = limits or FetchLimits()
 
     def add(self, name: str, kind: str, bank: str, url: str | None = None,
-            policy: BankPolicy | None = None) -> Exchange:
-        """Configure an exchange filling ``bank`` (created as a partner bank if absent)."""
+            policy: BankPolicy | None = None, room: str | None = None) -> Exchange:
+        """Configure an exchange filling ``bank`` (created as a partner bank if absent);
+        ``room``: a matrix_policy exchange's room on the homeserver ``url``."""
         try:
             check_exchange_name(name)
             exchange_kind = ExchangeKind(kind)
             url = check_base_url(url) if url else None
+            if exchange_kind is ExchangeKind.MATRIX_POLICY:
+                if not url or not room:
+                    raise ValueError("a matrix_policy exchange needs --url (the homeserver) "
+                                     "and --room (the policy room's id or alias)")
+                url = check_base_url(room_url(url, room))
+                split_room_url(url)
+            elif room is not None:
+                raise ValueError("--room is for a matrix_policy exchange")
         except ValueError as e:
             raise InvalidArgument(str(e).replace("ExchangeKind", "exchange kind")) from None
         if exchange_kind is ExchangeKind.REMPART and url is None:
