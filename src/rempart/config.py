@@ -162,6 +162,13 @@ class QueueSettings(BaseModel):
     prefix: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_.-]*$")
 
 
+class ScheduleSettings(BaseModel):
+    """Periods of the beat's work (``rempart beat``), in seconds; 0 leaves a task off."""
+
+    exchanges_seconds: float = Field(default=3600.0, ge=0)  # fetch every exchange, feedback
+    statements_seconds: float = Field(default=0.0, ge=0)  # Transparency Database (opt in)
+
+
 class Settings(BaseSettings):
     """Everything Rempart is configured with; ``app.build(settings)`` wires it."""
 
@@ -190,6 +197,7 @@ class Settings(BaseSettings):
     # The task broker (redis://host:6379/1 or amqp://user:pass@host:5672//); None: in-process.
     broker_url: str | None = None
     queue: QueueSettings = Field(default_factory=QueueSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     workers: int = 0
     # The EU Transparency Database (REMPART_TDB_URL): production, or the sandbox given at
     # onboarding; its token is REMPART_TDB_TOKEN, read only when statements are sent.

@@ -123,4 +123,6 @@ def make_celery(settings: Settings, context: WorkerContext,
     scan_tasks.register(celery)
     from rempart.adapters.telegram_bot import tasks as bot_tasks
     bot_tasks.register(celery)
+    from rempart.adapters.worker import exchange_tasks
+    exchange_tasks.register(celery, settings.schedule)
     return celery
