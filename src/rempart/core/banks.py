@@ -51,6 +51,19 @@ class BankPolicy(StrEnum):
     ALERT = "alert"
 
 
+MODERATOR_WITHDRAWAL = "withdrawn by "  # how a moderator's withdrawal (a rejection) reads
+
+
+def moderator_withdrawal(username: str, why: str) -> str:
+    """The removal reason of an entry a moderator withdrew: a signal rejected here, which an
+    exchange's later fetch must not bring back.
+
+    >>> moderator_withdrawal("mod-a", "review 12")
+    'withdrawn by mod-a (review 12)'
+    """
+    return f"{MODERATOR_WITHDRAWAL}{username} ({why})"
+
+
 class EntryStatus(StrEnum):
     """Life of a bank entry; ``removed`` entries remain as tombstones."""
 

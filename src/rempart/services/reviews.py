@@ -35,6 +35,7 @@ from rempart.core.banks import (
     EntryTrust,
     Provenance,
     entry_action,
+    moderator_withdrawal,
 )
 from rempart.core.signals import vpdq
 from rempart.core.types import MediaHashes
@@ -295,7 +296,7 @@ class ReviewService:
 
     def _withdraw(self, entry: BankEntry, why: str, user: UserRecord) -> int:
         return self.banks.remove_entries(self._group(entry),
-                                         f"withdrawn by {user.username} ({why})")
+                                         moderator_withdrawal(user.username, why))
 
     def _policy(self, item: ReviewItem, entry: BankEntry | None = None) -> str:
         """What the matched entry asks for once confirmed; ``review`` when unknown."""

@@ -19,7 +19,14 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from rempart.core.banks import BankEntry, EntryStatus, ImportOutcome, NewEntry
+from rempart.core.banks import (
+    MODERATOR_WITHDRAWAL,
+    BankEntry,
+    EntryStatus,
+    ImportOutcome,
+    NewEntry,
+    lookup_key,
+)
 from rempart.core.exchanges import Exchange, ExchangeKind, FeedbackItem
 from rempart.core.tokens import secret_digest
 from rempart.store.exchange_models import bank_feed_tokens, exchange_feedback, exchanges
@@ -90,7 +97,9 @@ class SqlExchangeStore(SqlBankStore):
             removed_ids = sorted(removed)
             self._tombstone(tx, removed_ids, reason, now)
             fresh: list[NewEntry] = []
-            seen: set[tuple[str, str]] = set(present)
+            # Present, or rejected here by a moderator: a later fetch never brings it back.
+            seen: set[tuple[str, str]] = set(present) | self._rejected(
+                tx.conn, bank_id, {(e.signal_type, e.value) for e in entries} - set(present))
             for e in entries:
                 if (e.signal_type, e.value) not in seen:
                     seen.add((e.signal_type, e.value))
@@ -102,6 +111,23 @@ class SqlExchangeStore(SqlBankStore):
                 added=c.added + len(ids), withdrawn=c.withdrawn + len(removed_ids)))
         self._after_bulk(len(ids))
         return ImportOutcome(tuple(ids), len(entries) - len(fresh), len(removed_ids))
+
+    @staticmethod
+    def _rejected(conn: Connection, bank_id: int,
+                  keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """The (signal type, value) of ``keys`` a moderator withdrew from the bank."""
+        e = bank_entries.c
+        found: set[tuple[str, str]] = set()
+        by_type: dict[str, set[str]] = {}
+        for signal_type, value in keys:
+            by_type.setdefault(signal_type, set()).add(lookup_key(value))
+        for signal_type, lookups in by_type.items():
+            for chunk in chunks(lookups):
+                found.update((signal_type, v) for v in conn.execute(select(e.value).where(
+                    e.bank_id == bank_id, e.signal_type == signal_type,
+                    e.lookup_key.in_(chunk), e.status == EntryStatus.REMOVED.value,
+                    e.removed_reason.startswith(MODERATOR_WITHDRAWAL))).scalars())
+        return found & keys
 
     @staticmethod
     def _by_source(conn: Connection, bank_id: int, sources: Collection[str]) -> set[int]:

@@ -219,3 +219,22 @@ def test_a_removed_bank_stops_the_fetch_cleanly(store: SqlBankStore, fake: FakeS
     report = _fetch(service)
     assert report.failed is not None and "was removed" in report.failed
     assert service.get("sncii").last_error == report.failed
+
+
+def test_a_signal_a_moderator_rejected_is_not_brought_back(store: SqlBankStore,
+                                                           fake: FakeStopNCII) -> None:
+    from rempart.core.banks import moderator_withdrawal
+
+    fake.add("ImagePDQ", PDQ[0], ts=100)
+    fake.add("ImagePDQ", PDQ[1], ts=101)
+    service = _service(store, fake)
+    _fetch(service)
+    rejected = next(e for e in bank_svc.list_entries(store, "stopncii") if e.value == PDQ[0])
+    store.remove_entries([rejected.id], moderator_withdrawal("mod-a", "review 7"))
+    fake.add("ImagePDQ", PDQ[0], ts=200)  # the source sends it again (an update)
+    fake.add("ImagePDQ", PDQ[1], ts=201, status="Withdrawn")  # withdrawn at the source…
+    _fetch(service)
+    assert _values(store) == set()
+    fake.add("ImagePDQ", PDQ[1], ts=300)  # …then back at the source: it comes back
+    _fetch(service)
+    assert _values(store) == {PDQ[1]}  # the rejected one stays out
