@@ -43,5 +43,12 @@ def _charts(f: DashboardFigures) -> dict[str, BarChart | bool]:
         "by_source": bar_chart("", days, list(f.by_source.items())),
         "backlog": bar_chart("", [label for label, _ in f.backlog],
                              [("open", [count for _, count in f.backlog])]),
+        "chats": bar_chart("", [place for place, _ in f.chats],
+                           [("matches", [count for _, count in f.chats])]),
+        "notices": bar_chart("", [category for category, _ in f.notices],
+                             [("notices", [count for _, count in f.notices])]),
+        "decision_times": bar_chart("", [label for label, _ in f.decision_times],
+                                    [("notices", [count for _, count in f.decision_times])]),
+        "any_notices": bool(f.notices),
         "any": bool(f.by_bank), "truncated": f.truncated,
     }

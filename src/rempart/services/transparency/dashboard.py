@@ -1,6 +1,8 @@
 """The console dashboard's figures: matches per day by bank and by source (the platform they
-were seen on), and the review backlog by age. Read bounded: the last ``days`` days, at most
-``MAX_MATCHES`` matches and the ``MAX_SERIES`` busiest banks or sources (the rest as "other").
+were seen on), the chats where banked content was seen most, the review backlog by age, and
+notices by category with their time to decision. Read bounded: the last ``days`` days, at
+most ``MAX_MATCHES`` matches and ``MAX_NOTICES`` notices, the ``MAX_SERIES`` busiest banks,
+sources or chats (the rest as "other").
 
 Example::
 
@@ -19,10 +21,12 @@ from rempart.store.transparency_reads import TransparencyReads
 DAYS = 14
 MAX_MATCHES = 100_000
 MAX_SERIES = 5
+MAX_NOTICES = 100_000
 OTHER = "other"
 AGES: tuple[tuple[str, timedelta | None], ...] = (
     ("< 1 h", timedelta(hours=1)), ("1–24 h", timedelta(hours=24)),
     ("1–7 d", timedelta(days=7)), ("> 7 d", None))
+UNDECIDED = "undecided"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,9 @@ class DashboardFigures:
     by_source: dict[str, list[int]]
     backlog: tuple[tuple[str, int], ...]  # age bucket, open review items
     truncated: bool  # more matches than MAX_MATCHES in the window
+    chats: tuple[tuple[str, int], ...] = ()  # place (a chat, an API client), matches
+    notices: tuple[tuple[str, int], ...] = ()  # category, notices received
+    decision_times: tuple[tuple[str, int], ...] = ()  # time to first decision, notices
 
 
 def _source(place: str | None) -> str:
@@ -69,6 +76,19 @@ def dashboard_figures(reads: TransparencyReads, now: datetime,
     by_source = _series([(at.date(), _source(place)) for at, _, place in matches
                          if at.date() >= first], window)
     ages = Counter(_age(now - created) for created in reads.review_backlog())
+    places = Counter(place for at, _, place in matches if at.date() >= first and place)
+    categories: Counter[str] = Counter()
+    waits: Counter[str] = Counter()
+    for n, notice in enumerate(reads.notices(since, now + timedelta(seconds=1))):
+        if n >= MAX_NOTICES:
+            break
+        categories[notice.category] += 1
+        waits[_age(notice.decided_at - notice.received_at) if notice.decided_at
+              else UNDECIDED] += 1
     return DashboardFigures(window, by_bank, by_source,
                             tuple((label, ages.get(label, 0)) for label, _ in AGES),
-                            len(matches) >= MAX_MATCHES)
+                            len(matches) >= MAX_MATCHES,
+                            tuple(places.most_common(MAX_SERIES)),
+                            tuple(sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))),
+                            tuple((label, waits.get(label, 0))
+                                  for label in (*(a for a, _ in AGES), UNDECIDED)))
