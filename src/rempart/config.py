@@ -128,6 +128,9 @@ class MatrixSettings(BaseModel):
     download_limit_bytes: int = 50 * 1024 * 1024  # Synapse's default max_upload_size
     sync_timeout_seconds: float = 30.0
     device_name: str = "rempart"
+    # End-to-end encryption (with python-olm, `rempart[matrix-e2e]`): the device's keys are kept
+    # here (keys, never media); empty: no encryption, encrypted rooms stay unreadable.
+    store_path: str = "matrix-store"
     # Invitations accepted from users of these servers only ("*": any; empty: the bot's own).
     invite_servers: list[str] = Field(default_factory=list)
     # Pre-delivery check for Synapse (synapse-http-antispam) served by `rempart serve` when a

@@ -49,7 +49,8 @@ def test_matrix_bot_command_end_to_end(synapse: SynapsePeer, sqlite_url: str,
         room = await mod.create_room([bot_id, eve.user_id], levels={bot_id: 100})
         await eve.join(room)
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("REMPART_")},
-               "REMPART_MATRIX_PASSWORD": PASSWORD}
+               "REMPART_MATRIX_PASSWORD": PASSWORD,
+               "REMPART_MATRIX__STORE_PATH": str(tmp_path / "keys")}
         with log.open("wb") as out:
             proc = subprocess.Popen(
                 [rempart, "matrix-bot", "--homeserver", synapse.url, "--user", bot_id,

@@ -79,7 +79,7 @@ def matrix_bot_command(
     async def run() -> None:
         try:
             client = await connect(m.homeserver, m.user_id, token=token, password=password,
-                                   device_name=m.device_name)
+                                   device_name=m.device_name, store_path=m.store_path or None)
         except LoginError as e:
             typer.echo(f"error: {e}", err=True)
             raise typer.Exit(1) from None

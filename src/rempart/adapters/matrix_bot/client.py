@@ -8,18 +8,29 @@ Example::
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nio
+
+from rempart.adapters.matrix_bot import e2ee
 
 __all__ = ["LoginError", "connect"]
 
 
 async def connect(homeserver: str, user_id: str, *, token: str | None = None,
-                  password: str | None = None, device_name: str = "rempart"
-                  ) -> nio.AsyncClient:
+                  password: str | None = None, device_name: str = "rempart",
+                  store_path: str | None = None) -> nio.AsyncClient:
     """A logged-in client: an access token is checked with ``whoami``, a password logs in.
-    LoginError says what failed (never the secret)."""
-    client = nio.AsyncClient(homeserver.rstrip("/"), user_id,
-                             config=nio.AsyncClientConfig(encryption_enabled=False))
+    With ``store_path`` and python-olm installed it is an E2EE device whose keys are kept
+    there (``e2ee.py``). LoginError says what failed (never the secret)."""
+    encrypted = bool(store_path) and e2ee.available()
+    if encrypted and store_path:
+        Path(store_path).mkdir(mode=0o700, parents=True, exist_ok=True)
+    client = (e2ee.E2EEClient if encrypted else nio.AsyncClient)(
+        homeserver.rstrip("/"), user_id,
+        store_path=store_path if encrypted else "",
+        config=e2ee.client_config() if encrypted
+        else nio.AsyncClientConfig(encryption_enabled=False))
     if token:
         client.access_token = token
         who = await client.whoami()
@@ -30,6 +41,9 @@ async def connect(homeserver: str, user_id: str, *, token: str | None = None,
             await client.close()
             raise LoginError(f"the access token belongs to {who.user_id}, not {user_id}")
         client.user_id, client.device_id = who.user_id, who.device_id or ""
+        if encrypted and client.device_id:
+            client.load_store()
+            await e2ee.maintain(client)
         return client
     if not password:
         await client.close()
@@ -38,6 +52,8 @@ async def connect(homeserver: str, user_id: str, *, token: str | None = None,
     if isinstance(response, nio.ErrorResponse):
         await client.close()
         raise LoginError(f"login refused: {response.status_code}")
+    if encrypted:
+        await e2ee.maintain(client)
     return client
 
 

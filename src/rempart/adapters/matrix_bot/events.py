@@ -7,7 +7,8 @@ about, with the Matrix ids it came from). Translation only: which files an event
   first bytes are an image or video);
 - an edit (``m.replace``) is checked for the media it puts in (``m.new_content``), and is removed
   on its own: it is an event of its own;
-- an encrypted attachment (``file`` instead of ``url``) cannot be read yet: its verdict says so.
+- an encrypted attachment (``file`` instead of ``url``) is named ``encrypted:<mxc>``; the runner
+  decrypts it with the event's keys when the bot is an E2EE device (``e2ee.py``).
 
 Example::
 

@@ -32,13 +32,15 @@ from typing import Any, TypeVar
 import httpx
 import nio
 
+from rempart.adapters.matrix_bot import e2ee
 from rempart.adapters.matrix_bot.commands import MatrixCommands
 from rempart.adapters.matrix_bot.events import ENCRYPTED_PREFIX, MatrixMessage, message_of
-from rempart.adapters.matrix_bot.media import MediaRefused, NotMedia, download
+from rempart.adapters.matrix_bot.media import SNIFF_BYTES, MediaRefused, NotMedia, download
 from rempart.adapters.matrix_bot.outbox import MatrixOutbox
 from rempart.adapters.matrix_bot.powers import Powers, missing
 from rempart.config import BotSettings, MatrixSettings
 from rempart.core.bot_queue import OutboxRow
+from rempart.core.media import sniff
 from rempart.services.bot import Outcome
 from rempart.services.bot_messages import BotMedia, Fetched, NotFetched
 from rempart.services.matrix_bot import MatrixBotService
@@ -50,6 +52,9 @@ PAGE = 100
 SWEEP_SECONDS = 1.0
 ENCRYPTED_NOTICE = ("This room is end-to-end encrypted: Rempart cannot see its messages, "
                     "images or files, and checks nothing here.")
+E2EE_NOTICE = ("This room is end-to-end encrypted: Rempart checks the messages whose keys are "
+               "shared with its device (sent after it joined); it cannot see earlier messages "
+               "or any whose keys it was not given, and counts those unchecked.")
 SYNC_RETRIES = 2  # a sync with a failed event is handled again this many times
 SYNC_FILTER: dict[str, Any] = {
     "room": {"timeline": {"limit": PAGE}, "state": {"lazy_load_members": True},
@@ -80,7 +85,8 @@ class MatrixRunner:
         self.since: str | None = None
         self.processed = 0  # events handled
         self.errors = 0  # events whose handling failed (logged)
-        self.encrypted = 0  # encrypted events, which this bot cannot read
+        self.encrypted = 0  # encrypted events this bot cannot read (no room key)
+        self._keys: dict[str, e2ee.AttachmentKey] = {}  # encrypted attachments being checked
         self.syncs = 0
         self._retries = 0
 
@@ -166,6 +172,11 @@ class MatrixRunner:
         except Exception:  # the database away: the same events again after a pause
             log.exception("handling a sync failed; it is tried again")
             errors = -1
+        if self.client.olm:
+            try:
+                await e2ee.maintain(self.client)
+            except Exception as e:  # keys are refreshed after the next sync
+                log.warning("key upload/query failed: %s", type(e).__name__)
         if self.errors != errors and self._retries < SYNC_RETRIES:
             # An event failed (the database or the homeserver away a moment): handle the same
             # sync again, which redoes nothing already done; after the last try, move on.
@@ -275,7 +286,8 @@ class MatrixRunner:
                                  self.room_name(room_id), "member", rights, key, lacking)
             self.outbox.send(rows)
             if powers.encrypted:
-                await self.commands.reply(room_id, ENCRYPTED_NOTICE)
+                await self.commands.reply(room_id, E2EE_NOTICE if self.client.olm
+                                          else ENCRYPTED_NOTICE)
         return rights, lacking, powers
 
     def room_name(self, room_id: str) -> str | None:
@@ -290,7 +302,11 @@ class MatrixRunner:
             return
         if event.get("type") == "m.room.encrypted":
             self.encrypted += 1
+            log.info("event %s in %s: encrypted without a key for this device, unchecked",
+                     event.get("event_id"), room_id)
             return
+        keys = e2ee.attachment_keys(event) if self.client.olm else {}
+        self._keys.update(keys)
         try:
             message = message_of(event, room_id, self.room_name(room_id), self.service.number)
             if message is None:
@@ -308,6 +324,9 @@ class MatrixRunner:
             self.errors += 1
             log.warning("event %s in %s failed: %s: %s", event.get("event_id"), room_id,
                         type(e).__name__, e)
+        finally:
+            for file_id in keys:
+                self._keys.pop(file_id, None)
 
     async def _handle(self, message: MatrixMessage) -> None:
         outcome = await self.check(message)
@@ -345,14 +364,25 @@ class MatrixRunner:
     async def fetch(self, media: BotMedia, into: dict[str, Fetched]) -> None:
         """Read one file into ``into``, or say why not (over the limit: its thumbnail)."""
         key = media.file_unique_id
+        attachment = None
         if media.file_id.startswith(ENCRYPTED_PREFIX):
-            into[key] = NotFetched("failed", "encrypted attachment: not decrypted (not "
-                                             "supported yet)")
-            return
+            attachment = self._keys.get(media.file_id)
+            if attachment is None:
+                into[key] = NotFetched("failed", "encrypted attachment: no key to decrypt it")
+                return
         try:
+            mxc = media.file_id.removeprefix(ENCRYPTED_PREFIX) if attachment else media.file_id
             data = await download(self._http, self.client.homeserver, self.client.access_token,
-                                  media.file_id, self.settings.download_limit_bytes,
-                                  sniffed=media.sniffed)
+                                  mxc, self.settings.download_limit_bytes,
+                                  sniffed=media.sniffed and attachment is None)
+            if data is not None and attachment is not None:
+                data = await asyncio.get_running_loop().run_in_executor(
+                    self._hashing, e2ee.decrypt, data, attachment)
+                if media.sniffed and sniff(data[:SNIFF_BYTES]) is None:
+                    raise NotMedia(mxc)
+        except e2ee.BadAttachment as e:
+            into[key] = NotFetched("failed", f"encrypted attachment: not decrypted ({e})")
+            return
         except NotMedia:
             into[key] = NotFetched("not_media")
             return
