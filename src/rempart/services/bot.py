@@ -358,9 +358,12 @@ class BotService:
         since = (now or utc_now()) - timedelta(seconds=DELETE_WINDOW_SECONDS)
         return self.store.messages_since(chat_id, user_id, since)
 
-    def purge(self, command: BotMessage, user_id: int) -> list[OutboxRow]:
-        """``/rempart_purge`` by an admin: ban, delete the last 48 h, stored to be sent."""
-        ids = self.purge_targets(command.chat_id, user_id)
+    def purge(self, command: BotMessage, user_id: int,
+              message_ids: Sequence[int] | None = None) -> list[OutboxRow]:
+        """``/rempart_purge`` by an admin: ban, delete the last 48 h (the logged messages, or
+        ``message_ids`` where the platform lists them itself), stored to be sent."""
+        ids = (list(message_ids) if message_ids is not None
+               else self.purge_targets(command.chat_id, user_id))
         return self.store.add_actions(purge_actions(command, user_id, ids))
 
     def chat_changed(self, chat_id: int, chat_type: str, title: str | None, status: str,

@@ -154,3 +154,37 @@ def test_encrypted_room_is_told_what_the_bot_cannot_see(synapse: SynapsePeer,
         await mod.close()
 
     asyncio.run(scenario())
+
+
+def test_purge_bans_and_redacts_the_last_48_hours_of_a_member(synapse: SynapsePeer,
+                                                               sqlite_url: str) -> None:
+    async def scenario() -> None:
+        mod, eve, ann = Member(synapse, "mod"), Member(synapse, "eve"), Member(synapse, "ann")
+        with bot(synapse, sqlite_url) as b:
+            room = await mod.create_room([b.user_id, eve.user_id, ann.user_id],
+                                         levels={b.user_id: 100})
+            await eve.join(room)
+            await ann.join(room)
+            await b.start()
+            await until(lambda: _said(mod, room, b.user_id, "Rempart is active"),
+                        what="active")
+            posts = [await eve.send(room, {"msgtype": "m.text", "body": f"post {i}"})
+                     for i in range(3)]
+            other = await ann.send(room, {"msgtype": "m.text", "body": "someone else"})
+            await ann.send(room, {"msgtype": "m.text", "body": f"!rempart purge {eve.user_id}"})
+            await mod.send(room, {"msgtype": "m.text", "body": "!rempart purge",
+                                  "m.relates_to": {"m.in_reply_to": {"event_id": posts[0]}}})
+            await until(lambda: _banned(mod, room, eve.user_id), what="eve banned")
+            for post in posts:
+                await until(lambda p=post: eve.redacted(room, p), what="eve's posts redacted")
+            assert not await ann.redacted(room, other)  # nobody else's
+            assert await mod.membership(room, ann.user_id) == "join"  # not a moderator: no-op
+            await b.stop()
+        for m in (mod, eve, ann):
+            await m.close()
+
+    asyncio.run(scenario())
+
+
+async def _banned(member: Member, room: str, user_id: str) -> bool:
+    return await member.membership(room, user_id) == "ban"

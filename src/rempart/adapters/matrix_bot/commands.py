@@ -1,6 +1,7 @@
 """The Matrix bot's commands, mirroring the Telegram ones: ``!rempart`` (status, for the room's
-moderators: members who may ban), ``!rempart help``, ``!rempart set KEY VALUE`` (moderators)
-and ``!report [category]`` in reply to an event (any member: the event's notice; the command
+moderators: members who may ban), ``!rempart help``, ``!rempart set KEY VALUE`` and
+``!rempart purge [@member:server]`` (moderators: ban a member, redact their last 48 h), and
+``!report [category]`` in reply to an event (any member: the event's notice; the command
 redacted, a receipt in a direct room, the moderators told). Commands run after the event was
 checked like any other: a command never shields media.
 
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import math
+import re
+import time
 from typing import TYPE_CHECKING
 
 import nio
@@ -24,13 +27,18 @@ if TYPE_CHECKING:
     from rempart.adapters.matrix_bot.runner import MatrixRunner
 
 log = logging.getLogger(__name__)
+USER_ID = re.compile(r"@[a-z0-9._=/+-]{1,200}:[A-Za-z0-9.:\[\]-]{1,255}")  # a fixed pattern
+PURGE_SECONDS = 48 * 3600  # as the Telegram bot's /rempart_purge
+PURGE_PAGES, PURGE_PAGE = 10, 100  # at most 1,000 of the member's events read back
 HELP = ("Rempart checks every image, video, file and sticker posted here against banks of "
         "known abusive images, and removes matches as this room's policy says.\n"
         "!report [category] — in reply to an event: report it to the moderators.\n"
         "!rempart — moderators: status and policy here.\n"
         "!rempart set KEY VALUE — moderators: change a setting (admin_chat_id takes a room "
         "id).\n"
-        "Encrypted rooms: Rempart cannot see their content.")
+        "!rempart purge [@member:server] — moderators, in reply to the member's event or with "
+        "their id: ban them and remove what they posted in the last 48 h.\n"
+        "Encrypted rooms: Rempart sees only the messages whose keys reach its device.")
 
 
 def command_of(text: str) -> tuple[str, list[str]] | None:
@@ -77,6 +85,9 @@ class MatrixCommands:
         if not powers.is_moderator(message.sender_mxid):
             return
         bot = r.service.bot
+        if args[:1] == ["purge"]:
+            await self.on_purge(message, args[1:])
+            return
         if len(args) >= 3 and args[0] == "set":
             key, raw = args[1], " ".join(args[2:])
             if key == "admin_chat_id" and raw.startswith("!"):
@@ -98,6 +109,50 @@ class MatrixCommands:
             text = text.replace(f"admin_chat_id: {admin}",
                                 f"admin_chat_id: {r.service.name_of(admin) or admin}")
         await self.reply(message.room_id, text)
+
+    async def on_purge(self, message: MatrixMessage, args: list[str]) -> None:
+        """``!rempart purge`` (moderators), in reply to a member's event or with their Matrix
+        id: ban them and redact what they sent in the last 48 h (read back from the room,
+        ``PURGE_PAGES`` pages at most)."""
+        r = self.runner
+        target: str | None = None
+        if message.reply_to is not None:
+            replied = await r.get_event(message.room_id, message.reply_to)
+            target = replied.sender_mxid if replied is not None else None
+        elif args and USER_ID.fullmatch(args[0]):
+            target = args[0]
+        if not target or target == r.user_id:
+            await self.reply(message.room_id, "Reply to an event of the member, or give "
+                                              "their Matrix id (@name:server).")
+            return
+        events = await self._recent(message.room_id, target)
+        numbers = [r.service.number("event", e) for e in events]
+        user = r.service.number("user", target)
+        actions = await r.io(r.service.bot.purge, message, user, numbers)
+        await r.io(r.service.remember, [*r.numbers(message), user, *numbers,
+                                        *self._admin(message)])
+        r.outbox.send(actions)
+
+    async def _recent(self, room_id: str, sender: str) -> list[str]:
+        """Ids of the events ``sender`` sent in the room in the last 48 h, newest first."""
+        r = self.runner
+        since = (time.time() - PURGE_SECONDS) * 1000
+        token, found = r.since or "", list[str]()
+        for _ in range(PURGE_PAGES):
+            page = await r.client.room_messages(room_id, start=token, limit=PURGE_PAGE,
+                                                message_filter={"senders": [sender]})
+            if isinstance(page, nio.ErrorResponse) or not page.chunk:
+                break
+            for event in page.chunk:
+                source = event.source if isinstance(event.source, dict) else {}
+                if source.get("origin_server_ts", 0) < since:
+                    return found
+                if source.get("sender") == sender and source.get("content"):
+                    found.append(str(source.get("event_id")))
+            if not page.end or page.end == token:
+                break
+            token = page.end
+        return found
 
     async def on_report(self, message: MatrixMessage, args: list[str]) -> None:
         """``!report [category]`` in reply: the event's notice, or a short answer."""
