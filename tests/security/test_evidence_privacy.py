@@ -53,7 +53,7 @@ EXPORT_DATE = "2024-02-01"
 # Everything that names, quotes or locates a third party (the people who posted the photo).
 THIRD_PARTY = ("Alix Sender", "user9001", "Forwarder Chan", "channel777", "the caption text",
                "Neighbour Name", "user9002", "AbCdEf123", "photos/", "Mallory", "Poster",
-               "mallory_p", "4242", "Forwarder Person", "third-party caption",
+               "mallory_p", "7370242911", "Forwarder Person", "third-party caption",
                str(BOT_CHAT), "9988776655")
 ENV = {"REMPART_WEB__PROTECT_POW_BITS": "8", "REMPART_WEB__PROTECT_BURST": "100",
        "REMPART_WEB__PROTECT_RATE_PER_MINUTE": "1000",
@@ -169,7 +169,7 @@ def _bot_sees(db_url: str, photo: bytes) -> None:
         api.add_update(api.photo_message(BOT_CHAT, None, photo, caption="third-party caption", **{
             "chat": {"id": BOT_CHAT, "type": "supergroup", "title": "Harbour Public",
                      "username": "harbourpublic"},
-            "from": {"id": 4242, "is_bot": False, "first_name": "Mallory", "last_name": "Poster",
+            "from": {"id": 7370242911, "is_bot": False, "first_name": "Mallory", "last_name": "Poster",
                      "username": "mallory_p"},
             "forward_origin": {"type": "user", "date": 1706781600, "sender_user": {
                 "id": 5151, "is_bot": False, "first_name": "Forwarder Person"}}}))
@@ -246,6 +246,6 @@ def test_attacker_learns_nothing_about_who_posted_the_photo(
     full = evidence.for_case_moderators(case, requested_by="mod-a")
     text = repr(full)
     for fact in ("Alix Sender", "user9001", "Forwarder Chan", "the caption text",
-                 "Neighbour Name", "user9002", "photos/p.jpg", "user4242"):
+                 "Neighbour Name", "user9002", "photos/p.jpg", "user7370242911"):
         assert fact in text, fact
 
