@@ -169,8 +169,8 @@ def _bot_sees(db_url: str, photo: bytes) -> None:
         api.add_update(api.photo_message(BOT_CHAT, None, photo, caption="third-party caption", **{
             "chat": {"id": BOT_CHAT, "type": "supergroup", "title": "Harbour Public",
                      "username": "harbourpublic"},
-            "from": {"id": 7370242911, "is_bot": False, "first_name": "Mallory", "last_name": "Poster",
-                     "username": "mallory_p"},
+            "from": {"id": 7370242911, "is_bot": False, "first_name": "Mallory",
+                     "last_name": "Poster", "username": "mallory_p"},
             "forward_origin": {"type": "user", "date": 1706781600, "sender_user": {
                 "id": 5151, "is_bot": False, "first_name": "Forwarder Person"}}}))
         harness = BotHarness(api, db_url)
