@@ -33,10 +33,9 @@ if TYPE_CHECKING:
     from rempart.store.sql import SqlBankStore
 
 
-def make_plan(api: FakeBotApi, messages: int, banked_share: float, size: tuple[int, int],
-              chats: int, first_id: int = 10_000) -> list[tuple[bool, dict[str, Any]]]:
-    """Photo messages (banked: cropped, re-encoded copies of photo 7) spread over ``chats``
-    chats, each with a fresh file id: a new upload, not a re-post of a seen file."""
+def photo_mix(n: int, banked_share: float, size: tuple[int, int]) -> list[tuple[bool, bytes]]:
+    """``n`` photos, each banked (a cropped, re-encoded copy of photo 7) with probability
+    ``banked_share``, else an unrelated photo; the same sequence on every run."""
     import io
 
     from rempart.bench.edits import apply_edit
@@ -50,13 +49,19 @@ def make_plan(api: FakeBotApi, messages: int, banked_share: float, size: tuple[i
             buf, "JPEG", quality=70 + i)
         variants.append(buf.getvalue())
     clean = [photo_bytes(1000 + i, size) for i in range(40)]
-    plan = []
-    for i in range(messages):
+    out = []
+    for i in range(n):
         banked = rng.random() < banked_share
-        data = variants[i % 8] if banked else clean[i % len(clean)]
-        plan.append((banked, api.photo_message(-1001000000000 - (i % chats), first_id + i,
-                                               data)))
-    return plan
+        out.append((banked, variants[i % 8] if banked else clean[i % len(clean)]))
+    return out
+
+
+def make_plan(api: FakeBotApi, messages: int, banked_share: float, size: tuple[int, int],
+              chats: int, first_id: int = 10_000) -> list[tuple[bool, dict[str, Any]]]:
+    """Photo messages (:func:`photo_mix`) spread over ``chats`` chats, each with a fresh file
+    id: a new upload, not a re-post of a seen file."""
+    return [(banked, api.photo_message(-1001000000000 - (i % chats), first_id + i, data))
+            for i, (banked, data) in enumerate(photo_mix(messages, banked_share, size))]
 
 
 def bank_photo(store: SqlBankStore, size: tuple[int, int]) -> None:

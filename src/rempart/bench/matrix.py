@@ -18,9 +18,7 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import io
 import json
-import random
 import tempfile
 import time
 from pathlib import Path
@@ -28,26 +26,8 @@ from typing import Annotated, Any
 
 import typer
 
+from rempart.bench.bot import bank_photo, photo_mix
 from rempart.bench.processes import percentile
-
-
-def _images(n: int, banked_share: float, size: tuple[int, int]) -> list[tuple[bool, bytes]]:
-    from rempart.bench.edits import apply_edit
-    from rempart.bench.synthetic_images import make_photo, photo_bytes
-
-    rng = random.Random(1)
-    variants = []
-    for i in range(8):
-        buf = io.BytesIO()
-        apply_edit("crop_sides", make_photo(7, size), random.Random(i)).convert("RGB").save(
-            buf, "JPEG", quality=70 + i)
-        variants.append(buf.getvalue())
-    clean = [photo_bytes(1000 + i, size) for i in range(40)]
-    out = []
-    for i in range(n):
-        banked = rng.random() < banked_share
-        out.append((banked, variants[i % 8] if banked else clean[i % len(clean)]))
-    return out
 
 
 async def _run(root: Path, events: int, banked_share: float, size: tuple[int, int],
@@ -56,10 +36,7 @@ async def _run(root: Path, events: int, banked_share: float, size: tuple[int, in
     from rempart.app import build, matrix_service
     from rempart.bench.synapse_peer import PASSWORD, Member, SynapsePeer, unique
     from rempart.config import BotSettings, MatrixSettings, Settings
-    from rempart.core.banks import BankKind, BankPolicy, Provenance
     from rempart.core.bot_queue import OutboxRow
-    from rempart.core.media_signals import hash_bytes
-    from rempart.services import banks as bank_service
     from rempart.services.bot import Outcome
     from rempart.services.matrix_bot import matrix_number
 
@@ -71,20 +48,14 @@ async def _run(root: Path, events: int, banked_share: float, size: tuple[int, in
                             bot=BotSettings(chat_defaults={"sender_action": "none",
                                                            "strikes_to_ban": 10**6}))
         app = build(settings)
-        from rempart.bench.synthetic_images import photo_bytes
-
-        bank_service.create_bank(app.store, "confirmed", kind=BankKind.MODERATOR,
-                                 policy=BankPolicy.BLOCK)
-        bank_service.add_media(app.store, "confirmed",
-                               [(Path("7.jpg"), hash_bytes(photo_bytes(7, size)))],
-                               Provenance(source="bench"))
+        bank_photo(app.store, size)
         app.matching.refresh()
         bot_id = hs.register(unique("rempart"), PASSWORD)
         poster, mod = Member(hs, "poster"), Member(hs, "mod")
         room = await mod.create_room([bot_id["user_id"], poster.user_id],
                                      levels={bot_id["user_id"]: 100})
         await poster.join(room)
-        plan = _images(events, banked_share, size)
+        plan = photo_mix(events, banked_share, size)
         urls = [await poster.upload(data) for _, data in plan]  # not timed
 
         checked: dict[str, float] = {}
