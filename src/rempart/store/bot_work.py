@@ -148,15 +148,13 @@ class BotWorkMixin(SqlStore):
 
     def get_update(self, update_id: int) -> InboxRow | None:
         """One stored update, or None."""
-        with self._read() as conn:
-            row = conn.execute(select(bot_updates)
-                               .where(bot_updates.c.update_id == update_id)).first()
+        row = self._row(bot_updates, bot_updates.c.update_id == update_id)
         return None if row is None else _inbox(row)
 
     def update_done(self, update_id: int) -> None:
         """The update is handled: its payload is dropped."""
         now = utc_now()
-        with self._write() as conn:
+        with self._write_redoable() as conn:
             conn.execute(update(bot_updates).where(bot_updates.c.update_id == update_id)
                          .values(status=DONE, payload=null(), error=None, updated_at=now))
 
@@ -212,8 +210,7 @@ class BotWorkMixin(SqlStore):
 
     def get_action(self, action_id: int) -> OutboxRow | None:
         """One stored action, or None."""
-        with self._read() as conn:
-            row = conn.execute(select(bot_outbox).where(bot_outbox.c.id == action_id)).first()
+        row = self._row(bot_outbox, bot_outbox.c.id == action_id)
         return None if row is None else _outbox(row)
 
     def action_done(self, action_id: int) -> None:
@@ -258,21 +255,19 @@ class BotWorkMixin(SqlStore):
 
     def troubled_actions(self, limit: int = 200) -> list[OutboxRow]:
         """Dead actions and pending ones that failed at least once, newest first."""
-        with self._read() as conn:
-            rows = conn.execute(select(bot_outbox).where(or_(
-                bot_outbox.c.status == DEAD,
-                and_(bot_outbox.c.status == PENDING, bot_outbox.c.attempts > 0)))
-                .order_by(bot_outbox.c.id.desc()).limit(limit)).all()
-        return [_outbox(r) for r in rows]
+        return [_outbox(r) for r in self._troubled(bot_outbox.c.id, limit)]
 
     def troubled_updates(self, limit: int = 200) -> list[InboxRow]:
         """Dead updates and pending ones that failed at least once, newest first."""
+        return [_inbox(r) for r in self._troubled(bot_updates.c.update_id, limit)]
+
+    def _troubled(self, key: Column[Any], limit: int) -> Sequence[Row[Any]]:
+        """The dead and the failed pending rows of ``key``'s table, by ``key`` descending."""
+        c = key.table.c
         with self._read() as conn:
-            rows = conn.execute(select(bot_updates).where(or_(
-                bot_updates.c.status == DEAD,
-                and_(bot_updates.c.status == PENDING, bot_updates.c.attempts > 0)))
-                .order_by(bot_updates.c.update_id.desc()).limit(limit)).all()
-        return [_inbox(r) for r in rows]
+            return conn.execute(select(key.table).where(or_(
+                c.status == DEAD, and_(c.status == PENDING, c.attempts > 0)))
+                .order_by(key.desc()).limit(limit)).all()
 
     def retry_action(self, action_id: int, audit: AuditEntry) -> bool:
         """A dead action (with its params) made pending again, due now; False otherwise."""
@@ -332,7 +327,7 @@ class BotWorkMixin(SqlStore):
     def save_album(self, chat_id: int, group: str, value: dict[str, Any]) -> None:
         """Remember an album (see :meth:`album`)."""
         key, data = _album_key(chat_id, group), json.dumps(value)
-        with self._write() as conn:
+        with self._write_redoable() as conn:
             if not conn.execute(update(bot_state).where(bot_state.c.key == key)
                                 .values(value=data)).rowcount:
                 conn.execute(insert(bot_state).values(key=key, value=data))

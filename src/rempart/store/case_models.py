@@ -7,19 +7,9 @@ an item is a content group and the ids of its bank entries (the signals live in 
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
-    Column,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Table,
-)
+from sqlalchemy import JSON, Boolean, Column, Index, Integer, String, Table
 
-from rempart.store.models import id_column, metadata, stamp, timestamps
+from rempart.store.models import id_column, metadata, parent, stamp, timestamps
 
 victim_cases = Table(
     "victim_cases",
@@ -39,8 +29,7 @@ case_items = Table(
     "case_items",
     metadata,
     id_column(),
-    Column("case_id", BigInteger, ForeignKey("victim_cases.id", ondelete="CASCADE"),
-           nullable=False),
+    parent("case_id", "victim_cases"),
     Column("content_group", String(64), nullable=False),
     Column("bank", String(200), nullable=False),
     Column("entry_ids", JSON, nullable=False),

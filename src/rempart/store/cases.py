@@ -32,6 +32,7 @@ from rempart.store.case_models import case_challenges, case_items, victim_cases
 from rempart.store.engine import SqlStore
 from rempart.store.notice_models import notices
 from rempart.store.review_models import review_items
+from rempart.store.reviews import media_reviews
 from rempart.store.rows import utc
 
 
@@ -174,9 +175,7 @@ class SqlCaseStore(SqlStore):
         return _case(row)
 
     def get_case(self, case_number: str) -> CaseRecord | None:
-        with self._read() as conn:
-            row = conn.execute(select(victim_cases).where(
-                victim_cases.c.case_number == case_number)).one_or_none()
+        row = self._row(victim_cases, victim_cases.c.case_number == case_number)
         return None if row is None else _case(row)
 
     def add_items(self, case_id: int, items: Sequence[NewCaseItem], at: datetime,
@@ -233,15 +232,10 @@ class SqlCaseStore(SqlStore):
 
     def reviews_of(self, content_groups: Collection[str]) -> list[ReviewTrace]:
         """Media review items about these contents (any source), oldest first. Read-only."""
-        if not content_groups:
-            return []
         c = review_items.c
         with self._read() as conn:
-            rows = conn.execute(
-                select(c.content_group, c.source, c.status, c.location, c.evidence)
-                .where(c.content_group.in_(sorted(set(content_groups))),
-                       c.kind == "media_match")
-                .order_by(c.created_at, c.id)).mappings().all()
+            rows = media_reviews(conn, content_groups, c.content_group, c.source, c.status,
+                                 c.location, c.evidence)
         return [_trace(r) for r in rows]
 
     def review_states(self, kind: str, content_groups: Collection[str]) -> dict[str, str]:

@@ -15,7 +15,18 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Row,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    select,
+    text,
+)
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -183,6 +194,24 @@ class SqlStore:
                 yield conn
 
     @contextmanager
+    def _write_redoable(self) -> Iterator[Connection]:
+        """A write that work still pending elsewhere redoes if it is lost: on PostgreSQL it
+        commits without waiting for its WAL flush (``synchronous_commit = off``, this
+        transaction only). A database crash can lose the last few hundred milliseconds of such
+        commits, never their order and never what a durable commit stored; SQLite's
+        ``synchronous=NORMAL`` already makes the same trade."""
+        with self._write() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
+            yield conn
+
+    @contextmanager
     def _read(self) -> Iterator[Connection]:
         with self.engine.connect() as conn, conn.begin():
             yield conn
+
+    def _row(self, table: Table, *where: ColumnElement[bool]) -> Row[Any] | None:
+        """The one row of ``table`` matching ``where``, or ``None``: ``self._row(users,
+        users.c.id == 7)``."""
+        with self._read() as conn:
+            return conn.execute(select(table).where(*where)).one_or_none()

@@ -20,6 +20,7 @@ from sqlalchemy import Row, select
 
 from rempart.store.engine import SqlStore
 from rempart.store.review_models import review_items
+from rempart.store.reviews import media_reviews
 from rempart.store.scan_models import scan_finding_contents, scan_findings
 
 _CHUNK = 500
@@ -122,16 +123,11 @@ class SqlEvidenceReads(SqlStore):
 
     def reviews_of(self, content_groups: Sequence[str]) -> list[StoredReview]:
         """Media-match review items about these contents, oldest first."""
-        if not content_groups:
-            return []
         c = review_items.c
         with self._read() as conn:
-            rows = conn.execute(
-                select(c.id, c.source, c.status, c.bank, c.content_group, c.signal, c.distance,
-                       c.labels, c.location, c.evidence)
-                .where(c.content_group.in_(sorted(set(content_groups))),
-                       c.kind == "media_match")
-                .order_by(c.created_at, c.id)).mappings().all()
+            rows = media_reviews(conn, content_groups, c.id, c.source, c.status, c.bank,
+                                 c.content_group, c.signal, c.distance, c.labels, c.location,
+                                 c.evidence)
         return [StoredReview(r["id"], r["source"], r["status"], r["bank"], r["content_group"],
                              r["signal"], r["distance"], tuple(r["labels"] or ()),
                              dict(r["location"] or {}), dict(r["evidence"] or {}))

@@ -12,18 +12,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Column,
-    ForeignKey,
-    Integer,
-    String,
-    Table,
-    UniqueConstraint,
-)
+from sqlalchemy import JSON, BigInteger, Column, Integer, String, Table, UniqueConstraint
 
-from rempart.store.models import id_column, metadata, stamp
+from rempart.store.models import id_column, metadata, parent, stamp
 
 exchanges = Table(
     "exchanges",
@@ -31,8 +22,7 @@ exchanges = Table(
     id_column(Integer),
     Column("name", String(63), nullable=False, unique=True),
     Column("kind", String(32), nullable=False),
-    Column("bank_id", Integer, ForeignKey("banks.id", ondelete="CASCADE"), nullable=False,
-           unique=True),
+    parent("bank_id", "banks", Integer, unique=True),
     Column("url", String(2000), nullable=True),
     Column("checkpoint", JSON, nullable=True),
     stamp("created_at"),
@@ -46,8 +36,7 @@ exchange_feedback = Table(
     "exchange_feedback",
     metadata,
     id_column(),
-    Column("exchange_id", Integer, ForeignKey("exchanges.id", ondelete="CASCADE"),
-           nullable=False),
+    parent("exchange_id", "exchanges", Integer),
     Column("review_item_id", BigInteger, nullable=False),
     Column("signal_type", String(32), nullable=False),
     Column("value", String(64), nullable=False),
@@ -65,8 +54,7 @@ bank_feed_tokens = Table(
     metadata,
     id_column(Integer),
     Column("name", String(63), nullable=False),
-    Column("bank_id", Integer, ForeignKey("banks.id", ondelete="CASCADE"), nullable=False,
-           index=True),
+    parent("bank_id", "banks", Integer, index=True),
     Column("digest", String(64), nullable=False, unique=True),
     stamp("created_at"),
     stamp("revoked_at", nullable=True),

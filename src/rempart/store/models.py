@@ -8,6 +8,7 @@ orders concurrent writers, so a reader never sees seq N before every seq < N is 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -58,6 +59,13 @@ def timestamps() -> tuple[Column[datetime], Column[datetime]]:
     return stamp("created_at"), stamp("updated_at")
 
 
+def parent(name: str, table: str, kind: TypeEngine[Any] | type[TypeEngine[Any]] = BigInteger,
+           **kw: Any) -> Column[Any]:
+    """A required reference to ``<table>.id`` whose row is deleted with its parent row:
+    ``parent("bank_id", "banks", Integer)``; ``kw`` goes to the Column (``index=True``)."""
+    return Column(name, kind, ForeignKey(f"{table}.id", ondelete="CASCADE"), nullable=False, **kw)
+
+
 change_counter = Table(
     "change_counter",
     metadata,
@@ -95,7 +103,7 @@ bank_entries = Table(
     "bank_entries",
     metadata,
     id_column(),
-    Column("bank_id", Integer, ForeignKey("banks.id", ondelete="CASCADE"), nullable=False),
+    parent("bank_id", "banks", Integer),
     Column("content_group", String(64), nullable=False, index=True),
     Column("signal_type", String(32), nullable=False),
     Column("value", Text, nullable=False),
@@ -129,9 +137,7 @@ entry_hits = Table(
     "entry_hits",
     metadata,
     id_column(),
-    Column(
-        "entry_id", BigInteger, ForeignKey("bank_entries.id", ondelete="CASCADE"), nullable=False
-    ),
+    parent("entry_id", "bank_entries"),
     Column("fingerprint", String(128), nullable=False),
     # Where the match was seen (a chat, an API client) and who posted it, when known.
     Column("place", String(128), nullable=True),

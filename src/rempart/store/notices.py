@@ -123,9 +123,7 @@ class SqlNoticeStore(SqlStore):
         return _notice(row)
 
     def get_notice(self, case_number: str) -> NoticeRecord | None:
-        with self._read() as conn:
-            row = conn.execute(
-                select(notices).where(notices.c.case_number == case_number)).one_or_none()
+        row = self._row(notices, notices.c.case_number == case_number)
         return None if row is None else _notice(row)
 
     def list_notices(self, flt: NoticeFilter, limit: int, offset: int) -> Page[NoticeRecord]:
@@ -231,9 +229,7 @@ class SqlNoticeStore(SqlStore):
         return _appeal(row)
 
     def get_appeal(self, notice_id: int) -> AppealRecord | None:
-        with self._read() as conn:
-            row = conn.execute(
-                select(appeals).where(appeals.c.notice_id == notice_id)).one_or_none()
+        row = self._row(appeals, appeals.c.notice_id == notice_id)
         return None if row is None else _appeal(row)
 
     def decide_appeal(self, notice_id: int, decided_by: int, outcome: AppealOutcome,

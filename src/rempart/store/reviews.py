@@ -16,12 +16,12 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Row, RowMapping, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -130,6 +130,19 @@ def insert_items(conn: Connection, items: Sequence[NewReviewItem],
     return [k for k in rows if k in added]
 
 
+def media_reviews(conn: Connection, content_groups: Collection[str],
+                  *columns: ColumnElement[Any]) -> Sequence[RowMapping]:
+    """``columns`` of the media-match items about these content groups, oldest first (any
+    source, any status); none when no content group is given."""
+    if not content_groups:
+        return []
+    c = review_items.c
+    return conn.execute(
+        select(*columns)
+        .where(c.content_group.in_(sorted(set(content_groups))), c.kind == "media_match")
+        .order_by(c.created_at, c.id)).mappings().all()
+
+
 def _item(row: Row[Any]) -> ReviewItem:
     m = row._mapping
     new = NewReviewItem(
@@ -155,17 +168,13 @@ class SqlReviewStore(SqlStore):
                                    .returning(*review_items.c)).one()
             return _item(row), True
         except IntegrityError:
-            with self._read() as conn:
-                existing = conn.execute(select(review_items).where(
-                    review_items.c.dedup_key == new.dedup_key)).one_or_none()
+            existing = self._row(review_items, review_items.c.dedup_key == new.dedup_key)
             if existing is None:  # a failure of another kind
                 raise
             return _item(existing), False
 
     def get(self, item_id: int) -> ReviewItem | None:
-        with self._read() as conn:
-            row = conn.execute(
-                select(review_items).where(review_items.c.id == item_id)).one_or_none()
+        row = self._row(review_items, review_items.c.id == item_id)
         return None if row is None else _item(row)
 
     def list(self, status: str | None, limit: int, offset: int) -> Page[ReviewItem]:

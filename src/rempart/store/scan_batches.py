@@ -67,8 +67,7 @@ class ScanBatches(SqlStore):
 
     def get_batch(self, batch_id: int) -> ScanBatch | None:
         """The batch with this id, or ``None``."""
-        with self._read() as conn:
-            row = conn.execute(select(scan_batches).where(scan_batches.c.id == batch_id)).first()
+        row = self._row(scan_batches, scan_batches.c.id == batch_id)
         return None if row is None else _batch(row)
 
     def mark_sent(self, batch_ids: Sequence[int]) -> None:

@@ -11,7 +11,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -19,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from rempart.store.models import id_column, metadata, stamp, timestamps
+from rempart.store.models import id_column, metadata, parent, stamp, timestamps
 
 scans = Table(
     "scans",
@@ -42,7 +41,7 @@ scan_findings = Table(
     "scan_findings",
     metadata,
     id_column(),
-    Column("scan_id", String(36), ForeignKey("scans.id", ondelete="CASCADE"), nullable=False),
+    parent("scan_id", "scans", String(36)),
     Column("seq", Integer, nullable=False),
     # sha256 of (input, chat id, message id, media path): re-processing never duplicates.
     Column("key", String(64), nullable=False),
@@ -59,13 +58,7 @@ scan_finding_contents = Table(
     "scan_finding_contents",
     metadata,
     id_column(),
-    Column(
-        "finding_id",
-        BigInteger,
-        ForeignKey("scan_findings.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    parent("finding_id", "scan_findings", index=True),
     Column("scan_id", String(36), nullable=False),
     Column("bank", String(200), nullable=False),
     Column("content_group", String(64), nullable=False, index=True),
@@ -78,8 +71,7 @@ scan_batches = Table(
     "scan_batches",
     metadata,
     id_column(),
-    Column("scan_id", String(36), ForeignKey("scans.id", ondelete="CASCADE"), nullable=False,
-           index=True),
+    parent("scan_id", "scans", String(36), index=True),
     Column("input", String(4000), nullable=False),
     Column("input_index", Integer, nullable=False),
     Column("start", Integer, nullable=False),

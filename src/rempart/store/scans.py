@@ -66,8 +66,7 @@ class SqlScanStore(ScanBatches, SqlStore):
 
     def get_scan(self, scan_id: str) -> ScanRecord | None:
         """The scan with this id, or ``None``."""
-        with self._read() as conn:
-            row = conn.execute(select(scans).where(scans.c.id == scan_id)).first()
+        row = self._row(scans, scans.c.id == scan_id)
         return None if row is None else _scan(row)
 
     def latest_scan(self, fingerprint: str) -> ScanRecord | None:

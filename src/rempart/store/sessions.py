@@ -63,9 +63,7 @@ class SqlSessionStore(SqlStore):
     def find(self, secret: str, now: datetime, idle: timedelta) -> SessionRecord | None:
         """The live session of ``secret`` (its last use recorded), else None."""
         c = console_sessions.c
-        with self._read() as conn:
-            row = conn.execute(select(console_sessions).where(
-                c.secret_sha256 == digest(secret))).one_or_none()
+        row = self._row(console_sessions, c.secret_sha256 == digest(secret))
         if row is None:
             return None
         record = _session(row)
@@ -141,9 +139,7 @@ class SqlSessionStore(SqlStore):
     def link_user(self, secret: str, now: datetime) -> int | None:
         """The user of a live (unused, unexpired) link, without using it."""
         c = password_links.c
-        with self._read() as conn:
-            row = conn.execute(select(password_links).where(
-                c.secret_sha256 == digest(secret), c.used_at.is_(None))).one_or_none()
+        row = self._row(password_links, c.secret_sha256 == digest(secret), c.used_at.is_(None))
         if row is None or now >= utc(row.expires_at):
             return None
         return int(row.user_id)

@@ -65,13 +65,11 @@ class SqlUserStore(SqlStore):
 
     def user_credentials(self, username: str) -> tuple[UserRecord, str] | None:
         """A user and their password hash."""
-        with self._read() as conn:
-            row = conn.execute(select(users).where(users.c.username == username)).one_or_none()
+        row = self._row(users, users.c.username == username)
         return None if row is None else (_user(row), row.password_hash)
 
     def get_user(self, user_id: int) -> UserRecord | None:
-        with self._read() as conn:
-            row = conn.execute(select(users).where(users.c.id == user_id)).one_or_none()
+        row = self._row(users, users.c.id == user_id)
         return None if row is None else _user(row)
 
     def list_users(self) -> list[UserRecord]:

@@ -1,17 +1,16 @@
 """Columns, constraints and indexes as the migrations write them.
 
-``pk``, ``fk``, ``uq`` and :func:`create_index` name what they make by the naming convention of
-``rempart.store.models.metadata`` (``pk_<table>``, ``fk_<table>_<column>_<referred table>``,
-``uq_<table>_<columns>``, ``ix_<table>_<columns>``), so a migration only spells out a name
-that departs from it::
+:func:`create_table` (its primary key), ``fk``, ``uq`` and :func:`create_index` name what they
+make by the naming convention of ``rempart.store.models.metadata`` (``pk_<table>``,
+``fk_<table>_<column>_<referred table>``, ``uq_<table>_<columns>``, ``ix_<table>_<columns>``),
+so a migration only spells out a name that departs from it::
 
-    op.create_table(
+    create_table(  # pk_password_links, on "id"
         "password_links",
         big_id(),
         sa.Column("user_id", sa.Integer(), nullable=False),
         stamp("used_at", nullable=True),
         fk("password_links", "user_id", "users"),  # fk_password_links_user_id_users
-        pk("password_links"),  # pk_password_links, on "id"
     )
     create_index("password_links", "user_id")  # ix_password_links_user_id
 """
@@ -22,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.schema import SchemaItem
 
 STAMP = sa.DateTime(timezone=True)
 """A moment, stored with its time zone on PostgreSQL."""
@@ -45,9 +45,20 @@ def stamp(name: str, *, nullable: bool = False) -> sa.Column[Any]:
     return sa.Column(name, STAMP, nullable=nullable)
 
 
+def timestamps() -> tuple[sa.Column[Any], sa.Column[Any]]:
+    """``created_at`` and ``updated_at``, both required (``create_table(..., *timestamps())``)."""
+    return stamp("created_at"), stamp("updated_at")
+
+
 def pk(table: str, *columns: str) -> sa.PrimaryKeyConstraint:
     """``pk_<table>`` on ``columns`` (``id`` when none are given)."""
     return sa.PrimaryKeyConstraint(*(columns or ("id",)), name=f"pk_{table}")
+
+
+def create_table(name: str, *items: SchemaItem, key: tuple[str, ...] = ("id",)) -> sa.Table:
+    """Create the table ``name`` of ``items`` (columns, constraints), keyed by :func:`pk` on
+    ``key``: ``create_table("bot_state", ..., key=("key",))`` makes ``pk_bot_state`` on ``key``."""
+    return op.create_table(name, *items, pk(name, *key))
 
 
 def fk(

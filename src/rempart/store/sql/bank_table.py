@@ -58,8 +58,7 @@ class BankTable(BankStoreBase):
         return bank_from_row(row) if row is not None else None
 
     def get_bank_by_id(self, bank_id: int) -> Bank | None:
-        with self._read() as conn:
-            row = conn.execute(select(banks).where(banks.c.id == bank_id)).one_or_none()
+        row = self._row(banks, banks.c.id == bank_id)
         return bank_from_row(row) if row is not None else None
 
     def list_banks(self, include_deleted: bool = False) -> list[Bank]:

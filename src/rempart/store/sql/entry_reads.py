@@ -22,10 +22,7 @@ class EntryReads(BankStoreBase):
     """The entry-reading part of the BankStore Protocol."""
 
     def get_entry(self, entry_id: int) -> BankEntry | None:
-        with self._read() as conn:
-            row = conn.execute(
-                select(bank_entries).where(bank_entries.c.id == entry_id)
-            ).one_or_none()
+        row = self._row(bank_entries, bank_entries.c.id == entry_id)
         return entry_from_row(row) if row is not None else None
 
     def iter_entries(

@@ -8,21 +8,28 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from rempart.store.migrations.columns import big_id, create_index, fk, int_id, pk, stamp
+from rempart.store.migrations.columns import (
+    big_id,
+    create_index,
+    create_table,
+    fk,
+    int_id,
+    stamp,
+    timestamps,
+)
 
 revision = "0001"
 down_revision = None
 
 
 def upgrade() -> None:
-    counter = op.create_table(
+    counter = create_table(
         "change_counter",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("value", sa.BigInteger(), nullable=False),
-        pk("change_counter"),
     )
     op.bulk_insert(counter, [{"id": 1, "value": 0}])
-    op.create_table(
+    create_table(
         "banks",
         int_id(),
         sa.Column("name", sa.String(200), nullable=False),
@@ -34,11 +41,9 @@ def upgrade() -> None:
         sa.Column("vpdq_index_match_percent", sa.Float(), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
-        stamp("created_at"),
-        stamp("updated_at"),
+        *timestamps(),
         stamp("deleted_at", nullable=True),
         sa.Column("seq", sa.BigInteger(), nullable=False),
-        pk("banks"),
     )
     create_index("banks", "seq")
     create_index(
@@ -49,7 +54,7 @@ def upgrade() -> None:
         sqlite_where=sa.text("deleted_at IS NULL"),
         postgresql_where=sa.text("deleted_at IS NULL"),
     )
-    op.create_table(
+    create_table(
         "bank_entries",
         big_id(),
         sa.Column("bank_id", sa.Integer(), nullable=False),
@@ -65,13 +70,11 @@ def upgrade() -> None:
         sa.Column("case_id", sa.String(200), nullable=True),
         sa.Column("labels", sa.JSON(), nullable=False),
         sa.Column("meta", sa.JSON(), nullable=False),
-        stamp("created_at"),
-        stamp("updated_at"),
+        *timestamps(),
         stamp("removed_at", nullable=True),
         sa.Column("removed_reason", sa.Text(), nullable=True),
         sa.Column("seq", sa.BigInteger(), nullable=False),
         fk("bank_entries", "bank_id", "banks", ondelete="CASCADE"),
-        pk("bank_entries"),
     )
     create_index("bank_entries", "content_group")
     create_index("bank_entries", "seq")
@@ -79,14 +82,13 @@ def upgrade() -> None:
     create_index("bank_entries", "signal_type", "lookup_key")
     create_index("bank_entries", "bank_id", "id")
     create_index("bank_entries", "signal_type", "id")
-    op.create_table(
+    create_table(
         "entry_hits",
         big_id(),
         sa.Column("entry_id", sa.BigInteger(), nullable=False),
         sa.Column("fingerprint", sa.String(128), nullable=False),
         stamp("at"),
         fk("entry_hits", "entry_id", "bank_entries", ondelete="CASCADE"),
-        pk("entry_hits"),
     )
     create_index("entry_hits", "at")
     create_index("entry_hits", "entry_id", "at")

@@ -8,18 +8,25 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from rempart.store.migrations.columns import big_id, create_index, fk, pk, stamp, uq
+from rempart.store.migrations.columns import (
+    big_id,
+    create_index,
+    create_table,
+    fk,
+    stamp,
+    timestamps,
+    uq,
+)
 
 revision = "0002"
 down_revision = "0001"
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "scans",
         sa.Column("id", sa.String(36), nullable=False),
-        stamp("created_at"),
-        stamp("updated_at"),
+        *timestamps(),
         stamp("finished_at", nullable=True),
         sa.Column("fingerprint", sa.String(64), nullable=False),
         sa.Column("inputs", sa.JSON(), nullable=False),
@@ -28,10 +35,9 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("counters", sa.JSON(), nullable=False),
         sa.Column("progress", sa.JSON(), nullable=False),
-        pk("scans"),
     )
     create_index("scans", "fingerprint")
-    op.create_table(
+    create_table(
         "scan_findings",
         big_id(),
         sa.Column("scan_id", sa.String(36), nullable=False),
@@ -43,12 +49,11 @@ def upgrade() -> None:
         sa.Column("date_utc", sa.String(40), nullable=True),
         sa.Column("finding", sa.JSON(), nullable=False),
         fk("scan_findings", "scan_id", "scans", ondelete="CASCADE"),
-        pk("scan_findings"),
         uq("scan_findings", "scan_id", "key"),
     )
     create_index("scan_findings", "chat_id")
     create_index("scan_findings", "scan_id", "seq")
-    op.create_table(
+    create_table(
         "scan_finding_contents",
         big_id(),
         sa.Column("finding_id", sa.BigInteger(), nullable=False),
@@ -56,7 +61,6 @@ def upgrade() -> None:
         sa.Column("bank", sa.String(200), nullable=False),
         sa.Column("content_group", sa.String(64), nullable=False),
         fk("scan_finding_contents", "finding_id", "scan_findings", ondelete="CASCADE"),
-        pk("scan_finding_contents"),
     )
     create_index("scan_finding_contents", "content_group")
     create_index("scan_finding_contents", "finding_id")

@@ -8,14 +8,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from rempart.store.migrations.columns import int_id, pk, stamp, uq
+from rempart.store.migrations.columns import create_table, int_id, stamp, uq
 
 revision = "0003"
 down_revision = "0002"
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "api_tokens",
         int_id(),
         sa.Column("name", sa.String(200), nullable=False),
@@ -25,7 +25,6 @@ def upgrade() -> None:
         sa.Column("burst", sa.Integer(), nullable=True),
         stamp("created_at"),
         stamp("revoked_at", nullable=True),
-        pk("api_tokens"),
         uq("api_tokens", "secret_sha256"),
     )
 

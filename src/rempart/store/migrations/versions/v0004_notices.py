@@ -8,7 +8,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from rempart.store.migrations.columns import big_id, create_index, fk, int_id, pk, stamp, uq
+from rempart.store.migrations.columns import (
+    big_id,
+    create_index,
+    create_table,
+    fk,
+    int_id,
+    stamp,
+    uq,
+)
 
 revision = "0004"
 down_revision = "0003"
@@ -29,7 +37,7 @@ _POSTGRES_TRIGGERS = (
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "users",
         int_id(),
         sa.Column("username", sa.String(64), nullable=False),
@@ -37,10 +45,9 @@ def upgrade() -> None:
         sa.Column("role", sa.String(16), nullable=False),
         stamp("created_at"),
         sa.Column("disabled", sa.Boolean(), nullable=False),
-        pk("users"),
         uq("users", "username"),
     )
-    op.create_table(
+    create_table(
         "notices",
         int_id(),
         sa.Column("case_number", sa.String(32), nullable=False),
@@ -63,12 +70,11 @@ def upgrade() -> None:
         sa.Column("assigned_to", sa.Integer(), nullable=True),
         stamp("updated_at"),
         fk("notices", "assigned_to", "users"),
-        pk("notices"),
         uq("notices", "case_number"),
     )
     create_index("notices", "state", "deadline")
     create_index("notices", "category", "deadline")
-    op.create_table(
+    create_table(
         "appeals",
         int_id(),
         sa.Column("notice_id", sa.Integer(), nullable=False),
@@ -80,10 +86,9 @@ def upgrade() -> None:
         sa.Column("outcome_reason", sa.Text(), nullable=True),
         fk("appeals", "notice_id", "notices"),
         fk("appeals", "decided_by", "users"),
-        pk("appeals"),
         uq("appeals", "notice_id"),
     )
-    op.create_table(
+    create_table(
         "decisions",
         int_id(),
         sa.Column("notice_id", sa.Integer(), nullable=False),
@@ -96,11 +101,10 @@ def upgrade() -> None:
         fk("decisions", "notice_id", "notices"),
         fk("decisions", "decided_by", "users"),
         fk("decisions", "appeal_id", "appeals"),
-        pk("decisions"),
     )
     create_index("decisions", "notice_id")
     create_index("decisions", "decided_at")
-    op.create_table(
+    create_table(
         "audit_events",
         big_id(),
         stamp("at"),
@@ -110,7 +114,6 @@ def upgrade() -> None:
         sa.Column("object_type", sa.String(32), nullable=False),
         sa.Column("object_id", sa.String(64), nullable=True),
         sa.Column("details", sa.JSON(), nullable=False),
-        pk("audit_events"),
     )
     create_index("audit_events", "at")
     create_index("audit_events", "object_type", "object_id")

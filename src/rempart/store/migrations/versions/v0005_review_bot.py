@@ -8,14 +8,22 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from rempart.store.migrations.columns import big_id, create_index, fk, pk, stamp, uq
+from rempart.store.migrations.columns import (
+    big_id,
+    create_index,
+    create_table,
+    fk,
+    stamp,
+    timestamps,
+    uq,
+)
 
 revision = "0005"
 down_revision = "0004"
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "bot_chats",
         sa.Column("chat_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("title", sa.String(length=300), nullable=True),
@@ -23,9 +31,9 @@ def upgrade() -> None:
         sa.Column("settings", sa.JSON(), nullable=False),
         sa.Column("rights", sa.JSON(), nullable=False),
         stamp("updated_at"),
-        pk("bot_chats", "chat_id"),
+        key=("chat_id",),
     )
-    op.create_table(
+    create_table(
         "bot_messages",
         big_id(),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
@@ -34,37 +42,35 @@ def upgrade() -> None:
         sa.Column("sender_chat_id", sa.BigInteger(), nullable=True),
         stamp("at"),
         sa.Column("deleted", sa.Integer(), nullable=False),
-        pk("bot_messages"),
         uq("bot_messages", "chat_id", "message_id", name="uq_bot_messages_chat_message"),
     )
     create_index("bot_messages", "chat_id", "user_id", "at", name="ix_bot_messages_chat_user_at")
-    op.create_table(
+    create_table(
         "bot_seen_files",
         sa.Column("file_unique_id", sa.String(length=128), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=True),
         sa.Column("verdict", sa.JSON(), nullable=False),
         stamp("seen_at"),
-        pk("bot_seen_files", "file_unique_id"),
+        key=("file_unique_id",),
     )
-    op.create_table(
+    create_table(
         "bot_state",
         sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
-        pk("bot_state", "key"),
+        key=("key",),
     )
-    op.create_table(
+    create_table(
         "bot_strikes",
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         stamp("last_at"),
-        pk("bot_strikes", "chat_id", "user_id"),
+        key=("chat_id", "user_id"),
     )
-    op.create_table(
+    create_table(
         "review_items",
         big_id(),
-        stamp("created_at"),
-        stamp("updated_at"),
+        *timestamps(),
         sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
@@ -82,7 +88,6 @@ def upgrade() -> None:
         sa.Column("decision", sa.String(length=32), nullable=True),
         sa.Column("decision_reason", sa.Text(), nullable=True),
         fk("review_items", "decided_by", "users"),
-        pk("review_items"),
         uq("review_items", "dedup_key"),
     )
     create_index("review_items", "status", "created_at", name="ix_review_items_status_created")

@@ -8,29 +8,35 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from rempart.store.migrations.columns import big_id, create_index, fk, pk, stamp, uq
+from rempart.store.migrations.columns import (
+    big_id,
+    create_index,
+    create_table,
+    fk,
+    stamp,
+    timestamps,
+    uq,
+)
 
 revision = "0006"
 down_revision = "0005"
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "victim_cases",
         big_id(),
         sa.Column("case_number", sa.String(length=32), nullable=False),
         sa.Column("secret_sha256", sa.String(length=64), nullable=False),
-        stamp("created_at"),
-        stamp("updated_at"),
+        *timestamps(),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("minor", sa.Boolean(), nullable=False),
         sa.Column("contact", sa.String(length=320), nullable=True),
         sa.Column("item_count", sa.Integer(), nullable=False),
         stamp("closed_at", nullable=True),
-        pk("victim_cases"),
         uq("victim_cases", "case_number"),
     )
-    op.create_table(
+    create_table(
         "case_items",
         big_id(),
         sa.Column("case_id", sa.BigInteger(), nullable=False),
@@ -40,14 +46,12 @@ def upgrade() -> None:
         stamp("created_at"),
         stamp("withdrawn_at", nullable=True),
         fk("case_items", "case_id", "victim_cases", ondelete="CASCADE"),
-        pk("case_items"),
     )
     create_index("case_items", "case_id", name="ix_case_items_case")
-    op.create_table(
+    create_table(
         "case_challenges",
         sa.Column("id", sa.String(length=64), nullable=False),
         stamp("expires_at"),
-        pk("case_challenges"),
     )
     create_index("case_challenges", "expires_at")
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from rempart.store.migrations.columns import big_id, create_index, fk, pk, stamp, uq
+from rempart.store.migrations.columns import big_id, create_index, create_table, fk, stamp, uq
 
 revision = "0007"
 down_revision = "0006"
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "console_sessions",
         big_id(),
         sa.Column("secret_sha256", sa.String(length=64), nullable=False),
@@ -28,11 +28,10 @@ def upgrade() -> None:
         sa.Column("revoked_reason", sa.String(length=32), nullable=True),
         sa.Column("user_agent", sa.String(length=200), nullable=True),
         fk("console_sessions", "user_id", "users"),
-        pk("console_sessions"),
         uq("console_sessions", "secret_sha256"),
     )
     create_index("console_sessions", "user_id")
-    op.create_table(
+    create_table(
         "password_links",
         big_id(),
         sa.Column("secret_sha256", sa.String(length=64), nullable=False),
@@ -41,7 +40,6 @@ def upgrade() -> None:
         stamp("expires_at"),
         stamp("used_at", nullable=True),
         fk("password_links", "user_id", "users"),
-        pk("password_links"),
         uq("password_links", "secret_sha256"),
     )
 

@@ -8,14 +8,21 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from rempart.store.migrations.columns import big_id, create_index, pk, stamp, uq
+from rempart.store.migrations.columns import (
+    big_id,
+    create_index,
+    create_table,
+    stamp,
+    timestamps,
+    uq,
+)
 
 revision = "0009"
 down_revision = "0008"
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "bot_updates",
         sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=True),
@@ -26,10 +33,10 @@ def upgrade() -> None:
         sa.Column("error", sa.String(length=300), nullable=True),
         stamp("received_at"),
         stamp("updated_at"),
-        pk("bot_updates", "update_id"),
+        key=("update_id",),
     )
     create_index("bot_updates", "status", "next_at")
-    op.create_table(
+    create_table(
         "bot_outbox",
         big_id(),
         sa.Column("dedup_key", sa.String(length=200), nullable=False),
@@ -42,9 +49,7 @@ def upgrade() -> None:
         stamp("next_at"),
         sa.Column("error", sa.String(length=300), nullable=True),
         sa.Column("update_id", sa.BigInteger(), nullable=True),
-        stamp("created_at"),
-        stamp("updated_at"),
-        pk("bot_outbox"),
+        *timestamps(),
         uq("bot_outbox", "dedup_key"),
     )
     create_index("bot_outbox", "status", "next_at")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from rempart.store.migrations.columns import create_index, drop_index, pk, stamp
+from rempart.store.migrations.columns import create_index, create_table, drop_index, stamp
 
 revision = "0010"
 down_revision = "0009"
@@ -22,24 +22,24 @@ _RETENTION_INDEXES = (
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "rate_buckets",
         sa.Column("key", sa.String(length=200), nullable=False),
         sa.Column("level", sa.Float(), nullable=False),
         sa.Column("stamp", sa.Float(), nullable=False),
         sa.Column("expires", sa.Float(), nullable=False),
         sa.Column("granted", sa.Boolean(), nullable=False),
-        pk("rate_buckets", "key"),
+        key=("key",),
     )
     create_index("rate_buckets", "expires")
-    op.create_table(
+    create_table(
         "login_failures",
         sa.Column("username", sa.String(length=64), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
         stamp("window_start"),
         stamp("locked_until", nullable=True),
         stamp("updated_at"),
-        pk("login_failures", "username"),
+        key=("username",),
     )
     create_index("login_failures", "updated_at")
     for table, column in _RETENTION_INDEXES:

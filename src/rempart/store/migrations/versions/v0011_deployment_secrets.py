@@ -8,19 +8,19 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from rempart.store.migrations.columns import pk, stamp
+from rempart.store.migrations.columns import create_table, stamp
 
 revision = "0011"
 down_revision = "0010"
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "deployment_secrets",
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("value", sa.String(length=128), nullable=False),
         stamp("created_at"),
-        pk("deployment_secrets", "name"),
+        key=("name",),
     )
 
 

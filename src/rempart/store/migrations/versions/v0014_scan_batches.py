@@ -9,14 +9,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from rempart.store.migrations.columns import big_id, create_index, fk, pk, stamp, uq
+from rempart.store.migrations.columns import big_id, create_index, create_table, fk, stamp, uq
 
 revision = "0014"
 down_revision = "0013"
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "scan_batches",
         big_id(),
         sa.Column("scan_id", sa.String(36), nullable=False),
@@ -34,7 +34,6 @@ def upgrade() -> None:
         sa.Column("seq_from", sa.Integer(), nullable=True),
         sa.Column("seq_to", sa.Integer(), nullable=True),
         fk("scan_batches", "scan_id", "scans", ondelete="CASCADE"),
-        pk("scan_batches"),
         uq("scan_batches", "scan_id", "input_index", "start"),
     )
     create_index("scan_batches", "scan_id")

@@ -12,9 +12,9 @@ from alembic import op
 from rempart.store.migrations.columns import (
     big_id,
     create_index,
+    create_table,
     fk,
     int_id,
-    pk,
     stamp,
     uq,
 )
@@ -24,7 +24,7 @@ down_revision = "0014"
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "exchanges",
         int_id(),
         sa.Column("name", sa.String(63), nullable=False),
@@ -38,11 +38,10 @@ def upgrade() -> None:
         sa.Column("added", sa.Integer(), nullable=False),
         sa.Column("withdrawn", sa.Integer(), nullable=False),
         fk("exchanges", "bank_id", "banks", ondelete="CASCADE"),
-        pk("exchanges"),
         uq("exchanges", "name"),
         uq("exchanges", "bank_id"),
     )
-    op.create_table(
+    create_table(
         "exchange_feedback",
         big_id(),
         sa.Column("exchange_id", sa.Integer(), nullable=False),
@@ -56,10 +55,9 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("error", sa.String(2000), nullable=True),
         fk("exchange_feedback", "exchange_id", "exchanges", ondelete="CASCADE"),
-        pk("exchange_feedback"),
         uq("exchange_feedback", "exchange_id", "review_item_id"),
     )
-    op.create_table(
+    create_table(
         "bank_feed_tokens",
         int_id(),
         sa.Column("name", sa.String(63), nullable=False),
@@ -68,7 +66,6 @@ def upgrade() -> None:
         stamp("created_at"),
         stamp("revoked_at", nullable=True),
         fk("bank_feed_tokens", "bank_id", "banks", ondelete="CASCADE"),
-        pk("bank_feed_tokens"),
         uq("bank_feed_tokens", "digest"),
     )
     create_index("bank_feed_tokens", "bank_id")

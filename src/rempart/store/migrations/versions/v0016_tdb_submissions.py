@@ -8,14 +8,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from rempart.store.migrations.columns import big_id, create_index, fk, pk, stamp, uq
+from rempart.store.migrations.columns import big_id, create_index, create_table, fk, stamp, uq
 
 revision = "0016"
 down_revision = "0015"
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "tdb_submissions",
         big_id(),
         sa.Column("decision_id", sa.Integer(), nullable=False),
@@ -27,7 +27,6 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("error", sa.String(2000), nullable=True),
         fk("tdb_submissions", "decision_id", "decisions"),
-        pk("tdb_submissions"),
         uq("tdb_submissions", "decision_id"),
         uq("tdb_submissions", "puid"),
     )
