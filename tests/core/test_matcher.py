@@ -9,8 +9,9 @@ from PIL import Image
 
 from rempart.bench.edits import apply_edit
 from rempart.bench.synthetic_images import make_photo, make_video, photo_bytes
-from rempart.core.matcher import BankInfo, Matcher, Query
+from rempart.core.matcher import Matcher, Query
 from rempart.core.media_signals import analyze, hash_bytes
+from rempart.core.signal_indexes import BankInfo
 from rempart.core.signals import vpdq
 from rempart.core.types import MediaHashes
 

@@ -131,7 +131,8 @@ def test_dark_photo_gets_a_tone_variant_its_reshares_match_and_other_dark_photos
 
     from rempart.bench.edits import caption_band, crop_one_side, night, resize
     from rempart.core.banks import EntryTrust
-    from rempart.core.matcher import BankInfo, Matcher, Query
+    from rempart.core.matcher import Matcher, Query
+    from rempart.core.signal_indexes import BankInfo
 
     m = Matcher()
     m.set_bank(BankInfo(1, "b", "moderator", "block", 31, 31, 80.0, 0.0, True))

@@ -13,8 +13,9 @@ from rempart.bench.robustness_video import EDITS, encode, synthetic_clip
 from rempart.core.banks import Provenance, entries_from_media
 from rempart.core.clock import utc_now
 from rempart.core.hash_settings import HashSettings
-from rempart.core.matcher import BankInfo, Matcher, Query
+from rempart.core.matcher import Matcher, Query
 from rempart.core.media_signals import analyze, hash_bytes
+from rempart.core.signal_indexes import BankInfo
 from rempart.core.signals import vpdq
 from rempart.core.signals.orb import OrbReference
 from rempart.core.signals.vcrop import MAX_KEY_FRAMES

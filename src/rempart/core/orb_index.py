@@ -2,7 +2,7 @@
 
 Retrieval pools every reference's descriptors; each probe descriptor votes for the references
 owning its nearest pooled descriptors; the best-voted few are verified geometrically and by
-region PDQ (:func:`rempart.core.signals.orb.verify`).
+region PDQ (:func:`rempart.core.signals.orb_verify.verify`).
 
 Example::
 
@@ -24,14 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from rempart.core.signals.orb import (
-    RATIO,
-    OrbMatch,
-    OrbProbe,
-    OrbReference,
-    geometry,
-    verify_pairs,
-)
+from rempart.core.signals.orb import OrbProbe, OrbReference
+from rempart.core.signals.orb_verify import RATIO, OrbMatch, geometry, verify_pairs
 from rempart.core.signals.pdq import DEFAULT_THRESHOLD
 
 MAX_CANDIDATES = 4
@@ -178,8 +172,8 @@ class OrbIndex:
         self, probe: OrbProbe, min_inliers: int
     ) -> list[tuple[int, OrbReference, NDArray[np.float64], int]]:
         """(reference id, reference, probe → reference transform, inliers) of the best-voted
-        references with at least ``min_inliers`` (:func:`~rempart.core.signals.orb.geometry`),
-        most inliers first."""
+        references with at least ``min_inliers``
+        (:func:`~rempart.core.signals.orb_verify.geometry`), most inliers first."""
         out = []
         for ref_id, (probe_idx, ref_idx) in self.candidates(probe).items():
             ref = self._refs.get(ref_id)

@@ -20,7 +20,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 from PIL import Image
@@ -63,7 +63,23 @@ def _check_frames(n: int, limits: HashLimits) -> None:
         raise MediaError("too_many_frames", f"more than {limits.max_video_frames} sampled frames")
 
 
-class VideoReader:
+class _FrameReader:
+    """A source of frames that keeps its input open until closed (also ``with reader: ...``)."""
+
+    def close(self) -> None:
+        """Release what the reader holds."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class VideoReader(_FrameReader):
     """A video (mp4, webm, mkv, avi…) opened from memory through PyAV; iterate for frames.
 
     Frames are sampled at ``fps`` (the first always) and scaled so that their longer side is
@@ -168,14 +184,6 @@ class VideoReader:
         """Release the decoder."""
         self._container.close()
 
-    def __enter__(self) -> VideoReader:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
 
 def _duration(container: Any, stream: Any) -> float | None:
     d = getattr(stream, "duration", None)
@@ -191,7 +199,7 @@ def _container_format(name: str) -> str:
     return {"matroska": "mkv", "mov": "mp4"}.get(first, first)
 
 
-class AnimationReader:
+class AnimationReader(_FrameReader):
     """An animated GIF or WebP sampled at ``fps`` (first frame always); iterate for frames.
 
     ``duration`` is the animation's length once iterated to the end.
@@ -244,14 +252,6 @@ class AnimationReader:
     def close(self) -> None:
         """Release the image."""
         self._image.close()
-
-    def __enter__(self) -> AnimationReader:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 def _fit(rgb: RGB, max_side: int) -> RGB:

@@ -17,7 +17,8 @@ import numpy as np
 
 from rempart.core.banks import Bank, EntryStatus, EntryTrust
 from rempart.core.index.hexcodec import hex_to_hashes
-from rempart.core.matcher import BankInfo, Matcher
+from rempart.core.matcher import Matcher
+from rempart.core.signal_indexes import BankInfo
 from rempart.core.types import Signal
 from rempart.store.interface import BankStore
 

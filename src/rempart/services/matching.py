@@ -30,8 +30,9 @@ from rempart.config import HashSettings
 from rempart.core.banks import BankEntry, EntryStatus
 from rempart.core.flood import FloodRule, Hit
 from rempart.core.match_outcome import MatchOutcome, SignalMatch
-from rempart.core.matcher import EntryChange, Matcher, Query
+from rempart.core.matcher import Matcher, Query
 from rempart.core.media_signals import analyze
+from rempart.core.signal_indexes import EntryChange
 from rempart.core.signals.exact import exact_hashes
 from rempart.core.verdict import Match, Verdict
 from rempart.services.match_reports import describe_match, fingerprint, one_per_item, unmatched

@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from rempart.config import NoticeSettings
 from rempart.core.audit import AuditEvent, AuditFilter
@@ -104,6 +104,15 @@ def _clean(value: str | None, limit: int, name: str) -> str | None:
 def _check_page(limit: int, offset: int) -> None:
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         raise InvalidArgument(f"limit is 1 to {MAX_PAGE} and offset at least 0")
+
+
+R = TypeVar("R")
+
+
+def _with_case_numbers(page: Page[tuple[str, R]], to_json: Callable[[R], dict[str, Any]],
+                       ) -> Page[dict[str, Any]]:
+    """Each ``(case number, record)`` of ``page`` as the record's JSON with its case number."""
+    return Page([{"case_number": case, **to_json(r)} for case, r in page.items], page.total)
 
 
 class NoticeService:
@@ -293,17 +302,14 @@ class NoticeService:
                   ) -> Page[dict[str, Any]]:
         """Decisions across notices, newest first, each with its notice's case number."""
         _check_page(limit, offset)
-        page = self.store.list_decisions(flt, limit, offset)
-        return Page([{"case_number": case, **self._decision_json(d)} for case, d in page.items],
-                    page.total)
+        return _with_case_numbers(self.store.list_decisions(flt, limit, offset),
+                                  self._decision_json)
 
     def appeals(self, flt: AppealFilter, limit: int = 50, offset: int = 0,
                 ) -> Page[dict[str, Any]]:
         """Appeals across notices, open ones first (oldest first), each with its case number."""
         _check_page(limit, offset)
-        page = self.store.list_appeals(flt, limit, offset)
-        return Page([{"case_number": case, **self._appeal_json(a)} for case, a in page.items],
-                    page.total)
+        return _with_case_numbers(self.store.list_appeals(flt, limit, offset), self._appeal_json)
 
     def user_id(self, username: str) -> int | None:
         """The id of a console user, None when unknown."""

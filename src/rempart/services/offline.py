@@ -42,7 +42,8 @@ def open_bank_store(url: str) -> SqlBankStore:
     return open_store(url)
 
 
-def _engine(bank: BankStore) -> Engine:
+def engine_of(bank: BankStore) -> Engine:
+    """The database engine behind ``bank`` (the SQL store's)."""
     # The engine is not part of the BankStore Protocol: only the SQL store has one.
     engine = getattr(bank, "engine", None)
     if not isinstance(engine, Engine):
@@ -52,31 +53,31 @@ def _engine(bank: BankStore) -> Engine:
 
 def retention_store(bank: BankStore) -> SqlRetentionStore:
     """The retention store on ``bank``'s database."""
-    return SqlRetentionStore(_engine(bank))
+    return SqlRetentionStore(engine_of(bank))
 
 
 def token_store(bank: BankStore) -> SqlTokenStore:
     """The API token store on ``bank``'s database."""
-    return SqlTokenStore(_engine(bank))
+    return SqlTokenStore(engine_of(bank))
 
 
 def user_service(bank: BankStore) -> UserService:
     """The user service on ``bank``'s database."""
-    return UserService(SqlUserStore(_engine(bank)))
+    return UserService(SqlUserStore(engine_of(bank)))
 
 
 def lockout_store(bank: BankStore) -> SqlLockoutStore:
     """The sign-in lockout store on ``bank``'s database."""
-    return SqlLockoutStore(_engine(bank))
+    return SqlLockoutStore(engine_of(bank))
 
 
 def scan_store(bank: BankStore) -> ScanStore:
     """The scan results store on ``bank``'s database."""
-    return SqlScanStore(_engine(bank))
+    return SqlScanStore(engine_of(bank))
 
 
 def evidence_service(bank: BankStore) -> EvidenceService:
     """The evidence service on ``bank``'s database (victim cases and scan findings)."""
-    engine = _engine(bank)
+    engine = engine_of(bank)
     cases = CaseService(SqlCaseStore(engine), bank, SqlScanStore(engine))
     return EvidenceService(SqlEvidenceReads(engine), cases, bank, SqlAuditLog(engine))

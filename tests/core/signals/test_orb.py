@@ -13,7 +13,8 @@ from PIL import Image
 from rempart.bench.edits import EDITS, apply_edit
 from rempart.bench.synthetic_images import make_photo
 from rempart.core.orb_index import OrbIndex
-from rempart.core.signals.orb import OrbReference, probe_features, reference_features, verify
+from rempart.core.signals.orb import OrbReference, probe_features, reference_features
+from rempart.core.signals.orb_verify import verify
 
 
 def gray(im: Image.Image) -> np.ndarray:

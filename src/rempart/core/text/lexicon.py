@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from rempart.core.text.word_regex import compile_word_class
+
 _RAW: dict[str, str] = {
     # Asking for material.
     "request": r"""(?:si )?tu m envoies|m envoyer|send me|envoie moi|qui (?:l a|les a|l as|les as|
@@ -315,139 +317,8 @@ _RAW: dict[str, str] = {
         pay me""",
 }
 
-
-def _split(pattern: str) -> list[str]:
-    """Top-level alternatives of a regex (respecting groups, classes and escapes)."""
-    out: list[str] = []
-    cur: list[str] = []
-    depth, i, in_class = 0, 0, False
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            cur.append(pattern[i:i + 2])
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            out.append("".join(cur))
-            cur = []
-            i += 1
-            continue
-        cur.append(c)
-        i += 1
-    out.append("".join(cur))
-    return out
-
-
-def _first_atom(branch: str) -> tuple[str, str] | None:
-    """(leading literal, rest) when the branch starts with an unquantified literal."""
-    if not branch or branch[0] in "()[].^$|?*+{":
-        return None
-    atom = branch[:2] if branch[0] == "\\" else branch[0]
-    if atom[0] == "\\" and atom[1] in "wWdDsSbB":
-        return None
-    rest = branch[len(atom):]
-    return None if rest[:1] in ("?", "*", "+", "{") else (atom, rest)
-
-
-def _group_end(pattern: str, start: int) -> int:
-    """Index of the ``)`` closing the group opened at ``pattern[start]``."""
-    depth, i, in_class = 0, start, False
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    raise ValueError(f"unbalanced group in {pattern!r}")
-
-
-def _first_chars(branch: str) -> set[str] | None:
-    """Character-class items one of which starts every match of ``branch``; None if unknown.
-
-    Lookbehinds are skipped; a group is the union of its alternatives; anything optional or
-    open-ended at the start (``\\w``, ``.``, ``x?``) gives None (no guard for the class).
-    """
-    while branch.startswith(("(?<!", "(?<=")):
-        branch = branch[_group_end(branch, 0) + 1:]
-    if not branch:
-        return None
-    if branch.startswith("(?:"):
-        end = _group_end(branch, 0)
-        if branch[end + 1:end + 2] in ("?", "*", "{"):
-            return None
-        out: set[str] = set()
-        for alt in _split(branch[3:end]):
-            first = _first_chars(alt)
-            if first is None:
-                return None
-            out |= first
-        return out
-    if branch.startswith("["):
-        end = branch.index("]", 1)
-        if branch[1] == "^" or branch[end + 1:end + 2] in ("?", "*", "{"):
-            return None
-        return {branch[1:end]}
-    if branch.startswith("\\d"):
-        return None if branch[2:3] in ("?", "*", "{") else {"0-9"}
-    atom = _first_atom(branch)
-    if atom is None:
-        return None
-    return {atom[0] if atom[0].startswith("\\") else re.escape(atom[0])}
-
-
-def _factor(branches: list[str]) -> str:
-    """Share leading literals between alternatives (a trie): re tries far fewer branches."""
-    groups: dict[str, list[str]] = {}
-    others: list[str] = []
-    empty = False
-    for branch in branches:
-        split = _first_atom(branch)
-        if not branch:
-            empty = True
-        elif split is None:
-            others.append(branch)
-        else:
-            groups.setdefault(split[0], []).append(split[1])
-    parts = [atom + (rests[0] if len(rests) == 1 else f"(?:{_factor(rests)})")
-             for atom, rests in groups.items()]
-    return "|".join([*parts, *others, *([""] if empty else [])])
-
-
-# Every class runs on each message, so each must stay linear in it: compiled once, here, from
-# the constants above (never from a message), and no two neighbouring quantified parts that can
-# match the same characters (``\s*(?:\+)?\s*/?\s*`` backtracked cubically on ``'t.me/' + ' ' *
-# 2000``). tests/core/text/test_text_bounded.py runs hostile texts against them.
-def _compile(body: str) -> re.Pattern[str]:
-    # A line ending in "|" continues the alternation; any other break stands for one space.
-    alternation = re.sub(r"\|\s*\n\s*", "|", body)
-    alternation = re.sub(r"\s*\n\s*", " ", alternation)
-    factored = _factor(_split(alternation))
-    firsts = [_first_chars(b) for b in _split(factored)]
-    guard = ""
-    if all(f is not None for f in firsts):
-        # Cheap first-character test before entering the alternation at each word start.
-        guard = "(?=[" + "".join(sorted({c for f in firsts if f for c in f})) + "])"
-    return re.compile(r"(?<![\w@])" + guard + "(?:" + factored + r")(?![\w])")
-
-
-CLASSES: dict[str, re.Pattern[str]] = {name: _compile(body) for name, body in _RAW.items()}
+CLASSES: dict[str, re.Pattern[str]] = {
+    name: compile_word_class(body) for name, body in _RAW.items()
+}
 """One compiled regex per word class, matched against normalised text."""
 

@@ -10,10 +10,9 @@ Example::
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
-
 from rempart.core.clock import utc_now
-from rempart.services.errors import InvalidArgument, RempartError
+from rempart.services.errors import InvalidArgument
+from rempart.services.offline import engine_of
 from rempart.services.transparency.dashboard import DashboardFigures, dashboard_figures
 from rempart.services.transparency.report import Report, build_report, period
 from rempart.services.transparency.statements import (
@@ -33,17 +32,9 @@ from rempart.store.transparency_reads import SqlTransparencyReads
 
 __all__ = ["BATCH", "MAX_ATTEMPTS", "BatchAnswer", "BatchReport", "DashboardFigures", "Report",
            "StatementService", "StatementSink", "SubmitReport", "TdbUnavailable",
-           "build_report", "console_figures", "engine_of", "statement_service",
+           "build_report", "console_figures", "statement_service",
            "transparency_report"]
 PUID_SECRET = "tdb-puid"
-
-
-def engine_of(bank: BankStore) -> Engine:
-    """The database engine behind ``bank`` (the SQL store's)."""
-    engine = getattr(bank, "engine", None)
-    if not isinstance(engine, Engine):
-        raise RempartError("this store has no database engine")
-    return engine
 
 
 def statement_service(bank: BankStore) -> StatementService:
