@@ -25,7 +25,7 @@ from matrix_support import (
 )
 
 from rempart.adapters.matrix_bot import MatrixRunner, connect, e2ee
-from rempart.adapters.matrix_bot.runner import E2EE_NOTICE
+from rempart.adapters.matrix_bot.rooms import E2EE_NOTICE
 from rempart.app import matrix_service
 from rempart.bench.synapse_peer import SynapsePeer
 

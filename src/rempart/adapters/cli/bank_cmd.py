@@ -10,7 +10,6 @@ Example::
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -18,14 +17,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from rempart.adapters.cli.options import Db, Jsonl, fail, store_for
+from rempart.adapters.cli.options import Db, Jsonl, add_group, fail, store_for
+from rempart.adapters.cli.output import emit_jsonl, show_rows
 from rempart.config import Settings
 from rempart.core.banks import (
     DEFAULT_PDQ_THRESHOLD,
     DEFAULT_VPDQ_THRESHOLD,
+    BankEntry,
     BankKind,
     BankPolicy,
     Provenance,
@@ -42,10 +42,6 @@ class FileFormat(StrEnum):
 
 
 Name = Annotated[str, typer.Argument(help="Bank name.")]
-
-
-def _emit(record: dict[str, object]) -> None:
-    typer.echo(json.dumps(record, separators=(",", ":")))
 
 
 def create(
@@ -73,18 +69,15 @@ def list_(jsonl: Jsonl = False, db: Db = None) -> None:
     """List banks with their entry counts. Example: rempart bank list --jsonl"""
     with store_for(db) as store:
         summaries = svc.list_banks(store)
-    if jsonl:
-        for s in summaries:
-            _emit(s.to_json())
-        return
-    table = Table("name", "kind", "policy", "PDQ", "vPDQ", "enabled", "active", "on hold",
-                  "removed")
-    for s in summaries:
-        b = s.bank
-        table.add_row(b.name, b.kind, b.policy, str(b.pdq_threshold), str(b.vpdq_threshold),
-                      "yes" if b.enabled else "no",
-                      *(str(n) for n in s.counts.values()))
-    Console().print(table)
+    show_rows(summaries, jsonl, svc.BankSummary.to_json,
+              Table("name", "kind", "policy", "PDQ", "vPDQ", "enabled", "active", "on hold",
+                    "removed"), _bank_cells)
+
+
+def _bank_cells(s: svc.BankSummary) -> list[str]:
+    b = s.bank
+    return [b.name, b.kind, b.policy, str(b.pdq_threshold), str(b.vpdq_threshold),
+            "yes" if b.enabled else "no", *(str(n) for n in s.counts.values())]
 
 
 def remove(
@@ -126,8 +119,8 @@ def add(
             failed += 1
             typer.echo(f"error: {item.path}: {item.error}", err=True)
         elif jsonl:
-            _emit({"path": str(item.path), "content_group": item.content_group,
-                   "entry_ids": list(item.entry_ids)})
+            emit_jsonl({"path": str(item.path), "content_group": item.content_group,
+                        "entry_ids": list(item.entry_ids)})
         else:
             typer.echo(f"{item.path}: {len(item.entry_ids)} signals, "
                        f"content group {item.content_group}")
@@ -207,17 +200,16 @@ def entries(
     """List a bank's entries. Example: rempart bank entries victims --jsonl"""
     with store_for(db) as store:
         rows = list(svc.list_entries(store, name, include_removed))
-    if jsonl:
-        for entry in rows:
-            _emit(svc.entry_record(entry))
-        return
-    table = Table("id", "signal", "value", "status", "group", "source", "case", "labels")
-    for e in rows:
-        value = e.value if len(e.value) <= 64 else e.value[:61] + "..."
-        table.add_row(str(e.id), e.signal_type, value, e.status, e.content_group[:8],
-                      e.provenance.source or "", e.provenance.case_id or "",
-                      " ".join(e.provenance.labels))
-    Console(width=200).print(table)
+    show_rows(rows, jsonl, svc.entry_record,
+              Table("id", "signal", "value", "status", "group", "source", "case", "labels"),
+              _entry_cells, width=200)
+
+
+def _entry_cells(e: BankEntry) -> list[str]:
+    value = e.value if len(e.value) <= 64 else e.value[:61] + "..."
+    return [str(e.id), e.signal_type, value, e.status, e.content_group[:8],
+            e.provenance.source or "", e.provenance.case_id or "",
+            " ".join(e.provenance.labels)]
 
 
 def remove_entry(
@@ -236,14 +228,6 @@ def remove_entry(
 
 def register(app: typer.Typer) -> None:
     """Attach the ``bank`` command group."""
-    bank_app = typer.Typer(help="Hash banks: create, fill, import, export, remove.",
-                           no_args_is_help=True)
-    bank_app.command("create")(create)
-    bank_app.command("list")(list_)
-    bank_app.command("remove")(remove)
-    bank_app.command("add")(add)
-    bank_app.command("import")(import_)
-    bank_app.command("export")(export)
-    bank_app.command("entries")(entries)
-    bank_app.command("remove-entry")(remove_entry)
-    app.add_typer(bank_app, name="bank")
+    add_group(app, "bank", "Hash banks: create, fill, import, export, remove.", {
+        "create": create, "list": list_, "remove": remove, "add": add, "import": import_,
+        "export": export, "entries": entries, "remove-entry": remove_entry})

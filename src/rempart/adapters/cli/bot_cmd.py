@@ -20,12 +20,11 @@ import contextlib
 import logging
 import os
 import secrets
-import signal
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from rempart.adapters.cli.options import Db
+from rempart.adapters.cli.options import Db, stop_on_signals
 
 if TYPE_CHECKING:
     from telegram import Bot
@@ -118,17 +117,7 @@ async def _poll(runner: object) -> None:
     from rempart.adapters.telegram_bot import BotRunner
 
     assert isinstance(runner, BotRunner)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    main = asyncio.current_task()
-
-    def on_signal() -> None:
-        if stop.is_set() and main is not None:  # a second signal: stop without grace
-            main.cancel()
-        stop.set()
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, on_signal)
+    stop = stop_on_signals()
     with contextlib.suppress(asyncio.CancelledError):
         await runner.run_polling(stop)
 

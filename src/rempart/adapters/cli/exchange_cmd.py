@@ -16,23 +16,18 @@ Example::
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from rempart.adapters.cli.options import Db, Jsonl, fail, store_for
+from rempart.adapters.cli.options import Db, Jsonl, add_group, fail, store_for
+from rempart.adapters.cli.output import emit_jsonl, show_rows
 from rempart.core.banks import BankPolicy
-from rempart.core.exchanges import ExchangeKind, FetchReport
+from rempart.core.exchanges import Exchange, ExchangeKind, FetchReport
 
 Name = Annotated[str, typer.Argument(help="Exchange name.")]
-
-
-def _emit(record: dict[str, object]) -> None:
-    typer.echo(json.dumps(record, separators=(",", ":")))
 
 
 def add(
@@ -63,16 +58,15 @@ def list_(jsonl: Jsonl = False, db: Db = None) -> None:
 
     with store_for(db) as store:
         exchanges = exchange_service(store).exchanges()
-    if jsonl:
-        for e in exchanges:
-            _emit(e.to_json())
-        return
-    table = Table("name", "kind", "bank", "url", "fetched", "added", "withdrawn", "last error")
-    for e in exchanges:
-        table.add_row(e.name, e.kind, e.bank, e.url or "",
-                      e.fetched_at.isoformat(timespec="seconds") if e.fetched_at else "never",
-                      str(e.added), str(e.withdrawn), e.last_error or "")
-    Console(width=200).print(table)
+    show_rows(exchanges, jsonl, Exchange.to_json,
+              Table("name", "kind", "bank", "url", "fetched", "added", "withdrawn",
+                    "last error"), _exchange_cells, width=200)
+
+
+def _exchange_cells(e: Exchange) -> list[str]:
+    return [e.name, e.kind, e.bank, e.url or "",
+            e.fetched_at.isoformat(timespec="seconds") if e.fetched_at else "never",
+            str(e.added), str(e.withdrawn), e.last_error or ""]
 
 
 def fetch(
@@ -101,7 +95,7 @@ def fetch(
 
 def _show(report: FetchReport, jsonl: bool) -> None:
     if jsonl:
-        _emit(report.to_json())
+        emit_jsonl(report.to_json())
         return
     for error in report.errors:
         typer.echo(f"warning: {report.exchange}: {error}", err=True)
@@ -127,7 +121,7 @@ def feedback(
         service = exchange_service(store)
         report = service.feedback(name, feedback_sink_for(service.get(name), os.environ))
     if jsonl:
-        _emit(report.to_json())
+        emit_jsonl(report.to_json())
     else:
         typer.echo(f"{name}: {report.queued} decisions queued, {report.sent} sent, "
                    f"{report.failed} not sent")
@@ -174,13 +168,6 @@ def revoke(token_id: Annotated[int, typer.Argument(help="Feed token id.")],
 
 def register(app: typer.Typer) -> None:
     """Attach the ``exchange`` command group."""
-    group = typer.Typer(help="Hash exchanges into banks; bank feeds for other Rempart "
-                        "instances.", no_args_is_help=True)
-    group.command("add")(add)
-    group.command("list")(list_)
-    group.command("fetch")(fetch)
-    group.command("remove")(remove)
-    group.command("feedback")(feedback)
-    group.command("publish")(publish)
-    group.command("revoke")(revoke)
-    app.add_typer(group, name="exchange")
+    add_group(app, "exchange", "Hash exchanges into banks; bank feeds for other Rempart "
+              "instances.", {"add": add, "list": list_, "fetch": fetch, "remove": remove,
+                             "feedback": feedback, "publish": publish, "revoke": revoke})

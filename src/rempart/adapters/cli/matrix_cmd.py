@@ -18,12 +18,11 @@ import asyncio
 import contextlib
 import logging
 import os
-import signal
 from typing import Annotated
 
 import typer
 
-from rempart.adapters.cli.options import Db
+from rempart.adapters.cli.options import Db, stop_on_signals
 
 
 def matrix_bot_command(
@@ -84,17 +83,7 @@ def matrix_bot_command(
             typer.echo(f"error: {e}", err=True)
             raise typer.Exit(1) from None
         runner = MatrixRunner(client, service, m, settings.bot)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        main = asyncio.current_task()
-
-        def on_signal() -> None:
-            if stop.is_set() and main is not None:  # a second signal: stop without grace
-                main.cancel()
-            stop.set()
-
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, on_signal)
+        stop = stop_on_signals()
         try:
             with contextlib.suppress(asyncio.CancelledError):
                 await runner.run(stop)

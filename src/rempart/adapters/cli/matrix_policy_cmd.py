@@ -12,13 +12,13 @@ Example::
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Annotated
 
 import typer
 
-from rempart.adapters.cli.options import Db, Jsonl, fail, store_for
+from rempart.adapters.cli.options import Db, Jsonl, add_group, fail, store_for
+from rempart.adapters.cli.output import emit_jsonl
 
 
 def publish(
@@ -62,7 +62,7 @@ def publish(
         room_id = client.resolve(room)
         report = publish_bank(store, bank, room_id, RoomSink(client, room_id))
     if jsonl:
-        typer.echo(json.dumps(report.to_json(), separators=(",", ":")))
+        emit_jsonl(report.to_json())
     else:
         typer.echo(f"{bank} -> {report.room}: {report.published} published, "
                    f"{report.withdrawn} withdrawn, {report.skipped} skipped"
@@ -73,7 +73,5 @@ def publish(
 
 def register(app: typer.Typer) -> None:
     """Attach the ``matrix-policy`` command group."""
-    group = typer.Typer(help="Share confirmed hashes through Matrix policy rooms.",
-                        no_args_is_help=True)
-    group.command("publish")(publish)
-    app.add_typer(group, name="matrix-policy")
+    add_group(app, "matrix-policy", "Share confirmed hashes through Matrix policy rooms.",
+              {"publish": publish})

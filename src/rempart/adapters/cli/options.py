@@ -9,7 +9,9 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import signal
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -35,6 +37,34 @@ def fail(message: str) -> NoReturn:
     """Print ``error: message`` on stderr and exit with status 1."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(1)
+
+
+def add_group(app: typer.Typer, name: str, help: str,
+              commands: dict[str, Callable[..., None]]) -> None:
+    """Attach the command group ``rempart <name>`` with one subcommand per entry of
+    ``commands`` (its name on the command line, its function)."""
+    group = typer.Typer(help=help, no_args_is_help=True)
+    for command, function in commands.items():
+        group.command(command)(function)
+    app.add_typer(group, name=name)
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event the first SIGINT or SIGTERM sets (stop with grace); a second one cancels the
+    task running now (stop at once). Called inside the event loop, by a long-running
+    command's main task."""
+    stop = asyncio.Event()
+    main = asyncio.current_task()
+
+    def on_signal() -> None:
+        if stop.is_set() and main is not None:
+            main.cancel()
+        stop.set()
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal)
+    return stop
 
 
 @contextmanager

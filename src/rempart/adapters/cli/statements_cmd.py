@@ -13,17 +13,13 @@ Example::
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Annotated
 
 import typer
 
-from rempart.adapters.cli.options import Db, Jsonl, store_for
-
-
-def _emit(record: dict[str, object]) -> None:
-    typer.echo(json.dumps(record, separators=(",", ":")))
+from rempart.adapters.cli.options import Db, Jsonl, add_group, store_for
+from rempart.adapters.cli.output import emit_jsonl
 
 
 def submit(
@@ -45,8 +41,8 @@ def submit(
         report = statement_service(store).submit(client, limit=limit)
     if jsonl:
         for batch in report.to_json()["batches"]:
-            _emit(batch)
-        _emit({"queued": report.queued, "accepted": report.accepted,
+            emit_jsonl(batch)
+        emit_jsonl({"queued": report.queued, "accepted": report.accepted,
                "failed": report.failed, "outbox": report.outbox})
     else:
         for b in report.batches:
@@ -74,7 +70,7 @@ def outbox(jsonl: Jsonl = False, db: Db = None) -> None:
         state = statement_service(store).outbox_state()
     if jsonl:
         for failure in state["failures"]:
-            _emit(failure)
+            emit_jsonl(failure)
         return
     counts = state["counts"]
     typer.echo(f"{counts.get('submitted', 0)} submitted, {counts.get('pending', 0)} pending, "
@@ -86,8 +82,5 @@ def outbox(jsonl: Jsonl = False, db: Db = None) -> None:
 
 def register(app: typer.Typer) -> None:
     """Attach the ``statements`` command group."""
-    group = typer.Typer(help="Statements of reasons to the EU Transparency Database.",
-                        no_args_is_help=True)
-    group.command("submit")(submit)
-    group.command("outbox")(outbox)
-    app.add_typer(group, name="statements")
+    add_group(app, "statements", "Statements of reasons to the EU Transparency Database.",
+              {"submit": submit, "outbox": outbox})

@@ -13,14 +13,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from rempart.adapters.cli.options import Db, store_for
-from rempart.adapters.cli.output import emit_jsonl, stderr
+from rempart.adapters.cli.options import Db, Jsonl, store_for
+from rempart.adapters.cli.output import emit_jsonl, show_rows, stderr
+from rempart.core.tokens import ApiToken
 from rempart.services.offline import SCOPES, token_store
 
-Jsonl = Annotated[bool, typer.Option("--jsonl", help="One JSON object per line on stdout.")]
 token_app = typer.Typer(help="API tokens (shown once, stored hashed).", no_args_is_help=True)
 
 
@@ -56,15 +55,13 @@ def list_(db: Db = None, jsonl: Jsonl = False) -> None:
     """List live tokens (never their secrets)."""
     with store_for(db) as store:
         tokens = token_store(store).list()
-    if jsonl:
-        for t in tokens:
-            emit_jsonl(t.to_json())
-        return
-    table = Table("id", "name", "scopes", "rate/s", "burst", "created", box=None)
-    for t in tokens:
-        table.add_row(str(t.id), t.name, " ".join(t.scopes), str(t.rate_per_second or ""),
-                      str(t.burst or ""), t.created_at.isoformat(timespec="seconds"))
-    Console().print(table)
+    show_rows(tokens, jsonl, ApiToken.to_json,
+              Table("id", "name", "scopes", "rate/s", "burst", "created", box=None), _cells)
+
+
+def _cells(t: ApiToken) -> list[str]:
+    return [str(t.id), t.name, " ".join(t.scopes), str(t.rate_per_second or ""),
+            str(t.burst or ""), t.created_at.isoformat(timespec="seconds")]
 
 
 @token_app.command("revoke")

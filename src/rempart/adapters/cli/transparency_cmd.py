@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from rempart.adapters.cli.options import Db, store_for
+from rempart.adapters.cli.options import Db, add_group, store_for
 
 
 def report(
@@ -39,7 +39,5 @@ def report(
 
 def register(app: typer.Typer) -> None:
     """Attach the ``transparency`` command group."""
-    group = typer.Typer(help="Transparency reports (DSA art. 15 and 24).",
-                        no_args_is_help=True)
-    group.command("report")(report)
-    app.add_typer(group, name="transparency")
+    add_group(app, "transparency", "Transparency reports (DSA art. 15 and 24).",
+              {"report": report})

@@ -16,11 +16,11 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from rempart.adapters.cli.options import Db, Jsonl, fail, store_for
-from rempart.adapters.cli.output import emit_jsonl, stderr
+from rempart.adapters.cli.output import emit_jsonl, show_rows, stderr
+from rempart.core.users import UserRecord
 from rempart.services.errors import InvalidArgument
 from rempart.services.offline import lockout_store, user_service
 from rempart.services.users import Actor, parse_role
@@ -73,15 +73,13 @@ def list_(db: Db = None, jsonl: Jsonl = False) -> None:
     """List users (never their password hashes)."""
     with store_for(db) as store:
         users = user_service(store).list()
-    if jsonl:
-        for u in users:
-            emit_jsonl(u.to_json())
-        return
-    table = Table("id", "name", "role", "disabled", "created", box=None)
-    for u in users:
-        table.add_row(str(u.id), u.username, u.role.value, "yes" if u.disabled else "",
-                      u.created_at.isoformat(timespec="seconds"))
-    Console().print(table)
+    show_rows(users, jsonl, UserRecord.to_json,
+              Table("id", "name", "role", "disabled", "created", box=None), _cells)
+
+
+def _cells(u: UserRecord) -> list[str]:
+    return [str(u.id), u.username, u.role.value, "yes" if u.disabled else "",
+            u.created_at.isoformat(timespec="seconds")]
 
 
 @user_app.command("role")

@@ -35,15 +35,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from rempart.adapters.evidence.labels import label
 from rempart.core.evidence import TimelineEntry
-from rempart.core.evidence_law import (
-    ADVICE,
-    CONSTAT,
-    DISCLAIMER,
-    VERIFY,
-    WHERE_TO_FILE,
-    Language,
-    localized,
-)
+from rempart.core.evidence_json import law_json
+from rempart.core.evidence_law import Language, localized
 from rempart.core.evidence_package import EvidencePackage
 from rempart.core.evidence_victim import VictimEvidence, VictimSighting
 
@@ -244,6 +237,7 @@ def _timeline(pkg: EvidencePackage, s: _Styles) -> list[Any]:
 
 def _story(pkg: EvidencePackage, s: _Styles) -> list[Any]:
     lang = pkg.language
+    law = law_json(pkg.offences, lang)  # the legal texts in the package's language
     a = pkg.audience
     story: list[Any] = [Paragraph(escape(label("title", lang)), s.h1)]
     if a.kind == "victim_case":
@@ -259,7 +253,7 @@ def _story(pkg: EvidencePackage, s: _Styles) -> list[Any]:
                       (label("tool", lang), s.inert(pkg.tool)),
                       (label("for", lang), s.inert(who))], s),
               Spacer(1, 4), Paragraph(escape(label("no_media", lang)), s.body),
-              Paragraph(escape(localized(ADVICE, lang)), s.body)]
+              Paragraph(escape(law["advice"]), s.body)]
     if pkg.registered:
         story.append(Paragraph(escape(label("registered", lang)), s.h2))
         for r in pkg.registered:
@@ -272,7 +266,7 @@ def _story(pkg: EvidencePackage, s: _Styles) -> list[Any]:
             story.append(Paragraph(s.inert(line), s.small))
     story += _timeline(pkg, s)
     story += [Paragraph(escape(label("offences", lang)), s.h2),
-              Paragraph(escape(localized(DISCLAIMER, lang)), s.small)]
+              Paragraph(escape(law["legal_notice"]), s.small)]
     for o in pkg.offences:
         state = label("suggested" if o.suggested else "possible", lang)
         story += [Paragraph(s.inert(f"Art. {o.offence.article} — "
@@ -281,14 +275,14 @@ def _story(pkg: EvidencePackage, s: _Styles) -> list[Any]:
                   Paragraph(s.inert(f"{label('penalties', lang)} : "
                                     f"{localized(o.offence.penalties, lang)}"), s.body)]
     story.append(Paragraph(escape(label("where", lang)), s.h2))
-    story += [Paragraph(f"<b>{s.inert(localized(w, lang))}</b> — {s.inert(localized(h, lang))}",
-                        s.body) for w, h in WHERE_TO_FILE]
+    story += [Paragraph(f"<b>{s.inert(w['where'])}</b> — {s.inert(w['how'])}", s.body)
+              for w in law["where_to_file"]]
     story.append(Paragraph(escape(label("constat", lang)), s.h2))
-    story += [Paragraph(f"☐ {s.inert(localized(c, lang))}" if s.unicode
-                        else f"[ ] {s.inert(localized(c, lang))}", s.body) for c in CONSTAT]
+    story += [Paragraph(f"{'☐' if s.unicode else '[ ]'} {s.inert(c)}", s.body)
+              for c in law["constat_checklist"]]
     story.append(Paragraph(escape(label("verify", lang)), s.h2))
-    story += [Paragraph(f"<b>{s.inert(localized(w, lang))}</b> — {s.inert(localized(h, lang))}",
-                        s.body) for w, h in VERIFY]
+    story += [Paragraph(f"<b>{s.inert(v['what'])}</b> — {s.inert(v['how'])}", s.body)
+              for v in law["how_to_verify"]]
     return story
 
 

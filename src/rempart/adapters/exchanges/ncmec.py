@@ -22,12 +22,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
-from rempart.adapters.exchanges.bounded import (
-    check_status,
-    raw_chunks,
-    read_chunks,
-    remaining,
-)
+from rempart.adapters.exchanges.bounded import read_requests_body, remaining
 from rempart.core.exchanges import FetchedSignal, FetchLimits, SourcePage
 from rempart.services.exchanges import ExchangeSourceError
 
@@ -73,11 +68,7 @@ def _client(credentials: NCMECCredentials, url: str | None, limits: FetchLimits)
             with self._get_session() as session:
                 response = session.get(url, params=params, stream=True, allow_redirects=False,
                                        timeout=remaining(self.deadline, limits.timeout_seconds))
-                with response:
-                    check_status(response.status_code, WHAT)
-                    body = read_chunks(raw_chunks(response.raw),
-                                       response.headers.get("Content-Length"),
-                                       limits.max_page_bytes, self.deadline, WHAT)
+                body = read_requests_body(response, limits.max_page_bytes, self.deadline, WHAT)
             try:
                 events = ET.iterparse(BytesIO(body))
                 for _, element in events:  # namespaces add nothing here (as pytx)

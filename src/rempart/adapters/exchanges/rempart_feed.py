@@ -16,35 +16,24 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import httpx
-
-from rempart.adapters.exchanges.bounded import check_status, json_object, read_chunks, remaining
+from rempart.adapters.exchanges.bounded import TokenSource, get_json
 from rempart.core.exchanges import FetchedSignal, FetchLimits, SourcePage
 from rempart.services.exchanges import FEED_MAX_LIMIT, ExchangeSourceError
 
 WHAT = "the Rempart feed"
 
 
-class RempartFeedSource:
+class RempartFeedSource(TokenSource):
     """An :class:`~rempart.services.exchanges.ExchangeSource` reading a Rempart feed."""
-
-    def __init__(self, url: str, token: str, transport: httpx.BaseTransport | None = None
-                 ) -> None:
-        self.url = url.rstrip("/")
-        self._token = token
-        self._transport = transport  # tests: httpx.MockTransport
-
-    def __repr__(self) -> str:  # never print the token
-        return f"RempartFeedSource({self.url!r})"
 
     def pages(self, checkpoint: Mapping[str, Any] | None, limits: FetchLimits,
               deadline: float) -> Iterator[SourcePage]:
         since = int((checkpoint or {}).get("seq") or 0)
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
-        with httpx.Client(transport=self._transport, follow_redirects=False,
-                          headers=headers) as client:
+        with self._client(headers) as client:
             while True:
-                data = self._get(client, since, limits, deadline)
+                params = {"since": since, "limit": min(limits.page_size, FEED_MAX_LIMIT)}
+                data = get_json(client, f"{self.url}/changes", params, limits, deadline, WHAT)
                 page, since_next, more = _page(data, since)
                 if more and since_next <= since:
                     raise ExchangeSourceError(f"{WHAT}'s paging did not advance")
@@ -52,19 +41,6 @@ class RempartFeedSource:
                 if not more:
                     return
                 since = since_next
-
-    def _get(self, client: httpx.Client, since: int, limits: FetchLimits,
-             deadline: float) -> dict[str, Any]:
-        params = {"since": since, "limit": min(limits.page_size, FEED_MAX_LIMIT)}
-        try:
-            with client.stream("GET", f"{self.url}/changes", params=params,
-                               timeout=remaining(deadline, limits.timeout_seconds)) as r:
-                check_status(r.status_code, WHAT)
-                body = read_chunks(r.iter_bytes(), r.headers.get("content-length"),
-                                   limits.max_page_bytes, deadline, WHAT)
-        except httpx.HTTPError as e:
-            raise ExchangeSourceError(f"{WHAT} unreachable: {type(e).__name__}") from None
-        return json_object(body, WHAT)
 
 
 def _page(data: dict[str, Any], since: int

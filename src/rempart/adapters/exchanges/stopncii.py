@@ -25,13 +25,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rempart.adapters.exchanges.bounded import (
-    check_status,
-    json_object,
-    raw_chunks,
-    read_chunks,
-    remaining,
-)
+from rempart.adapters.exchanges.bounded import json_object, read_requests_body, remaining
 from rempart.core.exchanges import FeedbackItem, FetchedSignal, FetchLimits, SourcePage
 from rempart.services.exchanges import ExchangeSourceError
 
@@ -79,11 +73,7 @@ def _client(keys: StopNCIIKeys, url: str | None, limits: FetchLimits,
                 timeout = remaining(self.deadline, limits.timeout_seconds)
                 response = session.get(url, params=params, stream=True, allow_redirects=False,
                                        timeout=timeout)
-                with response:
-                    check_status(response.status_code, WHAT)
-                    body = read_chunks(raw_chunks(response.raw),
-                                       response.headers.get("Content-Length"),
-                                       limits.max_page_bytes, self.deadline, WHAT)
+                body = read_requests_body(response, limits.max_page_bytes, self.deadline, WHAT)
             data = json_object(body, WHAT)
             records = data.get("hashRecords")
             self.raw_records = len(records) if isinstance(records, list) else 0
@@ -95,10 +85,7 @@ def _client(keys: StopNCIIKeys, url: str | None, limits: FetchLimits,
                 response = session.post(url, json=json, stream=True, allow_redirects=False,
                                         timeout=remaining(self.deadline,
                                                           limits.timeout_seconds))
-                with response:
-                    check_status(response.status_code, WHAT)
-                    read_chunks(raw_chunks(response.raw), response.headers.get(
-                        "Content-Length"), limits.max_page_bytes, self.deadline, WHAT)
+                read_requests_body(response, limits.max_page_bytes, self.deadline, WHAT)
             return None
 
     extra = {api.StopNCIIEndpoint.SubmitFeedback: feedback_key} if feedback_key else None

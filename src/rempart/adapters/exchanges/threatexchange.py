@@ -24,9 +24,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
-
-from rempart.adapters.exchanges.bounded import check_status, json_object, read_chunks, remaining
+from rempart.adapters.exchanges.bounded import TokenSource, get_json
 from rempart.core.exchanges import FetchedSignal, FetchLimits, SourcePage
 from rempart.services.exchanges import ExchangeSourceError
 
@@ -35,17 +33,8 @@ _TYPES = {"HASH_PDQ": "pdq", "HASH_MD5": "md5", "HASH_VIDEO_MD5": "md5"}
 FIELDS = "id,indicator,type,last_updated,should_delete,tags,status"
 
 
-class ThreatExchangeSource:
+class ThreatExchangeSource(TokenSource):
     """An :class:`~rempart.services.exchanges.ExchangeSource` reading ``threat_updates``."""
-
-    def __init__(self, url: str, token: str, transport: httpx.BaseTransport | None = None
-                 ) -> None:
-        self.url = url.rstrip("/")
-        self._token = token
-        self._transport = transport
-
-    def __repr__(self) -> str:  # never print the token
-        return f"ThreatExchangeSource({self.url!r})"
 
     def pages(self, checkpoint: Mapping[str, Any] | None, limits: FetchLimits,
               deadline: float) -> Iterator[SourcePage]:
@@ -54,14 +43,14 @@ class ThreatExchangeSource:
         stop = int(checkpoint.get("stop") or time.time())
         after = str(checkpoint.get("after") or "")
         headers = {"Authorization": f"OAuth {self._token}"}
-        with httpx.Client(transport=self._transport, follow_redirects=False,
-                          headers=headers) as client:
+        with self._client(headers) as client:
             while True:
                 params: dict[str, Any] = {"start_time": start, "stop_time": stop,
                                           "limit": limits.page_size, "fields": FIELDS}
                 if after:
                     params["after"] = after
-                data = self._get(client, params, limits, deadline)
+                data = get_json(client, f"{self.url}/threat_updates/", params, limits,
+                                deadline, WHAT)
                 records = data.get("data")
                 if not isinstance(records, list):
                     raise ExchangeSourceError(f"{WHAT} sent a page without data")
@@ -76,18 +65,6 @@ class ThreatExchangeSource:
                 if not more:
                     return
                 after = cursor
-
-    def _get(self, client: httpx.Client, params: dict[str, Any], limits: FetchLimits,
-             deadline: float) -> dict[str, Any]:
-        try:
-            with client.stream("GET", f"{self.url}/threat_updates/", params=params,
-                               timeout=remaining(deadline, limits.timeout_seconds)) as r:
-                check_status(r.status_code, WHAT)
-                body = read_chunks(r.iter_bytes(), r.headers.get("content-length"),
-                                   limits.max_page_bytes, deadline, WHAT)
-        except httpx.HTTPError as e:
-            raise ExchangeSourceError(f"{WHAT} unreachable: {type(e).__name__}") from None
-        return json_object(body, WHAT)
 
 
 def _after(data: dict[str, Any]) -> str:

@@ -19,7 +19,7 @@ from fastapi import APIRouter, HTTPException, Query
 
 from rempart.adapters.http.deps import API_PREFIX, Reviews, scoped
 from rempart.adapters.http.errors import TOKEN_ERRORS, responses
-from rempart.adapters.http.schemas import PageOffset, RowId
+from rempart.adapters.http.schemas import PageOffset, RowId, page_json
 from rempart.core.tokens import ApiToken
 from rempart.services.reviews import ReviewItem, ReviewNotFound
 
@@ -59,8 +59,7 @@ def list_cases(
 ) -> dict[str, Any]:
     """Matches and flagged texts in queue order; ``total`` counts those of ``status``."""
     page = reviews.list(None if status == "all" else status, limit, offset)
-    return {"items": [item_json(i) for i in page.items], "total": page.total,
-            "limit": limit, "offset": offset}
+    return page_json([item_json(i) for i in page.items], page.total, limit, offset)
 
 
 @router.get("/cases/{item_id}", summary="One review case with its evidence",

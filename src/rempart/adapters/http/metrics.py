@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from rempart.adapters.http.asgi import HttpMiddleware
 from rempart.core.verdict import Match
 
 BUCKETS: tuple[float, ...] = (
@@ -101,20 +102,18 @@ class Metrics:
         return "\n".join(out) + "\n"
 
 
-class MetricsMiddleware:
+class MetricsMiddleware(HttpMiddleware):
     """Pure ASGI middleware timing every HTTP request by its route template."""
 
     def __init__(
         self, app: ASGIApp, metrics: Metrics, clock: Callable[[], float] = time.perf_counter
     ) -> None:
-        self.app = app
+        super().__init__(app)
         self.metrics = metrics
         self.clock = clock
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Time the request; its route template and status label the observation."""
         start = self.clock()
         status = 500
 

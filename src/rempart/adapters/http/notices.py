@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict
 
 from rempart.adapters.http.deps import API_PREFIX, Notices, scoped, token_actor
 from rempart.adapters.http.errors import BODY_ERRORS, TOKEN_ERRORS, responses
-from rempart.adapters.http.notice_deps import notice_errors
-from rempart.adapters.http.schemas import PageOffset, Timestamp
+from rempart.adapters.http.notice_deps import Window, notice_errors
+from rempart.adapters.http.schemas import PageLimit, PageOffset, Timestamp, page_json
 from rempart.core.audit import AuditFilter
 from rempart.core.clock import utc
 from rempart.core.notices import AppealFilter, DecisionFilter, NoticeFilter
@@ -54,14 +54,13 @@ def list_notices(
     category: Category | None = None,
     deadline_before: Timestamp | None = None,
     escalated: bool | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: PageLimit = 50,
     offset: PageOffset = 0,
 ) -> dict[str, Any]:
     """Notices, most urgent deadline first."""
     flt = NoticeFilter(tuple(state or ()), category, utc(deadline_before), escalated)
     page = service.list(flt, limit, offset)
-    return {"items": [service.to_json(n) for n in page.items], "total": page.total,
-            "limit": limit, "offset": offset}
+    return page_json([service.to_json(n) for n in page.items], page.total, limit, offset)
 
 
 @router.get("/notices/{case_number}", responses=_NOTICE)
@@ -124,19 +123,17 @@ def list_decisions(
     action: Action | None = None,
     decided_by: Annotated[str | None, Query(max_length=100)] = None,
     after_appeal: bool | None = None,
-    since: Timestamp | None = None,
-    until: Timestamp | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: PageOffset = 0,
+    *,
+    window: Window,  # keyword-only: its query parameters (since, until, limit, offset) last
 ) -> dict[str, Any]:
     """Decisions across notices, newest first (``decided_by``: a console user name;
     ``after_appeal``: only those that replaced a decision after an appeal, or only first ones)."""
     user = service.user_id(decided_by) if decided_by else None
     if decided_by and user is None:
-        return {"items": [], "total": 0, "limit": limit, "offset": offset}
-    flt = DecisionFilter(action, user, utc(since), utc(until), after_appeal)
-    page = service.decisions(flt, limit, offset)
-    return {"items": page.items, "total": page.total, "limit": limit, "offset": offset}
+        return window.page([], 0)
+    flt = DecisionFilter(action, user, window.since, window.until, after_appeal)
+    page = service.decisions(flt, window.limit, window.offset)
+    return window.page(page.items, page.total)
 
 
 @router.get("/appeals", responses=_TOKEN)
@@ -145,16 +142,14 @@ def list_appeals(
     _: NoticesToken,
     open_only: Annotated[bool | None, Query(alias="open")] = None,
     outcome: AppealOutcome | None = None,
-    since: Timestamp | None = None,
-    until: Timestamp | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: PageOffset = 0,
+    *,
+    window: Window,  # keyword-only: its query parameters (since, until, limit, offset) last
 ) -> dict[str, Any]:
     """Appeals (internal complaints) across notices: open ones first, oldest first
     (``open=true`` only those awaiting a decision, ``open=false`` only decided ones)."""
-    flt = AppealFilter(open_only, outcome, utc(since), utc(until))
-    page = service.appeals(flt, limit, offset)
-    return {"items": page.items, "total": page.total, "limit": limit, "offset": offset}
+    flt = AppealFilter(open_only, outcome, window.since, window.until)
+    page = service.appeals(flt, window.limit, window.offset)
+    return window.page(page.items, page.total)
 
 
 @router.get("/statements", responses=_TOKEN)
@@ -181,14 +176,11 @@ def audit_events(
     action: str | None = None,
     object_type: str | None = None,
     object_id: str | None = None,
-    since: Timestamp | None = None,
-    until: Timestamp | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: PageOffset = 0,
+    *,
+    window: Window,  # keyword-only: its query parameters (since, until, limit, offset) last
 ) -> dict[str, Any]:
     """The audit log, newest first."""
-    flt = AuditFilter(actor_type, actor_id, action, object_type, object_id, utc(since),
-                      utc(until))
-    page = service.audit(flt, limit, offset)
-    return {"items": [e.to_json() for e in page.items], "total": page.total,
-            "limit": limit, "offset": offset}
+    flt = AuditFilter(actor_type, actor_id, action, object_type, object_id, window.since,
+                      window.until)
+    page = service.audit(flt, window.limit, window.offset)
+    return window.page([e.to_json() for e in page.items], page.total)

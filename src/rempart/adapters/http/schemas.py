@@ -6,6 +6,7 @@ what the OpenAPI description accepts is what the API accepts.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -51,6 +52,17 @@ SmallRowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 MAX_OFFSET = 1_000_000_000
 PageOffset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 """How many items of a listing to skip."""
+PageLimit = Annotated[int, Query(ge=1, le=500)]
+"""How many items of a listing to return (at most 500)."""
+
+
+def page_json(items: Sequence[Any], total: int, limit: int, offset: int) -> dict[str, Any]:
+    """One page of a listing as the API returns it.
+
+    >>> page_json(["a"], 3, 1, 2)
+    {'items': ['a'], 'total': 3, 'limit': 1, 'offset': 2}
+    """
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 _RFC3339 = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")

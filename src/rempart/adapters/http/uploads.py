@@ -15,6 +15,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from rempart.adapters.http.asgi import HttpMiddleware
 from rempart.adapters.http.errors import MalformedRequest, PayloadTooLarge
 
 MAX_PARTS = 32
@@ -296,7 +297,7 @@ UPLOAD_BODY = _media_body()
 """OpenAPI description of a media body alone (``/hash``, ``/banks/{name}/media``)."""
 
 
-class BodyLimit:
+class BodyLimit(HttpMiddleware):
     """Pure ASGI middleware: 413 for any request body over ``limit`` (declared or streamed).
 
     Routes that read their body themselves apply their own, smaller caps as well; this one
@@ -304,13 +305,11 @@ class BodyLimit:
     """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.limit = limit
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on while its body stays under the limit; answer 413 past it."""
         for name, value in scope.get("headers", ()):
             if name == b"content-length" and value.isdigit() and int(value) > self.limit:
                 await _refuse(send, self.limit)

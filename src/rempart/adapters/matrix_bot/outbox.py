@@ -17,8 +17,6 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
@@ -27,6 +25,7 @@ from typing import Any
 
 import nio
 
+from rempart.adapters.background import TaskSet
 from rempart.adapters.matrix_bot.powers import Powers
 from rempart.core.bot_queue import OutboxRow
 from rempart.core.chat_ids import MATRIX_CHATS
@@ -68,7 +67,7 @@ class MatrixOutbox:
         self.io = io
         self.work = service.bot.work
         self._held: set[int] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet()
         self._direct: dict[str, str] = {}
         self.sent = 0
         self.failed = 0
@@ -79,9 +78,7 @@ class MatrixOutbox:
             if row.id in self._held or not is_matrix_number(row.chat_id):
                 continue
             self._held.add(row.id)
-            task = asyncio.create_task(self._send(row))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._tasks.start(self._send(row))
 
     async def sweep(self, limit: int = 100) -> None:
         """Send what the store says is due now."""
@@ -90,18 +87,11 @@ class MatrixOutbox:
 
     async def idle(self) -> None:
         """Wait until every send started has finished (tests, benchmarks, stopping)."""
-        while self._tasks:
-            await asyncio.wait(set(self._tasks))
+        await self._tasks.idle()
 
     async def close(self, timeout: float) -> None:
         """Wait (bounded) for sends in progress, then stop the rest (they stay pending)."""
-        if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=timeout)
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._tasks.close(timeout)
 
     async def _send(self, row: OutboxRow) -> None:
         try:

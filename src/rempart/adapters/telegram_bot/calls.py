@@ -11,7 +11,6 @@ calls of up to 100 ids.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import warnings
@@ -24,6 +23,7 @@ from typing import Any
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from rempart.adapters.background import stop_tasks, wait_set
 from rempart.core.bot_policy import DELETE_CHUNK
 
 log = logging.getLogger(__name__)
@@ -116,13 +116,8 @@ class CallQueue:
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Wait (bounded) for pending calls, then stop the workers."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), timeout)
-        for task in self._workers:
-            task.cancel()
-        for task in self._workers:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await wait_set(self._idle, timeout)
+        await stop_tasks(self._workers)
         self._workers = []
 
     # --- submitting -------------------------------------------------------------------------
@@ -156,11 +151,7 @@ class CallQueue:
 
     async def drained(self, timeout: float) -> bool:
         """Wait until nothing is pending (bounded); True when drained."""
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
+        return await wait_set(self._idle, timeout)
 
     # --- limits -----------------------------------------------------------------------------
 

@@ -12,13 +12,13 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Hashable
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
+from rempart.adapters.background import stop_tasks, wait_set
 from rempart.core.clock import utc_now
 
 log = logging.getLogger(__name__)
@@ -83,16 +83,11 @@ class Lanes(Generic[T]):
     async def progress(self, timeout: float) -> None:
         """Wait (bounded) until some item finishes."""
         self._progress.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._progress.wait(), timeout)
+        await wait_set(self._progress, timeout)
 
     async def drain(self, timeout: float) -> bool:
         """Wait until every lane is empty (bounded); True when they are."""
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
+        return await wait_set(self._idle, timeout)
 
     async def cancel(self) -> None:
         """Cancel every lane; their items are dropped (the store still holds them).
@@ -100,12 +95,7 @@ class Lanes(Generic[T]):
         A lane stops taking items even where a cancellation is lost on the way (on Python
         3.11, ``asyncio.wait_for`` drops one that lands as its inner work completes)."""
         self._cancelling = True
-        tasks = list(self._tasks.values())
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(self._tasks.values())
         self._tasks.clear()
         self._queues.clear()
         self._count = 0

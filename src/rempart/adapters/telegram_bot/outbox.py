@@ -14,13 +14,13 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 from telegram import ChatPermissions
 
+from rempart.adapters.background import TaskSet
 from rempart.adapters.telegram_bot.calls import CallQueue, CallResult
 from rempart.adapters.telegram_bot.lanes import Ledger
 from rempart.core.bot_queue import OutboxRow
@@ -46,16 +46,14 @@ class Outbox:
         self.work = work
         self.io = io
         self.ledger = Ledger()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet()
         self.failed = 0
 
     def send(self, rows: Iterable[OutboxRow]) -> None:
         """Start sending rows not already being sent (or sent) by this process."""
         for row in rows:
             if self.ledger.claim(row.id, row.updated_at):
-                task = asyncio.create_task(self._send(row))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self._tasks.start(self._send(row))
 
     async def sweep(self, limit: int = 100) -> None:
         """Send what the store says is due now."""
@@ -109,10 +107,4 @@ class Outbox:
 
     async def close(self, timeout: float) -> None:
         """Wait (bounded) for sends in progress, then stop the rest (they stay pending)."""
-        if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=timeout)
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._tasks.close(timeout)

@@ -32,6 +32,8 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest, RequestData
 from telegram.request._requestparameter import RequestParameter
 
+from rempart.adapters.background import TaskSet, repeat, stop_tasks, unless_stopped
+from rempart.adapters.bot_checks import check_message
 from rempart.adapters.telegram_bot.calls import CallQueue, retry_seconds, with_retries
 from rempart.adapters.telegram_bot.commands import COMMANDS, Commands
 from rempart.adapters.telegram_bot.download import NotMedia, download
@@ -43,7 +45,7 @@ from rempart.config import BotSettings
 from rempart.core.bot_queue import InboxRow
 from rempart.core.clock import utc_now
 from rempart.services.bot import BotService, Outcome
-from rempart.services.bot_messages import BotMedia, BotMessage, Fetched, NotFetched
+from rempart.services.bot_messages import BotMedia, BotMessage, NotFetched
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -87,7 +89,7 @@ class BotRunner:
         self.updates = Ledger()
         self.processed = 0
         self.errors = 0
-        self._finishing: set[asyncio.Task[None]] = set()
+        self._finishing = TaskSet()
         self._background: list[asyncio.Task[None]] = []
         self._started = False
         self._started_at = utc_now()
@@ -114,24 +116,21 @@ class BotRunner:
         await self.calls.start()
         with contextlib.suppress(TelegramError):
             await with_retries(lambda: self.bot.set_my_commands(COMMANDS))
-        self._background.append(asyncio.create_task(self._sweeps(), name="rempart-sweeps"))
+        self._background.append(asyncio.create_task(
+            repeat(self.sweep, self.sweep_seconds, log=log,
+                   failed="sweep of stored bot work failed"), name="rempart-sweeps"))
 
     async def close(self, *, grace: float | None = None) -> None:
         """Stop: work in flight gets ``grace`` seconds (default ``stop_grace_seconds``), the
         rest is cancelled and stays pending in the store."""
         grace = self.settings.stop_grace_seconds if grace is None else grace
-        for task in self._background:
-            task.cancel()
-        for task in self._background:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(self._background)
         self._background = []
         if not await self.lanes.drain(grace):
             log.warning("stopping with %d update(s) unfinished: handled at the next start",
                         self.lanes.size)
         await self.lanes.cancel()
-        if self._finishing:
-            await asyncio.wait(set(self._finishing), timeout=max(grace, 1.0))
+        await self._finishing.wait(max(grace, 1.0))
         await self.outbox.close(grace)
         await self.calls.stop(grace)
         self.hashing.shutdown()
@@ -197,20 +196,9 @@ class BotRunner:
         if self.updates.claim(row.update_id, row.updated_at):
             self.lanes.put(row.chat_id, row)
 
-    async def _sweeps(self) -> None:
-        """Every second: stored updates and actions that are due (retries, leftovers of an
-        earlier run, a moderator's retry)."""
-        while True:
-            try:
-                await self.sweep()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the database may be away for a while: try again
-                log.exception("sweep of stored bot work failed")
-            await asyncio.sleep(self.sweep_seconds)
-
     async def sweep(self) -> None:
-        """One sweep: due updates into their lanes, due actions to the outbox."""
+        """One sweep (every ``sweep_seconds``): due updates into their lanes, due actions to
+        the outbox (retries, leftovers of an earlier run, a moderator's retry)."""
         if self.lanes.size < self.settings.max_pending_updates:
             for row in await self.io(self.service.store.pending_updates, 200, utc_now(),
                                      self._started_at):
@@ -234,18 +222,7 @@ class BotRunner:
             ("offset", offset), ("timeout", timeout), ("allowed_updates", ALLOWED_UPDATES))])
         fetch = asyncio.ensure_future(self._updates_request.post(
             f"{self.bot.base_url}/getUpdates", data, read_timeout=timeout + 10))
-        stopping = asyncio.ensure_future(stop.wait())
-        try:
-            await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        except asyncio.CancelledError:
-            fetch.cancel()
-            raise
-        finally:
-            stopping.cancel()
-        if not fetch.done():
-            fetch.cancel()
-            with contextlib.suppress(asyncio.CancelledError, TelegramError):
-                await fetch
+        if not await unless_stopped(fetch, stop):
             return None
         try:
             result = fetch.result()
@@ -302,10 +279,7 @@ class BotRunner:
 
     async def _finish(self, row: InboxRow, error: str | None, *, final: bool = False) -> None:
         # Shielded: a stop arriving now must not leave the update done but unreported.
-        task = asyncio.ensure_future(self._record(row, error, final))
-        self._finishing.add(task)
-        task.add_done_callback(self._finishing.discard)
-        await asyncio.shield(task)
+        await asyncio.shield(self._finishing.start(self._record(row, error, final)))
 
     async def _record(self, row: InboxRow, error: str | None, final: bool) -> None:
         if error is not None:
@@ -333,41 +307,25 @@ class BotRunner:
         """Check a message, store the decision and its actions, start sending them: the
         service says what to download, the files are downloaded in memory, the service hashes
         them (bytes dropped) and decides. A network failure raises (the update is retried)."""
-        prepared = await self.io(self.service.prepare, message)
-        fetched: dict[str, Fetched] = {}
-        try:
-            for media in prepared.fetch:
-                await self.fetch(media, fetched)
-            outcome = await self.hashing.run(self.service.finish, message, prepared, fetched)
-        finally:
-            fetched.clear()
+        outcome = await check_message(self.service, message, io=self.io,
+                                      hashing=self.hashing.run, read=self._read)
         self.outbox.send(outcome.actions)
         return outcome
 
-    async def fetch(self, media: BotMedia, into: dict[str, Fetched]) -> None:
-        """Download one file in memory into ``into``, or say why not (a file Telegram finds
-        too big: its thumbnail instead)."""
-        key = media.file_unique_id
+    async def _read(self, media: BotMedia) -> bytes | NotFetched | None:
+        """One file downloaded in memory, None when over the limit (Telegram finds it too big:
+        its thumbnail is read instead), or why it was not read."""
         try:
-            data = await download(self.bot, self._http, media,
+            return await download(self.bot, self._http, media,
                                   self.settings.download_limit_bytes)
         except NotMedia:
-            into[key] = NotFetched("not_media")
-            return
+            return NotFetched("not_media")
         except BadRequest as e:
             if "too big" not in e.message.lower():
-                into[key] = NotFetched("failed", e.message)
-                return
-            data = None
+                return NotFetched("failed", e.message)
+            return None
         except httpx.HTTPStatusError as e:
-            into[key] = NotFetched("failed", f"download refused: {e.response.status_code}")
-            return
-        if data is not None:
-            into[key] = data
-            return
-        into[key] = NotFetched("too_large")
-        if media.thumbnail is not None:
-            await self.fetch(media.thumbnail, into)
+            return NotFetched("failed", f"download refused: {e.response.status_code}")
 
     async def handle_batch(self, updates: list[Update]) -> None:
         """Store and queue already-parsed updates (tests and tools)."""
