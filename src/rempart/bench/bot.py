@@ -21,6 +21,7 @@ import random
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -78,6 +79,29 @@ def bank_photo(store: SqlBankStore, size: tuple[int, int]) -> None:
                            Provenance(source="bench"))
 
 
+async def _offered(poller: Any, api: FakeBotApi, plan: list[tuple[bool, dict[str, Any]]],
+                   rate: float, *, ready: Callable[[], Awaitable[None]],
+                   done: Callable[[], bool], timeout: float, settle: float = 0.0) -> float:
+    """Seconds from the first update of ``plan`` offered (``rate`` a second, 0: all at once)
+    until ``done()`` (checked from ``settle`` seconds after the last, for ``timeout`` seconds
+    at most), while ``poller.run_polling`` runs; it starts before ``ready()``."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(poller.run_polling(stop))
+    await ready()
+    start = time.monotonic()
+    for _, update in plan:
+        api.add_update(update)
+        await asyncio.sleep(1.0 / rate if rate > 0 else 0)
+    deadline = time.monotonic() + timeout
+    await asyncio.sleep(settle)
+    while not done() and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    elapsed = time.monotonic() - start
+    stop.set()
+    await asyncio.wait_for(task, 30)
+    return elapsed
+
+
 def run(messages: int = 600, rate: float = 60.0, banked_share: float = 0.1,
         size: tuple[int, int] = (800, 600), chats: int = 5, hash_workers: int = 2
         ) -> dict[str, float]:
@@ -104,23 +128,9 @@ def run(messages: int = 600, rate: float = 60.0, banked_share: float = 0.1,
         bot = make_bot(api.token, api.api_url, api.file_url, poll_timeout=1)
         runner = BotRunner(bot, service, settings)
 
-        async def go() -> float:
-            stop = asyncio.Event()
-            task = asyncio.create_task(runner.run_polling(stop))
-            await asyncio.sleep(0.5)
-            start = time.monotonic()
-            for _, update in plan:
-                api.add_update(update)
-                await asyncio.sleep(1.0 / rate if rate > 0 else 0)
-            deadline = time.monotonic() + 120
-            while runner.processed < messages and time.monotonic() < deadline:
-                await asyncio.sleep(0.01)
-            elapsed = time.monotonic() - start
-            stop.set()
-            await asyncio.wait_for(task, 30)
-            return elapsed
-
-        elapsed = asyncio.run(go())
+        elapsed = asyncio.run(_offered(
+            runner, api, plan, rate, ready=lambda: asyncio.sleep(0.5),
+            done=lambda: runner.processed >= messages, timeout=120))
         latencies = api.latencies()
         wanted = sum(1 for banked, _ in plan if banked)
     store.close()
@@ -180,29 +190,17 @@ def run_queue(messages: int, rate: float, workers: int, banked_share: float = 0.
         def left() -> int:
             return service.store.count_pending()
 
-        async def go() -> float:
-            stop = asyncio.Event()
-            task = asyncio.create_task(receiver.run_polling(stop))
+        async def warm_up() -> None:
             for _, update in warm:  # every worker builds its application first
                 api.add_update(update)
             await asyncio.sleep(1.0)
             while left() or len(api.calls_to("getFile")) < len(warm):
                 await asyncio.sleep(0.1)
-            start = time.monotonic()
-            for _, update in plan:
-                api.add_update(update)
-                await asyncio.sleep(1.0 / rate if rate > 0 else 0)
-            deadline = time.monotonic() + 300
-            await asyncio.sleep(0.2)
-            while (left() or len(api.latencies()) < wanted) and time.monotonic() < deadline:
-                await asyncio.sleep(0.02)
-            elapsed = time.monotonic() - start
-            stop.set()
-            await asyncio.wait_for(task, 30)
-            return elapsed
 
         with worker_processes(workers, env, "bot", pool, concurrency):
-            elapsed = asyncio.run(go())
+            elapsed = asyncio.run(_offered(
+                receiver, api, plan, rate, ready=warm_up, settle=0.2, timeout=300,
+                done=lambda: not left() and len(api.latencies()) >= wanted))
         latencies = api.latencies()
         handled = messages - left()
         store.close()

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from rempart.bench.options import CoreWorkers
+
 CorpusOpt = Annotated[
     Path | None, typer.Option(help="Folder of images/ and videos/ (default ../shared/corpus).")
 ]
@@ -34,7 +36,7 @@ def robustness(
     copies: Annotated[int, typer.Option(help="Edited copies per family and image.")] = 1,
     edits: Annotated[str, typer.Option(help="Comma-separated edit families (default all).")] = "",
     seed: Annotated[int, typer.Option(help="Seed of the edit parameters.")] = 0,
-    workers: Annotated[int, typer.Option(help="Worker processes (0: one per core).")] = 0,
+    workers: CoreWorkers = 0,
     end_to_end: Annotated[
         bool,
         typer.Option(help="Bank the originals in a database and run the matcher on the copies."),

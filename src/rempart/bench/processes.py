@@ -1,5 +1,6 @@
 """What the benchmarks that start processes share: the ``rempart`` command as a child, free
-ports, scratch PostgreSQL databases and ``rempart worker`` processes.
+ports, servers waited for and stopped, scratch PostgreSQL databases and ``rempart worker``
+processes.
 
 Example::
 
@@ -15,8 +16,10 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 ADMIN_URL = os.environ.get("REMPART_BENCH_POSTGRES_URL",
                            "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -42,6 +45,38 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def wait_until_ready(proc: subprocess.Popen[Any], url: str, timeout: float, what: str,
+                     interval: float = 0.05) -> None:
+    """Poll ``url`` until it answers 200; RuntimeError once ``proc`` (``what``) exits, with
+    the end of its stderr when piped, or after ``timeout`` seconds."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            err = proc.stderr.read() if proc.stderr else b""
+            tail = err.decode(errors="replace") if isinstance(err, bytes) else err
+            raise RuntimeError(f"{what} exited: {tail[-2000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(interval)
+    raise RuntimeError(f"{what} did not start within {timeout:g} s")
+
+
+def stop_process(proc: subprocess.Popen[Any], timeout: float = 30.0) -> None:
+    """Stop ``proc``: SIGTERM, then SIGKILL after ``timeout`` seconds."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 @contextlib.contextmanager

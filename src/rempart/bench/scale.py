@@ -26,7 +26,15 @@ from typing import Annotated, Any
 
 import typer
 
-from rempart.bench.processes import MAIN, free_port, percentile, scratch_database
+from rempart.bench.options import BankSize
+from rempart.bench.processes import (
+    MAIN,
+    free_port,
+    percentile,
+    scratch_database,
+    stop_process,
+    wait_until_ready,
+)
 
 API = "/api/v1"
 
@@ -62,8 +70,6 @@ def _seed(url: str, n: int, rng: random.Random) -> tuple[list[str], str]:
 @contextmanager
 def _replica(url: str) -> Iterator[str]:
     """A ``rempart serve`` process on ``url``; yields its base URL once ready."""
-    import httpx
-
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-c", MAIN, "serve", "--host", "127.0.0.1", "--port", str(port),
@@ -71,24 +77,10 @@ def _replica(url: str) -> Iterator[str]:
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                err = proc.stderr.read().decode() if proc.stderr else ""
-                raise RuntimeError(f"replica exited: {err[-2000:]}")
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
+        wait_until_ready(proc, f"{base}/readyz", 300, "replica", interval=0.1)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, 20)
 
 
 def _until(client: Any, pdq: str, want: bool, timeout: float = 30.0) -> float:
@@ -168,19 +160,20 @@ def workers(bot_messages: int, scan_photos: int) -> None:
                              workers=2, seed=1)
 
 
+def scale(
+    n: BankSize = 20_000,
+    lookups: Annotated[int, typer.Option(help="Sequential lookups per replica.")] = 500,
+    rounds: Annotated[int, typer.Option(help="Hashes added then withdrawn.")] = 20,
+    bot_messages: Annotated[int, typer.Option(
+        help="Bot photo messages per worker run (0: skip the bot).")] = 300,
+    scan_photos: Annotated[int, typer.Option(
+        help="Photos of the scanned export (0: skip the scan).")] = 600,
+) -> None:
+    """Replicas on PostgreSQL (latency, freshness across them) and workers (1 vs 2)."""
+    print_replicas(replicas(n, lookups, rounds))
+    workers(bot_messages, scan_photos)
+
+
 def register(bench_app: typer.Typer) -> None:
     """Add ``rempart bench scale``."""
-
-    @bench_app.command("scale")
-    def scale_cmd(
-        n: Annotated[int, typer.Option("--n", help="PDQ hashes in the bank.")] = 20_000,
-        lookups: Annotated[int, typer.Option(help="Sequential lookups per replica.")] = 500,
-        rounds: Annotated[int, typer.Option(help="Hashes added then withdrawn.")] = 20,
-        bot_messages: Annotated[int, typer.Option(
-            help="Bot photo messages per worker run (0: skip the bot).")] = 300,
-        scan_photos: Annotated[int, typer.Option(
-            help="Photos of the scanned export (0: skip the scan).")] = 600,
-    ) -> None:
-        """Replicas on PostgreSQL (latency, freshness across them) and workers (1 vs 2)."""
-        print_replicas(replicas(n, lookups, rounds))
-        workers(bot_messages, scan_photos)
+    bench_app.command("scale")(scale)

@@ -27,6 +27,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from rempart.bench.options import CoreWorkers
+
 
 def _reference_pdq(path: str) -> str:
     """threatexchange's way: decode the whole image, one PDQ hash."""
@@ -166,7 +168,7 @@ def scan(
     photos: Annotated[int, typer.Option(help="Photos among them.")] = 5_000,
     banked: Annotated[int, typer.Option(help="Banked images planted in the export.")] = 10,
     copies: Annotated[int, typer.Option(help="Altered copies planted per banked image.")] = 3,
-    workers: Annotated[int, typer.Option(help="Worker processes (0: one per core).")] = 0,
+    workers: CoreWorkers = 0,
     seed: Annotated[int, typer.Option(help="Seed of the generated export.")] = 0,
     distributed: Annotated[bool, typer.Option(
         "--distributed", help="Scan on 1 then --workers `rempart worker` processes (Redis, "

@@ -20,11 +20,8 @@ import hmac
 import json
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -32,14 +29,10 @@ from urllib.parse import quote
 
 import httpx
 
+from rempart.bench.processes import free_port, stop_process, wait_until_ready
+
 SERVER_NAME = "localhost"
 _RL = {"per_second": 1000, "burst_count": 1000}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class SynapsePeer:
@@ -102,30 +95,17 @@ class SynapsePeer:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "synapse.app.homeserver", "-c", str(config)],
                 cwd=self.root, stdout=out, stderr=subprocess.STDOUT, env=env)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            try:
-                if httpx.get(f"{self.url}/_matrix/client/versions", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        tail = self.log.read_text(errors="replace")[-3000:]
-        self.stop()
-        raise RuntimeError(f"Synapse did not start:\n{tail}")
+        try:
+            wait_until_ready(self.proc, f"{self.url}/_matrix/client/versions", timeout, "Synapse")
+        except RuntimeError:
+            tail = self.log.read_text(errors="replace")[-3000:]
+            self.stop()
+            raise RuntimeError(f"Synapse did not start:\n{tail}") from None
 
     def stop(self) -> None:
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc, 10)
         self.proc = None
 
     def register(self, name: str, password: str = "pw-" + "x" * 8, admin: bool = False
