@@ -100,7 +100,7 @@ class SqlBotStore(BotWorkMixin):
                     sender_chat_id: int | None, at: datetime) -> bool:
         """Log a message id (for purges); False when it was already logged."""
         try:
-            with self._write_redoable() as conn:
+            with self._write() as conn:
                 conn.execute(insert(bot_messages).values(
                     chat_id=chat_id, message_id=message_id, user_id=user_id,
                     sender_chat_id=sender_chat_id, at=at, deleted=0))
@@ -172,7 +172,7 @@ class SqlBotStore(BotWorkMixin):
                       verdict: Mapping[str, Any]) -> None:
         """Store (or replace) the verdict for a Telegram file."""
         now = utc_now()
-        with self._write_redoable() as conn:
+        with self._write() as conn:
             n = conn.execute(update(bot_seen_files)
                              .where(bot_seen_files.c.file_unique_id == file_unique_id)
                              .values(sha256=sha256, verdict=dict(verdict), seen_at=now)).rowcount
@@ -195,7 +195,7 @@ class SqlBotStore(BotWorkMixin):
         ``if_new`` actions (punishment, alert); the ``always`` actions (deletion) in any case.
         A crash leaves all or nothing."""
         now = utc_now()
-        with self._write_redoable() as conn:
+        with self._write() as conn:
             fresh = insert_items(conn, items, at=now)
             strikes = 0
             if fresh and strike is not None:

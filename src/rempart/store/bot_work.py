@@ -154,7 +154,7 @@ class BotWorkMixin(SqlStore):
     def update_done(self, update_id: int) -> None:
         """The update is handled: its payload is dropped."""
         now = utc_now()
-        with self._write_redoable() as conn:
+        with self._write() as conn:
             conn.execute(update(bot_updates).where(bot_updates.c.update_id == update_id)
                          .values(status=DONE, payload=null(), error=None, updated_at=now))
 
@@ -327,7 +327,7 @@ class BotWorkMixin(SqlStore):
     def save_album(self, chat_id: int, group: str, value: dict[str, Any]) -> None:
         """Remember an album (see :meth:`album`)."""
         key, data = _album_key(chat_id, group), json.dumps(value)
-        with self._write_redoable() as conn:
+        with self._write() as conn:
             if not conn.execute(update(bot_state).where(bot_state.c.key == key)
                                 .values(value=data)).rowcount:
                 conn.execute(insert(bot_state).values(key=key, value=data))

@@ -194,18 +194,6 @@ class SqlStore:
                 yield conn
 
     @contextmanager
-    def _write_redoable(self) -> Iterator[Connection]:
-        """A write that work still pending elsewhere redoes if it is lost: on PostgreSQL it
-        commits without waiting for its WAL flush (``synchronous_commit = off``, this
-        transaction only). A database crash can lose the last few hundred milliseconds of such
-        commits, never their order and never what a durable commit stored; SQLite's
-        ``synchronous=NORMAL`` already makes the same trade."""
-        with self._write() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
-            yield conn
-
-    @contextmanager
     def _read(self) -> Iterator[Connection]:
         with self.engine.connect() as conn, conn.begin():
             yield conn
