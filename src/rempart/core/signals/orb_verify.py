@@ -7,8 +7,11 @@ A probe image matches a reference (:mod:`rempart.core.signals.orb`) when
 2. the probe, warped back into the reference's frame, has the PDQ of one of the reference's
    regions within the PDQ threshold: an exact, content-level confirmation that keeps repetitive
    structures (colonnades, grids, text) from matching unrelated photos; or, where stickers
-   cover the middle or a crop keeps only half of the picture, most of the reference's visible
-   tiles (a 4×4 grid) agree one by one, under stronger geometric evidence.
+   cover the middle or a crop keeps only half of the picture, the reference's visible tiles (a
+   4×4 grid) agree one by one, under stronger geometric evidence: most of them, or at least
+   ``TILE_ALL_AGREE`` with every other one hidden under flat graphics (a sticker, an emoji, a
+   blurred or painted-over patch). A tile showing other textured content (another person at
+   the same place) is never excused.
 
 Example::
 
@@ -50,6 +53,9 @@ TILE_QUALITY = 20  # tiles flatter than this (sky, a wall) prove nothing
 TILE_THRESHOLD = 31  # bits, per tile
 TILE_AGREE = 4  # tiles that must agree, and at least TILE_SHARE of the visible ones
 TILE_SHARE = 1 / 3
+TILE_ALL_AGREE = 3  # or this many agree and every other visible tile is hidden (flat)
+HIDDEN_FLAT = 0.3  # share of flat pixels that makes a disagreeing tile hidden
+FLAT_SPREAD = 2.0  # grey levels of local spread (5×5) under which a pixel is flat
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +109,9 @@ def _ransac(
 def _views(
     probe: OrbProbe, ref: OrbReference, matrix: NDArray[np.float64],
     boxes: dict[str, tuple[float, float, float, float]], min_quality: int,
-) -> Iterator[tuple[str, int, int]]:
-    """(name, stored quality, PDQ distance) of each stored box fully visible in the probe,
-    the probe warped back into the reference's frame over it."""
+) -> Iterator[tuple[str, int, int, Gray]]:
+    """(name, stored quality, PDQ distance, view) of each stored box fully visible in the
+    probe, the view being the probe warped back into the reference's frame over it."""
     try:
         to_probe = cv2.invertAffineTransform(matrix)
     except cv2.error:
@@ -142,7 +148,7 @@ def _views(
                 np.bitwise_xor(np.frombuffer(got, np.uint8), np.frombuffer(stored[0], np.uint8))
             ).sum()
         )
-        yield name, stored[1], d
+        yield name, stored[1], d, view
 
 
 def _confirm(
@@ -150,7 +156,7 @@ def _confirm(
 ) -> tuple[int, str] | None:
     """Best region distance among the reference regions fully visible in the probe."""
     best: tuple[int, str] | None = None
-    for name, _, d in _views(probe, ref, matrix, REGIONS, 10):
+    for name, _, d, _ in _views(probe, ref, matrix, REGIONS, 10):
         if best is None or d < best[0]:
             best = (d, name)
         if d <= threshold // 2:
@@ -161,12 +167,32 @@ def _confirm(
 def _confirm_tiles(
     probe: OrbProbe, ref: OrbReference, matrix: NDArray[np.float64], threshold: int
 ) -> tuple[int, str] | None:
-    """Most visible tiles agreeing: (the worst agreeing tile's distance, ``tiles:k/n``)."""
-    seen = [d for _, _, d in _views(probe, ref, matrix, TILES, TILE_QUALITY)]
-    agree = sorted(d for d in seen if d <= min(threshold, TILE_THRESHOLD))
-    if len(agree) < max(TILE_AGREE, len(seen) * TILE_SHARE):
+    """Visible tiles agreeing: (the worst agreeing tile's distance, ``tiles:k/n``, or
+    ``tiles:k+h/n`` when ``h`` disagreeing tiles are hidden under flat graphics)."""
+    limit = min(threshold, TILE_THRESHOLD)
+    seen = [(d, view) for _, _, d, view in _views(probe, ref, matrix, TILES, TILE_QUALITY)]
+    agree = sorted(d for d, _ in seen if d <= limit)
+    if len(agree) >= max(TILE_AGREE, len(seen) * TILE_SHARE):
+        return agree[-1], f"tiles:{len(agree)}/{len(seen)}"
+    if len(agree) < TILE_ALL_AGREE:
         return None
-    return agree[-1], f"tiles:{len(agree)}/{len(seen)}"
+    hidden = sum(1 for d, view in seen if d > limit and flat_share(view) >= HIDDEN_FLAT)
+    if len(agree) + hidden < len(seen):
+        return None
+    return agree[-1], f"tiles:{len(agree)}+{hidden}/{len(seen)}"
+
+
+def flat_share(view: Gray) -> float:
+    """Share of a view's pixels in flat areas (local 5×5 spread of at most ``FLAT_SPREAD``
+    grey levels): high where a sticker or a painted patch hides a textured tile.
+
+    >>> round(flat_share(np.full((64, 64), 200, np.uint8)), 2)
+    1.0
+    """
+    v = view.astype(np.float32)
+    mean = cv2.blur(v, (5, 5))
+    spread = np.sqrt(np.maximum(cv2.blur(v * v, (5, 5)) - mean * mean, 0))
+    return float((spread <= FLAT_SPREAD).mean())
 
 
 def _accept(
