@@ -56,3 +56,24 @@ def test_a_pool_that_cannot_start_raises_instead_of_reporting_every_item_as_bad(
             pool.submit(work, "a", on_error=str).result()
     finally:
         pool.close(cancel=True)
+
+
+def test_close_returns_when_the_pool_threads_never_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from rempart.services import media_pool
+
+    monkeypatch.setattr(media_pool, "JOIN_SECONDS", 0.2)
+    pool = MediaPool(1)
+    assert pool.submit(abs, -3, on_error=lambda _: -1).result(timeout=60) == 3
+    real = pool._pool
+    stuck = threading.Event()
+
+    def join_forever(timeout: float | None = None) -> None:
+        real.stop()  # the workers go, then a scheduler thread that missed its sentinel waits
+        stuck.wait()
+
+    monkeypatch.setattr(real, "join", join_forever)
+    pool.close()  # returns instead of hanging the scan at its end
+    stuck.set()
+    type(real).join(real)  # the real teardown, so that no worker outlives the test

@@ -17,7 +17,9 @@ Example::
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import CancelledError, Future
 from typing import Any, TypeVar
@@ -26,6 +28,8 @@ import pebble
 
 T = TypeVar("T")
 A = TypeVar("A")
+log = logging.getLogger(__name__)
+JOIN_SECONDS = 30.0  # the pool's own threads, once its workers are gone
 
 
 def crash_message(exc: pebble.ProcessExpired) -> str:
@@ -72,4 +76,14 @@ class MediaPool:
             self._pool.stop()  # type: ignore[no-untyped-call]
         else:
             self._pool.close()  # type: ignore[no-untyped-call]
-        self._pool.join()
+        # Pebble's join waits for its task scheduler thread with no bound, and that thread can
+        # miss the stop sentinel and wait forever once the workers are gone. The queued items
+        # are waited for (the pool stays active until they are done); the threads' teardown
+        # after that gets a bounded time, then they are left behind (daemons).
+        joiner = threading.Thread(target=self._pool.join, daemon=True, name="media-pool-join")
+        joiner.start()
+        while joiner.is_alive() and self._pool.active:
+            joiner.join(0.5)
+        joiner.join(JOIN_SECONDS)
+        if joiner.is_alive():
+            log.warning("media pool threads still running after %.0f s; left behind", JOIN_SECONDS)
