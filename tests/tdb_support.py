@@ -208,7 +208,7 @@ def decide_notices(service: NoticeService, count: int, **over: object) -> list[s
     for i in range(count):
         receipt = service.submit(Submission(
             Category.NCII, f"my photo number {i}, shared without consent", good_faith=True,
-            message_link=f"https://t.me/c/4242/{i + 1}", contact_name=VICTIM_NAME,
+            message_link=f"https://t.me/c/7370242911/{i + 1}", contact_name=VICTIM_NAME,
             contact_email=VICTIM_EMAIL))
         service.decide(receipt.case_number, "mod-a", Action.REMOVE, "removed",
                        statement(**over), MOD)

@@ -82,7 +82,7 @@ def test_a_batch_is_accepted_and_recorded_once(
     # or media in what was sent.
     assert TOKEN not in caplog.text and TOKEN not in _dump(db_url)
     wire = json.dumps([r["body"] for r in fake.requests])
-    for private in (VICTIM_EMAIL, VICTIM_NAME, "t.me", "4242", "pdq", "sha256"):
+    for private in (VICTIM_EMAIL, VICTIM_NAME, "t.me", "7370242911", "pdq", "sha256"):
         assert private not in wire
     assert all(r["headers"]["Authorization"] == f"Bearer {TOKEN}" for r in fake.requests)
 
