@@ -1,5 +1,6 @@
-"""A fake Telegram Bot API server for tests and ``rempart bench bot``: real HTTP on 127.0.0.1,
-the Bot API's JSON shapes and errors, in-memory files, and a record of every call.
+"""A fake Telegram Bot API server for tests, ``rempart bench bot`` and the compose check: real
+HTTP on 127.0.0.1 (or a given address), the Bot API's JSON shapes and errors, in-memory files,
+and a record of every call.
 
 Serves ``/bot<token>/<method>`` (getMe, getUpdates with offset/timeout, getFile,
 deleteMessage(s), banChatMember, banChatSenderChat, restrictChatMember, sendMessage,
@@ -98,8 +99,9 @@ def _user(user_id: int, is_bot: bool = False) -> dict[str, Any]:
 class FakeBotApi:
     """The fake server, run in a background thread with its own event loop."""
 
-    def __init__(self, token: str = TOKEN) -> None:
+    def __init__(self, token: str = TOKEN, host: str = "127.0.0.1") -> None:
         self.token = token
+        self.host = host
         self.state = _State()
         self.lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -116,12 +118,12 @@ class FakeBotApi:
     @property
     def api_url(self) -> str:
         """The ``base_url`` for the client (the token is appended by the client)."""
-        return f"http://127.0.0.1:{self.port}/bot"
+        return f"http://{self.host}:{self.port}/bot"
 
     @property
     def file_url(self) -> str:
         """The ``base_file_url`` for the client."""
-        return f"http://127.0.0.1:{self.port}/file/bot"
+        return f"http://{self.host}:{self.port}/file/bot"
 
     def __enter__(self) -> FakeBotApi:
         self.start()
@@ -131,10 +133,10 @@ class FakeBotApi:
         self.stop()
 
     def start(self) -> None:
-        """Listen on a free port of 127.0.0.1 (bounded wait for readiness)."""
+        """Listen on a free port of ``host`` (bounded wait for readiness)."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((self.host, 0))
         self.port = sock.getsockname()[1]
         app = Starlette(routes=[
             Route("/bot{token}/{method}", self._api, methods=["GET", "POST"]),
