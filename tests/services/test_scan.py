@@ -262,3 +262,27 @@ def test_pool_matches_like_inline(tmp_path: Path, workers: int) -> None:
     assert [(f["source"]["message_id"], [m["entry"] for m in f["matches"]]) for f in a] == \
         [(f["source"]["message_id"], [m["entry"] for m in f["matches"]]) for f in b]
     assert inline.counters == pooled.counters
+
+
+def test_a_message_is_read_with_the_one_it_follows(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    bank_db(url)
+    dest = tmp_path / "talk"
+    dest.mkdir()
+    said = [("user41", "qui a le dossier de Zorbina de la seconde B ?", None),
+            ("user42", "non arrête c'est illégal", 1),
+            ("user41", "envoie en pv stp", None),
+            ("user43", "envoie en pv", None)]
+    messages = [{"id": n + 1, "type": "message", "date": "2024-02-01T10:00:00",
+                 "date_unixtime": str(1706781600 + 20 * n), "from": "Ari Quill",
+                 "from_id": sender, "text": text,
+                 **({"reply_to_message_id": reply} if reply else {})}
+                for n, (sender, text, reply) in enumerate(said)]
+    (dest / "result.json").write_text(json.dumps(
+        {"name": "Synthetic Talk", "type": "private_supergroup", "id": 1234567891,
+         "messages": messages}), encoding="utf-8")
+    _, findings = scan(url, [dest])
+    found = by_message(findings)
+    assert found[(1234567891, 3)]["text"]["labels"] == ["ncii_request"]
+    assert found[(1234567891, 3)]["text"]["context"] == ["1"]
+    assert (1234567891, 2) not in found and (1234567891, 4) not in found

@@ -3,7 +3,9 @@
 Per-label precision/recall/F1 (recall with a 95 % Wilson interval) and binary harmful-vs-not
 on the dev split of ``data/text/messages.jsonl`` (or any labelled JSONL, ``--split all`` for a
 file without splits, such as a frozen blind set), plus throughput (messages per second, one
-core) for both.
+core) for both. Rows with a ``context`` (earlier messages, as in
+``data/text/context_blind.jsonl``) are also scored read with it (``in context``) beside the
+message alone.
 
 Example::
 
@@ -19,7 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -27,6 +29,7 @@ from rempart.core.text.verdict import LABELS
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "data" / "text" / "messages.jsonl"
 HARMFUL = "harmful"
+T = TypeVar("T")
 
 # The obvious words: what a moderator would put in a blocklist on day one.
 _BASELINE: dict[str, tuple[str, ...]] = {
@@ -128,9 +131,15 @@ def load_rows(path: Path, split: str | None = "dev") -> list[dict[str, Any]]:
 def evaluate(name: str, rows: Sequence[dict[str, Any]],
              predict: Callable[[str], Sequence[str]]) -> Report:
     """Score ``predict`` (text -> labels) against the rows' gold labels."""
+    return evaluate_rows(name, rows, lambda row: predict(row["text"]))
+
+
+def evaluate_rows(name: str, rows: Sequence[dict[str, Any]],
+                  predict: Callable[[dict[str, Any]], Sequence[str]]) -> Report:
+    """Score ``predict`` (row -> labels, e.g. read with its ``context``) against the rows."""
     report = Report(name, {label: Scores() for label in (*LABELS, HARMFUL)})
     for row in rows:
-        pred, gold = set(predict(row["text"])), set(row["labels"])
+        pred, gold = set(predict(row)), set(row["labels"])
         for label in LABELS:
             _count(report.scores[label], label in pred, label in gold)
         _count(report.scores[HARMFUL], bool(pred), bool(gold))
@@ -143,7 +152,7 @@ def _count(s: Scores, pred: bool, gold: bool) -> None:
     s.fn += gold and not pred
 
 
-def throughput(predict: Callable[[str], object], texts: Sequence[str],
+def throughput(predict: Callable[[T], object], texts: Sequence[T],
                min_seconds: float = 1.0) -> float:
     """Messages per CPU-second of ``predict`` over ``texts`` (repeated for ``min_seconds``).
 
@@ -177,6 +186,16 @@ def run(data: Path = DEFAULT_DATA, split: str = "dev", seconds: float = 1.0) -> 
     reports = [evaluate("rempart", rows, model_labels), evaluate("keywords", rows, baseline)]
     reports[0].per_second = throughput(model_labels, texts, seconds)
     reports[1].per_second = throughput(baseline, texts, seconds)
+    if any("context" in r for r in rows):  # a message with the ones before it (see CONTEXT)
+        from rempart.core.text.context import Earlier, classify_in_context
+
+        def in_context(row: dict[str, Any]) -> tuple[str, ...]:
+            earlier = [Earlier(str(i), t) for i, t in enumerate(row.get("context", ()))]
+            return classify_in_context(row["text"], earlier).labels
+
+        reports.insert(0, evaluate_rows("in context", rows, in_context))
+        reports[0].per_second = throughput(in_context, rows, seconds)
+        reports[1].name = "alone"
 
     table = Table(title=f"rempart bench text — {data.name} split={split} ({len(rows)} messages)")
     table.add_column("label")

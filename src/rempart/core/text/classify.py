@@ -28,7 +28,7 @@ from rempart.core.text.rules import Evidence
 from rempart.core.text.verdict import LABELS, Span, TextVerdict
 
 # Word classes that explain each label when the model fires without a rule.
-_RELEVANT: dict[str, tuple[str, ...]] = {
+RELEVANT: dict[str, tuple[str, ...]] = {
     "ncii_request": ("request", "content", "content_weak", "target", "locator"),
     "ncii_share": ("offer", "exchange", "nonconsent", "content", "content_weak", "target"),
     "child_exploitation": ("csam_code", "minor", "grooming", "content", "sexual", "content_weak"),
@@ -69,7 +69,7 @@ def final_score(label: str, prob: float, evidence: Evidence, threshold: float) -
 def _spans(label: str, score: float, norm: Normalised, evidence: Evidence,
            ngram_feats: list[str], model: Model) -> list[Span]:
     rule = evidence.fired.get(label)
-    classes = rule.classes if rule else tuple(c for c in _RELEVANT[label] if c in evidence.hits)
+    classes = rule.classes if rule else tuple(c for c in RELEVANT[label] if c in evidence.hits)
     reason = f"rule {rule.name}" if rule else f"model {score:.2f}"
     out: list[Span] = []
     for cls in classes:

@@ -44,6 +44,8 @@ class TextVerdict:
     spans: tuple[Span, ...]
     truncated: bool = False
     """True when only the first ``MAX_CHARS`` characters of the message were classified."""
+    context: tuple[str, ...] = ()
+    """The earlier messages (their references) that completed a label, when read in context."""
 
     @property
     def harmful(self) -> bool:
@@ -53,7 +55,8 @@ class TextVerdict:
     def to_json(self, text: str | None = None) -> dict[str, Any]:
         """The ``rempart text classify --jsonl`` record (``text`` first when given).
 
-        ``"truncated": true`` is added when only the message's prefix was classified.
+        ``"truncated": true`` is added when only the message's prefix was classified, and
+        ``"context"`` when earlier messages completed a label.
         """
         out: dict[str, Any] = {} if text is None else {"text": text}
         out["labels"] = list(self.labels)
@@ -61,4 +64,6 @@ class TextVerdict:
         out["spans"] = [s.to_json() for s in self.spans]
         if self.truncated:
             out["truncated"] = True
+        if self.context:
+            out["context"] = list(self.context)
         return out

@@ -23,9 +23,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
+from rempart.core.conversations import Conversations
 from rempart.core.flood import Hit
 from rempart.core.items import Item
-from rempart.core.text import classify
 from rempart.services.matching import MatchService
 from rempart.services.scan.counters import count_item
 from rempart.services.scan.findings import message_findings
@@ -45,30 +45,35 @@ class BatchScanStore(ScanStore, ScanBatchStore, Protocol):
 
 class ItemCursor:
     """Items of the inputs by ordinal, reading on from where the last range of an input
-    stopped (in this process) when the next one starts at or after it."""
+    stopped (in this process) when the next one starts at or after it. Each input's
+    conversations follow every item read, skipped ones included, so a message is read with
+    the ones before it as in a local scan."""
 
     def __init__(self) -> None:
-        self._open: OrderedDict[tuple[str, str], tuple[Iterator[Item], int]] = OrderedDict()
+        self._open: OrderedDict[tuple[str, str],
+                                tuple[Iterator[Item], int, Conversations]] = OrderedDict()
 
     def range(self, scan_id: str, source: ItemSource, path: str, start: int,
-              stop: int | None) -> Iterator[tuple[int, Item]]:
-        """``(ordinal, item)`` from ``start`` to ``stop`` (``None``: the end); ScanInputError
-        when the input cannot be read that far."""
+              stop: int | None) -> Iterator[tuple[Item, Conversations]]:
+        """``(item, its input's conversations)`` from ``start`` to ``stop`` (``None``: the
+        end); ScanInputError when the input cannot be read that far."""
         key = (scan_id, path)
-        it, pos = self._open.pop(key, (None, 0))
+        it, pos, talk = self._open.pop(key, (None, 0, Conversations()))
         if it is None or pos > start:
-            it, pos = iter(source.items(Path(path))), 0
+            it, pos, talk = iter(source.items(Path(path))), 0, Conversations()
         for _ in range(start - pos):
-            if next(it, None) is None:
+            skipped = next(it, None)
+            if skipped is None:
                 return
+            talk.add(skipped.location, skipped.text)
             pos += 1
         while stop is None or pos < stop:
             item = next(it, None)
             if item is None:
                 return
-            yield pos, item
+            yield item, talk
             pos += 1
-        self._open[key] = (it, pos)
+        self._open[key] = (it, pos, talk)
         while len(self._open) > OPEN_READERS:
             self._open.popitem(last=False)
 
@@ -101,9 +106,9 @@ class BatchRunner:
         items, error = 0, None
         touched = time.monotonic()
         try:
-            for _, item in self.cursor.range(batch.scan_id, source, batch.input, batch.start,
-                                             batch.stop):
-                found, h, r = self._item(batch, item, record.banks, robust, counters)
+            for item, talk in self.cursor.range(batch.scan_id, source, batch.input,
+                                                batch.start, batch.stop):
+                found, h, r = self._item(batch, item, record.banks, robust, counters, talk)
                 rows += found
                 hits += h
                 reviews += r
@@ -122,10 +127,11 @@ class BatchRunner:
                                             error=error)
 
     def _item(self, batch: ScanBatch, item: Item, banks: tuple[str, ...] | None, robust: bool,
-              counters: Counter[str]) -> tuple[list[FindingRow], list[Hit], list[NewReviewItem]]:
+              counters: Counter[str], talk: Conversations
+              ) -> tuple[list[FindingRow], list[Hit], list[NewReviewItem]]:
         outcomes = [match_file(self.matcher, ref.resolved, banks, robust)
                     if ref.readable and ref.resolved else None for ref in item.media]
-        verdict = classify(item.text) if item.text.strip() else None
+        verdict = talk.classify(item.location, item.text)
         rows = message_findings(batch.scan_id, batch.input, item, outcomes, verdict)
         hits, reviews = message_sightings(batch.scan_id, batch.input, item, outcomes)
         count_item(counters, item, outcomes, verdict, findings=len(rows),

@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from rempart.config import Settings
+from rempart.core.conversations import Conversations
 from rempart.core.flood import Hit
 from rempart.core.items import Item
-from rempart.core.text import TextVerdict, classify
+from rempart.core.text import TextVerdict
 from rempart.core.verdict import Verdict
 from rempart.services.errors import RempartError
 from rempart.services.hashing import default_workers
@@ -219,14 +220,16 @@ class ScanService:
             self._commit(run)
             return
         skip = int(state["position"])
+        talk = Conversations()
         window: deque[_Pending] = deque()
         limit = WINDOW_PER_WORKER * media.workers
         last_report = 0.0
         try:
             for ordinal, item in enumerate(self.source.items(path)):
                 if ordinal < skip:
+                    talk.add(item.location, item.text)
                     continue
-                window.append(self._start(ordinal, item, media))
+                window.append(self._start(ordinal, item, media, talk))
                 while window and (len(window) > limit or window[0].ready()):
                     self._finish(run, str(path), window.popleft())
                 self._maybe_commit(run)
@@ -244,13 +247,14 @@ class ScanService:
         if progress is not None:
             progress(ScanProgress(str(path), int(state["position"]), total, dict(run.counters)))
 
-    def _start(self, ordinal: int, item: Item, media: MediaMatcher) -> _Pending:
+    def _start(self, ordinal: int, item: Item, media: MediaMatcher,
+               talk: Conversations) -> _Pending:
         futures: list[Future[Verdict] | None] = [
             media.submit(ref.resolved) if ref.readable and ref.resolved else None
             for ref in item.media
         ]
-        # Text is classified here while the workers hash.
-        verdict = classify(item.text) if item.text.strip() else None
+        # Text is classified here, with the messages it follows, while the workers hash.
+        verdict = talk.classify(item.location, item.text)
         return _Pending(ordinal, item, futures, verdict)
 
     def _finish(self, run: _Run, input_path: str, pending: _Pending) -> None:

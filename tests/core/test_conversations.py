@@ -1,0 +1,48 @@
+"""Conversations: the replied-to message, else the sender's own recent messages; bounded."""
+
+from __future__ import annotations
+
+from rempart.core.conversations import SENDER_SECONDS, Conversations
+from rempart.core.items import Location
+
+
+def _at(message_id: int, sender: str, second: int, chat: int = 1,
+        reply: int | None = None) -> Location:
+    minute, sec = divmod(second, 60)
+    hour, minute = divmod(minute, 60)
+    return Location("telegram", "e", chat_id=chat, message_id=message_id, sender_id=sender,
+                    date_utc=f"2024-01-01T{10 + hour:02d}:{minute:02d}:{sec:02d}Z",
+                    reply_to_message_id=reply)
+
+
+def test_reply_target_first_then_the_senders_recent_messages() -> None:
+    talk = Conversations()
+    talk.add(_at(1, "a", 0), "qui a le dossier de Zorbina ?")
+    talk.add(_at(2, "b", 10), "bonjour")
+    talk.add(_at(3, "a", 20), "de la seconde B")
+    assert [e.ref for e in talk.context(_at(4, "c", 30, reply=1))] == ["1"]
+    assert [e.ref for e in talk.context(_at(4, "a", 30))] == ["1", "3"]
+    assert talk.context(_at(4, "c", 30)) == []
+    assert talk.context(_at(4, "a", 20 + int(SENDER_SECONDS) + 1)) == []
+    assert talk.context(_at(4, "a", 30, chat=2)) == []
+
+
+def test_classify_reads_in_context_and_remembers() -> None:
+    talk = Conversations()
+    assert talk.classify(_at(1, "a", 0), "qui a le dossier de Zorbina de la seconde B ?")
+    verdict = talk.classify(_at(2, "a", 30), "envoie en pv stp")
+    assert verdict is not None and verdict.labels == ("ncii_request",)
+    assert verdict.context == ("1",)
+    assert talk.classify(_at(3, "a", 40), "   ") is None
+
+
+def test_memory_is_bounded_per_chat_and_in_chats() -> None:
+    talk = Conversations(per_chat=3, chats=2)
+    for n in range(10):
+        talk.add(_at(n, "a", n), f"message {n}")
+    assert [e.ref for e in talk.context(_at(99, "z", 20, reply=2))] == []
+    assert [e.ref for e in talk.context(_at(99, "z", 20, reply=8))] == ["8"]
+    talk.add(_at(1, "a", 0, chat=2), "x")
+    talk.add(_at(1, "a", 0, chat=3), "y")
+    assert talk.context(_at(99, "z", 20, reply=8)) == []  # chat 1 forgotten
+    assert talk.context(_at(5, "a", 5, chat=4)) == []
