@@ -28,8 +28,8 @@ from rempart.core.items import Location
 from rempart.core.text import TextVerdict
 from rempart.core.text.context import CONTEXT_CHARS, CONTEXT_MESSAGES, Earlier, classify_in_context
 
-PER_CHAT = 50
-CHATS = 2000
+PER_CHAT = 30
+CHATS = 300  # at most 30 × 300 × CONTEXT_CHARS characters held
 SENDER_SECONDS = 600.0
 
 
