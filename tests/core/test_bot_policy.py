@@ -49,6 +49,14 @@ def test_text_labels() -> None:
     assert promo.alert and not promo.delete
 
 
+def test_labels_read_in_context_alert_and_queue_but_never_delete() -> None:
+    d = decide([], (), ChatPolicy(), strikes_before=0, context_labels=("ncii_request",))
+    assert d.alert and d.review and not d.delete and not d.strike
+    assert d.reasons == ("text in context: ncii_request",)
+    promo = decide([], (), ChatPolicy(), strikes_before=0, context_labels=("group_promotion",))
+    assert promo.alert and not promo.review and not promo.delete
+
+
 def test_channel_identity_and_anonymous_admin() -> None:
     d = decide([BLOCK], (), ChatPolicy(), strikes_before=0, sender="channel_identity")
     assert d.ban_sender_chat and d.sender == "none"

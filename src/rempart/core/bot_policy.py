@@ -12,6 +12,8 @@ Rules (per chat, see :class:`ChatPolicy`):
 - an ``alert`` match only tells the admins;
 - text labels in ``text_delete_labels`` delete and queue for review, those in
   ``text_alert_labels`` only alert; text never counts a strike (the classifier can be wrong);
+- a label the message only carries read with the one it replies to (``context_labels``)
+  never deletes: it alerts, and queues for review what would have been deleted;
 - a sender posting as a channel identity is banned with ``banChatSenderChat`` instead.
 
 Example::
@@ -137,6 +139,7 @@ def decide(
     *,
     strikes_before: int,
     sender: Sender = "user",
+    context_labels: Sequence[str] = (),
 ) -> Decision:
     """The decision for one message (see the module's rules)."""
     if not policy.enabled:
@@ -160,6 +163,11 @@ def decide(
         elif label in policy.text_alert_labels:
             alert = True
             reasons.append(f"text: {label}")
+    for label in context_labels:
+        if label in policy.text_delete_labels or label in policy.text_alert_labels:
+            review = review or label in policy.text_delete_labels
+            alert = True
+            reasons.append(f"text in context: {label}")
     action: SenderAction = "none"
     ban_sender_chat = False
     if strike and sender == "user":

@@ -28,7 +28,7 @@ from typing import Any
 from rempart.config import BotSettings
 from rempart.core.bot_policy import DELETE_WINDOW_SECONDS, ChatPolicy, Decision, MediaHit, decide
 from rempart.core.signals.exact import exact_hashes
-from rempart.core.text import classify
+from rempart.core.text.context import Earlier, classify_in_context
 from rempart.core.verdict import Match, Verdict
 from rempart.services.bot_actions import alert_text, chat_notice, decision_actions, purge_actions
 from rempart.services.bot_messages import BotMedia, BotMessage, Fetched, NotFetched, Prepared
@@ -230,13 +230,17 @@ class BotService:
         verdicts = self._sighted(message, verdicts)
         policy = self.policy(message.chat_id)
         text = message.text[:TEXT_LIMIT]
-        classified = classify(text) if text.strip() else None
+        earlier = [Earlier(*message.replied)] if message.replied else []
+        classified = classify_in_context(text, earlier) if text.strip() else None
         labels = classified.labels if classified is not None else ()
+        own, in_context = ((), labels) if classified is not None and classified.context else (
+            labels, ())
         hits = [(verdict, m) for verdict in verdicts for m in verdict.matches
                 if policy.banks is None or m.bank in policy.banks]
         strikes = self.strikes_of(message)
         decision = decide([MediaHit(m.bank, m.action, m.distance, m.labels) for _, m in hits],
-                          labels, policy, strikes_before=strikes, sender=message.sender)
+                          own, policy, strikes_before=strikes, sender=message.sender,
+                          context_labels=in_context)
         decision = self._album(message, decision)
         outcome = Outcome(message, decision, tuple(verdicts), labels, False, strikes,
                           policy.admin_chat_id)

@@ -56,6 +56,8 @@ class BotMessage:
     forward_origin: dict[str, Any] | None = None
     # Telegram's copy of a post of the group's linked channel (``is_automatic_forward``).
     automatic_forward: bool = False
+    # The message this one replies to, as the update carries it: its id and text (or caption).
+    replied: tuple[str, str] | None = None
 
     @property
     def link(self) -> str | None:

@@ -106,6 +106,25 @@ def test_solicitation_text_removed_and_queued(bot_env: tuple[FakeBotApi, BotHarn
     assert h.bot_store.strikes(CHAT, USER) == 0  # text never counts a strike
 
 
+def test_a_reply_read_with_the_request_it_answers_is_flagged_not_deleted(
+        bot_env: tuple[FakeBotApi, BotHarness]) -> None:
+    api, h = bot_env
+    request = api.message(CHAT, USER, text="qui a le dossier de Zorbina de la seconde B ?")
+    follow = {"message": api.message(CHAT, USER + 1, text="envoie en pv stp",
+                                     reply_to_message=request)}
+    refusal = {"message": api.message(CHAT, USER + 2, text="non arrête c'est illégal",
+                                      reply_to_message=request)}
+    api.add_update(follow)
+    api.add_update(refusal)
+    runner = h.runner()
+    h.run_until(runner, lambda: runner.processed >= 2)
+    assert not api.deleted()
+    items = [i for i in h.bot_store.review_items() if i["kind"] == "text_flag"]
+    assert len(items) == 1 and items[0]["labels"] == ["ncii_request"]
+    assert items[0]["location"]["message"] == follow["message"]["message_id"]
+    assert items[0]["evidence"]["context"] == [str(request["message_id"])]
+
+
 def test_429_storm_retried_nothing_lost(bot_env: tuple[FakeBotApi, BotHarness]) -> None:
     api, h = bot_env
     updates = [api.photo_message(CHAT - i, USER + i, cropped_copy(BLOCK_SEED))

@@ -19,6 +19,7 @@ from typing import Any
 
 from telegram import Message, PhotoSize, Update
 
+from rempart.core.text.context import CONTEXT_CHARS
 from rempart.services.bot_messages import BotMedia, BotMessage
 
 
@@ -117,4 +118,13 @@ def message_of(update: Update) -> BotMessage | None:
         channel_post=update.channel_post is not None or update.edited_channel_post is not None,
         forward_origin=_origin(message),
         automatic_forward=bool(message.is_automatic_forward),
+        replied=_replied(message),
     )
+
+
+def _replied(message: Message) -> tuple[str, str] | None:
+    """The replied-to message's id and the end of its text, when the update carries them."""
+    target = message.reply_to_message
+    text = (target.text or target.caption or "") if target is not None else ""
+    return (str(target.message_id), text[-CONTEXT_CHARS:]) if target is not None and text else (
+        None)
