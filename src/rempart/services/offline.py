@@ -29,6 +29,7 @@ from rempart.store.lockouts import SqlLockoutStore
 from rempart.store.retention import SqlRetentionStore
 from rempart.store.scan_interface import ScanStore
 from rempart.store.scans import SqlScanStore
+from rempart.store.sessions import SqlSessionStore
 from rempart.store.sql import SqlBankStore, open_store
 from rempart.store.tokens import SqlTokenStore
 from rempart.store.users import SqlUserStore
@@ -62,8 +63,11 @@ def token_store(bank: BankStore) -> SqlTokenStore:
 
 
 def user_service(bank: BankStore) -> UserService:
-    """The user service on ``bank``'s database."""
-    return UserService(SqlUserStore(engine_of(bank)))
+    """The user service on ``bank``'s database: a user it disables loses her sessions, and
+    its links and revocations are logged."""
+    engine = engine_of(bank)
+    return UserService(SqlUserStore(engine), sessions=SqlSessionStore(engine),
+                       audit_log=SqlAuditLog(engine))
 
 
 def lockout_store(bank: BankStore) -> SqlLockoutStore:

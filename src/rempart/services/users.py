@@ -7,7 +7,8 @@ the command line (actor ``system``, an operator with shell access) still may, fo
 
 Example::
 
-    users = UserService(SqlUserStore(engine))
+    users = UserService(SqlUserStore(engine), sessions=SqlSessionStore(engine),
+                        audit_log=SqlAuditLog(engine))
     users.create("alice", "a long passphrase", Role.ADMIN, SYSTEM)
     users.verify("alice", "a long passphrase")    # UserRecord, or None
 """
@@ -29,8 +30,7 @@ from rempart.core.clock import utc_now
 from rempart.core.users import UserRecord
 from rempart.core.workflow import Role
 from rempart.services.errors import InvalidArgument, RempartError
-from rempart.store.audit import AuditLog, SqlAuditLog
-from rempart.store.sessions import SqlSessionStore
+from rempart.store.audit import AuditLog
 from rempart.store.users import UserExists, UserStore
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -111,11 +111,10 @@ class UserService:
         self.hasher = hasher or PasswordHasher()
         self.clock = clock
         self._dummy: str | None = None
-        engine = getattr(store, "engine", None)
-        # By default over the user store's database, so that every caller (CLI included)
-        # ends the sessions of a user it disables and logs its links and revocations.
-        self.sessions = sessions or (SqlSessionStore(engine) if engine is not None else None)
-        self.audit_log = audit_log or (SqlAuditLog(engine) if engine is not None else None)
+        # Without them (seeding users in tests), no session ends and nothing extra is logged:
+        # every entry point (app.build, the CLI's services.offline) gives both.
+        self.sessions = sessions
+        self.audit_log = audit_log
 
     def create(self, username: str, password: str, role: Role, actor: Actor) -> UserRecord:
         """Create a user; the password is kept only as an argon2id hash."""

@@ -130,3 +130,25 @@ def test_a_command_alone_keeps_its_name() -> None:
 
     result = CliRunner().invoke(app_for(["purge"]), ["purge", "--help"])
     assert result.exit_code == 0 and "retention" in result.output
+
+
+def test_disabling_from_the_command_line_ends_her_console_sessions(
+        run: Run, sqlite_url: str) -> None:
+    from datetime import timedelta
+
+    from rempart.core.clock import utc_now
+    from rempart.store.sessions import SqlSessionStore
+
+    assert run("create", "reader", "--role", "analyst", "--password-stdin",
+               input=PASSWORD + "\n").exit_code == 0
+    engine = make_engine(sqlite_url)
+    try:
+        user = SqlUserStore(engine).user_credentials("reader")
+        assert user is not None
+        sessions = SqlSessionStore(engine)
+        sessions.create(user[0].id, utc_now(), timedelta(hours=8))
+        assert sessions.list_user(user[0].id, utc_now(), timedelta(hours=1))
+        assert run("disable", "reader").exit_code == 0
+        assert not sessions.list_user(user[0].id, utc_now(), timedelta(hours=1))
+    finally:
+        engine.dispose()
