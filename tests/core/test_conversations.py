@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rempart.core.conversations import SENDER_SECONDS, Conversations
-from rempart.core.items import Location
+from rempart.core.items import Item, Location
 
 
 def _at(message_id: int, sender: str, second: int, chat: int = 1,
@@ -27,13 +27,22 @@ def test_reply_target_first_then_the_senders_recent_messages() -> None:
     assert talk.context(_at(4, "a", 30, chat=2)) == []
 
 
-def test_classify_reads_in_context_and_remembers() -> None:
+def test_read_classifies_messages_in_context_and_remembers_them() -> None:
     talk = Conversations()
-    assert talk.classify(_at(1, "a", 0), "qui a le dossier de Zorbina de la seconde B ?")
-    verdict = talk.classify(_at(2, "a", 30), "envoie en pv stp")
+    assert talk.read(Item(_at(1, "a", 0), "qui a le dossier de Zorbina de la seconde B ?", (),
+                          "message"))
+    verdict = talk.read(Item(_at(2, "a", 30), "envoie en pv stp", (), "message"))
     assert verdict is not None and verdict.labels == ("ncii_request",)
     assert verdict.context == ("1",)
-    assert talk.classify(_at(3, "a", 40), "   ") is None
+    assert talk.read(Item(_at(3, "a", 40), "   ", (), "message")) is None
+
+
+def test_service_messages_are_read_alone_and_not_remembered() -> None:
+    talk = Conversations()
+    talk.skip(Item(_at(1, "a", 0), "you blue see photos we quiet", (), "message"))
+    joined = talk.read(Item(_at(2, "a", 10), "join_group_by_link: Group", (), "service"))
+    assert joined is not None and joined.labels == () and joined.context == ()
+    assert [e.ref for e in talk.context(_at(3, "a", 20))] == ["1"]
 
 
 def test_memory_is_bounded_per_chat_and_in_chats() -> None:

@@ -14,7 +14,7 @@ Example::
     ...                  date_utc="2024-01-01T10:01:00Z")
     >>> [e.ref for e in talk.context(later)]
     ['7']
-    >>> talk.classify(later, "envoie en pv stp").context
+    >>> talk.read(Item(later, "envoie en pv stp", (), "message")).context
     ('7',)
 """
 
@@ -24,8 +24,8 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 from datetime import datetime
 
-from rempart.core.items import Location
-from rempart.core.text import TextVerdict
+from rempart.core.items import Item, Location
+from rempart.core.text import TextVerdict, classify
 from rempart.core.text.context import CONTEXT_CHARS, CONTEXT_MESSAGES, Earlier, classify_in_context
 
 PER_CHAT = 30
@@ -101,10 +101,18 @@ class Conversations:
         recent.append(_Said(where.message_id, where.sender_id, _seconds(where.date_utc),
                             text[-CONTEXT_CHARS:], signal))
 
-    def classify(self, where: Location, text: str) -> TextVerdict | None:
-        """``text`` classified in its context (None when empty), then remembered."""
-        if not text.strip():
+    def read(self, item: Item) -> TextVerdict | None:
+        """``item``'s text classified (None when empty): a message's in its context, then
+        remembered; another item's (a service message, a file) alone."""
+        if not item.text.strip():
             return None
-        verdict = classify_in_context(text, self.context(where))
-        self.add(where, text, any(score > 0 for score in verdict.scores.values()))
+        if item.raw_type != "message":
+            return classify(item.text)
+        verdict = classify_in_context(item.text, self.context(item.location))
+        self.add(item.location, item.text, any(score > 0 for score in verdict.scores.values()))
         return verdict
+
+    def skip(self, item: Item) -> None:
+        """Remember a message read before (a resumed scan) without classifying it."""
+        if item.raw_type == "message":
+            self.add(item.location, item.text)

@@ -65,7 +65,7 @@ class ItemCursor:
             skipped = next(it, None)
             if skipped is None:
                 return
-            talk.add(skipped.location, skipped.text)
+            talk.skip(skipped)
             pos += 1
         while stop is None or pos < stop:
             item = next(it, None)
@@ -131,7 +131,7 @@ class BatchRunner:
               ) -> tuple[list[FindingRow], list[Hit], list[NewReviewItem]]:
         outcomes = [match_file(self.matcher, ref.resolved, banks, robust)
                     if ref.readable and ref.resolved else None for ref in item.media]
-        verdict = talk.classify(item.location, item.text)
+        verdict = talk.read(item)
         rows = message_findings(batch.scan_id, batch.input, item, outcomes, verdict)
         hits, reviews = message_sightings(batch.scan_id, batch.input, item, outcomes)
         count_item(counters, item, outcomes, verdict, findings=len(rows),

@@ -227,7 +227,7 @@ class ScanService:
         try:
             for ordinal, item in enumerate(self.source.items(path)):
                 if ordinal < skip:
-                    talk.add(item.location, item.text)
+                    talk.skip(item)
                     continue
                 window.append(self._start(ordinal, item, media, talk))
                 while window and (len(window) > limit or window[0].ready()):
@@ -254,7 +254,7 @@ class ScanService:
             for ref in item.media
         ]
         # Text is classified here, with the messages it follows, while the workers hash.
-        verdict = talk.classify(item.location, item.text)
+        verdict = talk.read(item)
         return _Pending(ordinal, item, futures, verdict)
 
     def _finish(self, run: _Run, input_path: str, pending: _Pending) -> None:
