@@ -125,6 +125,7 @@ def message_of(update: Update) -> BotMessage | None:
 def _replied(message: Message) -> tuple[str, str] | None:
     """The replied-to message's id and the end of its text, when the update carries them."""
     target = message.reply_to_message
-    text = (target.text or target.caption or "") if target is not None else ""
-    return (str(target.message_id), text[-CONTEXT_CHARS:]) if target is not None and text else (
-        None)
+    if target is None:
+        return None
+    text = target.text or target.caption or ""
+    return (str(target.message_id), text[-CONTEXT_CHARS:]) if text else None

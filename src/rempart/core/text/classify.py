@@ -95,12 +95,19 @@ def classify(text: str, model: Model | None = None) -> TextVerdict:
 
     Only the first ``MAX_CHARS`` characters are read (``truncated`` says when there were more).
     """
+    return read(text, model)[0]
+
+
+def read(text: str, model: Model | None = None
+         ) -> tuple[TextVerdict, Normalised, Evidence]:
+    """``classify(text)`` with the normalised text and the grammar's evidence it was read
+    from (offsets of ``evidence`` are into ``norm``)."""
     model = model or load()
     truncated = len(text) > MAX_CHARS
     grammar_feats, norm, evidence = grammar(text[:MAX_CHARS])
     if not evidence.gates and not any(c in evidence.hits for c in _ANY_REQUIRED):
         # No label could reach its threshold (see ``final_score``): most chat stops here.
-        return TextVerdict((), dict.fromkeys(model.labels, 0.0), (), truncated)
+        return TextVerdict((), dict.fromkeys(model.labels, 0.0), (), truncated), norm, evidence
     ngram_feats = ngrams(norm.text)
     probs = sigmoid(model.logits(ngram_feats, grammar_feats))
     scores: dict[str, float] = {}
@@ -115,7 +122,8 @@ def classify(text: str, model: Model | None = None) -> TextVerdict:
     order = {label: i for i, label in enumerate(LABELS)}
     labels.sort(key=lambda lab: order.get(lab, len(order)))
     spans.sort(key=lambda s: (order.get(s.label, len(order)), s.start, s.end))
-    return TextVerdict(tuple(labels), scores, tuple(dict.fromkeys(spans)), truncated)
+    verdict = TextVerdict(tuple(labels), scores, tuple(dict.fromkeys(spans)), truncated)
+    return verdict, norm, evidence
 
 
 def classify_batch(texts: Iterable[str], model: Model | None = None) -> list[TextVerdict]:

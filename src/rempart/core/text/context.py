@@ -29,8 +29,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from rempart.core.text.classify import RELEVANT, classify
-from rempart.core.text.features import grammar
+from rempart.core.text.classify import RELEVANT, classify, read
 from rempart.core.text.model import Model, load
 from rempart.core.text.normalise import MAX_CHARS
 from rempart.core.text.verdict import LABELS, Span, TextVerdict
@@ -86,11 +85,10 @@ def classify_in_context(text: str, earlier: Sequence[Earlier],
         joined += message.text + "\n"
     offset = len(joined)
     joined += current
-    both = classify(joined, model)
+    both, norm, evidence = read(joined, model)
     added = [label for label in both.labels if label not in own.labels]
     if not added:
         return own
-    _, norm, evidence = grammar(joined)
     mine: dict[str, list[tuple[int, int]]] = {}
     for cls, found in evidence.hits.items():
         for a, b, _ in found:
