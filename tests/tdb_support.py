@@ -194,7 +194,7 @@ def notice_service(url: str, clock: Clock | None = None) -> NoticeService:
     migrate(url)
     engine = make_engine(url)
     clock = clock or Clock()
-    users = UserService(SqlUserStore(engine), FAST, clock)
+    users = UserService(SqlUserStore(engine), FAST, clock, sessions=None, audit_log=None)
     for name in ("mod-a", "mod-b"):
         if users.store.user_credentials(name) is None:
             users.create(name, PASSWORD, Role.MODERATOR, SYSTEM)

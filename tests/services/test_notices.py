@@ -74,7 +74,8 @@ def store(sqlite_url: str) -> Iterator[SqlNoticeStore]:
 
 @pytest.fixture
 def users(store: SqlNoticeStore, clock: Clock) -> UserService:
-    service = UserService(SqlUserStore(store.engine), FAST, clock)
+    service = UserService(SqlUserStore(store.engine), FAST, clock, sessions=None,
+                          audit_log=None)
     for name, role in (("mod-a", Role.MODERATOR), ("mod-b", Role.MODERATOR),
                        ("analyst", Role.ANALYST)):
         service.create(name, PASSWORD, role, SYSTEM)

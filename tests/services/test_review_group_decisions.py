@@ -48,7 +48,8 @@ def w(db_url: str) -> Iterator[World]:
     banks.set_entry_trust([entry], EntryTrust.UNCONFIRMED)
     user_store = SqlUserStore(banks.engine)
     users = UserService(user_store, PasswordHasher(time_cost=1, memory_cost=1024,
-                                                   parallelism=1))
+                                                   parallelism=1),
+                        sessions=None, audit_log=None)
     for name, role in (("mod", Role.MODERATOR), ("reader", Role.ANALYST)):
         users.create(name, "a long enough passphrase", role, SYSTEM)
     yield World(banks, ReviewService(SqlReviewStore(banks.engine), banks, user_store.get_user),

@@ -30,7 +30,7 @@ def app(db_url: str) -> Iterator[App]:
 
 
 def _user(app: App) -> int:
-    users = UserService(SqlUserStore(app.store.engine))
+    users = UserService(SqlUserStore(app.store.engine), sessions=None, audit_log=None)
     return users.create("someone", "a long enough passphrase", Role.MODERATOR, SYSTEM).id
 
 

@@ -105,14 +105,14 @@ class UserService:
     """Users of the console and deciders of notices."""
 
     def __init__(self, store: UserStore, hasher: PasswordHasher | None = None,
-                 clock: Callable[[], datetime] = utc_now,
-                 sessions: Sessions | None = None, audit_log: AuditLog | None = None) -> None:
+                 clock: Callable[[], datetime] = utc_now, *,
+                 sessions: Sessions | None, audit_log: AuditLog | None) -> None:
         self.store = store
         self.hasher = hasher or PasswordHasher()
         self.clock = clock
         self._dummy: str | None = None
-        # Without them (seeding users in tests), no session ends and nothing extra is logged:
-        # every entry point (app.build, the CLI's services.offline) gives both.
+        # Required, so that no caller forgets them: with None (seeding users in tests), no
+        # session ends on a change and links and revocations are not logged.
         self.sessions = sessions
         self.audit_log = audit_log
 

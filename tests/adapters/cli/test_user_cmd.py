@@ -97,7 +97,8 @@ def test_unlock_lifts_a_lockout(run: Run, sqlite_url: str) -> None:
                ).exit_code == 0
     engine = make_engine(sqlite_url)
     try:
-        signin = SignIn(UserService(SqlUserStore(engine)), SqlLockoutStore(engine),
+        signin = SignIn(UserService(SqlUserStore(engine), sessions=None, audit_log=None),
+                        SqlLockoutStore(engine),
                         LockoutRule(2, timedelta(minutes=15), timedelta(minutes=15)))
         assert signin.sign_in("first-admin", "wrong password 1") is None
         assert signin.sign_in("first-admin", "wrong password 2") is None

@@ -38,7 +38,8 @@ def store(sqlite_url: str) -> Iterator[SqlBankStore]:
 def _decide(store: SqlBankStore, decisions: dict[str, str]) -> None:
     """A moderator decides one review item per (value → confirm/dismiss)."""
     users = UserService(SqlUserStore(store.engine),
-                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
+                        sessions=None, audit_log=None)
     users.create("mod", "a long enough passphrase", Role.MODERATOR, SYSTEM)
     reviews = ReviewService(SqlReviewStore(store.engine), store,
                             SqlUserStore(store.engine).get_user)

@@ -35,7 +35,8 @@ STATEMENT = {
 
 def add_users(app: App) -> None:
     users = UserService(SqlUserStore(app.store.engine),
-                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
+                        sessions=None, audit_log=None)
     for name, role in (("mod-a", Role.MODERATOR), ("mod-b", Role.MODERATOR),
                        ("reader", Role.ANALYST)):
         users.create(name, "a long enough passphrase", role, SYSTEM)

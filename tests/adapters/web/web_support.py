@@ -89,7 +89,8 @@ class WebClient:
 
 def add_users(app: App) -> None:
     """admin ``boss``, moderators ``mod-a`` and ``mod-b``, analyst ``reader``."""
-    users = UserService(SqlUserStore(app.store.engine), FAST_HASHER)
+    users = UserService(SqlUserStore(app.store.engine), FAST_HASHER, sessions=None,
+                        audit_log=None)
     for name, role in (("boss", Role.ADMIN), ("mod-a", Role.MODERATOR),
                        ("mod-b", Role.MODERATOR), ("reader", Role.ANALYST)):
         users.create(name, PASSWORD, role, SYSTEM)
