@@ -1,5 +1,6 @@
 """Context: a label completed by the earlier messages is added when the current message takes
-part in it, never inherited by a refusal, a report or a bare repetition; work stays bounded."""
+part in it, never inherited by a refusal, a report, a call to the moderators, a bot command or
+a bare repetition; work stays bounded."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ def test_a_follow_up_completes_the_request_and_names_the_earlier_message() -> No
 
 def test_refusals_reports_and_repetitions_inherit_nothing() -> None:
     for text in ("non arrête c'est illégal, je signale", "signalé aux admins", "lol non", "up",
-                 "?", "je quitte ce groupe"):
+                 "?", "je quitte ce groupe", "@admin", "modos ?", "les modérateurs vous dormez ?",
+                 "/rempart_purge @all", "/rempart_report"):
         assert classify_in_context(text, [REQUEST]).labels == (), text
 
 

@@ -4,9 +4,10 @@ sender's last words ("qui a le dossier de …" then "envoie en pv").
 A message with labels of its own keeps them alone. For one without, a label that appears
 when the earlier messages are read before it is added when the current message carries part
 of it (a word of a class that explains the label, a locator such as "pv", a price) and
-speaks in no honest voice (a report, a victim, news); its spans point into the current
-message and ``context`` names the earlier messages that completed it. A refusal or a report
-under a request never inherits the request, and a message that only repeats it ("up", "?")
+speaks in no honest voice (a report, a victim, news, a call to the moderators); its spans
+point into the current message and ``context`` names the earlier messages that completed it.
+A refusal or a report under a request never inherits the request, a bot command ("/…") is
+addressed to the bot and read alone, and a message that only repeats a request ("up", "?")
 adds nothing: the request was labelled where it was written. Earlier messages whose own
 reading found no suspicious word are not read again.
 
@@ -26,6 +27,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -43,6 +45,11 @@ CONTEXT_CHARS = 600
 _CARRIERS = {label: frozenset((*classes, "locator", "payment"))
              for label, classes in RELEVANT.items()}
 _HONEST = ("help", "report", "news")
+# Calling the moderators ("@admin", "modos ?") under a message reports it: never a carrier.
+_MODERATORS = re.compile(
+    r"(?<![\w@])(?:@(?:admins?|modos?|mods?|moderat\w*|mod[ée]rat\w*)\b"
+    r"|(?:admins|modos|mods|moderators|mod[ée]rat(?:eur|rice)s)\b)",
+    re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +83,8 @@ def classify_in_context(text: str, earlier: Sequence[Earlier],
     own = classify(text, model)
     window = _window(earlier)
     current = text[:MAX_CHARS]
-    if own.labels or not any(m.signal for m in window) or not current.strip():
+    if (own.labels or not any(m.signal for m in window) or not current.strip()
+            or current.lstrip().startswith("/") or _MODERATORS.search(current)):
         return own
     starts: list[int] = []
     joined = ""
