@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from rempart.bench.robustness_video import EDITS, encode, synthetic_clip
+from rempart.core import media_signals
 from rempart.core.banks import Provenance, entries_from_media
 from rempart.core.clock import utc_now
 from rempart.core.hash_settings import HashSettings
@@ -20,7 +21,7 @@ from rempart.core.signals import vpdq
 from rempart.core.signals.orb import OrbReference
 from rempart.core.signals.vcrop import MAX_KEY_FRAMES
 from rempart.core.signals.vframes import VideoProbe, frame_views
-from rempart.core.video_align import align
+from rempart.core.video_align import align, align_views
 
 pytest.importorskip("av")
 
@@ -90,10 +91,10 @@ def test_frame_views_add_the_centre_and_the_trimmed_frame() -> None:
 def test_banked_clip_keeps_its_centres_and_trimmed_frames_only_with_borders() -> None:
     clip = synthetic_clip(4, seconds=3)
     plain = hash_bytes(encode(clip))
-    assert [v.variant for v in plain.vpdq_variants] == ["centre"]
+    assert [v.variant for v in plain.vpdq_variants] == ["centre", "still"]
     assert [f.t for f in plain.vpdq_variants[0].frames] == [f.t for f in plain.vpdq]
     boxed = hash_bytes(encode(EDITS["pad_9_16"](clip, random.Random(0))))
-    assert [v.variant for v in boxed.vpdq_variants] == ["centre", "trim"]
+    assert [v.variant for v in boxed.vpdq_variants] == ["centre", "trim", "still"]
     assert hash_bytes(encode(clip), HashSettings(robust=False)).vpdq_variants == ()
 
 
@@ -102,7 +103,46 @@ def test_variants_are_banked_as_labelled_vpdq_entries() -> None:
     entries = entries_from_media(h, Provenance("test", utc_now()))
     videos = [(e.signal_type, e.provenance.metadata.get("variant")) for e in entries
               if e.signal_type == "vpdq"]
-    assert videos == [("vpdq", None), ("vpdq", "centre")]
+    assert videos == [("vpdq", None), ("vpdq", "centre"), ("vpdq", "still")]
+
+
+def test_banked_clip_keeps_its_moments_between_vpdq_frames_as_stills(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clip = synthetic_clip(4, seconds=3)
+    h = hash_bytes(encode(clip))
+    still = next(v for v in h.vpdq_variants if v.variant == "still")
+    grid = {f.t for f in h.vpdq}
+    times = [f.t for f in still.frames]
+    # Whole frame and centre of each moment between vPDQ's frames, at 4 per second in all.
+    assert times[::2] == times[1::2] and not grid & set(times)
+    moments = sorted(grid | set(times))  # the first frame at or after each quarter second
+    assert len(moments) == 12 and all(0 <= t - i / 4 < 0.1 for i, t in enumerate(moments))
+    monkeypatch.setattr(media_signals, "STILL_SECONDS", 2.0)  # a longer clip keeps none
+    assert "still" not in {v.variant for v in hash_bytes(encode(clip)).vpdq_variants}
+
+
+def test_a_still_between_banked_frames_of_a_moving_scene_matches_through_the_stills() -> None:
+    from rempart.bench.robustness_video import jpeg
+
+    clip = synthetic_clip(7, seconds=6)  # 10 frames a second, a panning scene
+    h = hash_bytes(encode(clip))
+    tracks = {None: h.vpdq, **{v.variant: v.frames for v in h.vpdq_variants}}
+    m = Matcher()
+    m.set_bank(BankInfo(1, "b", "moderator", "block", 31, 31, 80.0, 0.0, True))
+    for k, frames in enumerate(tracks.values()):
+        m.add(k + 1, 1, "vpdq", vpdq.serialize(frames))
+    still_entry = list(tracks).index("still") + 1
+    found = []
+    for frame in (clip[i] for i in range(2, 60, 10)):  # 0.2 s after each banked frame…
+        a = analyze(jpeg(frame), probe=True, stills=True)
+        found.append({x.entry_id for x in m.match(Query(a.hashes, a.probe)).matches})
+    assert all(still_entry in f for f in found)
+    # …and the alignment of a re-encoded copy counts each moment of the still track once.
+    copy = analyze(encode(clip), probe=True)
+    assert isinstance(copy.probe, VideoProbe)
+    line = align_views(copy.probe, tracks["still"], 31)[0]
+    assert line.enough and line.frames == line.expected
 
 
 def test_probe_samples_densely_and_keeps_vpdq_rate() -> None:

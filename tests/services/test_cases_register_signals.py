@@ -33,7 +33,9 @@ def browser_like(hashes: MediaHashes) -> ItemSignals:
     assert hashes.pdq is not None
     if hashes.kind == "video":
         return ItemSignals(hashes.sha256, hashes.pdq.hash, hashes.pdq.quality, md5=hashes.md5,
-                           kind="video", frames=hashes.vpdq, vpdq_variants=hashes.vpdq_variants)
+                           kind="video", frames=hashes.vpdq,
+                           vpdq_variants=tuple(v for v in hashes.vpdq_variants
+                                               if v.variant != "still"))
     variants = {v.variant: v.hash for v in hashes.pdq_variants if v.variant in
                 ("rot90", "rot180", "rot270", "flipx", "flipy", "flipplus1", "flipminus1")}
     robust = {v.variant: (v.hash, v.quality) for v in hashes.pdq_variants
@@ -63,10 +65,12 @@ def test_entries_are_the_servers_own() -> None:
                                   codec="libvpx"))
     assert video.kind == "video" and len(video.vpdq) >= 3
     boxed = hash_bytes(encode(EDITS["pad_9_16"](synthetic_clip(4, seconds=3), Random(0))))
-    assert [v.variant for v in boxed.vpdq_variants] == ["centre", "trim"]
+    assert [v.variant for v in boxed.vpdq_variants] == ["centre", "trim", "still"]
     for hashes in (image, video, boxed):
         ours = browser_like(hashes).validated().entries("g", prov)
-        server = [e for e in entries_from_media(hashes, prov, "g") if e.signal_type != "orb"]
+        # The browser computes neither local features nor a video's stills (server-side only).
+        server = [e for e in entries_from_media(hashes, prov, "g") if e.signal_type != "orb"
+                  and e.provenance.metadata.get("variant") != "still"]
         # The same entries: values, qualities, groups and provenance (metadata included).
         assert sorted(ours, key=_key) == sorted(server, key=_key), hashes.kind
     # The second entry of an image is its PDQ (the case page tells images from files by it).

@@ -51,6 +51,11 @@ from rempart.core.types import (
 
 _DEFAULT = HashSettings()
 PROBE_RATE = 4  # a video probe's frames per vPDQ frame
+# A banked video's ``still`` track: frames between vPDQ's, this many per vPDQ frame in all, so
+# that a still taken at any moment lies near one of them (a frame 0.5 s away is often too far
+# on a moving scene).
+STILL_RATE = 4
+STILL_SECONDS = 600.0  # a longer video keeps no ``still`` track (its size: 6 hashes a second)
 
 
 @dataclass
@@ -193,25 +198,33 @@ def _video(
     With ``probe``, also each frame's views for matching edited re-posts (:mod:`.vframes`),
     sampled ``PROBE_RATE`` times more densely (vPDQ keeps its own rate's frames): some probe
     frame then lands near each banked frame of an excerpt or a sped-up copy. With robust
-    signals a banked video also keeps ORB features of a few key frames, and a probe with
-    ``features`` what finds a cropped copy (:mod:`.signals.vcrop`)."""
+    signals a banked video also keeps ORB features of a few key frames, the PDQ of the whole
+    frame and of its centre at ``STILL_RATE`` times vPDQ's rate between vPDQ's frames (the
+    ``still`` track, which finds a photo taken from the clip), and a probe with ``features``
+    what finds a cropped copy (:mod:`.signals.vcrop`)."""
     warnings: list[str] = []
     duration: float | None
     reader: video.VideoReader | video.AnimationReader
     fps, limits = settings.video_fps, settings.limits
+    banking = settings.robust and not probe
+    dense = PROBE_RATE if probe else STILL_RATE if banking else 1
     try:
-        reader = _reader(data, fmt, limits, fps * PROBE_RATE if probe else fps)
-    except MediaError as e:  # too long to sample densely: the probe keeps vPDQ's rate
-        if e.code != "too_many_frames" or not probe:
+        reader = _reader(data, fmt, limits, fps * dense)
+    except MediaError as e:  # too long to sample densely: vPDQ's rate only
+        if e.code != "too_many_frames" or dense == 1:
             raise
         reader = _reader(data, fmt, limits, fps)
+    if banking and (_declared(reader) or 0.0) > STILL_SECONDS:
+        reader.close()
+        reader = _reader(data, fmt, limits, fps)
+    most_stills = 2 * int(STILL_SECONDS * fps * (STILL_RATE - 1))
     period = 1.0 / fps
     hashes: list[FrameHash] = []
-    views_of: dict[str, list[FrameHash]] = {"centre": [], "trim": []}
+    views_of: dict[str, list[FrameHash]] = {"centre": [], "trim": [], "still": []}
     bordered = False
     views: list[tuple[float, np.ndarray]] = []
     key_frames: list[KeyFrame] = []
-    duration = reader.info.duration if isinstance(reader, video.VideoReader) else None
+    duration = _declared(reader)
     crop = vcrop.CropProbe() if probe and features else None
     keys = vcrop.KeySchedule(duration, vcrop.QUERY_KEY_FRAMES if probe else vcrop.MAX_KEY_FRAMES)
     last, next_t = 0.0, 0.0
@@ -224,18 +237,22 @@ def _video(
             if crop is not None and gray is not None:
                 crop.add_frame(t, gray)
             last = frame.t
-            if frame.t + 1e-6 < next_t:  # a probe's extra frame
+            if frame.t + 1e-6 < next_t:  # a probe's extra frame, or a banked still
+                if banking and len(views_of["still"]) < most_stills:
+                    for view in (frame.rgb, centre(frame.rgb)):
+                        v = pdq_hash(view)
+                        views_of["still"].append(FrameHash(t, v.hash, v.quality, frame.index))
                 continue
             next_t = (int(frame.t / period + 1e-6) + 1) * period
             h = pdq_hash(frame.rgb)
             hashes.append(FrameHash(t, h.hash, h.quality, frame.index))
             if crop is not None and gray is not None and keys.take(frame.t):
                 crop.orbs.append(orb.probe_features(gray))
-            if settings.robust and not probe and keys.take(frame.t):
+            if banking and keys.take(frame.t):
                 ref = orb.reference_features(vcrop.gray_of(frame.rgb), vcrop.KEY_FEATURES,
                                              key_frame=True)
                 key_frames.append(KeyFrame(t, ref.serialize()))
-            if settings.robust and not probe:
+            if banking:
                 inner, cut = trimmed(frame.rgb)
                 bordered |= cut
                 for name, view in (("centre", centre(frame.rgb)), ("trim", inner)):
@@ -267,6 +284,11 @@ def _video(
         key_frames=tuple(key_frames),
         warnings=tuple(warnings),
     ), video_probe
+
+
+def _declared(reader: video.VideoReader | video.AnimationReader) -> float | None:
+    """The duration a video's container declares (an animation's is known once read)."""
+    return reader.info.duration if isinstance(reader, video.VideoReader) else None
 
 
 def _reader(

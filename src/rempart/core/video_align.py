@@ -134,5 +134,7 @@ def align_views(
     hits: list[list[float]] = [[] for _ in probe.times]
     for view, frame in zip(*np.nonzero(close), strict=True):
         hits[int(probe.owner[view])].append(float(banked_t[frame]))
-    line = align(probe.times, [sorted(set(h)) for h in hits], banked_t=banked_t.tolist())
+    # A track may hold two views of one moment (a ``still`` track: whole frame and centre).
+    line = align(probe.times, [sorted(set(h)) for h in hits],
+                 banked_t=sorted(set(banked_t.tolist())))
     return line, int(d.min())

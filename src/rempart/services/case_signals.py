@@ -39,7 +39,7 @@ MAX_SECONDS = 3 * 3600.0  # the server's HashLimits.max_video_seconds
 # clip gives when sampled at the server's rate (its span × fps, + slack for the browser's
 # frame times) and to one hour of frames at most.
 VIDEO_FPS = 1.0  # the server's HashSettings.video_fps, the rate the portal's page samples at
-VPDQ_VARIANTS = ("centre", "trim")  # core.media_signals._video's views, in its order
+VPDQ_VARIANTS = ("centre", "trim")  # a browser's views of each frame (the server also banks stills)
 REGISTERED_SECONDS = 3600.0
 FRAME_SLACK = 2
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")

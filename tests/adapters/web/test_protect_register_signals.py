@@ -53,7 +53,7 @@ def item_json(h: MediaHashes) -> dict[str, Any]:
                 "pdq_quality": h.pdq.quality,
                 "frames": _frames(h.vpdq),
                 "vpdq_variants": [{"variant": v.variant, "frames": _frames(v.frames)}
-                                  for v in h.vpdq_variants]}
+                                  for v in h.vpdq_variants if v.variant != "still"]}
     return {"kind": "image", "sha256": h.sha256, "md5": h.md5, "pdq": h.pdq.hash,
             "pdq_quality": h.pdq.quality,
             "variants": {v.variant: v.hash for v in h.pdq_variants if v.variant in DIHEDRAL},
