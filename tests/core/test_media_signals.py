@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 
+import numpy as np
 from PIL import Image
 
 from rempart.bench.synthetic_images import make_photo, make_video, photo_bytes
@@ -152,3 +153,28 @@ def test_dark_photo_gets_a_tone_variant_its_reshares_match_and_other_dark_photos
             a = analyze(_jpeg(copy), probe=True)
             found = {x.entry_id // 1000 for x in m.match(Query(a.hashes, a.probe)).matches}
             assert found == {seed}, (edit.__name__, seed, found)
+
+
+def test_dark_photo_keeps_local_features_of_its_equalised_luma_that_a_dark_reshare_finds() -> None:
+    import random
+
+    from rempart.bench.edits import crop_sides, night
+    from rempart.core.banks import Provenance, entries_from_media
+    from rempart.core.clock import utc_now
+    from rempart.core.orb_index import OrbIndex
+    from rempart.core.signals.orb import OrbProbe, OrbReference
+
+    h = hash_bytes(_jpeg(night(make_photo(3))))
+    assert h.orb is not None and h.orb_tone is not None
+    entries = entries_from_media(h, Provenance("test", utc_now()))
+    assert [e.provenance.metadata.get("variant") for e in entries
+            if e.signal_type == "orb"] == [None, "tone"]
+    index = OrbIndex()
+    index.add(1, OrbReference.parse(h.orb))
+    index.add(2, OrbReference.parse(h.orb_tone))
+    copy = analyze(_jpeg(crop_sides(night(make_photo(3)), random.Random(1))), probe=True)
+    assert isinstance(copy.probe, OrbProbe) and copy.probe.toned is not None
+    assert 2 in {ref for ref, _ in index.query(copy.probe)}
+    noise = np.random.default_rng(0).integers(0, 256, (300, 400, 3), dtype=np.uint8)
+    lit = analyze(_jpeg(Image.fromarray(noise)), probe=True)  # full contrast: one probe
+    assert isinstance(lit.probe, OrbProbe) and lit.probe.toned is None

@@ -96,6 +96,8 @@ def _make_bank(refs: list[MediaHashes], plain: list[tuple[str, int]], phash: lis
         owners += [i] * len(hs)
         if h.orb:
             index.add(i, OrbReference.parse(h.orb))
+        if h.orb_tone:  # a dim picture's second reference: its id tells it from the first
+            index.add(len(refs) + i, OrbReference.parse(h.orb_tone))
     return Bank(_matrix(hexes), np.array(owners, np.int64), plain, phash, index)
 
 
@@ -166,7 +168,7 @@ def _rempart_matches(data: bytes, bank: Bank) -> tuple[set[int], dict[int, str]]
             matched[int(owner)] = "pdq"
     if isinstance(a.probe, OrbProbe):
         for ref_id, _m in bank.orb.query(a.probe):
-            matched.setdefault(ref_id, "orb")
+            matched.setdefault(ref_id % len(bank.plain), "orb")
     return set(matched), matched
 
 

@@ -327,6 +327,8 @@ def entries_from_media(
             for v in hashes.vpdq_variants]
     if hashes.orb:
         out.append(entry("orb", hashes.orb))
+    if hashes.orb_tone:
+        out.append(entry("orb", hashes.orb_tone, extra={"variant": "tone"}))
     out += [entry("orb", k.orb, extra={"variant": "frame", "t": k.t}) for k in hashes.key_frames]
     return out
 

@@ -154,18 +154,23 @@ def _image(
     if probe and stills:
         middle = pdq_hash(centre(view))
         variants.append(PdqVariant(STILL_VIEW, middle.hash, middle.quality))
-    if tone.is_low_contrast(gray):
+    equalized = tone.equalized(gray) if tone.is_low_contrast(gray) else None
+    if equalized is not None:
         # A night shot or a foggy view: also hashed once its contrast is spread.
-        toned = pdq_hash(tone.equalized(gray))
+        toned = pdq_hash(equalized)
         variants.append(PdqVariant("tone", toned.hash, toned.quality))
-    orb_value = None
+    orb_value = orb_tone = None
     probe_features = None
     if probe_orb:
         # Checking an image: the probe's own features, not a reference to bank.
         probe_features = orb.probe_features(gray)
+        if equalized is not None:
+            probe_features.toned = orb.probe_features(equalized)
     elif settings.robust and not probe:
         ref = orb.reference_features(gray)
         orb_value = ref.serialize()
+        if equalized is not None:
+            orb_tone = orb.reference_features(equalized).serialize()
         variants.extend(
             PdqVariant(f"region-{name}", h.hex(), q)
             for name, (h, q) in ref.regions.items()
@@ -180,6 +185,7 @@ def _image(
         pdq=first,
         pdq_variants=tuple(variants),
         orb=orb_value,
+        orb_tone=orb_tone,
     )
     return Analysis(hashes, probe_features)
 

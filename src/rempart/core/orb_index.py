@@ -186,19 +186,22 @@ class OrbIndex:
         self, probe: OrbProbe, *, threshold: int = DEFAULT_THRESHOLD, mirror: bool = True,
         key_frames: bool = True,
     ) -> list[tuple[int, OrbMatch]]:
-        """Verified matches for ``probe``: (reference id, match), best first; without
-        ``key_frames``, videos' key frames are left out (a still at another moment of a fixed
-        camera's video shares their background and their regions)."""
+        """Verified matches for ``probe`` (and its ``toned`` probe, for a dim picture):
+        (reference id, match), best first; without ``key_frames``, videos' key frames are left
+        out (a still at another moment of a fixed camera's video shares their background and
+        their regions)."""
         found: dict[int, OrbMatch] = {}
+        sources = [p for p in (probe, probe.toned) if p is not None]
         for flip in (False, True) if mirror else (False,):
-            p = probe.flipped() if flip else probe
-            for ref_id, (probe_idx, ref_idx) in self.candidates(p).items():
-                ref = self._refs.get(ref_id)
-                if ref is None or ref_id in found or (ref.key_frame and not key_frames):
-                    continue
-                match = verify_pairs(p, ref, probe_idx, ref_idx, threshold=threshold)
-                if match is not None:
-                    found[ref_id] = match
+            for source in sources:
+                p = source.flipped() if flip else source
+                for ref_id, (probe_idx, ref_idx) in self.candidates(p).items():
+                    ref = self._refs.get(ref_id)
+                    if ref is None or ref_id in found or (ref.key_frame and not key_frames):
+                        continue
+                    match = verify_pairs(p, ref, probe_idx, ref_idx, threshold=threshold)
+                    if match is not None:
+                        found[ref_id] = match
             if found:
                 break
         return sorted(found.items(), key=lambda kv: (kv[1].distance, -kv[1].inliers))

@@ -96,6 +96,8 @@ class MediaHashes:
     vpdq_variants: tuple[VpdqVariant, ...] = ()
     key_frames: tuple[KeyFrame, ...] = ()
     orb: str | None = None
+    # A dim or washed-out picture's ``orb`` features on its equalised luma (core.signals.tone).
+    orb_tone: str | None = None
     duration: float | None = None
     error: str | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)

@@ -32,6 +32,7 @@ def hash_record(path: Path, h: MediaHashes, *, with_orb: bool = True) -> dict[st
     out.update(h.to_json())
     if not with_orb:
         out.pop("orb", None)
+        out.pop("orb_tone", None)
     if h.kind != "video":
         out.pop("vpdq", None)
         out.pop("duration", None)

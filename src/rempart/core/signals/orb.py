@@ -163,6 +163,9 @@ class OrbProbe:
     mirrored: bool = False
     _flipped: OrbProbe | None = None
     _keypoints: tuple[Any, ...] = ()
+    # A dim or washed-out picture's probe on its equalised luma (core.signals.tone), matched
+    # like the probe itself: a night shot's corners are too faint for ORB on the raw luma.
+    toned: OrbProbe | None = None
 
     def flipped(self) -> OrbProbe:
         """The same probe, mirrored left-right (computed once, on demand).
