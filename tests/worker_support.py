@@ -23,7 +23,7 @@ BROKERS = {
     "redis": os.environ.get("REMPART_TEST_BROKER_REDIS", "redis://127.0.0.1:6379/2"),
     "amqp": os.environ.get("REMPART_TEST_BROKER_AMQP", "amqp://guest:guest@127.0.0.1:5672//"),
 }
-MAIN = "import sys; from rempart.adapters.cli.main import main; sys.argv[0] = 'rempart'; main()"
+MAIN = "import sys; from rempart.main import main; sys.argv[0] = 'rempart'; main()"
 
 
 def reachable_broker(kind: str) -> str:

@@ -1,6 +1,7 @@
 """Composition root: ``build(settings)`` builds every store and service once into an ``App``;
 ``create_http_app(app)`` serves it over HTTP (its adapters receive what the App holds). No
 module-level singletons: one process can hold an app on SQLite and another on PostgreSQL.
+The command line receives these builders from ``rempart.main`` (no adapter imports this module).
 
 Example::
 
@@ -54,6 +55,7 @@ from rempart.store.users import SqlUserStore
 if TYPE_CHECKING:
     from celery import Celery
 
+    from rempart.services.bot import BotService
     from rempart.services.matrix_bot import MatrixBotService
 
 log = logging.getLogger(__name__)
@@ -272,15 +274,21 @@ def http_app_from_env() -> FastAPI:
     return create_http_app(build_server(Settings()))
 
 
+def telegram_service(app: App) -> BotService:
+    """The Telegram bot's service (``rempart bot``) on the app's database, matcher and rate
+    limits."""
+    from rempart.services.bot_setup import bot_service
+
+    return bot_service(app.store, app.matching, app.settings, limits=app.limits)
+
+
 def matrix_service(app: App) -> MatrixBotService:
     """The Matrix bot's service (``rempart matrix-bot``): the Telegram bot's rules on the
     app's database, with the Matrix ids and sync token kept beside them."""
-    from rempart.services.bot_setup import bot_service
     from rempart.services.matrix_bot import MatrixBotService
     from rempart.store.matrix_state import SqlMatrixState
 
-    bot = bot_service(app.store, app.matching, app.settings, limits=app.limits)
-    return MatrixBotService(bot, SqlMatrixState(app.store.engine))
+    return MatrixBotService(telegram_service(app), SqlMatrixState(app.store.engine))
 
 
 def worker_celery(settings: Settings, app: App | None = None) -> Celery:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from rempart.core.conversations import SENDER_SECONDS, Conversations
+from rempart.core.conversations import SENDER_SECONDS, Conversations, read_item
 from rempart.core.items import Item, Location
+from rempart.core.text import classify
+from rempart.core.text.context import Earlier
 
 
 def _at(message_id: int, sender: str, second: int, chat: int = 1,
@@ -55,3 +57,18 @@ def test_memory_is_bounded_per_chat_and_in_chats() -> None:
     talk.add(_at(1, "a", 0, chat=3), "y")
     assert talk.context(_at(99, "z", 20, reply=8)) == []  # chat 1 forgotten
     assert talk.context(_at(5, "a", 5, chat=4)) == []
+
+
+def test_read_item_is_the_rule_read_applies_with_context_given() -> None:
+    request = "qui a le dossier de Zorbina de la seconde B ?"
+    earlier = [Earlier("1", request)]
+    talk = Conversations()
+    talk.read(Item(_at(1, "a", 0), request, (), "message"))
+    reply = Item(_at(2, "b", 30, reply=1), "envoie en pv stp", (), "message")
+    given = read_item(reply, earlier)
+    assert given is not None and given.labels == ("ncii_request",) and given.context == ("1",)
+    assert talk.read(reply) == given
+    service = Item(_at(3, "a", 40), "envoie en pv stp", (), "service")
+    assert read_item(service, earlier) == classify("envoie en pv stp")
+    assert read_item(Item(_at(4, "a", 50), " \n", (), "message"), earlier) is None
+    assert read_item(reply) == classify("envoie en pv stp")

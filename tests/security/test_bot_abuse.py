@@ -192,7 +192,7 @@ def test_sigterm_stops_promptly_and_nothing_in_flight_is_lost(
 
     def start() -> subprocess.Popen[bytes]:
         return subprocess.Popen(
-            [sys.executable, "-c", "from rempart.adapters.cli.main import main; main()",
+            [sys.executable, "-c", "from rempart.main import main; main()",
              "bot", "--db", h.db_url, "--api-url", address],
             env={"REMPART_TELEGRAM_TOKEN": api.token, "PATH": "/usr/bin:/bin",
                  "HOME": str(tmp_path), "REMPART_BOT__POLL_TIMEOUT_SECONDS": "1",

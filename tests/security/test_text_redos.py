@@ -54,7 +54,7 @@ ATTACKS = (
 )
 REQUEST = "qui a des nudes de la meuf du 93 ?"
 SHARE = "échange nudes d'ex, envoie en dm"
-CLI = "from rempart.adapters.cli.main import main; main()"
+CLI = "from rempart.main import main; main()"
 _TESTS = Path(__file__).resolve().parent.parent
 _HELPERS = [str(_TESTS / "adapters" / f) for f in ("http", "telegram_bot")]
 

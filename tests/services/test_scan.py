@@ -171,7 +171,7 @@ def test_scan_on_each_backend(db_url: str, tmp_path: Path) -> None:
 
 
 def _cli(url: str, export: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-c", "from rempart.adapters.cli.main import main; main()", "scan",
+    return [sys.executable, "-c", "from rempart.main import main; main()", "scan",
             str(export), "--db", url, "--jsonl", "--commit-seconds", "0.05", *extra]
 
 

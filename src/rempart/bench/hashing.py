@@ -89,7 +89,7 @@ from PIL import Image
 for path in sys.argv[1:]:
     pdqhash.compute(np.asarray(Image.open(path).convert("RGB")))
 """
-_REMPART = "from rempart.adapters.cli.main import main; main()"
+_REMPART = "from rempart.main import main; main()"
 
 
 def _child(argv: list[str]) -> tuple[float, float]:

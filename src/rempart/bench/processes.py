@@ -24,7 +24,7 @@ from typing import Any
 ADMIN_URL = os.environ.get("REMPART_BENCH_POSTGRES_URL",
                            "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 # ``python -c MAIN args…`` runs ``rempart args…`` with this interpreter and this source tree.
-MAIN = "import sys; from rempart.adapters.cli.main import main; sys.argv[0] = 'rempart'; main()"
+MAIN = "import sys; from rempart.main import main; sys.argv[0] = 'rempart'; main()"
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -367,7 +367,7 @@ def run(n: int, seconds: float, lookups: int, uploads: int, clients: int, worker
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         headers = {"Authorization": f"Bearer {secret}"}
-        cmd = [sys.executable, "-c", "from rempart.adapters.cli.main import main; main()",
+        cmd = [sys.executable, "-c", "from rempart.main import main; main()",
                "serve", "--host", "127.0.0.1", "--port", str(port), "--db", url,
                "--workers", str(workers), "--log-level", "warning"]
         t = time.perf_counter()

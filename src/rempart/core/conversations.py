@@ -16,11 +16,15 @@ Example::
     ['7']
     >>> talk.read(Item(later, "envoie en pv stp", (), "message")).context
     ('7',)
+
+A source that carries a message's context itself (the bot: the replied-to message, as the update
+gives it) reads its items with :func:`read_item`, the rule ``Conversations.read`` applies.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict, deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -40,6 +44,22 @@ class _Said:
     at: float | None
     text: str
     signal: bool
+
+
+def read_item(item: Item, earlier: Sequence[Earlier] = ()) -> TextVerdict | None:
+    """``item``'s text classified (None when empty): a message's with the ``earlier`` messages
+    it follows, another item's (a service message, a file) alone.
+
+    >>> here = Location("telegram", "bot", chat_id=-100, message_id=8)
+    >>> read_item(Item(here, "envoie en pv stp", (), "message"),
+    ...           [Earlier("7", "qui a le dossier de Zorbina ?")]).labels
+    ('ncii_request',)
+    """
+    if not item.text.strip():
+        return None
+    if item.raw_type != "message":
+        return classify(item.text)
+    return classify_in_context(item.text, earlier)
 
 
 def _seconds(date_utc: str | None) -> float | None:
@@ -104,12 +124,12 @@ class Conversations:
     def read(self, item: Item) -> TextVerdict | None:
         """``item``'s text classified (None when empty): a message's in its context, then
         remembered; another item's (a service message, a file) alone."""
-        if not item.text.strip():
-            return None
-        if item.raw_type != "message":
-            return classify(item.text)
-        verdict = classify_in_context(item.text, self.context(item.location))
-        self.add(item.location, item.text, any(score > 0 for score in verdict.scores.values()))
+        if item.raw_type != "message" or not item.text.strip():
+            return read_item(item)
+        verdict = read_item(item, self.context(item.location))
+        if verdict is not None:
+            self.add(item.location, item.text,
+                     any(score > 0 for score in verdict.scores.values()))
         return verdict
 
     def skip(self, item: Item) -> None:

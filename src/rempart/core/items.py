@@ -1,8 +1,9 @@
 """What a scanner reads: one message (or one file) with its text, media references and origin.
 
-Pure value types. Readers (``adapters.telegram_export``, the bot, the folder reader) produce
-``Item`` records; the scan service hashes the files their ``MediaRef`` records point to and
-classifies their text. No media bytes ever live in these records: only paths.
+Pure value types. Readers (``adapters.telegram_export``, the folder reader) produce ``Item``
+records, and the bots describe each message as one (``BotMessage.item``); the scan service
+hashes the files their ``MediaRef`` records point to and classifies their text. No media bytes
+ever live in these records: only paths (or a bot's file ids).
 
 Example::
 
@@ -79,7 +80,9 @@ class MediaRef:
     """A media file referenced by an item, never its bytes.
 
     ``path`` is the path as written in the source (relative to the export folder);
-    ``resolved`` the absolute path to read, or ``None`` when ``problem`` says why not.
+    ``resolved`` the absolute path to read, or ``None`` when ``problem`` says why not. A file
+    that a bot downloads by its platform's id has that id as ``path`` (``tg:<file_unique_id>``,
+    a Matrix ``mxc://`` URI) and no ``resolved`` path: it is not on disk.
     """
 
     path: str

@@ -27,8 +27,8 @@ from typing import Any
 
 from rempart.config import BotSettings
 from rempart.core.bot_policy import DELETE_WINDOW_SECONDS, ChatPolicy, Decision, MediaHit, decide
+from rempart.core.conversations import read_item
 from rempart.core.signals.exact import exact_hashes
-from rempart.core.text.context import Earlier, classify_in_context
 from rempart.core.verdict import Match, Verdict
 from rempart.services.bot_actions import alert_text, chat_notice, decision_actions, purge_actions
 from rempart.services.bot_messages import BotMedia, BotMessage, Fetched, NotFetched, Prepared
@@ -43,7 +43,6 @@ from rempart.store.reviews import NewReviewItem
 from rempart.store.rows import utc_now
 
 _CACHE = 20_000  # verdicts kept in memory, per Telegram file and per SHA-256 each
-TEXT_LIMIT = 4096  # Telegram's own limit for a message's text (captions: 1024)
 
 
 @dataclass(frozen=True)
@@ -227,11 +226,11 @@ class BotService:
     def decide(self, message: BotMessage, verdicts: Sequence[Verdict]) -> Outcome:
         """Decide about a message from its files' verdicts and its text; store the findings and
         the actions (deletion every time; punishment and alert the first time) together."""
-        verdicts = self._sighted(message, verdicts)
+        seen = Seen("bot", message.place, message.poster, message.location(), utc_now())
+        verdicts = self._sighted(seen, verdicts)
         policy = self.policy(message.chat_id)
-        text = message.text[:TEXT_LIMIT]
-        earlier = [Earlier(*message.replied)] if message.replied else []
-        classified = classify_in_context(text, earlier) if text.strip() else None
+        # Read as the scanner reads an export's message, with the message it replies to.
+        classified = read_item(message.item(), message.earlier())
         labels = classified.labels if classified is not None else ()
         own, in_context = ((), labels) if classified is not None and classified.context else (
             labels, ())
@@ -252,7 +251,7 @@ class BotService:
                            strikes + (1 if strike else 0)) if decision.alert else None
         always, if_new = decision_actions(message, decision, self.album_members(message),
                                           policy.admin_chat_id, alert)
-        findings = self._findings(message, decision, hits, labels,
+        findings = self._findings(message, seen, decision, hits, labels,
                                   classified.to_json() if classified is not None else {})
         recorded = self.store.record_outcome(findings, strike, always, if_new)
         if not recorded.new:
@@ -265,12 +264,10 @@ class BotService:
                        strikes=recorded.strikes if strike and recorded.new else strikes,
                        alert_text=alert, actions=tuple(recorded.actions))
 
-    def _sighted(self, message: BotMessage, verdicts: Sequence[Verdict]
-                 ) -> list[Verdict]:
-        """Record this message's sighting of every matched file for the flood guard (where
-        and by whom: forwards of one file count, however its verdict was cached); a match whose
-        entry this puts on hold asks for review only."""
-        seen = Seen("bot", message.place, message.poster, message.location(), utc_now())
+    def _sighted(self, seen: Seen, verdicts: Sequence[Verdict]) -> list[Verdict]:
+        """Record a message's sighting (``seen``) of every matched file for the flood guard
+        (where and by whom: forwards of one file count, however its verdict was cached); a
+        match whose entry this puts on hold asks for review only."""
         hits = [h for v in verdicts if v.matches and v.sha256
                 for h in sighting_hits(v, seen, v.sha256)]
         held = set(self.matching.sightings.record(hits)) if hits else set()
@@ -281,7 +278,7 @@ class BotService:
         who = message.sender_id
         return self.store.strikes(message.chat_id, who) if who is not None else 0
 
-    def _findings(self, message: BotMessage, decision: Decision,
+    def _findings(self, message: BotMessage, seen: Seen, decision: Decision,
                   hits: Sequence[tuple[Verdict, Match]],
                   labels: Sequence[str], text_verdict: dict[str, Any]) -> list[NewReviewItem]:
         """One review item per match the bot acted on and per flagged text: what was done
@@ -291,7 +288,6 @@ class BotService:
         base = f"bot:{message.chat_id}:{message.message_id}"
         taken = {"delete": decision.delete, "sender": decision.sender,
                  "ban_sender_chat": decision.ban_sender_chat}
-        seen = Seen("bot", message.place, message.poster, message.location(), utc_now())
         items = [review_item(seen, f"{base}:{verdict.key}:{m.entry}", verdict, m,
                              evidence={"sha256": verdict.sha256, "action_taken": taken,
                                        "forward_origin": message.forward_origin})

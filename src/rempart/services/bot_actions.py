@@ -131,7 +131,7 @@ def alert_text(message: BotMessage, decision: Decision,
                      f"{match.signal} distance {match.distance}")
     if text_labels:
         lines.append("Text classified as: " + ", ".join(text_labels))
-    sender = m.user_id if m.sender == "user" else m.sender_chat_id
+    sender = m.sender_id
     if sender is not None:
         action = {"ban": "banned", "restrict": "restricted"}.get(decision.sender, "")
         if decision.ban_sender_chat:

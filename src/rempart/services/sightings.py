@@ -31,12 +31,13 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from rempart.core.flood import FloodRule, Hit
+from rempart.core.items import Location
 from rempart.core.verdict import Match, Verdict
 from rempart.services.reviews import match_review_item
 from rempart.store.reviews import NewReviewItem
 
-__all__ = ["Seen", "SightingService", "SightingStore", "review_item", "sighting",
-           "sighting_hits", "wants_review"]
+__all__ = ["Seen", "SightingService", "SightingStore", "place_keys", "review_item",
+           "sighting", "sighting_hits", "wants_review"]
 
 
 class SightingStore(Protocol):
@@ -59,6 +60,18 @@ class Seen:
     sender: str | None
     location: Mapping[str, Any]
     at: datetime
+
+
+def place_keys(where: Location) -> dict[str, Any]:
+    """The keys a review item's ``location`` names an item's place with, whatever its source
+    (its ``platform`` and ``chat`` make the item's ``place`` column); each source adds its own
+    (sender, date, scan).
+
+    >>> place_keys(Location("telegram", "bot", chat_id=-1001, message_id=5))
+    {'platform': 'telegram', 'chat': -1001, 'chat_title': None, 'message': 5, 'link': None}
+    """
+    return {"platform": where.platform, "chat": where.chat_id, "chat_title": where.chat_name,
+            "message": where.message_id, "link": where.link}
 
 
 def wants_review(match: Match, *, review_policy: bool = False) -> bool:

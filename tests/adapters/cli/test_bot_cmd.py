@@ -9,8 +9,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from rempart.adapters.cli.main import build_app
 from rempart.bench.fake_bot_api import FakeBotApi
+from rempart.main import build_app
 
 
 def test_token_is_required(sqlite_url: str) -> None:
@@ -23,7 +23,7 @@ def test_token_is_required(sqlite_url: str) -> None:
 def test_runs_against_the_given_api_url(sqlite_url: str, tmp_path: Path) -> None:
     with FakeBotApi() as api:
         proc = subprocess.Popen(
-            [sys.executable, "-c", "from rempart.adapters.cli.main import main; main()",
+            [sys.executable, "-c", "from rempart.main import main; main()",
              "bot", "--db", sqlite_url, "--api-url", api.api_url],
             env={"REMPART_TELEGRAM_TOKEN": api.token, "PATH": "/usr/bin:/bin",
                  "HOME": str(tmp_path)},

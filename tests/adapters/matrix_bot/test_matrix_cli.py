@@ -13,8 +13,8 @@ from pathlib import Path
 from matrix_support import BLOCK_SEED, PASSWORD, Member, bank_db, edited_copy, unique, until
 from typer.testing import CliRunner
 
-from rempart.adapters.cli.main import app_for
 from rempart.bench.synapse_peer import SynapsePeer
+from rempart.main import app_for
 
 
 def _run(args: list[str], env: dict[str, str]) -> tuple[int, str]:

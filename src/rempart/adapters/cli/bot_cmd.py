@@ -24,18 +24,20 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from rempart.adapters.cli.builders import builders_of
 from rempart.adapters.cli.options import Db, stop_on_signals
 
 if TYPE_CHECKING:
+    from celery import Celery
     from telegram import Bot
 
     from rempart.adapters.telegram_bot import BotRunner
-    from rempart.app import App
     from rempart.config import Settings
     from rempart.services.bot import BotService
 
 
 def bot_command(
+    ctx: typer.Context,
     db: Db = None,
     api_url: Annotated[str | None, typer.Option(
         "--api-url", help="Bot API server: http://host:port or …/bot (default: the cloud "
@@ -56,9 +58,7 @@ def bot_command(
 ) -> None:
     """Run the bot: check every message, remove banked media, alert the admins."""
     from rempart.adapters.telegram_bot import ApiUrlError, BotRunner, bot_api_urls, make_bot
-    from rempart.app import build
     from rempart.config import Settings
-    from rempart.services.bot_setup import bot_service
 
     token = os.environ.get("REMPART_TELEGRAM_TOKEN", "").strip()
     if not token:
@@ -80,13 +80,14 @@ def bot_command(
         settings.broker_url = broker
     if download_limit_mb is not None:
         settings.bot.download_limit_bytes = int(download_limit_mb * 1024 * 1024)
-    app = build(settings)
+    builders = builders_of(ctx)
+    app = builders.build(settings)
     app.follower.start()
-    service = bot_service(app.store, app.matching, settings, limits=app.limits)
+    service = builders.telegram_service(app)
     bot = make_bot(token, settings.bot.api_url, settings.bot.file_url,
                    settings.bot.poll_timeout_seconds)
     runner = BotRunner(bot, service, settings.bot) if not settings.broker_url else (
-        _receiver(bot, service, settings, app))
+        _receiver(bot, service, settings, builders.celery(settings, app)))
     try:
         if webhook:
             _run_webhook(runner, webhook, listen, webhook_secret or secrets.token_urlsafe(32))
@@ -103,12 +104,10 @@ def bot_command(
         os._exit(0)
 
 
-def _receiver(bot: Bot, service: BotService, settings: Settings, app: App) -> BotRunner:
+def _receiver(bot: Bot, service: BotService, settings: Settings, celery: Celery) -> BotRunner:
     """A queue-mode receiver: updates stored here, handled by the workers."""
     from rempart.adapters.telegram_bot.queue import CHAT_TASK, QueueReceiver
-    from rempart.app import worker_celery
 
-    celery = worker_celery(settings, app)
     return QueueReceiver(bot, service, settings.bot,
                          send=lambda chat: celery.send_task(CHAT_TASK, args=[chat]))
 

@@ -1,8 +1,10 @@
-"""The `rempart` command: one Typer app, one module per command group.
+"""The `rempart` command line: one Typer app, one module per command group.
 
 Each module in ``COMMAND_MODULES`` exposes ``register(app: typer.Typer) -> None``; ``COMMANDS``
 says which module holds each command, so that ``rempart hash`` imports the hashing command and
-not the database layer every other command needs (``rempart --help`` imports them all).
+not the database layer every other command needs (``rempart --help`` imports them all). The
+commands that build the application find the composition root's builders in the app's context
+object (:mod:`rempart.adapters.cli.builders`); ``rempart.main`` gives them and runs the app.
 
 Example::
 
@@ -12,9 +14,12 @@ Example::
 from __future__ import annotations
 
 import importlib
-import sys
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from rempart.adapters.cli.builders import ProvideBuilders
 
 COMMAND_MODULES: tuple[str, ...] = (
     "rempart.adapters.cli.serve_cmd",
@@ -37,21 +42,20 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rempart.adapters.cli.transparency_cmd",
 )
 
-app = typer.Typer(
-    name="rempart",
-    help="Rempart: hash, bank, match and scan media so known abusive images stop spreading.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+HELP = "Rempart: hash, bank, match and scan media so known abusive images stop spreading."
 
 
-def build_app() -> typer.Typer:
-    """Register every command group on the root app (idempotent)."""
-    if not getattr(app, "_rempart_registered", False):
-        for name in COMMAND_MODULES:
-            importlib.import_module(name).register(app)
-        app._rempart_registered = True  # type: ignore[attr-defined]
+def _root(builders: ProvideBuilders | None, about: str | None = None) -> typer.Typer:
+    return typer.Typer(name="rempart", help=about, no_args_is_help=True, add_completion=False,
+                       pretty_exceptions_enable=False, context_settings={"obj": builders})
+
+
+def build_app(builders: ProvideBuilders | None = None) -> typer.Typer:
+    """The root app with every command group registered; ``builders`` reach the commands that
+    build the application (without them, those commands stop with an error)."""
+    app = _root(builders, HELP)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(app)
     return app
 
 
@@ -66,7 +70,7 @@ COMMANDS: dict[str, str] = {
 }
 
 
-def app_for(argv: list[str]) -> typer.Typer:
+def app_for(argv: list[str], builders: ProvideBuilders | None = None) -> typer.Typer:
     """The app with only the module of ``argv``'s command registered (all of them when the
     command is unknown or absent: help and errors list every command).
 
@@ -75,9 +79,8 @@ def app_for(argv: list[str]) -> typer.Typer:
     """
     module = COMMANDS.get(argv[0]) if argv else None
     if module is None:
-        return build_app()
-    one = typer.Typer(name="rempart", no_args_is_help=True, add_completion=False,
-                      pretty_exceptions_enable=False)
+        return build_app(builders)
+    one = _root(builders)
     one.callback()(_group)  # a group, even of one command: `rempart serve …` keeps its name
     importlib.import_module(f"rempart.adapters.cli.{module}").register(one)
     return one
@@ -85,8 +88,3 @@ def app_for(argv: list[str]) -> typer.Typer:
 
 def _group() -> None:
     """Rempart: hash, bank, match and scan media so known abusive images stop spreading."""
-
-
-def main() -> None:
-    """Console-script entry point."""
-    app_for(sys.argv[1:])(prog_name="rempart")

@@ -22,10 +22,12 @@ from typing import Annotated
 
 import typer
 
+from rempart.adapters.cli.builders import builders_of
 from rempart.adapters.cli.options import Db, stop_on_signals
 
 
 def matrix_bot_command(
+    ctx: typer.Context,
     homeserver: Annotated[str, typer.Option(
         help="The homeserver's client API base URL, e.g. https://matrix.example.org.")],
     user: Annotated[str, typer.Option(help="The bot's Matrix id, e.g. @rempart:example.org.")],
@@ -37,7 +39,6 @@ def matrix_bot_command(
 ) -> None:
     """Run the Matrix bot: check every file posted, redact banked media, alert moderators."""
     from rempart.adapters.matrix_bot import LoginError, MatrixRunner, connect
-    from rempart.app import build, matrix_service
     from rempart.config import Settings
     from rempart.services.matrix_bot import matrix_number
 
@@ -71,9 +72,10 @@ def matrix_bot_command(
                                       "admin_chat_id": matrix_number("room", m.moderators_room)}
     if download_limit_mb is not None:
         m.download_limit_bytes = int(download_limit_mb * 1024 * 1024)
-    app = build(settings)
+    builders = builders_of(ctx)
+    app = builders.build(settings)
     app.follower.start()
-    service = matrix_service(app)
+    service = builders.matrix_service(app)
 
     async def run() -> None:
         try:

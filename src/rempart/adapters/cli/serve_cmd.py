@@ -13,11 +13,13 @@ from typing import Annotated
 
 import typer
 
+from rempart.adapters.cli.builders import builders_of
 from rempart.adapters.cli.options import Db
 from rempart.adapters.cli.output import stderr
 
 
 def serve_command(
+    ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     db: Db = None,
@@ -33,7 +35,6 @@ def serve_command(
     """Serve the matching API, banks, tokens, /healthz and /metrics."""
     import uvicorn
 
-    from rempart.app import build_server, create_http_app
     from rempart.config import Settings
 
     if workers < 1:
@@ -48,15 +49,16 @@ def serve_command(
     # (core/client_address.py): uvicorn's own reading (trusting loopback) is turned off.
     options = {"host": host, "port": port, "log_level": log_level, "access_log": access_log,
                "timeout_graceful_shutdown": 5, "proxy_headers": False}
+    builders = builders_of(ctx)
     if workers == 1:
         settings = Settings()
         stderr.print("loading banks…", highlight=False)
-        app = build_server(settings)
+        app = builders.build_server(settings)
         if demo:
-            from rempart.adapters.web.demo import ADMIN, NotEmpty, fill
+            from rempart.adapters.web.demo import ADMIN, NotEmpty
 
             try:
-                password = fill(app)
+                password = builders.fill_demo(app)
             except NotEmpty as e:
                 app.close()
                 raise typer.BadParameter(str(e)) from None
@@ -66,11 +68,11 @@ def serve_command(
         stderr.print(f"{len(app.matching.matcher)} signals indexed; serving on "
                      f"http://{host}:{port} (docs at /docs)", highlight=False)
         try:
-            uvicorn.run(create_http_app(app), **options)  # type: ignore[arg-type]
+            uvicorn.run(builders.http_app(app), **options)  # type: ignore[arg-type]
         finally:
             app.close()
     else:
-        uvicorn.run("rempart.app:http_app_from_env", factory=True, workers=workers,
+        uvicorn.run(builders.http_factory, factory=True, workers=workers,
                     **options)  # type: ignore[arg-type]
 
 

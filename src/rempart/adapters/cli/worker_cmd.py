@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from rempart.adapters.cli.builders import builders_of
 from rempart.adapters.cli.options import Db, fail
 from rempart.config import Settings
 
@@ -37,6 +38,7 @@ def _settings(db: str | None, broker: str | None) -> Settings:
 
 
 def worker_command(
+    ctx: typer.Context,
     concurrency: Annotated[int, typer.Option(
         help="Worker processes (0: one per core).")] = 0,
     queues: Annotated[str | None, typer.Option(
@@ -51,10 +53,9 @@ def worker_command(
 ) -> None:
     """Run a Celery worker for Rempart's background work."""
     from rempart.adapters.worker import QUEUES
-    from rempart.app import worker_celery
 
     settings = _settings(db, broker)
-    celery = worker_celery(settings)
+    celery = builders_of(ctx).celery(settings, None)
     names = [q.strip() for q in (queues or ",".join(QUEUES)).split(",") if q.strip()]
     if unknown := sorted(set(names) - set(QUEUES)):
         fail(f"unknown queue(s) {', '.join(unknown)}; Rempart's are {', '.join(QUEUES)}")
@@ -67,12 +68,10 @@ def worker_command(
     celery.worker_main(argv)
 
 
-def beat_command(broker: Broker = None, db: Db = None,
+def beat_command(ctx: typer.Context, broker: Broker = None, db: Db = None,
                  loglevel: Annotated[str, typer.Option(help="Log level.")] = "INFO") -> None:
     """Run the scheduler that sends Rempart's periodic tasks (one per deployment)."""
-    from rempart.app import worker_celery
-
-    celery = worker_celery(_settings(db, broker))
+    celery = builders_of(ctx).celery(_settings(db, broker), None)
     celery.start(["beat", "--loglevel", loglevel, "--schedule", "/tmp/rempart-beat-schedule"])
 
 

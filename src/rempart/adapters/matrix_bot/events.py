@@ -29,7 +29,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from rempart.services.bot_messages import BotMedia, BotMessage
+from rempart.core.items import Location
+from rempart.services.bot_messages import BOT_EXPORT, BotMedia, BotMessage
 
 __all__ = ["ENCRYPTED_PREFIX", "MEDIA_KINDS", "MatrixMessage", "message_of", "reply_to"]
 
@@ -64,8 +65,22 @@ class MatrixMessage(BotMessage):
         """``matrix:user:<user id>`` for the flood guard."""
         return f"matrix:user:{self.sender_mxid}"
 
+    def where(self) -> Location:
+        """Where it was seen, as an item says it: the room and the event by their numbers
+        (``chat_id``, ``message_id``), the sender by her Matrix id."""
+        return Location(platform="matrix", export=BOT_EXPORT, chat_name=self.chat_title,
+                        chat_type=self.chat_type, chat_id=self.chat_id,
+                        message_id=self.message_id, date_utc=self.date_utc,
+                        sender_id=self.sender_mxid, link=self.link)
+
+    def file_path(self, media: BotMedia) -> str:
+        """A file's ``MediaRef.path``: the key its verdict is cached under (its ``mxc://``
+        URI, see :func:`file_key`)."""
+        return media.file_unique_id
+
     def location(self) -> dict[str, Any]:
-        """Where it was seen, for review items and notices."""
+        """Where it was seen, for review items and notices (rooms and events by their Matrix
+        ids)."""
         return {"platform": "matrix", "chat": self.room_id, "chat_title": self.chat_title,
                 "message": self.event_id, "link": self.link, "sender": self.sender_mxid,
                 "sender_chat": None, "date": self.date.isoformat()}

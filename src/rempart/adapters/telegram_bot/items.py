@@ -11,13 +11,17 @@ Every file a message shows is checked, whatever its caption, name or declared ty
   another chat (``external_reply``: Telegram shows it in the group) count as the message's own.
 
 An animation also sets ``document`` (Bot API compatibility): it is checked once.
+
+Link targets hidden behind the text (``text_link`` entities, URL and login buttons) are kept as
+an export's reader keeps them, with their place in the text (Bot API offsets count UTF-16 code
+units; Python's count characters).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from telegram import Message, PhotoSize, Update
+from telegram import Message, MessageEntity, PhotoSize, Update
 
 from rempart.core.text.context import CONTEXT_CHARS
 from rempart.services.bot_messages import BotMedia, BotMessage
@@ -101,13 +105,14 @@ def message_of(update: Update) -> BotMessage | None:
     if message is None:
         return None
     chat = message.chat
+    text = message.text or message.caption or ""
     return BotMessage(
         update_id=update.update_id,
         chat_id=chat.id,
         chat_type=chat.type,
         message_id=message.message_id,
         date=message.edit_date or message.date,
-        text=message.text or message.caption or "",
+        text=text,
         media=media_of(message),
         chat_title=chat.title,
         chat_username=chat.username,
@@ -119,6 +124,7 @@ def message_of(update: Update) -> BotMessage | None:
         forward_origin=_origin(message),
         automatic_forward=bool(message.is_automatic_forward),
         replied=_replied(message),
+        hidden_links=hidden_links(message, text),
     )
 
 
@@ -129,3 +135,24 @@ def _replied(message: Message) -> tuple[str, str] | None:
         return None
     text = target.text or target.caption or ""
     return (str(target.message_id), text[-CONTEXT_CHARS:]) if text else None
+
+
+def hidden_links(message: Message, text: str) -> tuple[tuple[str, int, int], ...]:
+    """The link targets ``text`` (the message's text or caption) hides: ``(url, start, end)``
+    of each ``text_link`` entity, and of each URL or login button (placed at the text's end).
+    """
+    entities = message.entities if message.text else message.caption_entities
+    units = text.encode("utf-16-le")
+
+    def index(offset: int) -> int:
+        return len(units[:2 * offset].decode("utf-16-le", errors="ignore"))
+
+    found = [(e.url, index(e.offset), index(e.offset + e.length)) for e in entities or ()
+             if e.type == MessageEntity.TEXT_LINK and e.url]
+    keyboard = getattr(message.reply_markup, "inline_keyboard", None) or ()
+    for row in keyboard:
+        for button in row:
+            url = button.url or (button.login_url.url if button.login_url else None)
+            if url:
+                found.append((url, len(text), len(text)))
+    return tuple(found)

@@ -1,8 +1,13 @@
 """``rempart serve --demo``: a fresh database filled with generated, harmless example data.
 
-Banks hold the hashes of generated landscapes (``rempart.bench.synthetic_images``), review items
+Banks hold the hashes of generated landscapes (``rempart.core.synthetic_images``), review items
 point at them, notices are in several states, and a ``demo-admin`` gets a random password that
-is printed once. Nothing here is real: no person, no group, no media.
+is printed once. Nothing here is real: no person, no group, no media. ``fill`` works through the
+services of the application it is given (``rempart.app.App``, built by the composition root).
+
+Example::
+
+    password = fill(build(Settings(database_url="sqlite:///demo.sqlite3")))
 """
 
 from __future__ import annotations
@@ -10,17 +15,19 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Protocol
 
-from rempart.app import App
-from rempart.bench.synthetic_images import photo_bytes
 from rempart.core.banks import BankKind, Provenance
 from rempart.core.clock import utc_now
 from rempart.core.media_signals import hash_bytes
 from rempart.core.notices import Submission
+from rempart.core.synthetic_images import photo_bytes
 from rempart.core.workflow import Action, Category, Role, StatementOfReasons, as_utc_date
 from rempart.services.banks import add_media, create_bank, list_banks
-from rempart.services.reviews import NewReviewItem
-from rempart.services.users import SYSTEM, Actor
+from rempart.services.notices import NoticeService
+from rempart.services.reviews import NewReviewItem, ReviewService
+from rempart.services.stores import BankStore
+from rempart.services.users import SYSTEM, Actor, UserService
 
 ADMIN = "demo-admin"
 MODERATOR = "demo-moderator"
@@ -30,7 +37,20 @@ class NotEmpty(Exception):
     """The demo fills only a fresh database."""
 
 
-def fill(app: App, photos: int = 6) -> str:
+class DemoApp(Protocol):
+    """What the demo fills: the bank store and the user, review and notice services."""
+
+    @property
+    def store(self) -> BankStore: ...
+    @property
+    def users(self) -> UserService: ...
+    @property
+    def reviews(self) -> ReviewService: ...
+    @property
+    def notices(self) -> NoticeService: ...
+
+
+def fill(app: DemoApp, photos: int = 6) -> str:
     """Fill ``app``'s empty database through its services; returns the demo admin's random
     password."""
     users = app.users
@@ -45,7 +65,7 @@ def fill(app: App, photos: int = 6) -> str:
     return password
 
 
-def _banks(app: App, photos: int) -> None:
+def _banks(app: DemoApp, photos: int) -> None:
     create_bank(app.store, "demo-victims", BankKind.VICTIM,
                 description="Generated landscapes standing for hashes submitted by victims")
     create_bank(app.store, "demo-partner", BankKind.PARTNER,
@@ -61,7 +81,7 @@ def _banks(app: App, photos: int) -> None:
             case_id=f"DEMO-{i:03d}", labels=("demo",)))
 
 
-def _reviews(app: App) -> None:
+def _reviews(app: DemoApp) -> None:
     reviews = app.reviews
     entries = list(app.store.iter_entries())
     pdq = [e for e in entries if e.signal_type == "pdq"][:3]
@@ -83,7 +103,7 @@ def _reviews(app: App) -> None:
                   "reasons": ["offer to sell", "private photos of a named third person"]}))
 
 
-def _notices(app: App) -> None:
+def _notices(app: DemoApp) -> None:
     notices = app.notices
     actor = Actor("system", "demo")
     made = [notices.submit(Submission(

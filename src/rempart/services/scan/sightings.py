@@ -26,7 +26,7 @@ from rempart.core.flood import Hit
 from rempart.core.items import Item, Location, MediaRef
 from rempart.core.verdict import Match, Verdict
 from rempart.services.reviews import review_key
-from rempart.services.sightings import Seen, sighting
+from rempart.services.sightings import Seen, place_keys, sighting
 from rempart.store.reviews import NewReviewItem
 
 # Telegram export chat types whose Bot API ids are -100<id> (see telegram_export.messages).
@@ -82,15 +82,14 @@ def sender_of(loc: Location) -> str | None:
 
 
 def location_of(scan_id: str, input_path: str, item: Item, ref: MediaRef) -> dict[str, Any]:
-    """Where a review item's media was seen: the keys of the bot's items, plus the scan's.
-    ``chat`` is the export's own id, as in the scan's findings (a victim's case status joins
-    the two on it)."""
+    """Where a review item's media was seen: the place keys every source's items have
+    (:func:`~rempart.services.sightings.place_keys`), plus the scan's; keys without a value
+    are left out. ``chat`` is the export's own id, as in the scan's findings (a victim's case
+    status joins the two on it)."""
     loc = item.location
-    where = {"platform": loc.platform, "chat": loc.chat_id, "chat_title": loc.chat_name,
-             "message": loc.message_id, "link": loc.link, "sender": loc.sender_id,
-             "sender_name": loc.sender_name, "date": loc.date_utc,
-             "forwarded_from": loc.forwarded_from, "scan_id": scan_id, "input": input_path,
-             "path": loc.path or ref.path}
+    where = {**place_keys(loc), "sender": loc.sender_id, "sender_name": loc.sender_name,
+             "date": loc.date_utc, "forwarded_from": loc.forwarded_from, "scan_id": scan_id,
+             "input": input_path, "path": loc.path or ref.path}
     return {k: v for k, v in where.items() if v is not None}
 
 
